@@ -1,0 +1,3 @@
+from circo.cli import main
+
+main()

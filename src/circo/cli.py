@@ -1,0 +1,367 @@
+"""The ``circo`` command line: every batch job of the platform.
+
+Each domain adds its sub-commands in `register_domains` (one line per domain). A `CircoError`
+becomes one clear line on stderr and exit code 2; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import os
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from circo import __version__
+from circo.cli_common import (
+    CampaignOption,
+    DataDirOption,
+    JsonOption,
+    console,
+    print_json,
+    runtime_for,
+    settings_for,
+)
+from circo.errors import CircoError, ConfigError
+
+
+class CircoGroup(TyperGroup):
+    """Turns user errors into one line and exit code 2, anywhere in the command tree."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CircoError as exc:
+            _report(exc, debug=_debug_requested(ctx))
+            raise typer.Exit(2) from None
+        except (OSError, ValueError) as exc:
+            if _debug_requested(ctx):
+                traceback.print_exc()
+            console.print(f"[red]Erreur :[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+
+def _debug_requested(ctx: Any) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or os.environ.get("CIRCO_DEBUG") == "1"
+
+
+def _report(exc: CircoError, *, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    console.print(f"[red]Erreur :[/red] {exc}", highlight=False)
+
+
+app = typer.Typer(
+    cls=CircoGroup,
+    name="circo",
+    help="circo — plateforme de campagne électorale open source / open-source campaign platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(help="Base de données : migrations / database migrations.", cls=CircoGroup)
+users_app = typer.Typer(help="Utilisateurs et rôles / users and roles.", cls=CircoGroup)
+campaigns_app = typer.Typer(help="Campagnes / campaigns.", cls=CircoGroup)
+jobs_app = typer.Typer(help="Travaux en arrière-plan / background jobs.", cls=CircoGroup)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(jobs_app, name="jobs")
+
+
+@app.callback()
+def root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Afficher la trace complète des erreurs / tracebacks.")
+    ] = False,
+    version: Annotated[bool, typer.Option("--version", help="Version.")] = False,
+) -> None:
+    """circo — plateforme de campagne électorale / campaign platform for French elections."""
+    if version:
+        typer.echo(f"circo {__version__}")
+        raise typer.Exit()
+
+
+# --- init, serve, demo ------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    data_dir: DataDirOption = None,
+    campaign: Annotated[
+        str, typer.Option("--campaign", help="Identifiant de la campagne / campaign slug.")
+    ] = "ma-campagne",
+    name: Annotated[str, typer.Option("--name", help="Nom / campaign name.")] = "Ma campagne",
+    election_type: Annotated[
+        str, typer.Option("--election-type", help="presidentielle, legislatives, municipales…")
+    ] = "other",
+    admin_email: Annotated[
+        str, typer.Option("--admin-email", help="E-mail de l'administrateur / admin email.")
+    ] = "admin@example.org",
+) -> None:
+    """Créer une base vide avec une campagne et un administrateur / create an empty database."""
+    from circo.core.bootstrap import create_campaign_with_admin
+
+    with runtime_for(data_dir, migrate=True) as runtime, runtime.session() as session:
+        credentials = create_campaign_with_admin(
+            session,
+            slug=campaign,
+            name=name,
+            election_type=election_type,
+            admin_email=admin_email,
+        )
+    console.print(f"Base prête : {runtime.settings.effective_database_url}")
+    _print_credentials(credentials.email, credentials.password, campaign)
+
+
+def _print_credentials(email: str, password: str, campaign: str) -> None:
+    console.print(
+        f"[bold]Campagne[/bold] {campaign} — [bold]administrateur[/bold] : {email} / "
+        f"mot de passe : [bold]{password}[/bold]",
+        highlight=False,
+    )
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"le port {port} est déjà utilisé sur {host} : choisissez-en un autre "
+                    "avec --port"
+                ) from exc
+            raise ConfigError(f"impossible d'écouter sur {host}:{port} : {exc.strerror}") from exc
+
+
+PortOption = Annotated[int, typer.Option("--port", help="Port HTTP.", min=1, max=65535)]
+HostOption = Annotated[str, typer.Option("--host", help="Adresse d'écoute / listen address.")]
+
+
+def _serve(data_dir: Path | None, host: str, port: int) -> None:
+    import uvicorn
+
+    from circo.runtime import open_runtime_for_serving
+    from circo.web.app import create_app
+
+    _check_port(host, port)
+    runtime = open_runtime_for_serving(settings_for(data_dir))
+    register_job_handlers()
+    application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
+    console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    data_dir: DataDirOption = None,
+    port: PortOption = 8000,
+    host: HostOption = "127.0.0.1",
+) -> None:
+    """Servir l'application web / serve the web app for an existing data dir."""
+    _serve(data_dir, host, port)
+
+
+@app.command()
+def demo(
+    data_dir: DataDirOption = None,
+    port: PortOption = 8000,
+    host: HostOption = "127.0.0.1",
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Créer la démo sans servir / build only.")
+    ] = False,
+) -> None:
+    """(Re)créer la campagne de démonstration et la servir / (re)create the demo and serve it."""
+    from circo.demo import build_demo
+
+    if not no_serve:
+        _check_port(host, port)
+    with runtime_for(data_dir, migrate=True) as runtime:
+        credentials = build_demo(runtime)
+    _print_credentials(credentials.email, credentials.password, credentials.campaign)
+    if not no_serve:
+        _serve(data_dir, host, port)
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None) -> None:
+    """Appliquer les migrations / apply migrations."""
+    with runtime_for(data_dir, migrate=True) as runtime:
+        console.print(f"Base à jour : {runtime.engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("check")
+def db_check(data_dir: DataDirOption = None) -> None:
+    """Vérifier que les modèles et les migrations concordent / models match migrations."""
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    from circo.db import alembic_config
+
+    with runtime_for(data_dir, migrate=True) as runtime:
+        try:
+            command.check(alembic_config(runtime.engine))
+        except CommandError as exc:
+            raise CircoError(f"migrations manquantes : {exc}") from exc
+    console.print("Modèles et migrations concordent.")
+
+
+# --- campaigns and users ----------------------------------------------------------------------
+
+
+@campaigns_app.command("list")
+def campaigns_list(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Lister les campagnes / list campaigns."""
+    from circo.core.service import list_campaigns
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        rows = [
+            {
+                "slug": campaign.slug,
+                "name": campaign.name,
+                "election_type": campaign.election_type,
+                "territory": campaign.territory_code,
+                "election_date": campaign.election_date,
+            }
+            for campaign in list_campaigns(session)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['slug']}\t{row['name']}")
+
+
+@campaigns_app.command("create")
+def campaigns_create(
+    slug: Annotated[str, typer.Argument(help="Identifiant / slug, ex. lyon-2026.")],
+    name: Annotated[str, typer.Option("--name", help="Nom / name.")],
+    admin_email: Annotated[str, typer.Option("--admin-email", help="Administrateur.")],
+    election_type: Annotated[str, typer.Option("--election-type")] = "other",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Créer une campagne avec son administrateur / create a campaign with its admin."""
+    from circo.core.bootstrap import create_campaign_with_admin
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        credentials = create_campaign_with_admin(
+            session, slug=slug, name=name, election_type=election_type, admin_email=admin_email
+        )
+    _print_credentials(credentials.email, credentials.password, slug)
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="E-mail de l'utilisateur / user email.")],
+    role: Annotated[
+        str, typer.Option("--role", help="admin, data, comms, organiser ou volunteer.")
+    ],
+    campaign: CampaignOption = None,
+    name: Annotated[str, typer.Option("--name", help="Nom affiché / display name.")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Ajouter un utilisateur à une campagne avec un rôle / add a user with a role."""
+    from circo.core.bootstrap import add_user_to_campaign
+    from circo.core.service import parse_role, resolve_campaign
+
+    parsed_role = parse_role(role)
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        target = resolve_campaign(session, campaign)
+        password = add_user_to_campaign(
+            session, campaign=target, email=email, role=parsed_role, name=name
+        )
+    if password:
+        console.print(f"{email} ({parsed_role.value}) — mot de passe : [bold]{password}[/bold]")
+    else:
+        console.print(f"{email} a maintenant le rôle {parsed_role.value} sur {target.slug}")
+
+
+@users_app.command("list")
+def users_list(
+    campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """Lister les membres d'une campagne / list a campaign's members."""
+    from circo.core.service import list_members, resolve_campaign
+    from circo.core.tenancy import system_context
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        ctx = system_context(resolve_campaign(session, campaign))
+        rows = [
+            {"email": row.user.email, "name": row.user.name, "role": row.role.value}
+            for row in list_members(session, ctx=ctx)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['email']}\t{row['role']}")
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="E-mail de l'utilisateur.")],
+    name: Annotated[str, typer.Option("--name", help="Nom du jeton / token name.")] = "script",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Créer un jeton d'API pour les scripts / create an API token for scripts."""
+    from circo.core.errors import NotFound
+    from circo.core.service import create_api_token, get_user_by_email
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        user = get_user_by_email(session, email)
+        if user is None:
+            raise NotFound(f"utilisateur inconnu : {email}", loc="email")
+        token, _ = create_api_token(session, user=user, name=name)
+    typer.echo(token)
+
+
+@jobs_app.command("run")
+def jobs_run(data_dir: DataDirOption = None) -> None:
+    """Exécuter les travaux en attente puis s'arrêter / run pending jobs, then stop."""
+    from circo.core.jobs import run_pending
+
+    register_job_handlers()
+    with runtime_for(data_dir) as runtime:
+        ran = run_pending(runtime.factory, runtime.settings)
+    console.print(f"{ran} travail(aux) exécuté(s)")
+
+
+# --- domains ----------------------------------------------------------------------------------
+
+# Each domain exposes ``register(app: typer.Typer) -> None`` in ``circo/<domain>/cli.py``.
+DOMAIN_CLI_MODULES: list[str] = []
+
+# Modules whose import registers background-job handlers.
+JOB_HANDLER_MODULES: list[str] = []
+
+
+def register_job_handlers() -> None:
+    for module_name in JOB_HANDLER_MODULES:
+        importlib.import_module(module_name)
+
+
+def register_domains() -> None:
+    for module_name in DOMAIN_CLI_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+register_domains()
+
+
+def main() -> None:
+    if "--debug" in sys.argv[1:]:
+        sys.argv.remove("--debug")
+        os.environ["CIRCO_DEBUG"] = "1"
+    app()

@@ -1,0 +1,70 @@
+"""Shared pieces of every ``circo`` command: options, the runtime, errors, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from circo.config import Settings, load_settings
+from circo.core.models import Campaign
+from circo.core.service import resolve_campaign
+from circo.core.tenancy import CampaignContext, system_context
+from circo.runtime import Runtime, open_runtime
+
+console = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Dossier de données / data folder (défaut : $CIRCO_DATA_DIR ou ./circo-data).",
+        show_default=False,
+    ),
+]
+CampaignOption = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        help="Campagne (slug), par défaut la seule / campaign slug, default: the only one.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Sortie JSON pour les scripts / JSON output for scripts.")
+]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    return load_settings(data_dir=data_dir)
+
+
+@contextmanager
+def runtime_for(data_dir: Path | None, *, migrate: bool = False) -> Iterator[Runtime]:
+    runtime = open_runtime(settings_for(data_dir), migrate=migrate)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+@contextmanager
+def campaign_session(
+    data_dir: Path | None, campaign_slug: str | None
+) -> Iterator[tuple[Runtime, Any, CampaignContext]]:
+    """Runtime, an open session (committed at the end) and the CLI's context on the campaign."""
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        campaign: Campaign = resolve_campaign(session, campaign_slug)
+        yield runtime, session, system_context(campaign)
+
+
+def print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,114 @@
+"""Settings: one pydantic-settings object, environment prefix ``CIRCO_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting of circo; each is documented in docs/configuration.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="CIRCO_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = Field(
+        "development", description="Deployment kind; production refuses the default secret key."
+    )
+    data_dir: Path = Field(
+        Path("circo-data"), description="Folder for the SQLite file, outgoing mail, exports."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite file in the data dir. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host:5432/db",
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET, description="Key signing cookies and links; set a long random value."
+    )
+    language: Literal["fr", "en"] = Field("fr", description="Default interface language.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public URL used in links sent by email."
+    )
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie only over HTTPS (turn on behind TLS)."
+    )
+    session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
+    login_max_failures: int = Field(
+        5, description="Failed logins allowed per email or address in the window."
+    )
+    login_window_minutes: int = Field(15, description="Window of the login rate limit.")
+
+    smtp_host: str | None = Field(None, description="SMTP server; unset: mail goes to .eml files.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP login.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("circo <no-reply@circo.local>", description="Sender address.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="SMTP security.")
+
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (Mistral, OpenAI, Ollama, vLLM…)."
+    )
+    llm_api_key: str | None = Field(None, description="API key of the LLM endpoint.")
+    llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
+    llm_timeout: float = Field(60.0, description="Seconds before an LLM request gives up.")
+    embeddings_model: str | None = Field(
+        None, description="Embeddings model at the LLM endpoint (dense retrieval); unset: lexical."
+    )
+
+    redis_url: str | None = Field(
+        None, description="Redis URL for the job queue; unset: jobs run in-process."
+    )
+    geocoding_online: bool = Field(
+        False, description="Allow calls to the public BAN geocoding API."
+    )
+    tile_url: str | None = Field(
+        None, description="Optional map tile URL template for map backgrounds."
+    )
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: object) -> object:
+        return Path(str(value)).expanduser() if value is not None else value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'circo.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def effective_secret_key(self) -> str:
+        """The secret key; a development data dir gets a persistent random one."""
+        if self.secret_key != DEFAULT_SECRET:
+            return self.secret_key
+        if self.env == "production":
+            from circo.errors import ConfigError
+
+            raise ConfigError(
+                "CIRCO_SECRET_KEY n'est pas défini : en production, définissez une clé longue "
+                "et aléatoire (ex. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        key_file = self.data_dir / ".secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI options) winning."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

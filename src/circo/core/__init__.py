@@ -1,0 +1,1 @@
+"""Organisations, campaigns (tenants), users, roles, auth, audit log, email, jobs."""

@@ -1,0 +1,468 @@
+"""Business rules of the core: organisations, campaigns, users, roles, auth, tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from circo.core import audit
+from circo.core.audit import Actor
+from circo.core.errors import (
+    AuthError,
+    CampaignNotFound,
+    CircoError,
+    NotFound,
+    RoleError,
+    TooManyRequests,
+)
+from circo.core.models import (
+    ApiToken,
+    Campaign,
+    ElectionType,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    PasswordReset,
+    Role,
+    User,
+    WebSession,
+)
+from circo.core.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
+from circo.core.tenancy import CampaignContext
+from circo.db import utcnow
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+API_TOKEN_PREFIX = "circo_"
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(role.value for role in Role)
+        raise RoleError(
+            f"rôle inconnu « {value} » (attendu l'un de : {allowed})", loc="role"
+        ) from None
+
+
+def create_campaign(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    organisation: Organisation | None = None,
+    election_type: str = ElectionType.other.value,
+    territory_code: str | None = None,
+    territory_name: str | None = None,
+    election_date: date | None = None,
+) -> Campaign:
+    if not SLUG_PATTERN.match(slug):
+        raise CircoError(
+            f"identifiant de campagne invalide « {slug} » : minuscules, chiffres et tirets, "
+            "2 à 63 caractères (ex. paris-2026)",
+            loc="campaign",
+        )
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise CircoError(f"la campagne « {slug} » existe déjà", loc="campaign", status=409)
+    try:
+        ElectionType(election_type)
+    except ValueError:
+        allowed = ", ".join(kind.value for kind in ElectionType)
+        raise CircoError(
+            f"type d'élection inconnu « {election_type} » (attendu : {allowed})",
+            loc="election_type",
+        ) from None
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+    campaign = Campaign(
+        organisation_id=organisation.id,
+        slug=slug,
+        name=name,
+        election_type=election_type,
+        territory_code=territory_code,
+        territory_name=territory_name,
+        election_date=election_date,
+        settings={},
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.slug)))
+
+
+def get_campaign(session: Session, slug: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
+    return campaign
+
+
+def resolve_campaign(session: Session, slug: str | None) -> Campaign:
+    """The campaign named by ``--campaign``, or the only one when there is exactly one."""
+    if slug:
+        return get_campaign(session, slug)
+    campaigns = list_campaigns(session)
+    if len(campaigns) == 1:
+        return campaigns[0]
+    if not campaigns:
+        raise CampaignNotFound(
+            "aucune campagne dans cette base : lancez `circo init` ou `circo demo`",
+            loc="campaign",
+        )
+    names = ", ".join(campaign.slug for campaign in campaigns)
+    raise CircoError(f"plusieurs campagnes ({names}) : précisez --campaign SLUG", loc="campaign")
+
+
+def campaigns_of_user(session: Session, user: User) -> list[tuple[Campaign, Role]]:
+    rows = session.execute(
+        select(Campaign, Membership.role)
+        .join(Membership, Membership.campaign_id == Campaign.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Campaign.name)
+    ).all()
+    return [(campaign, Role(role)) for campaign, role in rows]
+
+
+def context_for(session: Session, *, user: User, slug: str, ip: str | None) -> CampaignContext:
+    """The user's context on campaign ``slug``; 404 (not 403) when they are not a member."""
+    row = session.execute(
+        select(Campaign, Membership.role)
+        .join(Membership, Membership.campaign_id == Campaign.id)
+        .where(Campaign.slug == slug, Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
+    campaign, role = row
+    return CampaignContext(
+        campaign=campaign, role=Role(role), actor=Actor(user_id=user.id, email=user.email, ip=ip)
+    )
+
+
+# --- users and roles --------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise CircoError(f"adresse e-mail invalide « {email} » : {exc}", loc="email") from exc
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CircoError(
+            f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères",
+            loc="password",
+        )
+
+
+def create_user(
+    session: Session, *, email: str, password: str | None, name: str = "", language: str = "fr"
+) -> User:
+    email = normalise_email(email)
+    if get_user_by_email(session, email) is not None:
+        raise CircoError(f"l'utilisateur {email} existe déjà", loc="email", status=409)
+    if password is not None:
+        check_password_strength(password)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password) if password else None,
+        language=language,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_role(
+    session: Session, *, actor: Actor, campaign: Campaign, user: User, role: Role
+) -> Membership:
+    """Give ``user`` a role on ``campaign`` (creating or changing the membership); audited."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.campaign_id == campaign.id
+        )
+    )
+    previous = membership.role if membership else None
+    if membership is None:
+        membership = Membership(user_id=user.id, campaign_id=campaign.id, role=role.value)
+        session.add(membership)
+    else:
+        if previous == Role.admin.value and role is not Role.admin:
+            _refuse_last_admin(session, campaign)
+        membership.role = role.value
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="role.set",
+        campaign_id=campaign.id,
+        target_type="user",
+        target_id=user.id,
+        details={"email": user.email, "from": previous, "to": role.value},
+    )
+    return membership
+
+
+def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
+    admins = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.campaign_id == campaign.id, Membership.role == Role.admin.value)
+    )
+    if (admins or 0) <= 1:
+        raise RoleError("impossible de retirer le dernier administrateur de la campagne")
+
+
+def remove_member(session: Session, *, ctx: CampaignContext, user_id: int) -> None:
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.campaign_id == ctx.campaign_id
+        )
+    )
+    if membership is None:
+        raise NotFound("membre inconnu dans cette campagne", loc="user")
+    if membership.role == Role.admin.value:
+        _refuse_last_admin(session, ctx.campaign)
+    session.delete(membership)
+    session.flush()
+    audit.record(
+        session,
+        actor=ctx.actor,
+        action="member.remove",
+        campaign_id=ctx.campaign_id,
+        target_type="user",
+        target_id=user_id,
+    )
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    user: User
+    role: Role
+
+
+def list_members(session: Session, *, ctx: CampaignContext) -> list[MemberRow]:
+    rows = session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.campaign_id == ctx.campaign_id)
+        .order_by(User.email)
+    ).all()
+    return [MemberRow(user=user, role=Role(role)) for user, role in rows]
+
+
+def get_member(session: Session, *, ctx: CampaignContext, user_id: int) -> MemberRow:
+    row = session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.campaign_id == ctx.campaign_id, User.id == user_id)
+    ).first()
+    if row is None:
+        raise NotFound("membre inconnu dans cette campagne", loc="user")
+    return MemberRow(user=row[0], role=Role(row[1]))
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, *, email: str, ip: str | None, minutes: int) -> int:
+    since = utcnow() - timedelta(minutes=minutes)
+    query = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    )
+    by_email = session.scalar(query.where(LoginAttempt.email == email)) or 0
+    by_ip = session.scalar(query.where(LoginAttempt.ip == ip)) or 0 if ip else 0
+    return max(by_email, by_ip // 4)
+
+
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
+    max_failures: int,
+    window_minutes: int,
+) -> User:
+    """The user with these credentials; throttles repeated failures per email and per address."""
+    email = email.strip().lower()
+    if _recent_failures(session, email=email, ip=ip, minutes=window_minutes) >= max_failures:
+        raise TooManyRequests(
+            f"trop de tentatives de connexion : réessayez dans {window_minutes} minutes"
+        )
+    user = get_user_by_email(session, email)
+    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
+    session.add(LoginAttempt(email=email, ip=ip, success=ok))
+    session.flush()
+    if not ok or user is None:
+        audit.record(session, actor=Actor(email=email, ip=ip), action="login.failed", details={})
+        raise AuthError("e-mail ou mot de passe incorrect")
+    user.last_login_at = utcnow()
+    for campaign, _role in campaigns_of_user(session, user):
+        audit.record(
+            session,
+            actor=Actor(user_id=user.id, email=user.email, ip=ip),
+            action="login",
+            campaign_id=campaign.id,
+        )
+    return user
+
+
+def open_web_session(
+    session: Session, *, user: User, ip: str | None, hours: int
+) -> tuple[str, WebSession]:
+    token = new_token()
+    web_session = WebSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        expires_at=utcnow() + timedelta(hours=hours),
+        ip=ip,
+    )
+    session.add(web_session)
+    session.flush()
+    return token, web_session
+
+
+def web_session_user(session: Session, token: str) -> tuple[User, WebSession] | None:
+    row = session.execute(
+        select(User, WebSession)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user, web_session = row
+    if web_session.expires_at < utcnow() or not user.is_active:
+        return None
+    return user, web_session
+
+
+def close_web_session(session: Session, token: str) -> None:
+    web_session = session.scalar(
+        select(WebSession).where(WebSession.token_hash == token_hash(token))
+    )
+    if web_session is not None:
+        session.delete(web_session)
+        session.flush()
+
+
+def create_api_token(session: Session, *, user: User, name: str) -> tuple[str, ApiToken]:
+    """A new token for scripts: returned once in clear, stored as a hash."""
+    token = new_token(API_TOKEN_PREFIX)
+    api_token = ApiToken(
+        user_id=user.id, name=name, token_hash=token_hash(token), prefix=token[:10]
+    )
+    session.add(api_token)
+    session.flush()
+    return token, api_token
+
+
+def api_token_user(session: Session, token: str) -> User | None:
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].is_active:
+        return None
+    row[1].last_used_at = utcnow()
+    return row[0]
+
+
+def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if api_token is None:
+        raise NotFound("jeton inconnu", loc="token")
+    api_token.revoked_at = utcnow()
+    session.flush()
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+RESET_HOURS = 1
+
+
+def start_password_reset(
+    session: Session, *, email: str, hours: int = RESET_HOURS
+) -> tuple[User, str] | None:
+    """A reset token for the user with ``email``, or None (callers answer the same either way)."""
+    user = get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    token = new_token()
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return user, token
+
+
+def finish_password_reset(session: Session, *, token: str, new_password: str) -> User:
+    reset = session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        raise AuthError("lien de réinitialisation invalide ou expiré", status=400)
+    check_password_strength(new_password)
+    user = session.get(User, reset.user_id)
+    if user is None:
+        raise AuthError("lien de réinitialisation invalide", status=400)
+    user.password_hash = hash_password(new_password)
+    reset.used_at = utcnow()
+    for web_session in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
+        session.delete(web_session)
+    audit.record(session, actor=Actor(user_id=user.id, email=user.email), action="password.reset")
+    session.flush()
+    return user
+
+
+def change_password(session: Session, *, user: User, current: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AuthError("mot de passe actuel incorrect", status=400)
+    check_password_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    session.flush()

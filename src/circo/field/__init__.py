@@ -1,0 +1,1 @@
+"""Field operations: turfs, walk lists, questionnaires, visits, assignments, alerts."""

@@ -1,0 +1,74 @@
+"""A running circo: settings, engine and session factory, built once per process or command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from circo.config import Settings
+from circo.db import (
+    check_connection,
+    is_empty,
+    make_engine,
+    make_session_factory,
+    needs_upgrade,
+    session_scope,
+    upgrade,
+)
+from circo.errors import ConfigError
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.factory) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(
+    settings: Settings, *, migrate: bool = False, require_schema: bool = True
+) -> Runtime:
+    """Connect to the database; apply migrations when ``migrate``; else insist it is up to date."""
+    if settings.is_sqlite:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"impossible de créer le dossier de données {settings.data_dir} "
+                f"({exc.strerror}) : choisissez-en un autre avec --data-dir ou CIRCO_DATA_DIR"
+            ) from exc
+    engine = make_engine(settings.effective_database_url)
+    check_connection(engine)
+    if migrate:
+        upgrade(engine)
+    elif require_schema:
+        if is_empty(engine):
+            raise ConfigError(
+                "base de données vide : lancez `circo init` (ou `circo db upgrade`) d'abord"
+            )
+        if needs_upgrade(engine):
+            raise ConfigError("base de données à mettre à jour : lancez `circo db upgrade`")
+    return Runtime(settings=settings, engine=engine, factory=make_session_factory(engine))
+
+
+def open_runtime_for_serving(settings: Settings) -> Runtime:
+    """For ``serve``/``demo``: an empty database gets the schema; an outdated one is refused."""
+    runtime = open_runtime(settings, require_schema=False)
+    if is_empty(runtime.engine):
+        upgrade(runtime.engine)
+    elif needs_upgrade(runtime.engine):
+        runtime.close()
+        raise ConfigError("base de données à mettre à jour : lancez `circo db upgrade`")
+    return runtime

@@ -1,0 +1,152 @@
+"""Request dependencies: database session, authentication, CSRF, campaign context, roles.
+
+Authentication comes from the session cookie (browser; state-changing requests must carry the
+CSRF token) or from ``Authorization: Bearer circo_…`` (scripts; no CSRF). The campaign comes from
+the URL slug and the user's membership — a user who is not a member gets 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from circo.config import Settings
+from circo.core import service
+from circo.core.errors import AuthError, CircoError, PermissionDenied
+from circo.core.models import Role, User
+from circo.core.tenancy import CampaignContext
+from circo.i18n import pick_language
+from circo.runtime import Runtime
+
+SESSION_COOKIE = "circo_session"
+ANON_CSRF_COOKIE = "circo_csrf"
+LANG_COOKIE = "circo_lang"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class LoginRequired(AuthError):
+    """Raised for pages: the handler redirects the browser to the login page."""
+
+
+class CsrfError(CircoError):
+    status = 403
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_settings(request: Request) -> Settings:
+    return get_runtime(request).settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed once when the endpoint succeeded."""
+    session = get_runtime(request).factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _submitted_csrf(request: Request) -> str:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def verify_anonymous_csrf(request: Request) -> None:
+    """Double-submit check for forms posted before login (login, password reset, public pages)."""
+    cookie = request.cookies.get(ANON_CSRF_COOKIE, "")
+    submitted = await _submitted_csrf(request)
+    if not cookie or not hmac.compare_digest(cookie, submitted):
+        raise CsrfError("jeton CSRF manquant ou invalide : rechargez la page et réessayez")
+
+
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The authenticated user or None; checks CSRF on state-changing cookie requests."""
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        user = service.api_token_user(session, authorization[7:].strip())
+        if user is None:
+            raise AuthError("jeton d'API invalide ou révoqué")
+        request.state.auth = "token"
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        found = service.web_session_user(session, token) if token else None
+        if found is None:
+            return None
+        user, web_session = found
+        request.state.auth = "cookie"
+        request.state.csrf_token = web_session.csrf_token
+        if request.method not in SAFE_METHODS:
+            submitted = await _submitted_csrf(request)
+            if not hmac.compare_digest(web_session.csrf_token, submitted):
+                raise CsrfError("jeton CSRF manquant ou invalide : rechargez la page et réessayez")
+    request.state.user = user
+    request.state.language = pick_language(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), user.language
+    )
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise LoginRequired("connexion requise")
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def campaign_context(
+    request: Request, slug: str, session: SessionDep, user: UserDep
+) -> CampaignContext:
+    """The user's context on the campaign in the URL; 404 when not a member."""
+    ctx = service.context_for(session, user=user, slug=slug, ip=client_ip(request))
+    request.state.ctx = ctx
+    request.state.nav = [item for item in request.app.state.nav if item.visible_to(ctx.role)]
+    return ctx
+
+
+CampaignDep = Annotated[CampaignContext, Depends(campaign_context)]
+
+
+def require_role(*roles: Role) -> Callable[[CampaignContext], CampaignContext]:
+    """Dependency: the campaign context, refused (403) unless the user has one of ``roles``."""
+
+    def dependency(ctx: CampaignDep) -> CampaignContext:
+        if ctx.role is not Role.admin and ctx.role not in roles:
+            raise PermissionDenied(
+                "accès réservé aux rôles : "
+                + ", ".join(role.value for role in (Role.admin, *roles))
+            )
+        return ctx
+
+    return dependency
+
+
+AdminDep = Annotated[CampaignContext, Depends(require_role(Role.admin))]

@@ -1,0 +1,41 @@
+"""Where domains plug into the web app: routers, navigation entries, dashboard cards.
+
+Each domain's ``circo/<domain>/routes.py`` defines ``router`` (an APIRouter) and may define
+``NAV_ITEMS`` (list of NavItem) and ``dashboard_cards(session, ctx) -> list[Card]``. List the
+module in `DOMAIN_ROUTE_MODULES` (one line per domain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from circo.core.models import Role
+
+DOMAIN_ROUTE_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # French; translated through the catalogues
+    path: str  # relative to the campaign, e.g. "elections" → /c/{slug}/elections
+    roles: tuple[Role, ...] = ()  # empty: every member; admin always sees everything
+    order: int = 50
+
+    def visible_to(self, role: Role) -> bool:
+        return not self.roles or role is Role.admin or role in self.roles
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    value: str
+    detail: str = ""
+    href: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+CORE_NAV = [
+    NavItem("Tableau de bord", "", order=0),
+    NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90),
+    NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95),
+]

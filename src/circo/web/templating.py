@@ -1,0 +1,75 @@
+"""Jinja2 templates, French first: ``_("Texte")`` translates into the request's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from circo import __version__
+from circo.i18n import translate
+
+_TEMPLATE_DIRS: list[str] = [str(resources.files("circo") / "web" / "templates")]
+
+
+def add_template_dir(path: str) -> None:
+    """Domains may keep their templates beside their code (``circo/<domain>/templates``)."""
+    if path not in _TEMPLATE_DIRS:
+        _TEMPLATE_DIRS.append(path)
+        environment.loader = ChoiceLoader([FileSystemLoader(folder) for folder in _TEMPLATE_DIRS])
+
+
+environment = Environment(
+    loader=ChoiceLoader([FileSystemLoader(folder) for folder in _TEMPLATE_DIRS]),
+    autoescape=select_autoescape(["html", "xml", "svg"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _format_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _format_percent(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return _format_number(value * 100, digits) + "\u00a0%"
+
+
+environment.filters["number"] = _format_number
+environment.filters["percent"] = _format_percent
+
+
+def gettext_for(language: str) -> Callable[..., str]:
+    def _(message: str, **values: object) -> str:
+        return translate(language, message, **values)
+
+    return _
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    language = getattr(request.state, "language", "fr")
+    values: dict[str, Any] = {
+        "request": request,
+        "_": gettext_for(language),
+        "language": language,
+        "version": __version__,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "ctx": getattr(request.state, "ctx", None),
+        "nav": getattr(request.state, "nav", []),
+        "flash": request.query_params.get("msg"),
+    }
+    values.update(context or {})
+    html = environment.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status)
