@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from circo import __version__
@@ -39,6 +40,12 @@ class CircoGroup(TyperGroup):
             return super().invoke(ctx)
         except CircoError as exc:
             _report(exc, debug=_debug_requested(ctx))
+            raise typer.Exit(2) from None
+        except SQLAlchemyError as exc:
+            if _debug_requested(ctx):
+                traceback.print_exc()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            console.print(f"[red]Erreur de base de données :[/red] {reason}", highlight=False)
             raise typer.Exit(2) from None
         except (OSError, ValueError) as exc:
             if _debug_requested(ctx):

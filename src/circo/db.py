@@ -104,8 +104,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             " (attendu sqlite ou postgresql+psycopg)"
         ) from exc
     raise ConfigError(
-        f"base de données non prise en charge : « {parsed.get_backend_name()} » "
-        "(attendu sqlite ou postgresql+psycopg)"
+        f"CIRCO_DATABASE_URL : base de données non prise en charge « {parsed.get_backend_name()} »"
+        " (attendu sqlite:///… ou postgresql+psycopg://…)"
     )
 
 
@@ -184,4 +184,10 @@ def needs_upgrade(engine: Engine) -> bool:
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current - known:
+        raise ConfigError(
+            "la base a été créée par une version de circo plus récente ou inconnue "
+            f"(révision {', '.join(sorted(current - known))}) : mettez circo à jour"
+        )
     return current != set(script.get_heads())

@@ -4,5 +4,8 @@ Each domain owns its tables in ``circo/<domain>/models.py``; add one import line
 """
 
 from circo.core import models as core_models
+from circo.crm import models as crm_models
+from circo.elections import models as elections_models
+from circo.privacy import models as privacy_models
 
-__all__ = ["core_models"]
+__all__ = ["core_models", "crm_models", "elections_models", "privacy_models"]

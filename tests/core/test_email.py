@@ -19,7 +19,7 @@ class Collector:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
 
@@ -55,13 +55,16 @@ def test_real_smtp_multipart(smtp_server: tuple[Collector, int], tmp_path: Path)
                 )
             )
     assert [message["To"] for message in collector.messages] == [
-        "person0@example.org", "person1@example.org", "person2@example.org",
+        "person0@example.org",
+        "person1@example.org",
+        "person2@example.org",
     ]
     first = collector.messages[0]
     assert first.get_content_type() == "multipart/alternative"
     assert first["List-Unsubscribe"] == "<https://example.org/u/1>"
     parts = [part.get_content_type() for part in first.walk()]
-    assert "text/plain" in parts and "text/html" in parts
+    assert "text/plain" in parts
+    assert "text/html" in parts
     assert not (tmp_path / "outbox").exists()
 
 
@@ -71,7 +74,8 @@ def test_default_writes_eml_files(tmp_path: Path) -> None:
     files = list((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 1
     parsed = email.message_from_bytes(files[0].read_bytes())
-    assert parsed["To"] == "a@example.org" and parsed["Subject"] == "Test"
+    assert parsed["To"] == "a@example.org"
+    assert parsed["Subject"] == "Test"
 
 
 def test_unreachable_smtp_is_a_clear_error(tmp_path: Path) -> None:

@@ -33,7 +33,11 @@ def test_jobs_run_once_idempotent_and_retry(runtime: Runtime) -> None:
     with runtime.session() as session:
         done = session.get(Job, first.id)
         retrying = session.get(Job, flaky_id)
-        assert done is not None and done.status == "done" and done.result == {"echo": 1}
-        assert retrying is not None and retrying.status == "queued" and retrying.attempts == 1
+        assert done is not None
+        assert done.status == "done"
+        assert done.result == {"echo": 1}
+        assert retrying is not None
+        assert retrying.status == "queued"
+        assert retrying.attempts == 1
         assert "not yet" in (retrying.error or "")
     assert CALLS == [1, 2]

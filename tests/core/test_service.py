@@ -48,7 +48,9 @@ def test_role_change_is_audited_and_last_admin_kept(session: Session) -> None:
     other = make_user(session, campaign=campaign, email="b@example.org", role=Role.volunteer)
     service.set_role(session, actor=SYSTEM, campaign=campaign, user=other, role=Role.organiser)
     events = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "role.set", AuditEvent.target_id == str(other.id))
+        select(AuditEvent).where(
+            AuditEvent.action == "role.set", AuditEvent.target_id == str(other.id)
+        )
     ).all()
     assert [event.details["to"] for event in events] == ["volunteer", "organiser"]
 
@@ -57,20 +59,32 @@ def test_authenticate_and_throttle(session: Session) -> None:
     campaign = make_campaign(session)
     make_user(session, campaign=campaign, email="a@example.org")
     user = service.authenticate(
-        session, email="A@example.org", password=DEFAULT_PASSWORD, ip="1.2.3.4",
-        max_failures=3, window_minutes=15,
+        session,
+        email="A@example.org",
+        password=DEFAULT_PASSWORD,
+        ip="1.2.3.4",
+        max_failures=3,
+        window_minutes=15,
     )
     assert user.last_login_at is not None
     for _ in range(3):
         with pytest.raises(AuthError):
             service.authenticate(
-                session, email="a@example.org", password="wrong", ip="1.2.3.4",
-                max_failures=3, window_minutes=15,
+                session,
+                email="a@example.org",
+                password="wrong",
+                ip="1.2.3.4",
+                max_failures=3,
+                window_minutes=15,
             )
     with pytest.raises(TooManyRequests):
         service.authenticate(
-            session, email="a@example.org", password=DEFAULT_PASSWORD, ip="1.2.3.4",
-            max_failures=3, window_minutes=15,
+            session,
+            email="a@example.org",
+            password=DEFAULT_PASSWORD,
+            ip="1.2.3.4",
+            max_failures=3,
+            window_minutes=15,
         )
 
 
@@ -79,9 +93,11 @@ def test_api_tokens_are_hashed_at_rest_and_revocable(session: Session) -> None:
     user = make_user(session, campaign=campaign, email="a@example.org")
     token, stored = service.create_api_token(session, user=user, name="script")
     assert token.startswith("circo_")
-    assert stored.token_hash == token_hash(token) and token not in stored.token_hash
+    assert stored.token_hash == token_hash(token)
+    assert token not in stored.token_hash
     found = service.api_token_user(session, token)
-    assert found is not None and found.id == user.id
+    assert found is not None
+    assert found.id == user.id
     service.revoke_api_token(session, user=user, token_id=stored.id)
     assert service.api_token_user(session, token) is None
 
@@ -99,6 +115,10 @@ def test_password_reset_token_works_once(session: Session) -> None:
     with pytest.raises(AuthError):
         service.finish_password_reset(session, token=token, new_password="another-password-1")
     assert service.authenticate(
-        session, email="a@example.org", password="a-brand-new-password", ip=None,
-        max_failures=5, window_minutes=15,
+        session,
+        email="a@example.org",
+        password="a-brand-new-password",
+        ip=None,
+        max_failures=5,
+        window_minutes=15,
     )

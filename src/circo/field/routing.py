@@ -146,54 +146,61 @@ def _nearest_neighbour(cost: FloatArray, start: int) -> IntArray:
 
 
 def _improve(tour: IntArray, cost: FloatArray) -> None:
-    """2-opt then Or-opt, in place on the closed ``tour``, until neither improves it."""
-    while True:
-        _two_opt(tour, cost)
-        if not _or_opt(tour, cost):
+    """Best-improvement 2-opt, then Or-opt when 2-opt is stuck, in place on the closed ``tour``."""
+    for _ in range(50 * len(tour)):
+        if not (_two_opt_move(tour, cost) or _or_opt_move(tour, cost)):
             return
 
 
-def _two_opt(tour: IntArray, cost: FloatArray) -> None:
+def _two_opt_move(tour: IntArray, cost: FloatArray) -> bool:
+    """Apply the best 2-opt move (reverse ``tour[i+1 : j+1]``) if it shortens the tour."""
     size = len(tour)
-    improved = True
-    while improved:
-        improved = False
-        for i in range(size - 2):
-            a, b = tour[i], tour[i + 1]
-            j = np.arange(i + 2, size if i > 0 else size - 1)
-            if j.size == 0:
-                continue
-            c, d = tour[j], tour[(j + 1) % size]
-            delta = cost[a, c] + cost[b, d] - cost[a, b] - cost[c, d]
-            k = int(np.argmin(delta))
-            if delta[k] < -_EPS:
-                end = int(j[k])
-                tour[i + 1 : end + 1] = tour[i + 1 : end + 1][::-1].copy()
-                improved = True
+    nxt = np.roll(tour, -1)
+    edge = cost[tour, nxt]
+    delta = cost[tour[:, None], tour[None, :]] + cost[nxt[:, None], nxt[None, :]]
+    delta -= edge[:, None] + edge[None, :]
+    i_idx, j_idx = np.indices((size, size))
+    delta[(j_idx < i_idx + 2) | ((i_idx == 0) & (j_idx == size - 1))] = np.inf
+    flat = int(np.argmin(delta))
+    i, j = divmod(flat, size)
+    if not delta[i, j] < -_EPS:
+        return False
+    tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1].copy()
+    return True
 
 
-def _or_opt(tour: IntArray, cost: FloatArray) -> bool:
-    """Move one run of 1-3 stops elsewhere (either way round) if it shortens the tour."""
+def _or_opt_move(tour: IntArray, cost: FloatArray) -> bool:
+    """Apply the best move of a run of 1-3 stops elsewhere, either way round, if it helps."""
     size = len(tour)
-    improved = False
+    positions = np.arange(size)
+    best = (-_EPS, 0, 0, 0, False)  # (delta, run, start, insert-after position, reversed)
     for run in (1, 2, 3):
         if run > size - 3:
             break
-        for start in range(size):
-            rotated = np.roll(tour, -start)
-            segment, rest = rotated[:run], rotated[run:]
-            first, last = segment[0], segment[-1]
-            gain = cost[rest[-1], first] + cost[last, rest[0]] - cost[rest[-1], rest[0]]
-            left, right = rest[:-1], rest[1:]
-            base = cost[left, right]
-            forward = cost[left, first] + cost[last, right] - base
-            backward = cost[left, last] + cost[first, right] - base
-            k_fwd, k_bwd = int(np.argmin(forward)), int(np.argmin(backward))
-            use_backward = backward[k_bwd] < forward[k_fwd]
-            k = k_bwd if use_backward else k_fwd
-            added = backward[k] if use_backward else forward[k]
-            if added < gain - _EPS:
-                moved = segment[::-1] if use_backward else segment
-                tour[:] = np.concatenate([rest[: k + 1], moved, rest[k + 1 :]])
-                improved = True
-    return improved
+        first = tour
+        last = tour[(positions + run - 1) % size]
+        prev = tour[(positions - 1) % size]
+        after = tour[(positions + run) % size]
+        gain = cost[prev, first] + cost[last, after] - cost[prev, after]
+        left, right = tour, np.roll(tour, -1)
+        base = cost[left, right]
+        forward = cost[left[None, :], first[:, None]] + cost[last[:, None], right[None, :]] - base
+        backward = cost[left[None, :], last[:, None]] + cost[first[:, None], right[None, :]] - base
+        # an insertion edge (j, j+1) must lie outside positions start-1 .. start+run-1
+        offset = (positions[None, :] - positions[:, None] + 1) % size
+        invalid = offset <= run
+        for flipped, added in ((False, forward), (True, backward)):
+            delta = np.where(invalid, np.inf, added - gain[:, None])
+            flat = int(np.argmin(delta))
+            start, at = divmod(flat, size)
+            if delta[start, at] < best[0]:
+                best = (float(delta[start, at]), run, start, at, flipped)
+    _, run, start, at, flipped = best
+    if run == 0:
+        return False
+    segment = tour[(start + np.arange(run)) % size]
+    rest = tour[(start + run + np.arange(size - run)) % size]
+    anchor = int(np.flatnonzero(rest == tour[at])[0])
+    moved = segment[::-1] if flipped else segment
+    tour[:] = np.concatenate([rest[: anchor + 1], moved, rest[anchor + 1 :]])
+    return True

@@ -57,8 +57,9 @@ from circo.field.routing import (
 CAP = 1.25  # a turf holds at most CAP × target doors (except a single oversized building)
 FLOOR = 0.5  # and at least FLOOR × target (except one remainder turf per bureau)
 _GAP_WINDOW = 0.10  # how far from the balanced cut a bisection may move to follow a gap
-_NEIGHBOURS = 8
-_STREET_DETOUR = 1.10  # keeping streets together may lengthen a route by at most 10 %  # sites linked to their nearest sites when moving boundary sites
+_NEIGHBOURS = 8  # sites linked to their nearest sites when moving boundary sites
+_EXHAUSTIVE_SPLIT = 10  # an over-cap turf of at most this many buildings is split exhaustively
+_STREET_DETOUR = 1.10  # keeping streets together may lengthen a route by at most 10 %
 
 
 class TurfInputError(ValueError):
@@ -253,7 +254,9 @@ def _route_sites(xy: FloatArray, streets: IntArray, random_state: int) -> IntArr
         return shortest
     nearest = cKDTree(xy).query(xy, k=2)[0][:, 1]
     penalty = float(np.clip(2 * np.median(nearest), 5.0, 40.0))
-    by_street = order_route(xy, streets=streets, street_penalty_m=penalty, random_state=random_state)
+    by_street = order_route(
+        xy, streets=streets, street_penalty_m=penalty, random_state=random_state
+    )
     if path_length(xy[by_street]) <= _STREET_DETOUR * path_length(xy[shortest]):
         return by_street
     return shortest
@@ -279,6 +282,7 @@ def cut_sites(xy: FloatArray, doors: IntArray, *, target: int) -> list[IntArray]
         parts = _bisect(rest, count, xy, doors, band, target)
         parts = _repair(parts, xy, doors, target)
         parts = [piece for part in parts for piece in _split_if_over(part, xy, doors, target)]
+        parts = _recut_with_neighbours(parts, xy, doors, target)
     return parts + [np.array([site]) for site in oversized]
 
 
@@ -384,13 +388,77 @@ def _repair(parts: list[IntArray], xy: FloatArray, doors: IntArray, target: int)
 
 
 def _split_if_over(part: IntArray, xy: FloatArray, doors: IntArray, target: int) -> list[IntArray]:
-    """Halve a turf still over the cap (a few big buildings) when both halves reach the floor."""
-    if doors[part].sum() <= CAP * target or len(part) < 2:
+    """Halve a turf still over the cap (a few big buildings) when both halves reach the floor:
+    the most compact such halving of a small turf, else the balanced cut across its axis."""
+    floor, cap = FLOOR * target, CAP * target
+    if doors[part].sum() <= cap or len(part) < 2:
         return [part]
-    halves = _bisect(part, 2, xy, doors, (FLOOR * target, CAP * target), target)
-    if all(doors[half].sum() >= FLOOR * target for half in halves):
-        return halves
-    return [part]
+    if len(part) <= _EXHAUSTIVE_SPLIT:
+        best: tuple[float, list[IntArray]] = (np.inf, [part])
+        for mask in range(1, 2 ** (len(part) - 1)):
+            chosen = np.array([(mask >> bit) & 1 for bit in range(len(part))], dtype=bool)
+            halves = [part[chosen], part[~chosen]]
+            if all(floor <= doors[half].sum() <= cap for half in halves):
+                length = sum(mst_length(xy[half]) for half in halves)
+                if length < best[0]:
+                    best = (length, halves)
+        return best[1]
+    return _halves(part, xy, doors, target) or [part]
+
+
+def _halves(sites: IntArray, xy: FloatArray, doors: IntArray, target: int) -> list[IntArray]:
+    """The most compact straight cut (12 directions) into two halves within the caps, or []."""
+    floor, cap = FLOOR * target, CAP * target
+    best: tuple[float, list[IntArray]] = (np.inf, [])
+    for angle in np.linspace(0, np.pi, 12, endpoint=False):
+        order = np.argsort(xy[sites] @ np.array([np.cos(angle), np.sin(angle)]), kind="stable")
+        left = np.cumsum(doors[sites][order])[:-1]
+        right = doors[sites].sum() - left
+        feasible = np.flatnonzero(
+            (left >= floor) & (left <= cap) & (right >= floor) & (right <= cap)
+        )
+        if feasible.size:
+            cut = int(feasible[np.argmin(np.abs(left[feasible] - right[feasible]))])
+            halves = [sites[order[: cut + 1]], sites[order[cut + 1 :]]]
+            length = sum(mst_length(xy[half]) for half in halves)
+            if length < best[0]:
+                best = (length, halves)
+    return best[1]
+
+
+def _recut_with_neighbours(
+    parts: list[IntArray], xy: FloatArray, doors: IntArray, target: int
+) -> list[IntArray]:
+    """Last resort for a turf still over the cap, or a second one under the floor: merge it
+    with one of its nearest turfs and cut the pair again (or keep it whole if it fits)."""
+    floor, cap = FLOOR * target, CAP * target
+    parts = list(parts)
+    stuck: set[int] = set()
+    for _ in range(2 * len(parts)):
+        sizes = np.array([doors[part].sum() for part in parts])
+        under = np.flatnonzero(sizes < floor)
+        extra_under = under[np.argsort(sizes[under])][1:] if under.size > 1 else under[:0]
+        over = [i for i in np.flatnonzero(sizes > cap) if len(parts[i]) > 1]
+        todo = [int(i) for i in [*over, *extra_under] if int(i) not in stuck]
+        if not todo:
+            break
+        i = todo[0]
+        centres = np.array([xy[part].mean(axis=0) for part in parts])
+        distance = np.linalg.norm(centres - centres[i], axis=1)
+        distance[i] = np.inf
+        for j in np.argsort(distance)[:8]:
+            union = np.concatenate([parts[i], parts[int(j)]])
+            found = [union] if doors[union].sum() <= cap else _halves(union, xy, doors, target)
+            if not found:
+                continue
+            pieces = found
+            low, high = sorted((i, int(j)))
+            parts = [*parts[:low], *pieces, *parts[low + 1 : high], *parts[high + 1 :]]
+            stuck.clear()
+            break
+        else:
+            stuck.add(i)
+    return parts
 
 
 def _neighbour_pairs(points: FloatArray) -> IntArray:
@@ -679,7 +747,7 @@ def synthetic_addresses(
     at one point; bureaux are contiguous (Voronoi cells of random seeds).
     """
     rng = np.random.default_rng(random_state)
-    side = math.ceil(math.sqrt(n_addresses / 32)) + 2  # about 32 addresses around each block
+    side = math.ceil(math.sqrt(n_addresses / 26)) + 2  # about 30 addresses around each block
     xs = np.cumsum(rng.uniform(70, 160, side))
     ys = np.cumsum(rng.uniform(70, 160, side))
     points: list[tuple[float, float, str]] = []
@@ -707,7 +775,7 @@ def synthetic_addresses(
     dwellings = np.where(
         kind < 0.62,
         1,
-        np.where(kind < 0.88, rng.integers(2, 8, len(xy)), rng.integers(8, 30, len(xy))),
+        np.where(kind < 0.88, rng.integers(2, 8, len(xy)), rng.integers(8, 24, len(xy))),
     )
     dwellings[rng.random(len(xy)) < 0.004] = 80
     lat = centre[0] + xy[:, 1] / 111_195.0

@@ -52,6 +52,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
         session.commit()
     except BaseException:
+        # Keep loaded objects readable for the error page: detach them before the rollback
+        # (a rollback would expire them).
+        session.expunge_all()
         session.rollback()
         raise
     finally:

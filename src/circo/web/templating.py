@@ -44,6 +44,17 @@ def _format_percent(value: float | None, digits: int = 1) -> str:
     return _format_number(value * 100, digits) + "\u00a0%"
 
 
+ELECTION_LABELS = {
+    "presidentielle": "Présidentielle",
+    "legislatives": "Législatives",
+    "europeennes": "Européennes",
+    "municipales": "Municipales",
+    "departementales": "Départementales",
+    "regionales": "Régionales",
+    "other": "Autre scrutin",
+}
+
+environment.filters["election_label"] = lambda kind: ELECTION_LABELS.get(kind, kind)
 environment.filters["number"] = _format_number
 environment.filters["percent"] = _format_percent
 

@@ -49,6 +49,8 @@ class _State:
         n_chains = alpha.shape[0]
         self.ridge_scale = np.full((n_chains, n_units), 0.3)
         self.alpha_scale = np.full(alpha.shape, 0.1)
+        self.collective_scale = np.full(n_chains, 0.005)
+        self.concentration = alpha.sum(axis=2)  # (K, R), refreshed during warm-up
 
 
 class MultinomialDirichletEI(EIEstimator):
@@ -89,10 +91,10 @@ class MultinomialDirichletEI(EIEstimator):
     def __init__(
         self,
         *,
-        n_chains: int = 4,
-        n_warmup: int = 500,
-        n_draws: int = 500,
-        thin: int = 5,
+        n_chains: int = 2,
+        n_warmup: int = 400,
+        n_draws: int = 1200,
+        thin: int = 4,
         prior_shape: float = 4.0,
         prior_rate: float = 0.5,
         level: float = 0.95,
@@ -179,33 +181,134 @@ class MultinomialDirichletEI(EIEstimator):
             proposed += int(n_chains * usable.sum())
         return accepted, proposed
 
-    def _alpha_log_post(self, alpha: FloatArray, log_beta_sum: FloatArray, n_units: int) -> FloatArray:
-        """Log posterior (up to a constant) of each α_r, in log-α coordinates: (K, R)."""
-        dirichlet = n_units * (gammaln(alpha.sum(axis=2)) - gammaln(alpha).sum(axis=2))
-        dirichlet += ((alpha - 1) * log_beta_sum).sum(axis=2)
-        prior = (self.prior_shape * np.log(alpha) - self.prior_rate * alpha).sum(axis=2)
-        return np.asarray(dirichlet + prior, dtype=np.float64)
+    def _collective_moves(
+        self,
+        rng: np.random.Generator,
+        state: _State,
+        fractions: FloatArray,
+        weights: FloatArray,
+        n_moves: int,
+        adapt: bool,
+    ) -> tuple[int, int]:
+        """Move every unit along its ridge in the same direction, and α with them.
+
+        For groups r, s and candidates c, d, unit i moves β_irc by +η·a_i and β_isc by
+        −η·b_i (and the d cells by the opposite), with a_i = min(1, x_is/x_ir) and
+        b_i = min(1, x_ir/x_is), so θ_i is unchanged. α_rc, α_rd (and α_sc, α_sd) move by the
+        implied change of the global share times the row concentration frozen after warm-up.
+        The map is a translation of (β, α), so the acceptance ratio is the ratio of the
+        Dirichlet densities of all units times the ratio of the α priors.
+        """
+        n_chains = state.beta.shape[0]
+        n_rows, n_cols = state.beta.shape[2:]
+        accepted = proposed = 0
+        for _ in range(n_moves):
+            r, s = rng.choice(n_rows, 2, replace=False)
+            c, d = rng.choice(n_cols, 2, replace=False)
+            x_r, x_s = fractions[:, r], fractions[:, s]
+            usable = (x_r > 0) & (x_s > 0)
+            a = np.where(usable, np.minimum(1.0, np.divide(x_s, x_r, out=np.zeros_like(x_r),
+                                                           where=usable)), 0.0)
+            b = np.where(usable, np.minimum(1.0, np.divide(x_r, x_s, out=np.zeros_like(x_s),
+                                                           where=usable)), 0.0)
+            eta = rng.standard_normal(n_chains) * state.collective_scale
+            shift_r = eta * float(weights[:, r] @ a)  # change of the global share g_rc
+            shift_s = eta * float(weights[:, s] @ b)
+            d_alpha_r = shift_r * state.concentration[:, r]
+            d_alpha_s = shift_s * state.concentration[:, s]
+            beta, alpha = state.beta, state.alpha
+            cells = [(r, c, 1.0, a), (r, d, -1.0, a), (s, c, -1.0, b), (s, d, 1.0, b)]
+            old = np.stack([beta[:, :, row, col] for row, col, _, _ in cells])
+            new = np.stack(
+                [beta[:, :, row, col] + sign * eta[:, None] * amount[None, :]
+                 for row, col, sign, amount in cells]
+            )
+            alpha_new = alpha.copy()
+            alpha_new[:, r, c] += d_alpha_r
+            alpha_new[:, r, d] -= d_alpha_r
+            alpha_new[:, s, c] -= d_alpha_s
+            alpha_new[:, s, d] += d_alpha_s
+            valid = (new > 0).all(axis=(0, 2)) & (alpha_new > 0).all(axis=(1, 2))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_ratio = self._collective_log_ratio(alpha, alpha_new, old, new, cells)
+            log_ratio = np.where(valid, log_ratio, -np.inf)
+            accept = np.log(rng.random(n_chains)) < log_ratio
+            for index, (row, col, _, _) in enumerate(cells):
+                beta[:, :, row, col] = np.where(accept[:, None], new[index], old[index])
+            state.alpha = np.where(accept[:, None, None], alpha_new, alpha)
+            if adapt:
+                state.collective_scale *= np.exp(0.2 * (accept - _RIDGE_TARGET))
+            accepted += int(accept.sum())
+            proposed += n_chains
+        return accepted, proposed
+
+    def _collective_log_ratio(
+        self,
+        alpha: FloatArray,
+        alpha_new: FloatArray,
+        old: FloatArray,
+        new: FloatArray,
+        cells: list[tuple[int, int, float, FloatArray]],
+    ) -> FloatArray:
+        """(K,) log acceptance ratio of a collective move.
+
+        Only the four moved cells change (α row sums are unchanged), so the ratio is, summed
+        over those cells: −n·Δlog Γ(α) + (α'−1)·Σ_i log β' − (α−1)·Σ_i log β + Δ log prior.
+        """
+        n_units = old.shape[2]
+        ratio = np.zeros(alpha.shape[0])
+        for index, (row, col, _, _) in enumerate(cells):
+            a_old, a_new = alpha[:, row, col], alpha_new[:, row, col]
+            ratio -= n_units * (gammaln(a_new) - gammaln(a_old))
+            ratio += (a_new - 1) * np.log(new[index]).sum(axis=1)
+            ratio -= (a_old - 1) * np.log(old[index]).sum(axis=1)
+            ratio += (self.prior_shape - 1) * (np.log(a_new) - np.log(a_old))
+            ratio -= self.prior_rate * (a_new - a_old)
+        return ratio
+
+    def _alpha_log_marginal(
+        self, alpha: FloatArray, split: NDArray[np.int64], col: int | None = None
+    ) -> FloatArray:
+        """Log posterior of each α_r with β integrated out, in log-α coordinates: (K, R).
+
+        Given the split counts N_ir·, β_ir ~ Dirichlet(α_r) integrates to a Dirichlet-
+        multinomial. With ``col`` set, only the terms that depend on α_r,col are returned
+        (up to a constant that cancels in the Metropolis ratio of a proposal on that column).
+        """
+        row_total = alpha.sum(axis=2)  # (K, R)
+        counts_total = split.sum(axis=3)  # (K, n, R)
+        value = (gammaln(row_total[:, None, :]) - gammaln(row_total[:, None, :] + counts_total)
+                 ).sum(axis=1)
+        cols = range(alpha.shape[2]) if col is None else [col]
+        for c in cols:
+            a = alpha[:, :, c]
+            value += (gammaln(a[:, None, :] + split[:, :, :, c]) - gammaln(a)[:, None, :]).sum(
+                axis=1
+            )
+            value += self.prior_shape * np.log(a) - self.prior_rate * a
+        return np.asarray(value, dtype=np.float64)
 
     def _update_alpha(
-        self, rng: np.random.Generator, state: _State, n_units: int, adapt: bool
+        self,
+        rng: np.random.Generator,
+        state: _State,
+        split: NDArray[np.int64],
+        adapt: bool,
     ) -> tuple[int, int]:
-        log_beta_sum = np.log(state.beta).sum(axis=1)  # (K, R, C)
-        current = self._alpha_log_post(state.alpha, log_beta_sum, n_units)
+        """Componentwise random-walk Metropolis on log α_r, β integrated out (collapsed)."""
         accepted = proposed = 0
-        for _sweep in range(2):
-            for col in range(state.alpha.shape[2]):
-                proposal = state.alpha.copy()
-                step = rng.standard_normal(proposal.shape[:2]) * state.alpha_scale[:, :, col]
-                proposal[:, :, col] *= np.exp(step)
-                candidate = self._alpha_log_post(proposal, log_beta_sum, n_units)
-                accept = np.log(rng.random(current.shape)) < candidate - current
-                state.alpha[:, :, col] = np.where(accept, proposal[:, :, col],
-                                                  state.alpha[:, :, col])
-                current = np.where(accept, candidate, current)
-                if adapt:
-                    state.alpha_scale[:, :, col] *= np.exp(0.1 * (accept - _ALPHA_TARGET))
-                accepted += int(accept.sum())
-                proposed += accept.size
+        for col in range(state.alpha.shape[2]):
+            current = self._alpha_log_marginal(state.alpha, split, col)
+            proposal = state.alpha.copy()
+            step = rng.standard_normal(proposal.shape[:2]) * state.alpha_scale[:, :, col]
+            proposal[:, :, col] *= np.exp(step)
+            candidate = self._alpha_log_marginal(proposal, split, col)
+            accept = np.log(rng.random(current.shape)) < candidate - current
+            state.alpha[:, :, col] = np.where(accept, proposal[:, :, col], state.alpha[:, :, col])
+            if adapt:
+                state.alpha_scale[:, :, col] *= np.exp(0.1 * (accept - _ALPHA_TARGET))
+            accepted += int(accept.sum())
+            proposed += accept.size
         return accepted, proposed
 
     # -- driver ------------------------------------------------------------------------------
@@ -247,10 +350,12 @@ class MultinomialDirichletEI(EIEstimator):
         for iteration in range(self.n_warmup + self.n_draws):
             adapt = iteration < self.n_warmup
             split = self._allocate(rng, state, fractions, votes)
+            alpha_stats = self._update_alpha(rng, state, split, adapt)
             self._draw_beta(rng, state, split)
             ridge = self._ridge_moves(rng, state, fractions, n_moves, adapt)
-            alpha_stats = self._update_alpha(rng, state, data.n_units, adapt)
+            self._collective_moves(rng, state, fractions, weights, 2 * n_moves, adapt)
             if adapt:
+                state.concentration = 0.9 * state.concentration + 0.1 * state.alpha.sum(axis=2)
                 continue
             draw = iteration - self.n_warmup
             counts += (*ridge, *alpha_stats)

@@ -58,3 +58,17 @@ def coverage(intervals: ArrayLike, truth: ArrayLike) -> float:
     true = np.asarray(truth, dtype=np.float64)
     inside = (bounds[..., 0] <= true) & (true <= bounds[..., 1])
     return float(inside.mean())
+
+
+def unit_error_index(estimated_tables: ArrayLike, true_tables: ArrayLike) -> float:
+    """Mean over units of the per-unit error index ``100·Σ_rc |n̂_irc − n_irc| / (2·N_i)``, %.
+
+    Unlike :func:`error_index` (on the global table, where unit errors can cancel), this
+    scores every unit's table; units with no voters are skipped.
+    """
+    est = np.asarray(estimated_tables, dtype=np.float64)
+    true = np.asarray(true_tables, dtype=np.float64)
+    totals = true.sum(axis=(1, 2))
+    keep = totals > 0
+    per_unit = np.abs(est - true).sum(axis=(1, 2))[keep] / (2 * totals[keep])
+    return float(100 * per_unit.mean())

@@ -1,0 +1,129 @@
+"""Write a synthetic national results file shaped like présidentielle 2022, round 1.
+
+≈ 69 700 bureaux × 12 candidates, in the Ministry's genuine wide layout: latin-1, ``;``
+separated, CRLF line ends, decimal comma in the % columns, a header naming only the first
+candidate block (``N°Panneau;Sexe;Nom;Prénom;Voix;% Voix/Ins;% Voix/Exp``) while every row
+carries 12 blocks. Numbers are seeded and internally consistent (votants = exprimés + blancs +
+nuls, Σ voix = exprimés, inscrits − votants = abstentions).
+
+    python benchmarks/elections/gen_national.py --out /tmp/national-pr22-t1.txt [--seed 2022]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+STATIONS = 69_700
+HEADER = (
+    "Code du département;Libellé du département;Code de la circonscription;"
+    "Libellé de la circonscription;Code de la commune;Libellé de la commune;Code du b.vote;"
+    "Inscrits;Abstentions;% Abs/Ins;Votants;% Vot/Ins;Blancs;% Blancs/Ins;% Blancs/Vot;Nuls;"
+    "% Nuls/Ins;% Nuls/Vot;Exprimés;% Exp/Ins;% Exp/Vot;"
+    "N°Panneau;Sexe;Nom;Prénom;Voix;% Voix/Ins;% Voix/Exp"
+)
+CANDIDATES = [
+    ("F", "ARTHAUD", "Nathalie", 0.6),
+    ("M", "ROUSSEL", "Fabien", 2.3),
+    ("M", "MACRON", "Emmanuel", 27.8),
+    ("M", "LASSALLE", "Jean", 3.1),
+    ("F", "LE PEN", "Marine", 23.2),
+    ("M", "ZEMMOUR", "Éric", 7.1),
+    ("M", "MÉLENCHON", "Jean-Luc", 22.0),
+    ("F", "HIDALGO", "Anne", 1.8),
+    ("M", "JADOT", "Yannick", 4.6),
+    ("F", "PÉCRESSE", "Valérie", 4.8),
+    ("M", "POUTOU", "Philippe", 0.8),
+    ("M", "DUPONT-AIGNAN", "Nicolas", 2.1),
+]
+OVERSEAS = ["ZA", "ZB", "ZC", "ZD", "ZM", "ZN", "ZP", "ZS", "ZW", "ZX", "ZZ"]
+
+
+def departments() -> list[str]:
+    codes = [f"{n:02d}" for n in range(1, 96) if n != 20]
+    return [*codes[:19], "2A", "2B", *codes[19:], *OVERSEAS]
+
+
+def pct(part: np.ndarray, whole: np.ndarray) -> list[str]:
+    """Percentages with 2 decimals and a decimal comma, as in the Ministry files."""
+    safe = np.where(whole > 0, whole, 1)
+    return [f"{value:.2f}".replace(".", ",") for value in 100.0 * part / safe]
+
+
+def station_places(rng: np.random.Generator) -> list[tuple[str, str, str, str]]:
+    """(département, circonscription, commune code, bureau code) for every bureau."""
+    deps = departments()
+    per_dep = rng.multinomial(STATIONS - len(deps), np.full(len(deps), 1 / len(deps))) + 1
+    places = []
+    for dep, count in zip(deps, per_dep, strict=True):
+        commune, bureau = 1, 0
+        for _ in range(int(count)):
+            bureau += 1
+            if rng.random() < 0.45:  # next commune
+                commune, bureau = commune + 1 + int(rng.integers(0, 3)), 1
+            circ = 1 + commune % 6
+            places.append((dep, f"{circ:02d}", f"{commune:03d}", f"{bureau:04d}"))
+    return places
+
+
+def generate(out: Path, seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    places = station_places(rng)
+    n = len(places)
+    registered = np.maximum(rng.lognormal(6.45, 0.45, n).astype(np.int64), 30)
+    voters = rng.binomial(registered, np.clip(rng.normal(0.74, 0.08, n), 0.2, 0.98))
+    blank = rng.binomial(voters, 0.015)
+    null_votes = rng.binomial(voters - blank, 0.006)
+    valid = voters - blank - null_votes
+    shares = np.array([c[3] for c in CANDIDATES]) / 100.0
+    alpha = shares / shares.sum() * 60.0
+    votes = np.stack([rng.multinomial(v, rng.dirichlet(alpha)) for v in valid])
+    abstentions = registered - voters
+    columns = {
+        "abs": pct(abstentions, registered),
+        "vot": pct(voters, registered),
+        "bl_ins": pct(blank, registered),
+        "bl_vot": pct(blank, voters),
+        "nul_ins": pct(null_votes, registered),
+        "nul_vot": pct(null_votes, voters),
+        "exp_ins": pct(valid, registered),
+        "exp_vot": pct(valid, voters),
+    }
+    vote_ins = [pct(votes[:, k], registered) for k in range(len(CANDIDATES))]
+    vote_exp = [pct(votes[:, k], valid) for k in range(len(CANDIDATES))]
+    with out.open("w", encoding="latin-1", newline="") as handle:
+        handle.write(HEADER + "\r\n")
+        for i, (dep, circ, commune, bureau) in enumerate(places):
+            fixed = [
+                dep, f"Département {dep}", circ, f"{int(circ)}ème circonscription", commune,
+                f"Commune {dep}-{commune}", bureau, str(registered[i]), str(abstentions[i]),
+                columns["abs"][i], str(voters[i]), columns["vot"][i], str(blank[i]),
+                columns["bl_ins"][i], columns["bl_vot"][i], str(null_votes[i]),
+                columns["nul_ins"][i], columns["nul_vot"][i], str(valid[i]),
+                columns["exp_ins"][i], columns["exp_vot"][i],
+            ]  # fmt: skip
+            for k, (sex, last, first, _share) in enumerate(CANDIDATES):
+                fixed += [str(k + 1), sex, last, first, str(votes[i, k]),
+                          vote_ins[k][i], vote_exp[k][i]]  # fmt: skip
+            handle.write(";".join(fixed) + "\r\n")
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="file to write")
+    parser.add_argument("--seed", type=int, default=2022)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    rows = generate(args.out, args.seed)
+    size = args.out.stat().st_size / 1e6
+    elapsed = time.perf_counter() - started
+    print(f"wrote {rows} bureaux × {len(CANDIDATES)} candidates to {args.out} "
+          f"({size:.1f} MB) in {elapsed:.1f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

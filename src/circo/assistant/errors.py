@@ -1,0 +1,47 @@
+"""Errors of the assistant domain (French messages naming the document or endpoint)."""
+
+from __future__ import annotations
+
+from circo.errors import CircoError, NotFound
+
+
+class AssistantError(CircoError):
+    """Base of the assistant's user-fixable errors."""
+
+
+class DocumentError(AssistantError):
+    """A document cannot be read: unsupported type, encrypted or unreadable file, empty text."""
+
+    status = 422
+
+
+class FetchError(AssistantError):
+    """A URL or a feed cannot be fetched."""
+
+    status = 502
+
+
+class LLMError(AssistantError):
+    """The language-model endpoint is down, slow or answers something unusable."""
+
+    status = 502
+
+
+class LLMRequired(AssistantError):
+    """The task needs a language model and none is configured."""
+
+    status = 409
+
+
+class DocumentNotFound(NotFound):
+    pass
+
+
+__all__ = [
+    "AssistantError",
+    "DocumentError",
+    "DocumentNotFound",
+    "FetchError",
+    "LLMError",
+    "LLMRequired",
+]

@@ -1,0 +1,169 @@
+"""A small client for OpenAI-compatible endpoints (Mistral, OpenAI, Ollama, vLLM, llama.cpp).
+
+``/chat/completions`` (plain or streamed as server-sent events) and ``/embeddings`` over httpx,
+with timeouts, a few retries on connection errors, 429 and 5xx, and errors naming the endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from circo.assistant.errors import LLMError, LLMRequired
+from circo.config import Settings
+
+RETRIES = 2
+BACKOFF_SECONDS = 0.3
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+EMBEDDING_BATCH = 64
+
+
+def llm_configured(settings: Settings) -> bool:
+    return bool(settings.llm_base_url and settings.llm_model)
+
+
+def embedder_configured(settings: Settings) -> bool:
+    return bool(settings.llm_base_url and settings.embeddings_model)
+
+
+class LLMClient:
+    def __init__(self, settings: Settings, *, model: str | None = None) -> None:
+        if not settings.llm_base_url:
+            raise LLMRequired(
+                "aucun modèle de langage configuré : définissez CIRCO_LLM_BASE_URL et "
+                "CIRCO_LLM_MODEL (ex. https://api.mistral.ai/v1, mistral-small-latest)"
+            )
+        self.base_url = settings.llm_base_url.rstrip("/")
+        self.model = model or settings.llm_model or ""
+        self.timeout = httpx.Timeout(settings.llm_timeout, connect=min(5.0, settings.llm_timeout))
+        self.headers = {"Content-Type": "application/json"}
+        if settings.llm_api_key:
+            self.headers["Authorization"] = f"Bearer {settings.llm_api_key}"
+
+    # --- chat ---------------------------------------------------------------------------------
+
+    def chat(self, messages: list[dict[str, str]], *, temperature: float = 0.2) -> str:
+        url = f"{self.base_url}/chat/completions"
+        body = {"model": self.model, "messages": messages, "temperature": temperature}
+        payload = self._post_json(url, body)
+        try:
+            content = payload["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise LLMError(
+                f"réponse inattendue de {url} : pas de choices[0].message.content", loc=url
+            ) from exc
+        if not isinstance(content, str):
+            raise LLMError(f"réponse inattendue de {url} : contenu non textuel", loc=url)
+        return content
+
+    def chat_stream(
+        self, messages: list[dict[str, str]], *, temperature: float = 0.2
+    ) -> Iterator[str]:
+        """Yield text deltas of a streamed completion (``stream: true``, server-sent events)."""
+        url = f"{self.base_url}/chat/completions"
+        body = {"model": self.model, "messages": messages, "temperature": temperature,
+                "stream": True}
+        try:
+            with httpx.Client(timeout=self.timeout) as client, client.stream(
+                "POST", url, json=body, headers=self.headers
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise self._status_error(url, response)
+                for line in response.iter_lines():
+                    delta = _sse_delta(line, url)
+                    if delta is None:
+                        break
+                    if delta:
+                        yield delta
+        except httpx.HTTPError as exc:
+            raise self._transport_error(url, exc) from exc
+
+    # --- embeddings ---------------------------------------------------------------------------
+
+    def embed(self, texts: list[str], *, model: str) -> list[list[float]]:
+        url = f"{self.base_url}/embeddings"
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), EMBEDDING_BATCH):
+            batch = texts[start : start + EMBEDDING_BATCH]
+            payload = self._post_json(url, {"model": model, "input": batch})
+            try:
+                items = sorted(payload["data"], key=lambda item: item.get("index", 0))
+                found = [[float(value) for value in item["embedding"]] for item in items]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise LLMError(f"réponse inattendue de {url} : pas de data[].embedding", loc=url) from exc
+            if len(found) != len(batch):
+                raise LLMError(
+                    f"réponse inattendue de {url} : {len(found)} vecteurs pour {len(batch)} textes",
+                    loc=url,
+                )
+            vectors.extend(found)
+        return vectors
+
+    # --- transport ----------------------------------------------------------------------------
+
+    def _post_json(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        last_error: LLMError | None = None
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                time.sleep(BACKOFF_SECONDS * attempt)
+            try:
+                with httpx.Client(timeout=self.timeout) as client:
+                    response = client.post(url, json=body, headers=self.headers)
+            except httpx.HTTPError as exc:
+                last_error = self._transport_error(url, exc)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                last_error = self._status_error(url, response)
+                continue
+            if response.status_code >= 400:
+                raise self._status_error(url, response)
+            try:
+                payload = response.json()
+            except ValueError as exc:
+                raise LLMError(
+                    f"réponse illisible de {url} : ce n'est pas du JSON "
+                    f"({response.text[:80]!r})",
+                    loc=url,
+                ) from exc
+            if not isinstance(payload, dict):
+                raise LLMError(f"réponse inattendue de {url} : objet JSON attendu", loc=url)
+            return payload
+        assert last_error is not None
+        raise last_error
+
+    def _transport_error(self, url: str, exc: httpx.HTTPError) -> LLMError:
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"pas de réponse en {self.timeout.read:.0f} s (CIRCO_LLM_TIMEOUT)"
+        elif isinstance(exc, httpx.ConnectError):
+            reason = "connexion impossible (serveur arrêté ou adresse erronée)"
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        return LLMError(f"modèle de langage injoignable à {url} : {reason}", loc=url)
+
+    def _status_error(self, url: str, response: httpx.Response) -> LLMError:
+        detail = response.text[:200].strip()
+        return LLMError(
+            f"le modèle de langage à {url} a répondu HTTP {response.status_code} : {detail}",
+            loc=url,
+        )
+
+
+def _sse_delta(line: str, url: str) -> str | None:
+    """The text delta of one SSE line; '' for keep-alives; None at ``data: [DONE]``."""
+    line = line.strip()
+    if not line.startswith("data:"):
+        return ""
+    data = line[5:].strip()
+    if data == "[DONE]":
+        return None
+    try:
+        chunk = json.loads(data)
+        delta = chunk["choices"][0].get("delta", {}).get("content") or ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise LLMError(f"flux illisible de {url} : {data[:80]!r}", loc=url) from exc
+    return str(delta)

@@ -1,0 +1,252 @@
+"""Every query of the assistant (always scoped to one campaign)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from circo.assistant.errors import DocumentNotFound
+from circo.assistant.models import Document, Feed, Leaflet, Passage, Place, Posting
+from circo.core.tenancy import CampaignContext
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage with its document's metadata, as retrieval returns it."""
+
+    passage_id: int
+    document_id: int
+    title: str
+    source: str
+    doc_type: str
+    published_on: date | None
+    territory_codes: list[str]
+    heading_path: str
+    text: str
+    start_offset: int
+    end_offset: int
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def document_by_source(session: Session, ctx: CampaignContext, source: str) -> Document | None:
+    query = ctx.scoped(select(Document), Document).where(Document.source == source)
+    return session.scalars(query.order_by(Document.id).limit(1)).first()
+
+
+def document_by_hash(session: Session, ctx: CampaignContext, content_hash: str) -> Document | None:
+    query = ctx.scoped(select(Document), Document).where(Document.content_hash == content_hash)
+    return session.scalars(query.order_by(Document.id).limit(1)).first()
+
+
+def document_by_external_id(
+    session: Session, ctx: CampaignContext, *, feed_id: int, external_id: str
+) -> Document | None:
+    query = ctx.scoped(select(Document), Document).where(
+        Document.feed_id == feed_id, Document.external_id == external_id
+    )
+    return session.scalars(query.limit(1)).first()
+
+
+def get_document(session: Session, ctx: CampaignContext, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.campaign_id != ctx.campaign_id:
+        raise DocumentNotFound(f"document introuvable : n° {document_id}", loc="document")
+    return document
+
+
+def list_documents(
+    session: Session, ctx: CampaignContext, *, doc_type: str | None = None, limit: int = 1000
+) -> list[Document]:
+    query = ctx.scoped(select(Document), Document)
+    if doc_type:
+        query = query.where(Document.doc_type == doc_type)
+    order = (Document.published_on.desc().nulls_last(), Document.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def count_documents(session: Session, ctx: CampaignContext) -> tuple[int, int]:
+    documents = session.scalar(ctx.scoped(select(func.count(Document.id)), Document)) or 0
+    passages = session.scalar(ctx.scoped(select(func.count(Passage.id)), Passage)) or 0
+    return documents, passages
+
+
+def delete_passages(session: Session, document_id: int) -> None:
+    passage_ids = select(Passage.id).where(Passage.document_id == document_id)
+    session.execute(delete(Posting).where(Posting.passage_id.in_(passage_ids)))
+    session.execute(delete(Passage).where(Passage.document_id == document_id))
+
+
+def delete_document(session: Session, document: Document) -> None:
+    delete_passages(session, document.id)
+    session.delete(document)
+    session.flush()
+
+
+def insert_passages(
+    session: Session, *, document: Document, passages: Sequence[Passage],
+    postings: Sequence[dict[str, Any]],
+) -> None:
+    """Insert passages, then their postings (``passage_index`` → the new passage id)."""
+    session.add_all(passages)
+    session.flush()
+    rows = [
+        {
+            "passage_id": passages[row["passage_index"]].id,
+            "term": row["term"],
+            "campaign_id": document.campaign_id,
+            "tf": row["tf"],
+            "length": row["length"],
+        }
+        for row in postings
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Posting), rows[start : start + 5000])
+
+
+# --- passages and the lexical index -----------------------------------------------------------
+
+
+def corpus_stats(session: Session, campaign_id: int) -> tuple[int, float]:
+    count, average = session.execute(
+        select(func.count(Passage.id), func.avg(Passage.token_count)).where(
+            Passage.campaign_id == campaign_id
+        )
+    ).one()
+    return int(count or 0), float(average or 0.0)
+
+
+def postings_for(
+    session: Session, campaign_id: int, terms: Iterable[str]
+) -> list[tuple[int, str, int, int]]:
+    query = select(Posting.passage_id, Posting.term, Posting.tf, Posting.length).where(
+        Posting.campaign_id == campaign_id, Posting.term.in_(sorted(set(terms)))
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
+
+
+def filtered_passage_ids(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    doc_types: Sequence[str] = (),
+    territory: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> set[int]:
+    query = select(Passage.id, Document.territory_codes).join(
+        Document, Document.id == Passage.document_id
+    )
+    query = ctx.scoped(query, Passage)
+    if doc_types:
+        query = query.where(Document.doc_type.in_(list(doc_types)))
+    if since:
+        query = query.where(Document.published_on >= since)
+    if until:
+        query = query.where(Document.published_on <= until)
+    return {
+        passage_id
+        for passage_id, codes in session.execute(query)
+        if territory is None or territory in (codes or [])
+    }
+
+
+def passage_rows(session: Session, ctx: CampaignContext, passage_ids: Sequence[int]) -> list[PassageRow]:
+    """Passages with their document metadata, in the order of ``passage_ids``."""
+    if not passage_ids:
+        return []
+    query = ctx.scoped(
+        select(Passage, Document).join(Document, Document.id == Passage.document_id), Passage
+    ).where(Passage.id.in_(list(passage_ids)))
+    found = {passage.id: _row(passage, document) for passage, document in session.execute(query)}
+    return [found[passage_id] for passage_id in passage_ids if passage_id in found]
+
+
+def _row(passage: Passage, document: Document) -> PassageRow:
+    return PassageRow(
+        passage_id=passage.id,
+        document_id=document.id,
+        title=document.title,
+        source=document.source,
+        doc_type=document.doc_type,
+        published_on=document.published_on,
+        territory_codes=list(document.territory_codes or []),
+        heading_path=passage.heading_path,
+        text=passage.text,
+        start_offset=passage.start_offset,
+        end_offset=passage.end_offset,
+    )
+
+
+def get_passage(session: Session, ctx: CampaignContext, passage_id: int) -> tuple[Passage, Document]:
+    passage = session.get(Passage, passage_id)
+    if passage is None or passage.campaign_id != ctx.campaign_id:
+        raise DocumentNotFound(f"passage introuvable : n° {passage_id}", loc="passage")
+    document = session.get(Document, passage.document_id)
+    assert document is not None
+    return passage, document
+
+
+def document_passages(session: Session, ctx: CampaignContext, document_id: int) -> list[Passage]:
+    query = ctx.scoped(select(Passage), Passage).where(Passage.document_id == document_id)
+    return list(session.scalars(query.order_by(Passage.position)))
+
+
+def embeddings(session: Session, campaign_id: int) -> list[tuple[int, list[float]]]:
+    query = select(Passage.id, Passage.embedding).where(
+        Passage.campaign_id == campaign_id, Passage.embedding.is_not(None)
+    )
+    return [(row[0], row[1]) for row in session.execute(query) if row[1]]
+
+
+def passage_fingerprint(session: Session, campaign_id: int) -> tuple[int, int]:
+    count, highest = session.execute(
+        select(func.count(Passage.id), func.max(Passage.id)).where(
+            Passage.campaign_id == campaign_id
+        )
+    ).one()
+    return int(count or 0), int(highest or 0)
+
+
+# --- places, feeds, leaflets ------------------------------------------------------------------
+
+
+def list_places(session: Session, ctx: CampaignContext) -> list[Place]:
+    return list(session.scalars(ctx.scoped(select(Place), Place).order_by(Place.code)))
+
+
+def place_by_code(session: Session, ctx: CampaignContext, code: str) -> Place | None:
+    return session.scalars(ctx.scoped(select(Place), Place).where(Place.code == code)).first()
+
+
+def list_feeds(session: Session, ctx: CampaignContext) -> list[Feed]:
+    return list(session.scalars(ctx.scoped(select(Feed), Feed).order_by(Feed.id)))
+
+
+def get_feed(session: Session, ctx: CampaignContext, feed_id: int) -> Feed:
+    feed = session.get(Feed, feed_id)
+    if feed is None or feed.campaign_id != ctx.campaign_id:
+        raise DocumentNotFound(f"flux introuvable : n° {feed_id}", loc="feed")
+    return feed
+
+
+def feed_by_url(session: Session, ctx: CampaignContext, url: str) -> Feed | None:
+    return session.scalars(ctx.scoped(select(Feed), Feed).where(Feed.url == url)).first()
+
+
+def list_leaflets(session: Session, ctx: CampaignContext) -> list[Leaflet]:
+    query = ctx.scoped(select(Leaflet), Leaflet).order_by(Leaflet.id.desc())
+    return list(session.scalars(query))
+
+
+def get_leaflet(session: Session, ctx: CampaignContext, leaflet_id: int) -> Leaflet:
+    leaflet = session.get(Leaflet, leaflet_id)
+    if leaflet is None or leaflet.campaign_id != ctx.campaign_id:
+        raise DocumentNotFound(f"tract introuvable : n° {leaflet_id}", loc="leaflet")
+    return leaflet

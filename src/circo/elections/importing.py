@@ -1,0 +1,390 @@
+"""Import of official results per bureau de vote: atomic, idempotent, streamed, in bulk.
+
+`import_results` consumes the records of `circo.elections.parsers` (one per bureau, with its
+line number and its candidate blocks) and writes them with multi-row inserts in chunks. It runs
+inside the caller's transaction and only ``flush``es: the CLI or request commits once, so a file is
+all in or all out — a `ParseError` half-way through rolls everything back, including the deletion
+of the previous import of the same election round (re-importing replaces it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from circo.elections import territories as terr
+from circo.elections.errors import ImportFailed
+from circo.elections.models import (
+    Candidate,
+    CandidateVotes,
+    Election,
+    StationResult,
+    Territory,
+)
+from circo.elections.parsers.errors import ParseError
+from circo.elections.parsers.results import CandidateVotes as CandidateRecord
+from circo.elections.parsers.results import ResultsFormat, ResultsParser
+from circo.elections.parsers.results import StationResult as StationRecord
+
+CHUNK_STATIONS = 4000
+MAX_KEPT_WARNINGS = 200
+
+# Dates of the rounds of recent national elections (key → (round 1, round 2)).
+KNOWN_DATES: dict[str, tuple[date, date | None]] = {
+    "pres-2012": (date(2012, 4, 22), date(2012, 5, 6)),
+    "leg-2012": (date(2012, 6, 10), date(2012, 6, 17)),
+    "mun-2014": (date(2014, 3, 23), date(2014, 3, 30)),
+    "euro-2014": (date(2014, 5, 25), None),
+    "dep-2015": (date(2015, 3, 22), date(2015, 3, 29)),
+    "reg-2015": (date(2015, 12, 6), date(2015, 12, 13)),
+    "pres-2017": (date(2017, 4, 23), date(2017, 5, 7)),
+    "leg-2017": (date(2017, 6, 11), date(2017, 6, 18)),
+    "euro-2019": (date(2019, 5, 26), None),
+    "mun-2020": (date(2020, 3, 15), date(2020, 6, 28)),
+    "dep-2021": (date(2021, 6, 20), date(2021, 6, 27)),
+    "reg-2021": (date(2021, 6, 20), date(2021, 6, 27)),
+    "pres-2022": (date(2022, 4, 10), date(2022, 4, 24)),
+    "leg-2022": (date(2022, 6, 12), date(2022, 6, 19)),
+    "euro-2024": (date(2024, 6, 9), None),
+    "leg-2024": (date(2024, 6, 30), date(2024, 7, 7)),
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and consistency warnings with their line numbers."""
+
+    election: str
+    round: int
+    file: str
+    stations: int = 0
+    candidates: int = 0
+    votes_rows: int = 0
+    replaced: bool = False
+    warning_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_KEPT_WARNINGS:
+            where = f"ligne {line} : " if line is not None else ""
+            self.warnings.append(f"{self.file}, {where}{message}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "election": self.election,
+            "round": self.round,
+            "file": self.file,
+            "stations": self.stations,
+            "candidates": self.candidates,
+            "votes_rows": self.votes_rows,
+            "replaced": self.replaced,
+            "warning_count": self.warning_count,
+            "warnings": self.warnings,
+        }
+
+
+def table_of(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def delete_election(session: Session, *, key: str, round_number: int) -> bool:
+    """Delete one imported election round and everything that hangs from it."""
+    election_id = session.scalar(
+        select(Election.id).where(Election.key == key, Election.round == round_number)
+    )
+    if election_id is None:
+        return False
+    session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
+    session.execute(delete(StationResult).where(StationResult.election_id == election_id))
+    session.execute(delete(Candidate).where(Candidate.election_id == election_id))
+    session.execute(delete(Election).where(Election.id == election_id))
+    return True
+
+
+def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERT that skips rows whose primary key already exists (both backends)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start : start + 5000])
+
+
+class _Writer:
+    """Buffers bureaux and writes them in chunks (stations with RETURNING ids, then votes)."""
+
+    def __init__(self, session: Session, election_id: int) -> None:
+        self.session = session
+        self.election_id = election_id
+        self.stations: list[dict[str, Any]] = []
+        self.votes: list[list[tuple[int, int]]] = []
+        self.votes_rows = 0
+
+    def add(self, station: dict[str, Any], votes: list[tuple[int, int]]) -> None:
+        self.stations.append(station)
+        self.votes.append(votes)
+        if len(self.stations) >= CHUNK_STATIONS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.stations:
+            return
+        table = table_of(StationResult)
+        ids = self.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), self.stations
+        ).scalars()
+        vote_rows = [
+            {
+                "station_result_id": station_id,
+                "candidate_id": candidate_id,
+                "election_id": self.election_id,
+                "votes": votes,
+            }
+            for station_id, station_votes in zip(ids, self.votes, strict=True)
+            for candidate_id, votes in station_votes
+        ]
+        if vote_rows:
+            self.session.execute(insert(table_of(CandidateVotes)), vote_rows)
+        self.votes_rows += len(vote_rows)
+        self.stations = []
+        self.votes = []
+
+
+class _Candidates:
+    """Candidate ids of the election, created on first sight (key: names, label, list)."""
+
+    def __init__(self, session: Session, election_id: int) -> None:
+        self.session = session
+        self.election_id = election_id
+        self.ids: dict[tuple[str, str, str, str], int] = {}
+
+    def id_for(self, block: CandidateRecord) -> int:
+        key = (block.name, block.label or "", block.list_name or "", block.list_full_name or "")
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        table = table_of(Candidate)
+        new_id = self.session.execute(
+            insert(table)
+            .values(
+                election_id=self.election_id,
+                panel_number=block.panel_number,
+                name=block.name[:300],
+                first_name=block.first_name[:120],
+                last_name=block.last_name[:200],
+                list_name=(block.list_full_name or block.list_name or "")[:300],
+                sex=(block.sex or "")[:1],
+                political_label=(block.label or None),
+            )
+            .returning(table.c.id)
+        ).scalar_one()
+        self.ids[key] = new_id
+        return new_id
+
+
+class _Territories:
+    """Collects the territories met in a results file; inserts the missing ones at the end."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def add(
+        self, level: str, code: str, *, name: str, parent: str | None, department: str | None
+    ) -> None:
+        key = f"{level}:{code}"
+        if key not in self.rows:
+            self.rows[key] = {
+                "key": key,
+                "level": level,
+                "code": code,
+                "name": name[:200],
+                "parent_key": parent,
+                "department_code": department,
+            }
+
+    def add_station(self, station: dict[str, Any], *, commune_name: str) -> None:
+        dep = station["department_code"]
+        region = station["region_code"]
+        circ = station["constituency_code"]
+        commune = station["commune_code"]
+        arrondissement = station["arrondissement_code"]
+        if region:
+            self.add(
+                "reg", region, name=terr.REGION_NAMES.get(region, ""), parent=None, department=None
+            )
+        self.add("dep", dep, name="", parent=f"reg:{region}" if region else None, department=dep)
+        if circ:
+            self.add("circ", circ, name="", parent=f"dep:{dep}", department=dep)
+        self.add("com", commune, name=commune_name, parent=f"dep:{dep}", department=dep)
+        parent = f"com:{commune}"
+        if arrondissement:
+            self.add("arr", arrondissement, name="", parent=parent, department=dep)
+            parent = f"arr:{arrondissement}"
+        self.add("bv", station["station_key"], name="", parent=parent, department=dep)
+
+    def write(self, session: Session) -> None:
+        insert_ignore(session, table_of(Territory), list(self.rows.values()))
+
+
+def _station_row(record: StationRecord, election_id: int) -> dict[str, Any]:
+    department = record.department_code
+    commune = record.commune_code
+    station = record.station_code
+    return {
+        "election_id": election_id,
+        "station_key": record.station_key,
+        "region_code": terr.region_code(department),
+        "department_code": department,
+        "constituency_code": record.constituency_code,
+        "commune_code": commune,
+        "arrondissement_code": terr.arrondissement_code(commune, station),
+        "registered": record.registered or 0,
+        "voters": record.voters or 0,
+        "abstentions": record.abstentions or 0,
+        "blank": record.blank or 0,
+        "null_votes": record.null_votes or 0,
+        "valid_votes": record.valid_votes,
+        "source_line": record.line,
+    }
+
+
+def import_station_records(
+    session: Session,
+    *,
+    records: Iterable[StationRecord],
+    key: str,
+    round_number: int,
+    file_name: str,
+    source_format: str = "",
+    held_on: date | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Replace the election round ``key``/``round_number`` with ``records`` (flush only)."""
+    ref = terr.parse_election_key(key)
+    terr.check_round(round_number)
+    report = ImportReport(election=ref.key, round=round_number, file=file_name)
+    report.replaced = delete_election(session, key=ref.key, round_number=round_number)
+    if held_on is None and ref.key in KNOWN_DATES:
+        held_on = KNOWN_DATES[ref.key][round_number - 1]
+    name = f"{terr.ELECTION_NAMES[ref.election_type]} {ref.year}"
+    election = Election(
+        key=ref.key,
+        round=round_number,
+        election_type=ref.election_type,
+        year=ref.year,
+        held_on=held_on,
+        name=name,
+        source_file=file_name[:300],
+        source_format=source_format,
+    )
+    session.add(election)
+    session.flush()
+    writer = _Writer(session, election.id)
+    candidates = _Candidates(session, election.id)
+    places = _Territories()
+    seen: dict[str, int] = {}
+    for record in records:
+        station = _station_row(record, election.id)
+        first_line = seen.setdefault(station["station_key"], record.line)
+        if first_line != record.line:
+            raise ImportFailed(
+                f"bureau {station['station_key']} en double (déjà vu ligne {first_line}) ; "
+                "attendu une ligne par bureau de vote",
+                loc=f"{file_name}, ligne {record.line}",
+            )
+        votes = [(candidates.id_for(block), block.votes) for block in record.candidates]
+        writer.add(station, votes)
+        places.add_station(station, commune_name=record.commune_name)
+        if on_progress is not None:
+            on_progress(record.line)
+    writer.flush()
+    if not seen:
+        raise ImportFailed(
+            "aucun bureau de vote dans le fichier ; attendu au moins une ligne de résultats",
+            loc=file_name,
+        )
+    places.write(session)
+    report.stations = len(seen)
+    report.candidates = len(candidates.ids)
+    report.votes_rows = writer.votes_rows
+    election.stations = report.stations
+    election.warnings = report.warning_count
+    session.flush()
+    return report
+
+
+def parse_error(exc: ParseError) -> ImportFailed:
+    """The parser's error as a CircoError with its ``file, ligne N, colonne X`` location."""
+    where = [exc.file]
+    if exc.line is not None:
+        where.append(f"ligne {exc.line}")
+    if exc.column is not None:
+        where.append(f"colonne {exc.column}")
+    return ImportFailed(f"{exc.message} ; rien n'a été importé", loc=", ".join(where))
+
+
+def import_results(
+    session: Session,
+    *,
+    path: Path,
+    key: str,
+    round_number: int,
+    file_format: ResultsFormat | None = None,
+    held_on: date | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Parse ``path`` and replace the election round with it (flush only; caller commits)."""
+    if not path.is_file():
+        raise ImportFailed(f"fichier introuvable : {path}", loc=str(path))
+    try:
+        parser = ResultsParser(path, format=file_format, round=round_number)
+        report = import_station_records(
+            session,
+            records=parser,
+            key=key,
+            round_number=round_number,
+            file_name=path.name,
+            source_format=f"{parser.info.format}/{parser.info.layout}",
+            held_on=held_on,
+            on_progress=on_progress,
+        )
+    except ParseError as exc:
+        raise parse_error(exc) from exc
+    for warning in parser.warnings:
+        report.warn(warning.line, warning.message)
+    report.warning_count = parser.warning_count
+    election = repo_find(session, report)
+    election.warnings = report.warning_count
+    session.flush()
+    return report
+
+
+def repo_find(session: Session, report: ImportReport) -> Election:
+    return session.execute(
+        select(Election).where(Election.key == report.election, Election.round == report.round)
+    ).scalar_one()
+
+
+def count_lines(path: Path) -> int:
+    """Number of lines of a (possibly gzipped) file, for the progress bar (fast, bytes only)."""
+    from circo.elections.parsers.textio import open_binary
+
+    total = 0
+    with open_binary(path) as stream:
+        while chunk := stream.read(1 << 20):
+            total += chunk.count(b"\n")
+    return total

@@ -1,0 +1,653 @@
+"""Streaming parser of the Ministère de l'Intérieur results per bureau de vote.
+
+Three layouts are recognised, whatever the year (2012 → 2024), encoding or separator:
+
+* ``blocks`` (format ``"wide"``): one row per bureau, station columns then a candidate block
+  repeated once per candidate/list. The header may name only the first block (genuine Ministry
+  ``.txt`` files), every block with a number (``N°Panneau_1``, ``Voix 2``…, 2022+ and re-saved
+  files), and rows may carry a trailing empty column or provenance columns after the blocks.
+* ``candidate_columns`` (format ``"wide"``): one row per bureau and one column of votes per
+  candidate, named after the candidate (the "large" files of aktiur/resultats-electoraux).
+* ``long`` (format ``"long"``): one row per candidate per bureau, station totals repeated on
+  each row (data.gouv "format long", 2012/2014 ``N° tour;…;Nombre de voix du candidat``).
+  Rows of one bureau must be contiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Literal
+
+from circo.elections.parsers.codes import commune_code as make_commune_code
+from circo.elections.parsers.codes import (
+    constituency_code,
+    normalize_station_code,
+    split_station_id,
+)
+from circo.elections.parsers.errors import ParseError, ParseWarning, WarningLog
+from circo.elections.parsers.results_hints import hints_from_name
+from circo.elections.parsers.results_layout import (
+    REQUIRED_HINT,
+    BlockLayout,
+    HeaderLayout,
+    analyse_header,
+    find_blocks,
+)
+from circo.elections.parsers.textio import CsvSource, PathArg, sniff_csv
+
+ResultsFormat = Literal["wide", "long"]
+SAMPLE_ROWS = 200
+
+_SEX = {"M": "M", "F": "F", "H": "M", "MASCULIN": "M", "FEMININ": "F", "FÉMININ": "F",
+        "HOMME": "M", "FEMME": "F"}  # fmt: skip
+_BLOCK_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
+                 "list_long", "list_head", "pair_name", "votes")  # fmt: skip
+_TOTALS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes")
+_FRENCH = {
+    "registered": "Inscrits", "abstentions": "Abstentions", "voters": "Votants",
+    "blank": "Blancs", "null_votes": "Nuls", "valid_votes": "Exprimés",
+    "blank_and_null": "Blancs et nuls", "round": "N° tour",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class CandidateVotes:
+    """Votes of one candidate (or list) in one bureau."""
+
+    panel_number: int | None
+    name: str  # "Prénom NOM", or the list label for list elections
+    first_name: str
+    last_name: str
+    sex: str | None  # "M" / "F"
+    label: str | None  # political label (nuance), e.g. "RN"
+    list_name: str | None  # short list label ("Libellé Abrégé Liste") when lists
+    votes: int
+    list_full_name: str | None = None  # "Libellé Etendu Liste"
+    head_of_list: str | None = None  # "Nom Tête de Liste"
+
+
+@dataclass(slots=True)
+class StationResult:
+    """Results of one bureau de vote. Totals the file does not give are None."""
+
+    line: int
+    commune_code: str  # INSEE, 5 characters ("75056", "2A004", "97101")
+    commune_name: str
+    department_code: str  # INSEE ("01", "2A", "971", "99" abroad)
+    constituency_code: str | None  # "91-04"
+    station_code: str  # normalised bureau code ("0001", "A3")
+    station_key: str  # national key "75056_0001"
+    registered: int | None
+    abstentions: int | None
+    voters: int | None
+    blank: int | None
+    null_votes: int | None
+    valid_votes: int
+    candidates: list[CandidateVotes]
+    round: int | None = None  # only when the file has a round column
+
+
+@dataclass(slots=True)
+class ResultsFileInfo:
+    """What was detected about a results file (filled further while streaming)."""
+
+    file: str
+    format: ResultsFormat
+    layout: Literal["blocks", "candidate_columns", "long"]
+    encoding: str
+    separator: str
+    columns: list[str]
+    block_width: int | None = None
+    header_blocks: int = 0
+    has_labels: bool = False
+    has_lists: bool = False
+    has_round: bool = False
+    blank_and_null_combined: bool = False
+    derived_fields: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    hints: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    stations: int = 0
+    department_codes: set[str] = field(default_factory=set)
+
+
+class _Columns:
+    """Resolved column indices (-1 when absent) and block layout for the row loop."""
+
+    def __init__(self, layout: HeaderLayout, blocks: BlockLayout | None) -> None:
+        get = layout.station.get
+        self.department = get("department_code", -1)
+        self.constituency = get("constituency_code", -1)
+        self.commune = get("commune_code", -1)
+        self.commune_name = get("commune_name", -1)
+        self.station = get("station_code", -1)
+        self.station_id = get("station_id", -1)
+        self.round = get("round", -1)
+        self.totals = {name: get(name, -1) for name in (*_TOTALS, "blank_and_null")}
+        self.blocks = blocks
+
+
+class ResultsParser:
+    """Stream `StationResult`s from a results file; sniffing happens in the constructor.
+
+    >>> parser = ResultsParser("PR17_BVot_T1_FE.txt")            # doctest: +SKIP
+    >>> parser.info.format, parser.info.encoding                 # doctest: +SKIP
+    ('wide', 'cp1252')
+    >>> for station in parser: ...                               # doctest: +SKIP
+    >>> parser.warnings[:1]                                      # doctest: +SKIP
+
+    ``round`` keeps only that round when the file has a round column (both rounds in one file).
+    Raises `ParseError` for a malformed file, at construction (header) or while iterating.
+    """
+
+    def __init__(
+        self,
+        path: PathArg,
+        *,
+        format: ResultsFormat | None = None,
+        encoding: str | None = None,
+        separator: str | None = None,
+        round: int | None = None,
+        max_warnings: int = 10_000,
+    ) -> None:
+        if format not in (None, "wide", "long"):
+            raise ValueError(f"format « {format} » inconnu (attendu « wide » ou « long »)")
+        self.path = path
+        self.source: CsvSource = sniff_csv(path, encoding=encoding, separator=separator)
+        self.round_filter = round
+        self._log = WarningLog(max_warnings)
+        self._commune_cache: dict[tuple[str, str], tuple[str, str]] = {}
+        self._station_cache: dict[str, str] = {}
+        header, sample = self._read_head()
+        self.info, self._cols, self._candidate_columns = self._detect(header, sample, format)
+        self._min_fields = self._minimum_fields()
+        blocks = self._cols.blocks
+        self._offsets = tuple(blocks.offset(name) if blocks else -1 for name in _BLOCK_FIELDS)
+        if blocks is not None and "votes" not in blocks.offsets:
+            raise self._error(1, None, "bloc candidat sans colonne « Voix » ; " + REQUIRED_HINT)
+
+    # -- public ---------------------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[ParseWarning]:
+        """Consistency warnings of the last iteration (at most ``max_warnings`` kept)."""
+        return self._log.items
+
+    @property
+    def warning_count(self) -> int:
+        return self._log.count
+
+    def __iter__(self) -> Iterator[StationResult]:
+        self._log = WarningLog(self._log.limit)
+        self.info.rows = self.info.stations = 0
+        rows = islice(self.source.rows(), 1, None)
+        if self.info.layout == "long":
+            yield from self._iter_long(rows)
+        else:
+            yield from self._iter_wide(rows)
+
+    # -- detection ------------------------------------------------------------------------
+
+    def _error(self, line: int | None, column: str | None, message: str) -> ParseError:
+        return ParseError(self.path, line, column, message)
+
+    def _read_head(self) -> tuple[list[str], list[tuple[int, list[str]]]]:
+        rows = self.source.rows()
+        try:
+            _, header = next(rows)
+        except StopIteration:
+            raise self._error(1, None, "fichier vide (attendu une ligne d'en-tête)") from None
+        sample = [(line, row) for line, row in islice(rows, SAMPLE_ROWS) if any(row)]
+        rows.close()
+        header = [name.replace("\ufeff", "").strip() for name in header]
+        while header and not header[-1]:
+            header.pop()
+        return header, sample
+
+    def _detect(
+        self,
+        header: list[str],
+        sample: list[tuple[int, list[str]]],
+        forced: ResultsFormat | None,
+    ) -> tuple[ResultsFileInfo, _Columns, list[int]]:
+        layout = analyse_header(header)
+        self._check_required(layout)
+        blocks = find_blocks(layout)
+        candidate_columns: list[int] = []
+        if blocks is None:
+            candidate_columns = self._candidate_columns_of(layout, sample)
+            kind: Literal["blocks", "candidate_columns", "long"] = "candidate_columns"
+        elif forced == "long" or (forced is None and self._looks_long(layout, blocks, sample)):
+            kind = "long"
+            blocks = BlockLayout(0, len(header), dict(layout.block), 1)
+        else:
+            kind = "blocks"
+        if forced == "long" and kind != "long":
+            raise self._error(1, None, "format « long » demandé mais aucune colonne « Voix »")
+        info = ResultsFileInfo(
+            file=str(self.path),
+            format="long" if kind == "long" else "wide",
+            layout=kind,
+            encoding=self.source.encoding,
+            separator=self.source.separator,
+            columns=header,
+            block_width=blocks.width if blocks and kind == "blocks" else None,
+            header_blocks=blocks.header_blocks if blocks and kind == "blocks" else 0,
+            has_labels="label" in layout.block,
+            has_lists=bool({"list_short", "list_long"} & layout.block.keys()),
+            has_round="round" in layout.station,
+            blank_and_null_combined="blank_and_null" in layout.station,
+        )
+        used = set(candidate_columns)
+        info.ignored_columns = [header[i] for i in layout.unknown if i not in used]
+        info.derived_fields = self._derived_fields(layout)
+        info.hints = hints_from_name(str(self.path))
+        if sample:
+            self._hints_from_row(info, layout, sample[0][1])
+        return info, _Columns(layout, blocks), candidate_columns
+
+    def _check_required(self, layout: HeaderLayout) -> None:
+        station = layout.station
+        missing = []
+        if "station_id" not in station:
+            if "commune_code" not in station:
+                missing.append("Code de la commune")
+            if "station_code" not in station:
+                missing.append("Code du b.vote")
+        if not ({"registered", "voters", "valid_votes"} & station.keys() or layout.block):
+            missing.append("Inscrits")
+        if missing:
+            names = ", ".join(f"« {name} »" for name in missing)
+            seen = "; ".join(layout.header[:6])
+            raise self._error(
+                1,
+                None,
+                f"en-tête non reconnu (colonnes manquantes : {names} ; reçu « {seen} … ») ; "
+                f"{REQUIRED_HINT}",
+            )
+
+    def _candidate_columns_of(
+        self, layout: HeaderLayout, sample: list[tuple[int, list[str]]]
+    ) -> list[int]:
+        last_station = max(layout.station.values())
+        columns = [i for i in layout.unknown if i > last_station]
+        for line, row in sample[:5]:
+            for index in columns:
+                value = row[index].strip() if index < len(row) else ""
+                if value and not value.lstrip("-").isdigit():
+                    columns = []
+                    break
+            if not columns:
+                break
+        if not columns:
+            raise self._error(
+                1,
+                None,
+                "en-tête non reconnu : aucune colonne de candidat (« N°Panneau ; Nom ; Voix » "
+                f"ou une colonne de voix par candidat) ; {REQUIRED_HINT}",
+            )
+        return columns
+
+    def _looks_long(
+        self, layout: HeaderLayout, blocks: BlockLayout, sample: list[tuple[int, list[str]]]
+    ) -> bool:
+        if blocks.header_blocks > 1:
+            return False
+        width = len(layout.header)
+        if any(len(row) > width + 1 for _, row in sample):
+            return False
+        keys = [self._sample_key(layout, row) for _, row in sample]
+        return any(a == b for a, b in zip(keys, keys[1:], strict=False))
+
+    @staticmethod
+    def _sample_key(layout: HeaderLayout, row: list[str]) -> tuple[str, ...]:
+        wanted = ("department_code", "commune_code", "station_code", "station_id", "round")
+        return tuple(row[layout.station[k]] for k in wanted if k in layout.station
+                     if layout.station[k] < len(row))  # fmt: skip
+
+    @staticmethod
+    def _derived_fields(layout: HeaderLayout) -> list[str]:
+        have = layout.station.keys()
+        derived = []
+        if "abstentions" not in have and {"registered", "voters"} <= have:
+            derived.append("abstentions")
+        if "null_votes" not in have and "blank_and_null" not in have and {
+            "voters",
+            "blank",
+            "valid_votes",
+        } <= have:
+            derived.append("null_votes")
+        if "valid_votes" not in have:
+            derived.append("valid_votes")
+        if "voters" not in have and {"registered", "abstentions"} <= have:
+            derived.append("voters")
+        return derived
+
+    def _hints_from_row(self, info: ResultsFileInfo, layout: HeaderLayout, row: list[str]) -> None:
+        def cell(name: str) -> str:
+            index = layout.station.get(name, -1)
+            return row[index].strip() if 0 <= index < len(row) else ""
+
+        if cell("election_type"):
+            info.hints["election_type_raw"] = cell("election_type")
+        if cell("round").isdigit():
+            info.hints.setdefault("round", str(int(cell("round"))))
+        if cell("department_code"):
+            info.hints["first_department_code"] = cell("department_code")
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def _int(self, line: int, row: list[str], index: int) -> int:
+        text = row[index]
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        if not cleaned:
+            self._log.add(line, f"colonne « {self._column_name(index)} » vide, comptée 0")
+            return 0
+        try:
+            number = float(cleaned.replace(",", "."))
+        except ValueError:
+            number = float("nan")
+        if number.is_integer():
+            return int(number)
+        raise self._error(
+            line,
+            self._column_name(index),
+            f"nombre invalide « {text} » (attendu un entier, ex. 1234)",
+        )
+
+    def _column_name(self, index: int) -> str:
+        header = self.info.columns
+        if index < len(header):
+            return header[index]
+        blocks = self._cols.blocks
+        if blocks is not None and blocks.width:
+            number = (index - blocks.start) // blocks.width + 1
+            inner = (index - blocks.start) % blocks.width
+            return f"{header[blocks.start + inner]} (bloc {number})"
+        return f"n° {index + 1}"
+
+    def _place(self, line: int, row: list[str]) -> tuple[str, str, str, str]:
+        """``(department, commune, station_code, station_key)`` of a row."""
+        cols = self._cols
+        if cols.station_id >= 0 and (cols.commune < 0 or cols.station < 0):
+            parts = split_station_id(row[cols.station_id])
+            if parts is None:
+                raise self._error(
+                    line,
+                    self.info.columns[cols.station_id],
+                    f"identifiant de bureau invalide « {row[cols.station_id]} » "
+                    "(attendu « code commune_bureau », ex. 75056_0101)",
+                )
+            commune, station = parts
+            department_raw = row[cols.department] if cols.department >= 0 else ""
+            department = make_commune_code(department_raw, commune)[0]
+            return department, commune, station, f"{commune}_{station}"
+        department_raw = row[cols.department] if cols.department >= 0 else ""
+        commune_raw = row[cols.commune]
+        cache_key = (department_raw, commune_raw)
+        place = self._commune_cache.get(cache_key)
+        if place is None:
+            place = make_commune_code(department_raw, commune_raw)
+            if len(place[1]) < 5:
+                raise self._error(
+                    line,
+                    self.info.columns[cols.commune],
+                    f"code commune « {commune_raw} » incomplet sans colonne département "
+                    "(attendu un code INSEE à 5 caractères, ex. 75056)",
+                )
+            self._commune_cache[cache_key] = place
+        station_raw = row[cols.station]
+        station = self._station_cache.get(station_raw)
+        if station is None:
+            station = normalize_station_code(station_raw)
+            if not station:
+                raise self._error(line, self.info.columns[cols.station], "code bureau vide")
+            self._station_cache[station_raw] = station
+        return place[0], place[1], station, f"{place[1]}_{station}"
+
+    def _station(self, line: int, row: list[str]) -> StationResult:
+        cols = self._cols
+        if len(row) < self._min_fields:
+            raise self._error(
+                line,
+                None,
+                f"ligne tronquée : {len(row)} colonnes, attendu au moins {self._min_fields} "
+                f"(séparateur « {self.source.separator} »)",
+            )
+        department, commune, station_code, key = self._place(line, row)
+        totals = {
+            name: (self._int(line, row, index) if index >= 0 else None)
+            for name, index in cols.totals.items()
+        }
+        constituency = None
+        if cols.constituency >= 0:
+            department_raw = row[cols.department] if cols.department >= 0 else ""
+            constituency = constituency_code(department, department_raw, row[cols.constituency])
+        round_number = None
+        if cols.round >= 0:
+            round_number = self._int(line, row, cols.round)
+        combined = totals.pop("blank_and_null")
+        if combined is not None and totals["null_votes"] is None:
+            totals["null_votes"] = combined
+            totals["blank"] = totals["blank"] or 0
+        return StationResult(
+            line=line,
+            commune_code=commune,
+            commune_name=row[cols.commune_name].strip() if cols.commune_name >= 0 else "",
+            department_code=department,
+            constituency_code=constituency,
+            station_code=station_code,
+            station_key=key,
+            registered=totals["registered"],
+            abstentions=totals["abstentions"],
+            voters=totals["voters"],
+            blank=totals["blank"],
+            null_votes=totals["null_votes"],
+            valid_votes=totals["valid_votes"] or 0,
+            candidates=[],
+            round=round_number,
+        )
+
+    def _minimum_fields(self) -> int:
+        cols = self._cols
+        indices = [cols.commune, cols.station, cols.station_id, *cols.totals.values()]
+        if self.info.layout == "long" and cols.blocks is not None:
+            indices.extend(cols.blocks.offsets.values())
+        return max(indices) + 1
+
+    def _candidate(self, line: int, row: list[str], base: int) -> CandidateVotes | None:
+        (o_panel, o_sex, o_first, o_last, o_label, o_short, o_long, o_head, o_pair, o_votes) = (
+            self._offsets
+        )
+        raw_votes = row[base + o_votes]
+        first = row[base + o_first].strip() if o_first >= 0 else ""
+        last = row[base + o_last].strip() if o_last >= 0 else ""
+        short = row[base + o_short].strip() if o_short >= 0 else ""
+        full = row[base + o_long].strip() if o_long >= 0 else ""
+        if not raw_votes.strip():
+            if last or short or full:
+                self._log.add(line, f"voix vides pour « {last or short or full} », ignoré")
+            return None
+        try:
+            votes = int(raw_votes)
+        except ValueError:
+            votes = self._int(line, row, base + o_votes)
+        pair = row[base + o_pair].strip() if o_pair >= 0 else ""
+        panel = row[base + o_panel].strip() if o_panel >= 0 else ""
+        sex = row[base + o_sex].strip() if o_sex >= 0 else ""
+        label = row[base + o_label].strip() if o_label >= 0 else ""
+        list_name = short or full or None
+        return CandidateVotes(
+            panel_number=int(panel) if panel.isdigit() else None,
+            name=list_name or pair or (f"{first} {last}" if first else last),
+            first_name=first,
+            last_name=last or pair,
+            sex=(_SEX.get(sex) or _SEX.get(sex.upper()) or sex[:1].upper()) if sex else None,
+            label=label or None,
+            list_name=list_name,
+            votes=votes,
+            list_full_name=full or None,
+            head_of_list=row[base + o_head].strip() or None if o_head >= 0 else None,
+        )
+
+    def _iter_wide(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[StationResult]:
+        info = self.info
+        blocks = self._cols.blocks
+        seen: set[str] = set()
+        for line, row in rows:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            result = self._station(line, row)
+            if blocks is not None:
+                self._wide_blocks(line, row, blocks, result)
+            else:
+                self._wide_columns(line, row, result)
+            info.rows += 1
+            if result.station_key in seen:
+                self._log.add(line, f"bureau {result.station_key} en double dans le fichier")
+            seen.add(result.station_key)
+            yield self._finish(result)
+
+    def _wide_blocks(
+        self, line: int, row: list[str], blocks: BlockLayout, result: StationResult
+    ) -> None:
+        start, width = blocks.start, blocks.width
+        end = len(row) - blocks.trailer
+        while (end - start) % width and end > start and not row[end - 1].strip():
+            end -= 1
+        if end < start or (end - start) % width:
+            raise self._error(
+                line,
+                None,
+                f"ligne tronquée ou mal découpée : {max(end - start, 0)} colonnes de candidats "
+                f"après « {self.info.columns[start - 1]} », attendu un multiple de {width} "
+                f"(« {' ; '.join(self.info.columns[start : start + width])} »)",
+            )
+        candidates = result.candidates
+        for base in range(start, end, width):
+            candidate = self._candidate(line, row, base)
+            if candidate is not None:
+                candidates.append(candidate)
+
+    def _wide_columns(self, line: int, row: list[str], result: StationResult) -> None:
+        header = self.info.columns
+        for index in self._candidate_columns:
+            if index >= len(row):
+                raise self._error(line, header[index], "ligne tronquée : colonne absente")
+            name = header[index]
+            result.candidates.append(
+                CandidateVotes(None, name, "", name, None, None, None, self._int(line, row, index))
+            )
+
+    def _iter_long(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[StationResult]:
+        info = self.info
+        wanted_round = self.round_filter
+        round_index = self._cols.round
+        current: StationResult | None = None
+        seen: set[tuple[int | None, str]] = set()
+        for line, row in rows:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if wanted_round is not None and round_index >= 0 and round_index < len(row):
+                if self._int(line, row, round_index) != wanted_round:
+                    continue
+            info.rows += 1
+            if current is None or not self._same_station(line, row, current):
+                if current is not None:
+                    yield self._finish(current)
+                current = self._station(line, row)
+                marker = (current.round, current.station_key)
+                if marker in seen:
+                    raise self._error(
+                        line,
+                        None,
+                        f"bureau {current.station_key} déjà vu plus haut : les lignes d'un même "
+                        "bureau doivent se suivre (triez le fichier par bureau)",
+                    )
+                seen.add(marker)
+            candidate = self._candidate(line, row, 0)
+            if candidate is not None:
+                current.candidates.append(candidate)
+        if current is not None:
+            yield self._finish(current)
+
+    def _same_station(self, line: int, row: list[str], current: StationResult) -> bool:
+        if len(row) < self._min_fields:
+            return False  # let _station() report the short row
+        key = self._place(line, row)[3]
+        if key != current.station_key:
+            return False
+        round_index = self._cols.round
+        return round_index < 0 or self._int(line, row, round_index) == current.round
+
+    # -- derived values and checks --------------------------------------------------------
+
+    def _finish(self, result: StationResult) -> StationResult:
+        info = self.info
+        derived = info.derived_fields
+        info.stations += 1
+        info.department_codes.add(result.department_code)
+        total_votes = sum(candidate.votes for candidate in result.candidates)
+        if "valid_votes" in derived:
+            result.valid_votes = total_votes
+        if "voters" in derived and result.registered is not None:
+            result.voters = result.registered - (result.abstentions or 0)
+        if "abstentions" in derived and result.registered is not None:
+            result.abstentions = result.registered - (result.voters or 0)
+        if "null_votes" in derived and result.voters is not None:
+            result.null_votes = result.voters - (result.blank or 0) - result.valid_votes
+        self._check(result, total_votes)
+        return result
+
+    def _check(self, result: StationResult, total_votes: int) -> None:
+        derived = self.info.derived_fields
+        line, key = result.line, result.station_key
+        registered, voters, valid = result.registered, result.voters, result.valid_votes
+        blank, null_votes = result.blank, result.null_votes
+        if (
+            voters is not None
+            and blank is not None
+            and null_votes is not None
+            and voters != valid + blank + null_votes
+        ):
+            self._log.add(
+                line,
+                f"bureau {key} : votants ({voters}) ≠ exprimés + blancs + nuls "
+                f"({valid} + {blank} + {null_votes} = {valid + blank + null_votes})",
+            )
+        if "valid_votes" not in derived and total_votes != valid:
+            self._log.add(
+                line,
+                f"bureau {key} : somme des voix des candidats ({total_votes}) ≠ exprimés ({valid})",
+            )
+        if registered is not None and voters is not None:
+            if registered < voters:
+                self._log.add(line, f"bureau {key} : inscrits ({registered}) < votants ({voters})")
+            abstentions = result.abstentions
+            if "abstentions" not in derived and abstentions is not None:
+                if registered - voters != abstentions:
+                    self._log.add(
+                        line,
+                        f"bureau {key} : inscrits − votants ({registered} − {voters}) ≠ "
+                        f"abstentions ({abstentions})",
+                    )
+        if null_votes is not None and null_votes < 0:
+            self._log.add(line, f"bureau {key} : nombre de nuls négatif ({null_votes})")
+
+
+def read_results(
+    path: PathArg,
+    *,
+    format: ResultsFormat | None = None,
+    encoding: str | None = None,
+    separator: str | None = None,
+    round: int | None = None,
+) -> ResultsParser:
+    """Open a results file: returns the (iterable) `ResultsParser` with ``.info``."""
+    return ResultsParser(path, format=format, encoding=encoding, separator=separator, round=round)
