@@ -348,7 +348,10 @@ def jobs_run(data_dir: DataDirOption = None) -> None:
 # --- domains ----------------------------------------------------------------------------------
 
 # Each domain exposes ``register(app: typer.Typer) -> None`` in ``circo/<domain>/cli.py``.
-DOMAIN_CLI_MODULES: list[str] = []
+DOMAIN_CLI_MODULES: list[str] = [
+    "circo.elections.cli",
+    "circo.targeting.cli",
+]
 
 # Modules whose import registers background-job handlers.
 JOB_HANDLER_MODULES: list[str] = []
