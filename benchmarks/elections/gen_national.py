@@ -7,15 +7,27 @@ carries 12 blocks. Numbers are seeded and internally consistent (votants = expri
 nuls, Σ voix = exprimés, inscrits − votants = abstentions).
 
     python benchmarks/elections/gen_national.py --out /tmp/national-pr22-t1.txt [--seed 2022]
+
+Two measuring modes print wall seconds, CPU seconds and peak RSS on the same file:
+
+    .venv/bin/python benchmarks/elections/gen_national.py --parse /tmp/national-pr22-t1.txt
+    /work/bench-duckdb/bin/python benchmarks/elections/gen_national.py --duckdb FILE
+
+``--parse`` streams the file with circo's `read_results` (project venv); ``--duckdb`` times
+DuckDB's ``read_csv`` materialising every column in memory (a separate venv with duckdb; DuckDB
+is not a circo dependency). numpy and circo are imported lazily so each mode needs only its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 STATIONS = 69_700
 HEADER = (
@@ -39,7 +51,9 @@ CANDIDATES = [
     ("M", "POUTOU", "Philippe", 0.8),
     ("M", "DUPONT-AIGNAN", "Nicolas", 2.1),
 ]
-OVERSEAS = ["ZA", "ZB", "ZC", "ZD", "ZM", "ZN", "ZP", "ZS", "ZW", "ZX", "ZZ"]
+# Ministry codes outside metropolitan France → first digit of their 3-digit commune codes.
+OVERSEAS = {"ZA": 1, "ZB": 2, "ZC": 3, "ZD": 4, "ZM": 5, "ZN": 8, "ZP": 0, "ZS": 5, "ZW": 0,
+            "ZX": 7, "ZZ": 0}  # fmt: skip
 
 
 def departments() -> list[str]:
@@ -49,27 +63,36 @@ def departments() -> list[str]:
 
 def pct(part: np.ndarray, whole: np.ndarray) -> list[str]:
     """Percentages with 2 decimals and a decimal comma, as in the Ministry files."""
+    import numpy as np
+
     safe = np.where(whole > 0, whole, 1)
     return [f"{value:.2f}".replace(".", ",") for value in 100.0 * part / safe]
 
 
 def station_places(rng: np.random.Generator) -> list[tuple[str, str, str, str]]:
     """(département, circonscription, commune code, bureau code) for every bureau."""
+    import numpy as np
+
     deps = departments()
-    per_dep = rng.multinomial(STATIONS - len(deps), np.full(len(deps), 1 / len(deps))) + 1
+    weights = np.array([0.2 if dep in OVERSEAS else 1.0 for dep in deps])
+    per_dep = rng.multinomial(STATIONS - len(deps), weights / weights.sum()) + 1
     places = []
     for dep, count in zip(deps, per_dep, strict=True):
+        overseas = dep in OVERSEAS
         commune, bureau = 1, 0
         for _ in range(int(count)):
             bureau += 1
-            if rng.random() < 0.45:  # next commune
+            if rng.random() < (0.02 if overseas else 0.45):  # next commune
                 commune, bureau = commune + 1 + int(rng.integers(0, 3)), 1
             circ = 1 + commune % 6
-            places.append((dep, f"{circ:02d}", f"{commune:03d}", f"{bureau:04d}"))
+            code = f"{OVERSEAS[dep]}{commune:02d}" if overseas else f"{commune:03d}"
+            places.append((dep, f"{circ:02d}", code, f"{bureau:04d}"))
     return places
 
 
 def generate(out: Path, seed: int) -> int:
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     places = station_places(rng)
     n = len(places)
@@ -112,11 +135,58 @@ def generate(out: Path, seed: int) -> int:
     return n
 
 
+def report(label: str, wall_started: float, cpu_started: float, detail: str) -> None:
+    wall = time.perf_counter() - wall_started
+    cpu = time.process_time() - cpu_started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB — {detail}")
+
+
+def measure_parser(path: Path) -> None:
+    from circo.elections.parsers import read_results
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    parser = read_results(path)
+    stations = candidates = 0
+    for station in parser:
+        stations += 1
+        candidates += len(station.candidates)
+    detail = (f"{stations} bureaux, {candidates} candidate results, {parser.warning_count} "
+              f"warnings ({parser.info.layout}, {parser.info.encoding})")  # fmt: skip
+    report("circo read_results", wall, cpu, detail)
+
+
+def measure_duckdb(path: Path) -> None:
+    import duckdb
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE results AS SELECT * FROM read_csv(?, delim=';', header=false, skip=1, "
+        "encoding='latin-1', null_padding=true)",
+        [str(path)],
+    )
+    rows, columns = connection.execute(
+        "SELECT count(*), (SELECT count(*) FROM duckdb_columns() WHERE table_name = 'results') "
+        "FROM results"
+    ).fetchone() or (0, 0)
+    report(f"duckdb {duckdb.__version__} read_csv", wall, cpu, f"{rows} rows × {columns} columns")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="file to write")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", type=Path, help="write the synthetic file here")
+    mode.add_argument("--parse", type=Path, help="time circo's parser on this file")
+    mode.add_argument("--duckdb", type=Path, help="time DuckDB's read_csv on this file")
     parser.add_argument("--seed", type=int, default=2022)
     args = parser.parse_args()
+    if args.parse:
+        measure_parser(args.parse)
+        return
+    if args.duckdb:
+        measure_duckdb(args.duckdb)
+        return
     started = time.perf_counter()
     rows = generate(args.out, args.seed)
     size = args.out.stat().st_size / 1e6

@@ -349,12 +349,23 @@ def jobs_run(data_dir: DataDirOption = None) -> None:
 
 # Each domain exposes ``register(app: typer.Typer) -> None`` in ``circo/<domain>/cli.py``.
 DOMAIN_CLI_MODULES: list[str] = [
+    "circo.assistant.cli",
+    "circo.crm.cli",
     "circo.elections.cli",
+    "circo.field.cli",
+    "circo.messaging.cli",
+    "circo.privacy.cli",
     "circo.targeting.cli",
 ]
 
 # Modules whose import registers background-job handlers.
-JOB_HANDLER_MODULES: list[str] = []
+JOB_HANDLER_MODULES: list[str] = [
+    "circo.assistant.feeds",
+    "circo.crm.events",
+    "circo.field.alerts",
+    "circo.messaging.delivery",
+    "circo.privacy.retention",
+]
 
 
 def register_job_handlers() -> None:

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("circo <no-reply@circo.local>", description="Sender address.")
     smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="SMTP security.")
+    sms_provider: Literal["file", "http"] = Field(
+        "file", description="SMS adapter: file (written under the data dir) or http (SMS API)."
+    )
+    sms_api_url: str | None = Field(None, description="HTTP SMS API endpoint (sms_provider=http).")
+    sms_api_key: str | None = Field(None, description="Key of the HTTP SMS API (api-key header).")
+    sms_sender: str = Field("circo", description="SMS sender name or number.")
+    messaging_rate_per_second: float = Field(
+        0.0, description="Default sending throttle per second for campaigns; 0: no throttle."
+    )
 
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint (Mistral, OpenAI, Ollama, vLLM…)."

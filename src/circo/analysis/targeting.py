@@ -97,9 +97,7 @@ def _vector(values: ArrayLike, n_units: int, what: str) -> FloatArray:
     return array
 
 
-def _abstainer_favour(
-    abstainer_support: ArrayLike | None, support: FloatArray
-) -> FloatArray:
+def _abstainer_favour(abstainer_support: ArrayLike | None, support: FloatArray) -> FloatArray:
     if abstainer_support is None:
         return support
     given = np.asarray(abstainer_support, dtype=np.float64)
@@ -157,7 +155,9 @@ def score_polling_stations(
     mob_rate = np.divide(mobilisation, reg, out=np.zeros(n_units), where=reg > 0)
     pers_rate = np.divide(persuasion, reg, out=np.zeros(n_units), where=reg > 0)
     gain = (
-        100 * settings.voters_per_door * settings.contact_rate
+        100
+        * settings.voters_per_door
+        * settings.contact_rate
         * (mob_rate * settings.mobilisation_effect + pers_rate * settings.persuasion_effect)
     )
     weights = settings.weights
@@ -167,8 +167,9 @@ def score_polling_stations(
         + weights.doors * _scaled(gain)
     )
     names = list(candidate_names) if candidate_names is not None else None
-    codes, sentences = _reasons(abst_rate, support, favour, pers_rate, gain, settings, names,
-                                candidate)
+    codes, sentences = _reasons(
+        abst_rate, support, favour, pers_rate, gain, settings, names, candidate
+    )
     return TargetingResult(
         mobilisation=mobilisation,
         persuasion=persuasion,
@@ -208,12 +209,15 @@ def _reasons(
             )
         elif high:
             unit_codes.append(HIGH_ABSTENTION)
-            parts.append(f"Forte abstention ({_pct(abst_rate[i])}) mais peu favorable "
-                         f"({who} à {_pct(support[i])})")
+            parts.append(
+                f"Forte abstention ({_pct(abst_rate[i])}) mais peu favorable "
+                f"({who} à {_pct(support[i])})"
+            )
         elif good:
             unit_codes.append(STRONGHOLD)
-            parts.append(f"Bureau favorable ({who} à {_pct(support[i])}), abstention "
-                         f"{_pct(abst_rate[i])}")
+            parts.append(
+                f"Bureau favorable ({who} à {_pct(support[i])}), abstention {_pct(abst_rate[i])}"
+            )
         else:
             unit_codes.append(UNFAVOURABLE)
             parts.append(f"Bureau peu favorable ({who} à {_pct(support[i])})")

@@ -31,7 +31,7 @@ FETCH_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MAX_DOWNLOAD_BYTES = 50_000_000
 USER_AGENT = "circo-assistant/1.0 (+https://github.com/circo)"
 
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+\S")
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 

@@ -19,7 +19,7 @@ ABBREVIATIONS = frozenset(
     "m mme mmes mlle mm dr pr st ste etc cf p pp art av bd env hab min max no n° vol ex éd ed "
     "janv févr fév avr juil sept oct nov déc dép".split()
 )
-_BOUNDARY = re.compile(r"[.!?…]+[»\"”’)\]]*\s+|\n\s*\n+|\n(?=[ \t]*(?:[-*•–]|\d{1,2}[.)])\s)")
+_BOUNDARY = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»\"”’)\]])*\s+|\n\s*\n+|\n(?=[ \t]*(?:[-*•–]|\d{1,2}[.)])\s)")
 _NEXT_START = re.compile(r"[\"«“(\[]?\s*[A-ZÀ-ÖØ-Þ0-9•\-–*#]")
 
 

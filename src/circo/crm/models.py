@@ -335,7 +335,9 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = _campaign_column()
-    kind: Mapped[str] = mapped_column(String(16), default="meeting")  # meeting, canvassing, training
+    kind: Mapped[str] = mapped_column(
+        String(16), default="meeting"
+    )  # meeting, canvassing, training
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -348,9 +350,7 @@ class Event(Base):
 
 class EventAttendee(Base):
     __tablename__ = "crm_event_attendees"
-    __table_args__ = (
-        Index("ix_crm_event_attendees_pair", "event_id", "contact_id", unique=True),
-    )
+    __table_args__ = (Index("ix_crm_event_attendees_pair", "event_id", "contact_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = _campaign_column()

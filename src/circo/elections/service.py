@@ -216,6 +216,59 @@ def indicator_label(indicator: str) -> str:
     return indicator
 
 
+Parts = dict[str, tuple[float, float | None]]  # station_key → (numerator, denominator)
+
+_RATIOS = {
+    "turnout": ("voters", "registered"),
+    "abstention_rate": ("abstentions", "registered"),
+    "blank_rate": ("blank", "voters"),
+    "null_rate": ("null_votes", "voters"),
+}
+
+
+def _station_parts(
+    session: Session, *, ref: TerritoryRef, election: Election, indicator: str
+) -> tuple[list[StationResult], Parts]:
+    """Each bureau's numerator and denominator of ``indicator`` (None: an absolute value)."""
+    stations = list(repo.station_rows(session, election_id=election.id, ref=ref))
+    kind, _, name = indicator.partition(":")
+    if indicator in _RATIOS:
+        top, bottom = _RATIOS[indicator]
+        return stations, {s.station_key: (getattr(s, top), getattr(s, bottom)) for s in stations}
+    if indicator in BASE_INDICATORS:
+        return stations, {s.station_key: (getattr(s, indicator), None) for s in stations}
+    if kind in ("share", "votes") and name:
+        matched = _matching_candidates(repo.candidates_of(session, election_id=election.id), name)
+        if not matched:
+            raise InvalidElection(
+                f"candidat ou nuance « {name} » absent de {election.key} tour {election.round} ; "
+                "attendu un nom (ex. MACRON) ou une nuance (ex. RN)",
+                loc="indicateur",
+            )
+        votes = repo.station_candidate_votes(
+            session, election_id=election.id, ref=ref, candidate_ids=[c.id for c in matched]
+        )
+        return stations, {
+            s.station_key: (
+                votes.get(s.station_key, 0),
+                s.valid_votes if kind == "share" else None,
+            )
+            for s in stations
+        }
+    raise InvalidElection(
+        f"indicateur « {indicator} » inconnu ; attendu "
+        + ", ".join(BASE_INDICATORS)
+        + ", share:NOM, votes:NOM ou demo:COLONNE",
+        loc="indicateur",
+    )
+
+
+def _value(numerator: float, denominator: float | None) -> float | None:
+    if denominator is None:
+        return float(numerator)
+    return numerator / denominator if denominator else None
+
+
 def station_indicator(
     session: Session,
     *,
@@ -231,45 +284,44 @@ def station_indicator(
     """
     ref = parse_territory(territory) if isinstance(territory, str) else territory
     election = get_election(session, key=key, round_number=round_number)
-    stations = repo.station_rows(session, election_id=election.id, ref=ref)
     kind, _, name = indicator.partition(":")
-    if indicator in BASE_INDICATORS:
-        return {s.station_key: _base_value(s, indicator) for s in stations}
-    if kind in ("share", "votes") and name:
-        matched = _matching_candidates(repo.candidates_of(session, election_id=election.id), name)
-        if not matched:
-            raise InvalidElection(
-                f"candidat ou nuance « {name} » absent de {election.key} tour {election.round} ; "
-                "attendu un nom (ex. MACRON) ou une nuance (ex. RN)",
-                loc="indicateur",
-            )
-        votes = repo.station_candidate_votes(
-            session, election_id=election.id, ref=ref, candidate_ids=[c.id for c in matched]
-        )
-        if kind == "votes":
-            return {s.station_key: float(votes.get(s.station_key, 0)) for s in stations}
-        return {s.station_key: ratio(votes.get(s.station_key, 0), s.valid_votes) for s in stations}
     if kind == "demo" and name:
+        stations = repo.station_rows(session, election_id=election.id, ref=ref)
         demographics = stations_demographics(session, [s.station_key for s in stations])
         return {s.station_key: demographics.get(s.station_key, {}).get(name) for s in stations}
-    raise InvalidElection(
-        f"indicateur « {indicator} » inconnu ; attendu "
-        + ", ".join(BASE_INDICATORS)
-        + ", share:NOM, votes:NOM ou demo:COLONNE",
-        loc="indicateur",
-    )
+    _, parts = _station_parts(session, ref=ref, election=election, indicator=indicator)
+    return {k: _value(top, bottom) for k, (top, bottom) in parts.items()}
 
 
-def _base_value(station: StationResult, indicator: str) -> float | None:
-    if indicator == "turnout":
-        return ratio(station.voters, station.registered)
-    if indicator == "abstention_rate":
-        return ratio(station.abstentions, station.registered)
-    if indicator == "blank_rate":
-        return ratio(station.blank, station.voters)
-    if indicator == "null_rate":
-        return ratio(station.null_votes, station.voters)
-    return float(getattr(station, indicator))
+def commune_indicator(
+    session: Session,
+    *,
+    territory: str | TerritoryRef,
+    key: str,
+    round_number: int,
+    indicator: str,
+) -> dict[str, float | None]:
+    """commune (and arrondissement) code → value of ``indicator``, summed from the bureaux."""
+    ref = parse_territory(territory) if isinstance(territory, str) else territory
+    election = get_election(session, key=key, round_number=round_number)
+    kind, _, name = indicator.partition(":")
+    if kind == "demo" and name:
+        communes = repo.communes_in(session, ref)
+        return {
+            code: territory_demographics(session, territory=TerritoryRef("com", code)).get(name)
+            for code in communes
+        }
+    stations, parts = _station_parts(session, ref=ref, election=election, indicator=indicator)
+    sums: dict[str, list[float]] = {}
+    for station in stations:
+        top, bottom = parts[station.station_key]
+        for code in (station.commune_code, station.arrondissement_code):
+            if code:
+                pair = sums.setdefault(code, [0.0, 0.0])
+                pair[0] += top
+                pair[1] += bottom or 0
+    absolute = all(bottom is None for _, bottom in parts.values())
+    return {code: _value(top, None if absolute else bottom) for code, (top, bottom) in sums.items()}
 
 
 @dataclass

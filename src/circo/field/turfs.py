@@ -17,7 +17,8 @@ How a bureau is cut
 4. A repair pass, borrowed from the ``turf-tools`` autocut "trade" step, moves single boundary
    sites between neighbouring turfs (neighbours in the k-nearest-site graph) until every turf
    is within ``[0.5, 1.25] × target``: one turf under the floor per bureau (the remainder)
-   is allowed.
+   is allowed. A turf still over the cap (a few big buildings that no neighbour can take) is
+   halved, or merged with a nearby turf and the pair cut again, in the most compact way.
 5. Each turf is ordered into an open walking route over its sites (nearest neighbour + 2-opt +
    Or-opt, see :mod:`circo.field.routing`); addresses of a site stay together, and where
    addresses have a ``street`` a small penalty per change of street keeps streets together.

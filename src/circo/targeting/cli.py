@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from circo.cli_common import JsonOption, console, print_json
+from circo.cli_common import DataDirOption, JsonOption, console, print_json, runtime_for, stdout
 
 ei_app = typer.Typer(help="Inférence écologique et reports de voix / ecological inference.")
 
@@ -71,5 +74,107 @@ def ei_fit(
         console.print(estimator.summary(), highlight=False, markup=False)
 
 
+@ei_app.command("transfers")
+def ei_transfers(
+    source: Annotated[str, typer.Option("--from", help="Élection de départ, ex. pres-2017:1.")],
+    target: Annotated[str, typer.Option("--to", help="Élection d'arrivée, ex. pres-2017:2.")],
+    territory: Annotated[
+        str, typer.Option("--territory", help="Territoire : fr, dep:69, circ:69-01, com:69123…")
+    ],
+    method: Annotated[str, typer.Option("--method", help="auto, em, md, goodman ou lp.")] = "auto",
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reports de voix entre deux tours ou deux élections / vote transfers."""
+    from circo.targeting.service import estimate_transfers, parse_election_round
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        result = estimate_transfers(
+            session,
+            source=parse_election_round(source, option="--from"),
+            target=parse_election_round(target, option="--to"),
+            territory=territory,
+            method=method,
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(title=f"Reports {result.source} → {result.target} ({result.territory})")
+    table.add_column("de \\ vers")
+    for column in result.columns:
+        table.add_column(column, justify="right")
+    for i, row in enumerate(result.rows):
+        table.add_row(
+            row, *[f"{100 * result.shares[i, j]:.1f} %" for j in range(len(result.columns))]
+        )
+    stdout.print(table)
+    console.print(
+        f"{result.stations} bureaux appariés ; non appariés : {len(result.unmatched_source)} "
+        f"(départ), {len(result.unmatched_target)} (arrivée) ; méthode {result.method}"
+    )
+
+
+def target(
+    election: Annotated[str, typer.Option("--election", help="Élection et tour, ex. pres-2017:1.")],
+    territory: Annotated[str, typer.Option("--territory", help="Territoire, ex. com:69123.")],
+    candidate: Annotated[str, typer.Option("--candidate", help="Nom ou nuance du candidat.")],
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="Poids, ex. mobilisation=0.5,persuasion=0.3,doors=0.2."),
+    ] = None,
+    transfers_from: Annotated[
+        str | None,
+        typer.Option("--transfers-from", help="Tour précédent pour estimer les reports, ex. :1."),
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Sortie CSV / CSV output.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Écrire dans ce fichier.")] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Classer les bureaux où le porte-à-porte rapporte le plus / rank bureaux to canvass."""
+    from circo.targeting.export import rows_to_csv
+    from circo.targeting.service import parse_election_round, parse_weights, target_stations
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        report = target_stations(
+            session,
+            election=parse_election_round(election, option="--election"),
+            territory=territory,
+            candidate=candidate,
+            weights=parse_weights(weights),
+            informed_by=(
+                parse_election_round(transfers_from, option="--transfers-from")
+                if transfers_from
+                else None
+            ),
+        )
+    if as_csv:
+        text = rows_to_csv(report.rows())
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return
+    if as_json:
+        if out:
+            out.write_text(json.dumps(report.as_dict(), ensure_ascii=False), encoding="utf-8")
+        else:
+            print_json(report.as_dict())
+        return
+    table = Table(title=f"Bureaux prioritaires pour {report.candidate} ({report.territory})")
+    for column in ("rang", "bureau", "score", "voix / 100 portes", "raison"):
+        table.add_column(column)
+    for row in report.rows()[:30]:
+        table.add_row(
+            str(row["rank"]),
+            row["station"],
+            f"{row['score']:.2f}",
+            f"{row['votes_per_100_doors']:.2f}",
+            row["reason"],
+        )
+    stdout.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ei_app, name="ei")
+    app.command("target")(target)

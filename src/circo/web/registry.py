@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from circo.core.models import Role
 
-DOMAIN_ROUTE_MODULES: list[str] = []
+DOMAIN_ROUTE_MODULES: list[str] = ["circo.field.routes"]
 
 
 @dataclass(frozen=True)

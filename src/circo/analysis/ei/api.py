@@ -95,8 +95,10 @@ def ei_result_to_json(est: EIEstimator, *, digits: int = 6) -> dict[str, Any]:
 
     intervals = {
         g: {
-            c: [round(float(est.intervals_[r, k, 0]), digits),
-                round(float(est.intervals_[r, k, 1]), digits)]
+            c: [
+                round(float(est.intervals_[r, k, 0]), digits),
+                round(float(est.intervals_[r, k, 1]), digits),
+            ]
             for k, c in enumerate(candidates)
         }
         for r, g in enumerate(groups)

@@ -90,7 +90,7 @@ class KingEI2x2(EIEstimator):
         self.level = level
         self.random_state = random_state
 
-    def fit(  # type: ignore[override]
+    def fit(
         self,
         X: ArrayLike,
         T: ArrayLike,
@@ -141,13 +141,18 @@ class KingEI2x2(EIEstimator):
         xs, ts = x[keep], t[keep]
         start = np.array([ts.mean(), ts.mean(), np.log(0.2), np.log(0.2), 0.0])
         result = optimize.minimize(
-            self._neg_loglik, start, args=(xs, ts), method="Nelder-Mead",
+            self._neg_loglik,
+            start,
+            args=(xs, ts),
+            method="Nelder-Mead",
             options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8},
         )
         mean, cov = _unpack(result.x)
         self.params_ = {
-            "mean_b": float(mean[0]), "mean_w": float(mean[1]),
-            "sd_b": float(np.sqrt(cov[0, 0])), "sd_w": float(np.sqrt(cov[1, 1])),
+            "mean_b": float(mean[0]),
+            "mean_w": float(mean[1]),
+            "sd_b": float(np.sqrt(cov[0, 0])),
+            "sd_w": float(np.sqrt(cov[1, 1])),
             "rho": float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])),
         }
         self._simulate(data, x, t, mean, cov)
@@ -172,8 +177,11 @@ class KingEI2x2(EIEstimator):
         b_votes = np.clip(beta_b * group_b, 0, np.minimum(group_b, votes))
         w_votes = votes - b_votes
         self.unit_tables_ = np.stack(
-            [np.column_stack([b_votes, group_b - b_votes]),
-             np.column_stack([w_votes, group_w - w_votes])], axis=1
+            [
+                np.column_stack([b_votes, group_b - b_votes]),
+                np.column_stack([w_votes, group_w - w_votes]),
+            ],
+            axis=1,
         )
         sim_b = (sims * group_b).sum(axis=1) / max(group_b.sum(), 1e-300)
         sim_w = (votes.sum() - (sims * group_b).sum(axis=1)) / max(group_w.sum(), 1e-300)
@@ -196,9 +204,11 @@ class KingEI2x2(EIEstimator):
 def _pick(
     which: int | str, names: Sequence[object] | None, count: int, what: str
 ) -> tuple[int, str]:
-    labels = [str(name) for name in names] if names is not None else [
-        f"{'G' if what == 'group' else 'C'}{i + 1}" for i in range(count)
-    ]
+    labels = (
+        [str(name) for name in names]
+        if names is not None
+        else [f"{'G' if what == 'group' else 'C'}{i + 1}" for i in range(count)]
+    )
     if isinstance(which, str):
         if which not in labels:
             raise EIInputError(f"{what} {which!r} not found; expected one of {labels}")

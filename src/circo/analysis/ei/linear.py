@@ -106,8 +106,8 @@ class GoodmanER(EIEstimator):
         # The regression weight is the unit total, so coefficients are in "per voter" units.
         stderr = np.sqrt(np.outer(np.diag(gram_inv), sigma2))
         z = float(stats.norm.ppf(0.5 + self.level / 2))
-        self.coef_ = coef
-        self.stderr_ = stderr
+        self.coef_ = np.asarray(coef, dtype=np.float64)
+        self.stderr_ = np.asarray(stderr, dtype=np.float64)
         clipped = np.clip(coef, 0.0, 1.0)
         row_sum = clipped.sum(axis=1, keepdims=True)
         shares = np.where(

@@ -88,9 +88,13 @@ def lphom_joint_counts(rows: FloatArray, cols: FloatArray) -> FloatArray:
     col_tot = cols.sum(axis=0)
     n_n = n_rows * n_cols
     e1, e2 = n_units * n_cols, n_units * n_rows
-    fwd = sparse.kron(sparse.csr_matrix(rows / np.maximum(row_tot, 1e-300)), sparse.identity(n_cols))
+    fwd = sparse.kron(
+        sparse.csr_matrix(rows / np.maximum(row_tot, 1e-300)), sparse.identity(n_cols)
+    )
     # backward: x_ij ≈ Σ_k y_ik N_jk / Y_k ; N index j*K + k
-    back = sparse.kron(sparse.identity(n_rows), sparse.csr_matrix(cols / np.maximum(col_tot, 1e-300)))
+    back = sparse.kron(
+        sparse.identity(n_rows), sparse.csr_matrix(cols / np.maximum(col_tot, 1e-300))
+    )
     order = np.arange(n_units * n_rows).reshape(n_rows, n_units).T.ravel()
     back = back.tocsr()[order]
     zeros1 = sparse.csr_matrix((e1, 2 * e2))
@@ -98,12 +102,16 @@ def lphom_joint_counts(rows: FloatArray, cols: FloatArray) -> FloatArray:
     fit1 = sparse.hstack([fwd, sparse.identity(e1), -sparse.identity(e1), zeros1])
     fit2 = sparse.hstack([back, zeros2, sparse.identity(e2), -sparse.identity(e2)])
     margin_rows = sparse.hstack(
-        [sparse.kron(sparse.identity(n_rows), np.ones((1, n_cols))),
-         sparse.csr_matrix((n_rows, 2 * e1 + 2 * e2))]
+        [
+            sparse.kron(sparse.identity(n_rows), np.ones((1, n_cols))),
+            sparse.csr_matrix((n_rows, 2 * e1 + 2 * e2)),
+        ]
     )
     margin_cols = sparse.hstack(
-        [sparse.kron(np.ones((1, n_rows)), sparse.identity(n_cols)),
-         sparse.csr_matrix((n_cols, 2 * e1 + 2 * e2))]
+        [
+            sparse.kron(np.ones((1, n_rows)), sparse.identity(n_cols)),
+            sparse.csr_matrix((n_cols, 2 * e1 + 2 * e2)),
+        ]
     )
     a_eq = sparse.vstack([fit1, fit2, margin_rows, margin_cols]).tocsr()
     b_eq = np.concatenate([cols.ravel(), rows.ravel(), row_tot, col_tot])
@@ -168,14 +176,22 @@ class LPHom(EIEstimator):
             )
         x = np.asarray(X, dtype=np.float64)
         t = np.asarray(T, dtype=np.float64)
-        if self.new_and_exit == "regular" and x.ndim == 2 and t.ndim == 2 and x.shape[0] == t.shape[0]:
+        if (
+            self.new_and_exit == "regular"
+            and x.ndim == 2
+            and t.ndim == 2
+            and x.shape[0] == t.shape[0]
+        ):
             gap = t.sum(axis=1) - x.sum(axis=1)
             x = np.column_stack([x, np.maximum(gap, 0.0)])
             t = np.column_stack([t, np.maximum(-gap, 0.0)])
-            group_names = [*(group_names or [f"G{i + 1}" for i in range(x.shape[1] - 1)]),
-                           NEW_VOTERS]
+            group_names = [
+                *(group_names or [f"G{i + 1}" for i in range(x.shape[1] - 1)]),
+                NEW_VOTERS,
+            ]
             candidate_names = [
-                *(candidate_names or [f"C{i + 1}" for i in range(t.shape[1] - 1)]), EXITS
+                *(candidate_names or [f"C{i + 1}" for i in range(t.shape[1] - 1)]),
+                EXITS,
             ]
         super().fit(
             x, t, unit_names=unit_names, group_names=group_names, candidate_names=candidate_names

@@ -111,7 +111,11 @@ class MultinomialDirichletEI(EIEstimator):
 
     # -- steps -------------------------------------------------------------------------------
     def _allocate(
-        self, rng: np.random.Generator, state: _State, fractions: FloatArray, votes: FloatArray
+        self,
+        rng: np.random.Generator,
+        state: _State,
+        fractions: FloatArray,
+        votes: NDArray[np.int64],
     ) -> NDArray[np.int64]:
         """Split each unit's T_ic among groups: (K, n, R, C) integer counts."""
         weights = fractions[None, :, :, None] * state.beta  # (K, n, R, C)
@@ -133,7 +137,7 @@ class MultinomialDirichletEI(EIEstimator):
         split[:, :, n_rows - 1] = remaining
         return split
 
-    def _draw_beta(self, rng: np.random.Generator, state: _State, split: FloatArray) -> None:
+    def _draw_beta(self, rng: np.random.Generator, state: _State, split: NDArray[np.int64]) -> None:
         shape = state.alpha[:, None, :, :] + split
         gammas = rng.standard_gamma(shape)
         np.maximum(gammas, _TINY, out=gammas)
@@ -207,10 +211,16 @@ class MultinomialDirichletEI(EIEstimator):
             c, d = rng.choice(n_cols, 2, replace=False)
             x_r, x_s = fractions[:, r], fractions[:, s]
             usable = (x_r > 0) & (x_s > 0)
-            a = np.where(usable, np.minimum(1.0, np.divide(x_s, x_r, out=np.zeros_like(x_r),
-                                                           where=usable)), 0.0)
-            b = np.where(usable, np.minimum(1.0, np.divide(x_r, x_s, out=np.zeros_like(x_s),
-                                                           where=usable)), 0.0)
+            a = np.where(
+                usable,
+                np.minimum(1.0, np.divide(x_s, x_r, out=np.zeros_like(x_r), where=usable)),
+                0.0,
+            )
+            b = np.where(
+                usable,
+                np.minimum(1.0, np.divide(x_r, x_s, out=np.zeros_like(x_s), where=usable)),
+                0.0,
+            )
             eta = rng.standard_normal(n_chains) * state.collective_scale
             shift_r = eta * float(weights[:, r] @ a)  # change of the global share g_rc
             shift_s = eta * float(weights[:, s] @ b)
@@ -220,8 +230,10 @@ class MultinomialDirichletEI(EIEstimator):
             cells = [(r, c, 1.0, a), (r, d, -1.0, a), (s, c, -1.0, b), (s, d, 1.0, b)]
             old = np.stack([beta[:, :, row, col] for row, col, _, _ in cells])
             new = np.stack(
-                [beta[:, :, row, col] + sign * eta[:, None] * amount[None, :]
-                 for row, col, sign, amount in cells]
+                [
+                    beta[:, :, row, col] + sign * eta[:, None] * amount[None, :]
+                    for row, col, sign, amount in cells
+                ]
             )
             alpha_new = alpha.copy()
             alpha_new[:, r, c] += d_alpha_r
@@ -277,8 +289,9 @@ class MultinomialDirichletEI(EIEstimator):
         """
         row_total = alpha.sum(axis=2)  # (K, R)
         counts_total = split.sum(axis=3)  # (K, n, R)
-        value = (gammaln(row_total[:, None, :]) - gammaln(row_total[:, None, :] + counts_total)
-                 ).sum(axis=1)
+        value = (
+            gammaln(row_total[:, None, :]) - gammaln(row_total[:, None, :] + counts_total)
+        ).sum(axis=1)
         cols = range(alpha.shape[2]) if col is None else [col]
         for c in cols:
             a = alpha[:, :, c]
@@ -342,8 +355,9 @@ class MultinomialDirichletEI(EIEstimator):
         weights = data.groups / np.maximum(group_total, _TINY)[None, :]  # (n, R)
         n_keep = max(1, self.n_draws // max(self.thin, 1))
         global_draws = np.empty((self.n_chains, self.n_draws, n_rows, n_cols))
-        unit_draws = np.empty((self.n_chains, n_keep, data.n_units, n_rows, n_cols),
-                              dtype=np.float32)
+        unit_draws = np.empty(
+            (self.n_chains, n_keep, data.n_units, n_rows, n_cols), dtype=np.float32
+        )
         beta_sum = np.zeros((data.n_units, n_rows, n_cols))
         alpha_sum = np.zeros((n_rows, n_cols))
         counts = np.zeros(4, dtype=np.int64)
@@ -389,8 +403,9 @@ class MultinomialDirichletEI(EIEstimator):
         self.alpha_mean_ = alpha_sum / self.n_draws
         seed = data.groups[:, :, None] * self.unit_shares_mean_
         self.unit_tables_ = ipf_tables(seed, data.groups, data.candidates)
-        self.rhat_ = split_rhat(global_draws) if self.n_chains > 1 else np.full(
-            self.global_.shape, np.nan)
+        self.rhat_ = (
+            split_rhat(global_draws) if self.n_chains > 1 else np.full(self.global_.shape, np.nan)
+        )
         self.ess_ = effective_sample_size(global_draws)
         self.ridge_acceptance_ = counts[0] / max(counts[1], 1)
         self.alpha_acceptance_ = counts[2] / max(counts[3], 1)

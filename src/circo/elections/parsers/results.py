@@ -15,10 +15,10 @@ Three layouts are recognised, whatever the year (2012 → 2024), encoding or sep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import islice
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice, pairwise
+from operator import itemgetter
+from typing import Any, Literal
 
 from circo.elections.parsers.codes import commune_code as make_commune_code
 from circo.elections.parsers.codes import (
@@ -27,6 +27,7 @@ from circo.elections.parsers.codes import (
     split_station_id,
 )
 from circo.elections.parsers.errors import ParseError, ParseWarning, WarningLog
+from circo.elections.parsers.results_checks import complete_and_check
 from circo.elections.parsers.results_hints import hints_from_name
 from circo.elections.parsers.results_layout import (
     REQUIRED_HINT,
@@ -35,82 +36,29 @@ from circo.elections.parsers.results_layout import (
     analyse_header,
     find_blocks,
 )
+from circo.elections.parsers.results_types import (
+    CandidateVotes,
+    ResultsFileInfo,
+    ResultsFormat,
+    StationResult,
+)
 from circo.elections.parsers.textio import CsvSource, PathArg, sniff_csv
 
-ResultsFormat = Literal["wide", "long"]
 SAMPLE_ROWS = 200
 
 _SEX = {"M": "M", "F": "F", "H": "M", "MASCULIN": "M", "FEMININ": "F", "FÉMININ": "F",
         "HOMME": "M", "FEMME": "F"}  # fmt: skip
-_BLOCK_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
-                 "list_long", "list_head", "pair_name", "votes")  # fmt: skip
+_IDENTITY_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
+                    "list_long", "list_head", "pair_name")  # fmt: skip
+_Identity = tuple[
+    int | None, str, str, str, str | None, str | None, str | None, str | None, str | None
+]
 _TOTALS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes")
 _FRENCH = {
     "registered": "Inscrits", "abstentions": "Abstentions", "voters": "Votants",
     "blank": "Blancs", "null_votes": "Nuls", "valid_votes": "Exprimés",
     "blank_and_null": "Blancs et nuls", "round": "N° tour",
 }  # fmt: skip
-
-
-@dataclass(slots=True)
-class CandidateVotes:
-    """Votes of one candidate (or list) in one bureau."""
-
-    panel_number: int | None
-    name: str  # "Prénom NOM", or the list label for list elections
-    first_name: str
-    last_name: str
-    sex: str | None  # "M" / "F"
-    label: str | None  # political label (nuance), e.g. "RN"
-    list_name: str | None  # short list label ("Libellé Abrégé Liste") when lists
-    votes: int
-    list_full_name: str | None = None  # "Libellé Etendu Liste"
-    head_of_list: str | None = None  # "Nom Tête de Liste"
-
-
-@dataclass(slots=True)
-class StationResult:
-    """Results of one bureau de vote. Totals the file does not give are None."""
-
-    line: int
-    commune_code: str  # INSEE, 5 characters ("75056", "2A004", "97101")
-    commune_name: str
-    department_code: str  # INSEE ("01", "2A", "971", "99" abroad)
-    constituency_code: str | None  # "91-04"
-    station_code: str  # normalised bureau code ("0001", "A3")
-    station_key: str  # national key "75056_0001"
-    registered: int | None
-    abstentions: int | None
-    voters: int | None
-    blank: int | None
-    null_votes: int | None
-    valid_votes: int
-    candidates: list[CandidateVotes]
-    round: int | None = None  # only when the file has a round column
-
-
-@dataclass(slots=True)
-class ResultsFileInfo:
-    """What was detected about a results file (filled further while streaming)."""
-
-    file: str
-    format: ResultsFormat
-    layout: Literal["blocks", "candidate_columns", "long"]
-    encoding: str
-    separator: str
-    columns: list[str]
-    block_width: int | None = None
-    header_blocks: int = 0
-    has_labels: bool = False
-    has_lists: bool = False
-    has_round: bool = False
-    blank_and_null_combined: bool = False
-    derived_fields: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    hints: dict[str, str] = field(default_factory=dict)
-    rows: int = 0
-    stations: int = 0
-    department_codes: set[str] = field(default_factory=set)
 
 
 class _Columns:
@@ -164,9 +112,14 @@ class ResultsParser:
         self.info, self._cols, self._candidate_columns = self._detect(header, sample, format)
         self._min_fields = self._minimum_fields()
         blocks = self._cols.blocks
-        self._offsets = tuple(blocks.offset(name) if blocks else -1 for name in _BLOCK_FIELDS)
         if blocks is not None and "votes" not in blocks.offsets:
             raise self._error(1, None, "bloc candidat sans colonne « Voix » ; " + REQUIRED_HINT)
+        offsets = blocks.offsets if blocks is not None else {}
+        self._identity_fields = [name for name in _IDENTITY_FIELDS if name in offsets]
+        self._identity_offsets = [offsets[name] for name in self._identity_fields]
+        self._votes_offset = offsets.get("votes", -1)
+        self._getters: dict[int, Callable[[list[str]], tuple[str, ...]]] = {}
+        self._identities: dict[tuple[str, ...], _Identity] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -240,9 +193,10 @@ class ResultsParser:
             has_round="round" in layout.station,
             blank_and_null_combined="blank_and_null" in layout.station,
         )
+        info.derived_fields = self._derived_fields(layout)
+        info.blank_and_null_combined |= "blank" in info.derived_fields
         used = set(candidate_columns)
         info.ignored_columns = [header[i] for i in layout.unknown if i not in used]
-        info.derived_fields = self._derived_fields(layout)
         info.hints = hints_from_name(str(self.path))
         if sample:
             self._hints_from_row(info, layout, sample[0][1])
@@ -273,7 +227,7 @@ class ResultsParser:
     ) -> list[int]:
         last_station = max(layout.station.values())
         columns = [i for i in layout.unknown if i > last_station]
-        for line, row in sample[:5]:
+        for _line, row in sample[:5]:
             for index in columns:
                 value = row[index].strip() if index < len(row) else ""
                 if value and not value.lstrip("-").isdigit():
@@ -299,7 +253,7 @@ class ResultsParser:
         if any(len(row) > width + 1 for _, row in sample):
             return False
         keys = [self._sample_key(layout, row) for _, row in sample]
-        return any(a == b for a, b in zip(keys, keys[1:], strict=False))
+        return any(a == b for a, b in pairwise(keys))
 
     @staticmethod
     def _sample_key(layout: HeaderLayout, row: list[str]) -> tuple[str, ...]:
@@ -313,12 +267,22 @@ class ResultsParser:
         derived = []
         if "abstentions" not in have and {"registered", "voters"} <= have:
             derived.append("abstentions")
-        if "null_votes" not in have and "blank_and_null" not in have and {
-            "voters",
-            "blank",
-            "valid_votes",
-        } <= have:
+        if (
+            "null_votes" not in have
+            and "blank_and_null" not in have
+            and {
+                "voters",
+                "blank",
+                "valid_votes",
+            }
+            <= have
+        ):
             derived.append("null_votes")
+        if (
+            not {"blank", "null_votes", "blank_and_null"} & have
+            and {"voters", "valid_votes"} <= have
+        ):
+            derived += ["blank", "null_votes"]  # before 2014 blank ballots counted as null
         if "valid_votes" not in have:
             derived.append("valid_votes")
         if "voters" not in have and {"registered", "abstentions"} <= have:
@@ -403,13 +367,13 @@ class ResultsParser:
                 )
             self._commune_cache[cache_key] = place
         station_raw = row[cols.station]
-        station = self._station_cache.get(station_raw)
-        if station is None:
-            station = normalize_station_code(station_raw)
-            if not station:
+        code = self._station_cache.get(station_raw)
+        if code is None:
+            code = normalize_station_code(station_raw)
+            if not code:
                 raise self._error(line, self.info.columns[cols.station], "code bureau vide")
-            self._station_cache[station_raw] = station
-        return place[0], place[1], station, f"{place[1]}_{station}"
+            self._station_cache[station_raw] = code
+        return place[0], place[1], code, f"{place[1]}_{code}"
 
     def _station(self, line: int, row: list[str]) -> StationResult:
         cols = self._cols
@@ -461,45 +425,65 @@ class ResultsParser:
             indices.extend(cols.blocks.offsets.values())
         return max(indices) + 1
 
-    def _candidate(self, line: int, row: list[str], base: int) -> CandidateVotes | None:
-        (o_panel, o_sex, o_first, o_last, o_label, o_short, o_long, o_head, o_pair, o_votes) = (
-            self._offsets
+    def _identity(self, raw: tuple[str, ...]) -> _Identity:
+        """Candidate fields (all but votes) from the raw identity columns of one block."""
+        fields = dict(zip(self._identity_fields, (value.strip() for value in raw), strict=True))
+        first, last = fields.get("first_name", ""), fields.get("last_name", "")
+        short, full = fields.get("list_short", ""), fields.get("list_long", "")
+        pair, panel = fields.get("pair_name", ""), fields.get("panel_number", "")
+        sex = fields.get("sex", "")
+        list_name = short or full or None
+        return (
+            int(panel) if panel.isdigit() else None,
+            list_name or pair or (f"{first} {last}" if first else last),
+            first,
+            last or pair,
+            (_SEX.get(sex) or _SEX.get(sex.upper()) or sex[:1].upper()) if sex else None,
+            fields.get("label") or None,
+            list_name,
+            full or None,
+            fields.get("list_head") or None,
         )
-        raw_votes = row[base + o_votes]
-        first = row[base + o_first].strip() if o_first >= 0 else ""
-        last = row[base + o_last].strip() if o_last >= 0 else ""
-        short = row[base + o_short].strip() if o_short >= 0 else ""
-        full = row[base + o_long].strip() if o_long >= 0 else ""
+
+    def _getter(self, base: int) -> Callable[[list[str]], tuple[str, ...]]:
+        """An itemgetter of the identity columns of the block starting at ``base``."""
+        getter = self._getters.get(base)
+        if getter is None:
+            indices = [base + offset for offset in self._identity_offsets]
+            pick = itemgetter(*indices) if indices else None
+
+            def getter(row: list[str], pick: Any = pick, single: bool = len(indices) == 1) -> Any:
+                if pick is None:
+                    return ()
+                return (pick(row),) if single else pick(row)
+
+            self._getters[base] = getter
+        return getter
+
+    def _candidate(self, line: int, row: list[str], base: int) -> CandidateVotes | None:
+        raw_votes = row[base + self._votes_offset]
+        identity_raw = self._getter(base)(row)
         if not raw_votes.strip():
-            if last or short or full:
-                self._log.add(line, f"voix vides pour « {last or short or full} », ignoré")
+            if any(value.strip() for value in identity_raw[1:]):
+                self._log.add(line, f"voix vides pour « {' '.join(identity_raw)} », ignoré")
             return None
         try:
             votes = int(raw_votes)
         except ValueError:
-            votes = self._int(line, row, base + o_votes)
-        pair = row[base + o_pair].strip() if o_pair >= 0 else ""
-        panel = row[base + o_panel].strip() if o_panel >= 0 else ""
-        sex = row[base + o_sex].strip() if o_sex >= 0 else ""
-        label = row[base + o_label].strip() if o_label >= 0 else ""
-        list_name = short or full or None
-        return CandidateVotes(
-            panel_number=int(panel) if panel.isdigit() else None,
-            name=list_name or pair or (f"{first} {last}" if first else last),
-            first_name=first,
-            last_name=last or pair,
-            sex=(_SEX.get(sex) or _SEX.get(sex.upper()) or sex[:1].upper()) if sex else None,
-            label=label or None,
-            list_name=list_name,
-            votes=votes,
-            list_full_name=full or None,
-            head_of_list=row[base + o_head].strip() or None if o_head >= 0 else None,
-        )
+            votes = self._int(line, row, base + self._votes_offset)
+        identity = self._identities.get(identity_raw)
+        if identity is None:
+            if len(self._identities) > 500_000:
+                self._identities.clear()
+            identity = self._identities[identity_raw] = self._identity(identity_raw)
+        return CandidateVotes(*identity, votes)
 
-    def _iter_wide(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[StationResult]:
+    def _iter_wide(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationResult]:
         info = self.info
         blocks = self._cols.blocks
         seen: set[str] = set()
+        pending: StationResult | None = None
+        previous_count = 0
         for line, row in rows:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
@@ -512,7 +496,25 @@ class ResultsParser:
             if result.station_key in seen:
                 self._log.add(line, f"bureau {result.station_key} en double dans le fichier")
             seen.add(result.station_key)
-            yield self._finish(result)
+            if pending is not None:
+                yield pending
+            previous_count = len(pending.candidates) if pending is not None else 0
+            pending = self._finish(result)
+        if pending is not None:
+            if self.source.unterminated_last_line:
+                self._check_last_row(pending, previous_count)
+            yield pending
+
+    def _check_last_row(self, result: StationResult, previous_count: int) -> None:
+        """A last line without newline whose votes do not add up was cut: refuse the file."""
+        total = sum(candidate.votes for candidate in result.candidates)
+        if total != result.valid_votes or len(result.candidates) < previous_count:
+            raise self._error(
+                result.line,
+                None,
+                f"ligne tronquée : dernière ligne incomplète ({len(result.candidates)} candidats, "
+                f"{total} voix pour {result.valid_votes} exprimés) — fichier coupé ?",
+            )
 
     def _wide_blocks(
         self, line: int, row: list[str], blocks: BlockLayout, result: StationResult
@@ -530,10 +532,21 @@ class ResultsParser:
                 f"(« {' ; '.join(self.info.columns[start : start + width])} »)",
             )
         candidates = result.candidates
+        votes_offset = self._votes_offset
+        identities = self._identities
         for base in range(start, end, width):
-            candidate = self._candidate(line, row, base)
-            if candidate is not None:
-                candidates.append(candidate)
+            raw_votes = row[base + votes_offset]
+            identity = identities.get(self._getter(base)(row)) if raw_votes else None
+            if identity is None:  # first sight of this candidate, or an unusual block
+                candidate = self._candidate(line, row, base)
+                if candidate is not None:
+                    candidates.append(candidate)
+                continue
+            try:
+                votes = int(raw_votes)
+            except ValueError:
+                votes = self._int(line, row, base + votes_offset)
+            candidates.append(CandidateVotes(*identity, votes))
 
     def _wide_columns(self, line: int, row: list[str], result: StationResult) -> None:
         header = self.info.columns
@@ -542,10 +555,12 @@ class ResultsParser:
                 raise self._error(line, header[index], "ligne tronquée : colonne absente")
             name = header[index]
             result.candidates.append(
-                CandidateVotes(None, name, "", name, None, None, None, self._int(line, row, index))
+                CandidateVotes(
+                    None, name, "", name, None, None, None, None, None, self._int(line, row, index)
+                )
             )
 
-    def _iter_long(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[StationResult]:
+    def _iter_long(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationResult]:
         info = self.info
         wanted_round = self.round_filter
         round_index = self._cols.round
@@ -590,55 +605,10 @@ class ResultsParser:
 
     def _finish(self, result: StationResult) -> StationResult:
         info = self.info
-        derived = info.derived_fields
         info.stations += 1
         info.department_codes.add(result.department_code)
-        total_votes = sum(candidate.votes for candidate in result.candidates)
-        if "valid_votes" in derived:
-            result.valid_votes = total_votes
-        if "voters" in derived and result.registered is not None:
-            result.voters = result.registered - (result.abstentions or 0)
-        if "abstentions" in derived and result.registered is not None:
-            result.abstentions = result.registered - (result.voters or 0)
-        if "null_votes" in derived and result.voters is not None:
-            result.null_votes = result.voters - (result.blank or 0) - result.valid_votes
-        self._check(result, total_votes)
+        complete_and_check(result, info.derived_fields, self._log)
         return result
-
-    def _check(self, result: StationResult, total_votes: int) -> None:
-        derived = self.info.derived_fields
-        line, key = result.line, result.station_key
-        registered, voters, valid = result.registered, result.voters, result.valid_votes
-        blank, null_votes = result.blank, result.null_votes
-        if (
-            voters is not None
-            and blank is not None
-            and null_votes is not None
-            and voters != valid + blank + null_votes
-        ):
-            self._log.add(
-                line,
-                f"bureau {key} : votants ({voters}) ≠ exprimés + blancs + nuls "
-                f"({valid} + {blank} + {null_votes} = {valid + blank + null_votes})",
-            )
-        if "valid_votes" not in derived and total_votes != valid:
-            self._log.add(
-                line,
-                f"bureau {key} : somme des voix des candidats ({total_votes}) ≠ exprimés ({valid})",
-            )
-        if registered is not None and voters is not None:
-            if registered < voters:
-                self._log.add(line, f"bureau {key} : inscrits ({registered}) < votants ({voters})")
-            abstentions = result.abstentions
-            if "abstentions" not in derived and abstentions is not None:
-                if registered - voters != abstentions:
-                    self._log.add(
-                        line,
-                        f"bureau {key} : inscrits − votants ({registered} − {voters}) ≠ "
-                        f"abstentions ({abstentions})",
-                    )
-        if null_votes is not None and null_votes < 0:
-            self._log.add(line, f"bureau {key} : nombre de nuls négatif ({null_votes})")
 
 
 def read_results(

@@ -8,10 +8,10 @@ import gzip
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from os import PathLike
-from typing import IO
+from typing import IO, cast
 
 from circo.elections.parsers.errors import ParseError
 
@@ -33,7 +33,7 @@ def open_binary(path: PathArg) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(2)
     if magic == _GZIP_MAGIC:
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
 
@@ -102,19 +102,28 @@ class CsvSource:
     path: PathArg
     encoding: str
     separator: str
+    unterminated_last_line: bool = False  # set when a full pass ends without a final newline
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield ``(line_number, fields)``; line 1 is the header. Decoding errors become
-        `ParseError` with the line where they happen."""
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
+        """Yield ``(line_number, fields)``; line 1 is the header. A decoding error becomes a
+        `ParseError` on its exact line (located by a second, byte-level pass)."""
+        last = [""]
+
+        def lines(text: IO[str]) -> Iterator[str]:
+            for line in text:
+                last[0] = line
+                yield line
+
         with open_text(self.path, self.encoding) as text:
-            reader = csv.reader(text, delimiter=self.separator)
+            reader = csv.reader(lines(text), delimiter=self.separator)
             try:
                 for fields in reader:
                     yield reader.line_num, fields
+                self.unterminated_last_line = bool(last[0]) and not last[0].endswith("\n")
             except UnicodeDecodeError as exc:
                 raise ParseError(
                     self.path,
-                    reader.line_num + 1,
+                    self._decode_error_line(),
                     None,
                     f"octets invalides pour l'encodage {self.encoding} ({exc.reason}) ; "
                     "indiquez l'encodage (ex. encoding='latin-1')",
@@ -123,6 +132,16 @@ class CsvSource:
                 raise ParseError(
                     self.path, reader.line_num, None, f"CSV mal formé ({exc})"
                 ) from exc
+
+    def _decode_error_line(self) -> int | None:
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        with open_binary(self.path) as binary:
+            for number, raw in enumerate(binary, start=1):
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError:
+                    return number
+        return None
 
 
 def sniff_csv(

@@ -1,0 +1,56 @@
+"""Demo knowledge base for the Lyon législatives campaign (our own French text, in demo_data/)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+
+from sqlalchemy.orm import Session
+
+from circo.assistant.segment import TextBuilder
+from circo.assistant.service import DocumentMeta, add_bytes, add_place, add_text
+from circo.config import Settings
+from circo.core.tenancy import CampaignContext
+
+DEMO_FILES = (
+    ("programme.md", "programme", "2027-01-15"),
+    ("etude-emploi.md", "study", "2024-11-30"),
+    ("etude-logement.md", "study", "2024-10-15"),
+    ("etude-sante.md", "study", "2025-01-20"),
+    ("ripostes.md", "rebuttal", "2027-02-01"),
+    ("sondage-priorites.csv", "poll", "2027-02-10"),
+)
+ARRONDISSEMENTS = ["1er"] + [f"{number}e" for number in range(2, 10)]
+
+
+def seed_places(session: Session, ctx: CampaignContext) -> None:
+    add_place(session, ctx, code="69123", name="Lyon")
+    for index, label in enumerate(ARRONDISSEMENTS, start=1):
+        add_place(session, ctx, code=f"6938{index}", name=f"Lyon {label}",
+                  aliases=[f"{label} arrondissement"])
+    add_place(session, ctx, code="69266", name="Villeurbanne")
+    add_place(session, ctx, code="69259", name="Vénissieux")
+
+
+def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> None:
+    folder = resources.files("circo") / "assistant" / "demo_data"
+    seed_places(session, ctx)
+    territory = [ctx.campaign.territory_code or "69123"]
+    for name, kind, day in DEMO_FILES:
+        add_bytes(
+            session, ctx, data=(folder / name).read_bytes(), name=name, source=f"demo/{name}",
+            meta=DocumentMeta(doc_type=kind, territory_codes=territory,
+                              published_on=date.fromisoformat(day)),
+        )
+    for index, item in enumerate(json.loads((folder / "news.json").read_text("utf-8")), start=1):
+        builder = TextBuilder()
+        builder.add(item["title"], kind="heading", level=1)
+        builder.add(item["text"])
+        add_text(
+            session, ctx, extracted=builder.build(title=item["title"]),
+            source=f"demo/actualites/{index:02d}",
+            meta=DocumentMeta(title=item["title"], doc_type="news",
+                              territory_codes=["69123", *item["territories"]],
+                              published_on=date.fromisoformat(item["date"])),
+        )

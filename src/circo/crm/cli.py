@@ -1,0 +1,536 @@
+"""``circo contacts …`` and ``circo events …``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from circo.cli_common import (
+    CampaignOption,
+    DataDirOption,
+    JsonOption,
+    campaign_session,
+    console,
+    print_json,
+)
+from circo.errors import CircoError
+
+contacts_app = typer.Typer(
+    help="Contacts : import, export, recherche, doublons / contacts.", no_args_is_help=True
+)
+events_app = typer.Typer(
+    help="Événements : réunions, porte-à-porte, formations / events.", no_args_is_help=True
+)
+volunteers_app = typer.Typer(
+    help="Bénévoles et équipes / volunteers and teams.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    from circo.cli import CircoGroup
+
+    for sub in (contacts_app, events_app, volunteers_app):
+        sub.info.cls = CircoGroup
+    app.add_typer(contacts_app, name="contacts")
+    app.add_typer(events_app, name="events")
+    app.add_typer(volunteers_app, name="volunteers")
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+@contacts_app.command("import")
+def contacts_import(
+    file: Annotated[Path, typer.Argument(help="Fichier CSV ou XLSX.", exists=False)],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help='JSON {"colonne": "champ"} ou chemin d\'un fichier JSON ; sans : correspondance suggérée.',
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Importer les lignes valides et ignorer les autres."),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Valider sans rien écrire.")] = False,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Importer des contacts (CSV/XLSX) ; tout ou rien / import contacts, atomically."""
+    from circo.crm import importer
+
+    if not file.is_file():
+        raise CircoError(f"fichier introuvable : {file}", loc=str(file))
+    parsed = importer.read_file(file)
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        resolved = importer.resolve_mapping(
+            parsed.headers,
+            importer.parse_mapping(mapping),
+            session=session,
+            ctx=ctx,
+            filename=parsed.filename,
+        )
+        if dry_run:
+            report = importer.preview(parsed, resolved)
+            session.rollback()
+            _emit(
+                report,
+                as_json,
+                f"{report['valid_rows']} ligne(s) valide(s) sur {report['rows']}, "
+                f"{len(report['problems'])} problème(s)",
+            )
+            return
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Import", total=len(parsed.rows))
+            result = importer.commit_import(
+                session,
+                ctx,
+                parsed,
+                resolved,
+                skip_invalid=skip_invalid,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    _emit(
+        result.as_dict(),
+        as_json,
+        f"{result.created} contact(s) créé(s), {result.updated} mis à jour, {result.skipped} ignoré(s)",
+    )
+
+
+def _emit(payload: dict[str, object], as_json: bool, summary: str) -> None:
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(summary, highlight=False)
+        for problem in payload.get("problems", [])[:20]:  # type: ignore[union-attr]
+            console.print(
+                f"  ligne {problem['row']}, {problem['column']} : {problem['reason']}",
+                highlight=False,
+            )
+
+
+@contacts_app.command("export")
+def contacts_export(
+    segment: Annotated[str, typer.Option("--segment", help="Nom du segment (ou « all »).")],
+    out: Annotated[Path, typer.Option("--out", help="Fichier .csv ou .xlsx à écrire.")],
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Exporter un segment en CSV/XLSX (journalisé) / export a segment (audited)."""
+    from circo.crm.export import export_format, export_segment
+
+    fmt = export_format(out)
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        content, rows = export_segment(session, ctx, segment_name=segment, fmt=fmt, target=str(out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content)
+    console.print(f"{rows} contact(s) exporté(s) dans {out}")
+
+
+@contacts_app.command("list")
+def contacts_list(
+    query: Annotated[str, typer.Argument(help="Nom, e-mail ou téléphone.")] = "",
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Chercher des contacts / search contacts."""
+    from circo.core import audit
+    from circo.crm.contacts import search_contacts
+    from circo.crm.schemas import ContactRead
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        contacts = search_contacts(session, ctx, query=query, limit=limit)
+        rows = [ContactRead.model_validate(contact).model_dump(mode="json") for contact in contacts]
+        audit.record(
+            session,
+            actor=ctx.actor,
+            action="contacts.read",
+            campaign_id=ctx.campaign_id,
+            details={"rows": len(rows), "query": bool(query)},
+        )
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(
+                f"{row['id']}\t{row['last_name']}\t{row['first_name']}\t{row['email'] or ''}\t{row['phone'] or ''}"
+            )
+
+
+@contacts_app.command("dedup")
+def contacts_dedup(
+    campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """Détecter les doublons / detect duplicates."""
+    from circo.crm.dedup import refresh_duplicates
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        pairs = refresh_duplicates(session, ctx)
+    _emit({"pairs": pairs}, as_json, f"{pairs} paire(s) de doublons possibles")
+
+
+@contacts_app.command("merge")
+def contacts_merge(
+    keep: Annotated[int, typer.Argument(help="Contact conservé.")],
+    merge: Annotated[int, typer.Argument(help="Contact fusionné puis supprimé.")],
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Fusionner deux contacts en gardant leurs historiques / merge two contacts."""
+    from circo.crm.dedup import merge_contacts
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        merge_contacts(session, ctx, keep_id=keep, merge_id=merge)
+    console.print(f"contact {merge} fusionné dans {keep}")
+
+
+@contacts_app.command("geo-import")
+def contacts_geo_import(
+    ban: Annotated[Path | None, typer.Option("--ban", help="CSV BAN adresses-XX.csv.")] = None,
+    reu: Annotated[Path | None, typer.Option("--reu", help="CSV REU adresses → bureaux.")] = None,
+    data_dir: DataDirOption = None,
+    campaign: CampaignOption = None,
+) -> None:
+    """Charger les référentiels de géocodage hors ligne (BAN, REU) / load offline geocoding data."""
+    from circo.crm.geocode import import_ban, import_station_points
+
+    if ban is None and reu is None:
+        raise CircoError("indiquez --ban FICHIER et/ou --reu FICHIER", loc="--ban")
+    with campaign_session(data_dir, campaign) as (_runtime, session, _ctx):
+        if ban is not None:
+            console.print(f"{import_ban(session, ban)} adresses BAN chargées")
+        if reu is not None:
+            console.print(f"{import_station_points(session, reu)} points REU chargés")
+
+
+@contacts_app.command("geocode")
+def contacts_geocode(
+    all_contacts: Annotated[
+        bool, typer.Option("--all", help="Aussi les contacts déjà géocodés.")
+    ] = False,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Géocoder les adresses et trouver le bureau de vote / geocode and find polling stations."""
+    from circo.crm.geocode import geocode_contacts
+
+    with (
+        campaign_session(data_dir, campaign) as (runtime, session, ctx),
+        Progress(console=console, transient=True) as progress,
+    ):
+        task = progress.add_task("Géocodage")
+        report = geocode_contacts(
+            session,
+            ctx,
+            runtime.settings,
+            only_missing=not all_contacts,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    _emit(
+        report.as_dict(),
+        as_json,
+        f"{report.geocoded}/{report.considered} adresse(s) géocodée(s), {report.stations} bureau(x) trouvé(s)",
+    )
+
+
+@contacts_app.command("roll-import")
+def contacts_roll_import(
+    file: Annotated[Path, typer.Argument(help="Liste électorale ou d'émargement (CSV/XLSX).")],
+    election_label: Annotated[
+        str, typer.Option("--election", help="Élection pour laquelle la liste a été obtenue.")
+    ],
+    election_date: Annotated[str, typer.Option("--election-date", help="AAAA-MM-JJ (1er tour).")],
+    kind: Annotated[str, typer.Option("--kind", help="roll (L37) ou emargement (L68).")] = "roll",
+    second_round: Annotated[
+        str | None, typer.Option("--second-round", help="AAAA-MM-JJ du 2nd tour.")
+    ] = None,
+    obtained_from: Annotated[
+        str | None, typer.Option("--from", help="Mairie / préfecture qui l'a fournie.")
+    ] = None,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Importer la liste électorale (L37) ou une liste d'émargement (L68) / import the roll."""
+    from circo.crm.importer import read_file
+    from circo.crm.rolls import import_roll
+
+    parsed = read_file(file)
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        roll = import_roll(
+            session,
+            ctx,
+            parsed,
+            kind=kind,
+            election_label=election_label,
+            election_date=_day(election_date, "--election-date"),
+            second_round_date=_day(second_round, "--second-round") if second_round else None,
+            obtained_from=obtained_from,
+        )
+        console.print(f"{roll.rows} électeur(s) importé(s) — purge prévue le {roll.purge_after}")
+
+
+def _day(value: str, loc: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CircoError(
+            f"date invalide « {value} » (attendu AAAA-MM-JJ, ex. 2027-06-13)", loc=loc
+        ) from None
+
+
+@contacts_app.command("segment-create")
+def contacts_segment_create(
+    name: Annotated[str, typer.Argument(help="Nom du segment.")],
+    filters: Annotated[
+        str,
+        typer.Option(
+            "--filters", help='JSON, ex. {"tags": ["parents"], "consent_channel": "email"}'
+        ),
+    ] = "{}",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Créer un segment (filtre enregistré) / create a segment."""
+    from pydantic import ValidationError
+
+    from circo.crm.schemas import SegmentFilter
+    from circo.crm.segments import create_segment, segment_summary
+
+    try:
+        parsed = SegmentFilter.model_validate(json.loads(filters))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise CircoError(f"--filters invalide : {exc}", loc="--filters") from None
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        segment = create_segment(session, ctx, name=name, filters=parsed)
+        size = segment_summary(session, ctx, segment)["size"]
+    console.print(f"segment « {segment.name} » : {size} contact(s)")
+
+
+@contacts_app.command("segments")
+def contacts_segments(
+    campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """Lister les segments / list segments."""
+    from circo.crm.segments import list_segments, segment_summary
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        rows = [segment_summary(session, ctx, segment) for segment in list_segments(session, ctx)]
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['name']}\t{row['size']}")
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@events_app.command("create")
+def events_create(
+    title: Annotated[str, typer.Option("--title", help="Titre.")],
+    starts_at: Annotated[
+        str, typer.Option("--starts-at", help="AAAA-MM-JJTHH:MM (heure de Paris).")
+    ],
+    kind: Annotated[
+        str, typer.Option("--kind", help="meeting, canvassing ou training.")
+    ] = "meeting",
+    place: Annotated[str, typer.Option("--place")] = "",
+    capacity: Annotated[int | None, typer.Option("--capacity")] = None,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Créer un événement / create an event."""
+    from zoneinfo import ZoneInfo
+
+    from circo.crm.events import create_event
+    from circo.crm.schemas import EventCreate
+
+    try:
+        moment = datetime.fromisoformat(starts_at)
+    except ValueError:
+        raise CircoError(
+            f"date invalide « {starts_at} » (ex. 2027-05-20T19:00)", loc="--starts-at"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        event = create_event(
+            session,
+            ctx,
+            data=EventCreate(
+                kind=kind, title=title, starts_at=moment, place=place, capacity=capacity
+            ),
+        )
+        event_id = event.id
+    _emit({"id": event_id}, as_json, f"événement {event_id} créé")
+
+
+@events_app.command("list")
+def events_list(
+    campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """Lister les événements / list events."""
+    from circo.crm.events import counts, list_events
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        rows = [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "title": e.title,
+                "starts_at": e.starts_at.isoformat(),
+                "place": e.place,
+                "capacity": e.capacity,
+                **counts(session, ctx, event_id=e.id),
+            }
+            for e in list_events(session, ctx)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['id']}\t{row['starts_at']}\t{row['title']}")
+
+
+@events_app.command("invite")
+def events_invite(
+    event_id: Annotated[int, typer.Argument(help="Événement.")],
+    segment: Annotated[str, typer.Option("--segment", help="Segment invité (ou « all »).")],
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Inviter un segment par e-mail (consentement vérifié) / invite a segment by email."""
+    from circo.crm.events import invite_segment
+    from circo.crm.segments import resolve_segment
+
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        report = invite_segment(
+            session,
+            ctx,
+            runtime.settings,
+            event_id=event_id,
+            filters=resolve_segment(session, ctx, segment),
+        )
+    _emit(
+        report.as_dict(),
+        as_json,
+        f"{report.invited} invitation(s) envoyée(s), "
+        f"{report.skipped_no_consent} sans consentement, {report.already_invited} déjà invité(s)",
+    )
+
+
+@events_app.command("attendees")
+def events_attendees(
+    event_id: int,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Liste des invités et présents / attendees."""
+    from circo.crm.events import attendees
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        rows = [
+            {
+                "contact_id": c.id,
+                "name": f"{c.first_name} {c.last_name}".strip(),
+                "status": a.status,
+                "checked_in": a.checked_in_at is not None,
+            }
+            for a, c in attendees(session, ctx, event_id=event_id)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(
+                f"{row['contact_id']}\t{row['name']}\t{row['status']}\t{'présent' if row['checked_in'] else ''}"
+            )
+
+
+@events_app.command("checkin")
+def events_checkin(
+    event_id: int, contact_id: int, campaign: CampaignOption = None, data_dir: DataDirOption = None
+) -> None:
+    """Pointer une personne présente / check a person in."""
+    from circo.crm.events import check_in
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        check_in(session, ctx, event_id=event_id, contact_id=contact_id)
+    console.print("présence enregistrée")
+
+
+@events_app.command("remind")
+def events_remind(
+    event_id: int, campaign: CampaignOption = None, data_dir: DataDirOption = None
+) -> None:
+    """Envoyer maintenant les rappels / send reminders now."""
+    from circo.crm.events import get_event, send_reminders
+
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        get_event(session, ctx, event_id)
+        result = send_reminders(session, runtime.settings, event_id=event_id)
+    console.print(f"{result['reminded']} rappel(s) envoyé(s)")
+
+
+# --- volunteers -------------------------------------------------------------------------------
+
+
+@volunteers_app.command("invite")
+def volunteers_invite(
+    email: Annotated[str, typer.Argument(help="E-mail du bénévole.")],
+    name: Annotated[str, typer.Option("--name")] = "",
+    commune: Annotated[
+        str | None, typer.Option("--commune", help="Code INSEE de la commune.")
+    ] = None,
+    skills: Annotated[
+        str, typer.Option("--skills", help="Compétences séparées par des virgules.")
+    ] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Inviter un bénévole par e-mail / invite a volunteer by email."""
+    from circo.crm.schemas import VolunteerCreate
+    from circo.crm.volunteers import invite_volunteer
+
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        invite_volunteer(
+            session,
+            ctx,
+            runtime.settings,
+            data=VolunteerCreate(
+                email=email,
+                display_name=name,
+                home_commune=commune,
+                skills=[s.strip() for s in skills.split(",") if s.strip()],
+            ),
+        )
+    console.print(f"invitation envoyée à {email}")
+
+
+@volunteers_app.command("list")
+def volunteers_list(
+    campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
+) -> None:
+    """Lister les bénévoles / list volunteers."""
+    from circo.crm.volunteers import list_volunteers
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        rows = list_volunteers(session, ctx)
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['id']}\t{row['email']}\t{row['status']}\t{', '.join(row['teams'])}")

@@ -1,0 +1,29 @@
+"""Errors of the organising domain."""
+
+from circo.errors import CircoError, NotFound, PermissionDenied
+
+
+class CrmError(CircoError):
+    pass
+
+
+class ContactNotFound(NotFound):
+    pass
+
+
+class ImportFileError(CircoError):
+    """The file cannot be read or its columns cannot be mapped: nothing was imported."""
+
+
+class RollUseRefused(PermissionDenied):
+    """A use of the electoral roll the law forbids (selection by name, export, other purpose)."""
+
+
+__all__ = [
+    "ContactNotFound",
+    "CrmError",
+    "ImportFileError",
+    "NotFound",
+    "PermissionDenied",
+    "RollUseRefused",
+]

@@ -1,0 +1,77 @@
+"""Demo content of the field domain: turfs cut from the shipped REU sample, two assignments to
+the demo admin (so the phone app has something to show) and a few example visits."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from circo.config import Settings
+from circo.core.tenancy import CampaignContext
+from circo.db import utcnow
+from circo.field import service, sources
+from circo.field.models import Turf
+from circo.field.visits import VisitIn, sync_visits
+
+DEMO_BUREAUX = ("29039_1", "29039_2", "29039_6")
+DEMO_VISITS = 40
+
+
+def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> None:
+    addresses = sources.filter_bureaux(
+        sources.addresses_from_csv(sources.sample_path()), list(DEMO_BUREAUX)
+    )
+    plan = service.create_plan(
+        session,
+        ctx,
+        addresses=addresses,
+        doors_per_turf=50,
+        source="demo",
+        name="Démo — Concarneau, 3 bureaux (échantillon REU)",
+        bureaux=list(DEMO_BUREAUX),
+    )
+    turfs = [turf for turf in service.visible_turfs(session, ctx) if turf.plan_id == plan.id]
+    admin_id = _admin_id(session, ctx)
+    today = utcnow().date()
+    for turf in turfs[:2]:
+        if admin_id is not None:
+            service.assign(session, ctx, day=today, turf_id=turf.id, user_id=admin_id)
+    _example_visits(session, ctx, turfs[:3])
+
+
+def _admin_id(session: Session, ctx: CampaignContext) -> int | None:
+    from circo.core.service import list_members
+
+    members = list_members(session, ctx=ctx)
+    return members[0].user.id if members else None
+
+
+def _example_visits(session: Session, ctx: CampaignContext, turfs: list[Turf]) -> None:
+    rng = random.Random(7)
+    outcomes = ["not_home"] * 5 + ["talked"] * 4 + ["refused", "no_access"]
+    support = ["soutien", "plutot_soutien", "indecis", "plutot_contre", "contre"]
+    visits: list[VisitIn] = []
+    now = utcnow()
+    for number in range(DEMO_VISITS):
+        turf = turfs[number % len(turfs)]
+        stops = service.turf_stops(session, ctx, turf_id=turf.id)
+        stop = stops[number % len(stops)]
+        outcome = rng.choice(outcomes)
+        answers = (
+            {"support": rng.choice(support), "quartier": rng.randint(2, 5)}
+            if outcome == "talked"
+            else {}
+        )
+        visits.append(
+            VisitIn(
+                key=f"demo-visit-{number:04d}",
+                turf_id=turf.id,
+                stop_id=stop.id,
+                outcome=outcome,
+                answers=answers,
+                visited_at=now - timedelta(days=number % 3, minutes=number * 7),
+            )
+        )
+    sync_visits(session, ctx, visits=visits)

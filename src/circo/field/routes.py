@@ -1,0 +1,324 @@
+"""Field pages (organisers), the volunteer phone app (PWA) and the field JSON API.
+
+The app lives under ``/c/{slug}/field/app/``: the shell page, ``app.js``, the service worker
+``sw.js`` (scope: the app folder) and the manifest. The JSON API is under
+``/api/campaigns/{slug}/field/…``; a volunteer sees only the turfs assigned to them (404
+otherwise) and never the contact base.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from circo.core.models import Role
+from circo.core.tenancy import CampaignContext
+from circo.field import dashboard, service, sources, visits
+from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
+from circo.field.errors import FieldError
+from circo.web.deps import CampaignDep, SessionDep
+from circo.web.registry import Card, NavItem
+from circo.web.templating import add_template_dir, render
+
+add_template_dir(str(resources.files("circo") / "field" / "templates"))
+
+router = APIRouter()
+STATIC = Path(str(resources.files("circo") / "field" / "static"))
+ORGANISERS = (Role.organiser, Role.data)
+ASSISTANT_SEARCH = "/api/campaigns/{slug}/assistant/search"
+
+NAV_ITEMS = [
+    NavItem("Terrain", "field", roles=ORGANISERS, order=40),
+    NavItem("Mon porte-à-porte", "field/app/", roles=(Role.volunteer,), order=41),
+]
+
+
+def _organiser(ctx: CampaignContext) -> CampaignContext:
+    ctx.require(*ORGANISERS)
+    return ctx
+
+
+def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Card]:
+    if ctx.role is Role.volunteer:
+        return [Card("Mon porte-à-porte", "→", "secteurs et questionnaire", "field/app/")]
+    stats = dashboard.summary(session, ctx)
+    rate = stats["contact_rate"]
+    return [
+        Card(
+            "Terrain",
+            str(stats["doors_knocked"]),
+            f"portes frappées · contact {'—' if rate is None else f'{rate * 100:.0f} %'} · "
+            f"{stats['turfs_started']}/{stats['turfs']} secteurs commencés",
+            f"/c/{ctx.campaign.slug}/field",
+        )
+    ]
+
+
+# --- organiser pages -------------------------------------------------------------------------
+
+
+@router.get("/c/{slug}/field", response_class=HTMLResponse, include_in_schema=False)
+async def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
+    if ctx.role is Role.volunteer:
+        return RedirectResponse(f"/c/{ctx.campaign.slug}/field/app/", status_code=303)
+    _organiser(ctx)
+    stats = dashboard.summary(session, ctx)
+    progress = dashboard.turf_progress(session, ctx)
+    return render(
+        request,
+        "field/dashboard.html",
+        {
+            "stats": stats,
+            "progress": progress,
+            "progress_svg": Markup(dashboard.progress_svg(progress)),
+            "assignments": service.list_assignments(session, ctx),
+            "plans": service.list_plans(session, ctx),
+            "questionnaire": service.active_questionnaire(session, ctx),
+            "today": date.today().isoformat(),
+        },
+    )
+
+
+@router.post("/c/{slug}/field/plan", include_in_schema=False)
+async def field_plan(
+    session: SessionDep,
+    ctx: CampaignDep,
+    bureaux: Annotated[str, Form()] = "",
+    doors_per_turf: Annotated[int, Form()] = 50,
+    source: Annotated[str, Form()] = "reu",
+) -> Response:
+    _organiser(ctx)
+    chosen = [code.strip() for code in bureaux.split(",") if code.strip()]
+    if source == "sample":
+        rows = sources.filter_bureaux(sources.addresses_from_csv(sources.sample_path()), chosen)
+    else:
+        rows = sources.reu_addresses(session, station_keys=chosen)
+    service.create_plan(
+        session, ctx, addresses=rows, doors_per_turf=doors_per_turf, source=source, bureaux=chosen
+    )
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/field?msg=plan", status_code=303)
+
+
+@router.post("/c/{slug}/field/assign", include_in_schema=False)
+async def field_assign(
+    session: SessionDep,
+    ctx: CampaignDep,
+    email: Annotated[str, Form()],
+    day: Annotated[str, Form()],
+    turf_id: Annotated[str, Form()] = "",
+    bureau: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    _organiser(ctx)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise FieldError(f"date invalide « {day} » (attendu AAAA-MM-JJ)", loc="day") from None
+    service.assign(
+        session,
+        ctx,
+        day=when,
+        turf_id=int(turf_id) if turf_id.strip().isdigit() else None,
+        bureau=bureau.strip() or None,
+        user_email=email,
+        note=note,
+    )
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/field?msg=assigned", status_code=303)
+
+
+@router.get("/c/{slug}/field/turfs/{turf_id}/walklist.pdf", include_in_schema=False)
+async def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> Response:
+    from circo.field.walklist import walk_list_pdf
+
+    pdf = walk_list_pdf(session, ctx, turf_id=turf_id)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="secteur-{turf_id}.pdf"'},
+    )
+
+
+@router.get("/c/{slug}/field/export.csv", include_in_schema=False)
+async def field_export(session: SessionDep, ctx: CampaignDep) -> Response:
+    _organiser(ctx)
+    return Response(
+        dashboard.export_visits_csv(session, ctx),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="visites.csv"'},
+    )
+
+
+# --- the volunteer app (PWA) -----------------------------------------------------------------
+
+
+@router.get("/c/{slug}/field/app/", response_class=HTMLResponse, include_in_schema=False)
+async def field_app(request: Request, ctx: CampaignDep) -> HTMLResponse:
+    response = render(request, "field/app.html", {"slug": ctx.campaign.slug})
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+_ASSETS = {
+    "app.js": "text/javascript; charset=utf-8",
+    "sw.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "manifest.webmanifest": "application/manifest+json",
+    "icon.svg": "image/svg+xml",
+}
+
+
+@router.get("/c/{slug}/field/app/{asset}", include_in_schema=False)
+async def field_app_asset(slug: str, asset: str) -> Response:
+    """Static files of the app, served under the app's path so the service worker's scope
+    covers the app (no login needed: they hold no data)."""
+    if asset not in _ASSETS:
+        return Response("introuvable", status_code=404)
+    if asset == "manifest.webmanifest":
+        text = (STATIC / asset).read_text(encoding="utf-8").replace("{slug}", slug)
+        return Response(text, media_type=_ASSETS[asset])
+    return FileResponse(
+        STATIC / asset, media_type=_ASSETS[asset], headers={"Cache-Control": "no-cache"}
+    )
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+class AssignmentIn(BaseModel):
+    day: date
+    turf_id: int | None = None
+    bureau: str | None = None
+    user_email: str | None = None
+    user_id: int | None = None
+    team_id: int | None = None
+    note: str = ""
+
+
+class QuestionnaireIn(BaseModel):
+    name: str = ""
+    questions: list[dict[str, Any]]
+    recontact_wording: str | None = None
+    opinion_consent_wording: str | None = None
+
+
+def _has_route(request: Request, path: str) -> bool:
+    return any(getattr(route, "path", None) == path for route in request.app.routes)
+
+
+@router.get("/api/campaigns/{slug}/field/me", tags=["field"])
+def api_me(request: Request, session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+    """What the phone app needs: my assignments, my turfs, the questionnaire."""
+    user_id = ctx.actor.user_id
+    mine = service.list_assignments(session, ctx, user_id=user_id) if user_id else []
+    turfs = service.visible_turfs(session, ctx) if ctx.role is Role.volunteer else []
+    if ctx.role is not Role.volunteer and user_id:
+        ids = service.assigned_turf_ids(session, ctx, user_id=user_id)
+        turfs = [t for t in service.visible_turfs(session, ctx) if t.id in ids]
+    search = ASSISTANT_SEARCH.replace("{slug}", ctx.campaign.slug)
+    return {
+        "campaign": {"slug": ctx.campaign.slug, "name": ctx.campaign.name},
+        "role": ctx.role.value,
+        "assignments": [
+            {
+                "id": v.assignment.id,
+                "day": v.assignment.day.isoformat(),
+                "turf_id": v.assignment.turf_id,
+                "bureau": v.assignment.bureau,
+                "note": v.assignment.note,
+            }
+            for v in mine
+        ],
+        "turfs": [
+            {
+                "id": t.id,
+                "code": t.code,
+                "name": t.name,
+                "bureau": t.bureau,
+                "doors": t.doors,
+                "walk_m": t.walk_m,
+            }
+            for t in turfs
+        ],
+        "questionnaire": service.questionnaire_json(service.active_questionnaire(session, ctx)),
+        "assistant_search": search if _has_route(request, ASSISTANT_SEARCH) else None,
+    }
+
+
+@router.get("/api/campaigns/{slug}/field/turfs", tags=["field"])
+def api_turfs(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": t.id,
+            "code": t.code,
+            "name": t.name,
+            "bureau": t.bureau,
+            "doors": t.doors,
+            "walk_m": t.walk_m,
+        }
+        for t in service.visible_turfs(session, ctx)
+    ]
+
+
+@router.get("/api/campaigns/{slug}/field/turfs/{turf_id}", tags=["field"])
+def api_turf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> dict[str, Any]:
+    """The walk list of a turf (404 for a volunteer to whom it is not assigned)."""
+    return service.walk_list(session, ctx, turf_id=turf_id)
+
+
+@router.get("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
+def api_questionnaire(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+    return service.questionnaire_json(service.active_questionnaire(session, ctx))
+
+
+@router.put("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
+def api_questionnaire_save(
+    session: SessionDep, ctx: CampaignDep, body: QuestionnaireIn
+) -> dict[str, Any]:
+    saved = service.save_questionnaire(
+        session,
+        ctx,
+        name=body.name,
+        questions=body.questions,
+        recontact_wording=body.recontact_wording,
+        opinion_consent_wording=body.opinion_consent_wording,
+    )
+    return service.questionnaire_json(saved)
+
+
+@router.post("/api/campaigns/{slug}/field/visits/sync", tags=["field"])
+def api_sync(session: SessionDep, ctx: CampaignDep, body: visits.SyncIn) -> dict[str, Any]:
+    """Record a batch of visits made offline; idempotent per visit key (a retry is harmless)."""
+    return visits.sync_visits(session, ctx, visits=body.visits).as_json()
+
+
+@router.post("/api/campaigns/{slug}/field/assignments", tags=["field"], status_code=201)
+def api_assign(session: SessionDep, ctx: CampaignDep, body: AssignmentIn) -> dict[str, Any]:
+    assignment = service.assign(
+        session,
+        ctx,
+        day=body.day,
+        turf_id=body.turf_id,
+        bureau=body.bureau,
+        user_email=body.user_email,
+        user_id=body.user_id,
+        team_id=body.team_id,
+        note=body.note,
+    )
+    return {"id": assignment.id, "day": assignment.day.isoformat()}
+
+
+@router.get("/api/campaigns/{slug}/field/dashboard", tags=["field"])
+def api_dashboard(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+    return dashboard.summary(session, _organiser(ctx))
+
+
+@router.get("/api/campaigns/{slug}/field/observed-support", tags=["field"])
+def api_observed_support(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+    return dashboard.observed_support(session, _organiser(ctx))

@@ -1,0 +1,321 @@
+/* circo — volunteer app (plain JS, no build step).
+ *
+ * Offline first: the assignments, walk lists and questionnaire are kept in IndexedDB; each visit
+ * is written to IndexedDB (with a UUID made here, its idempotency key) BEFORE any network call and
+ * removed only when the server acknowledged it ("created" or "duplicate"). Closing the app in the
+ * middle of a sync loses nothing: the next start sends the queue again and the server drops what
+ * it already has.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("field-app");
+  if (!root) return;
+  const slug = root.dataset.slug;
+  const api = "/api/campaigns/" + encodeURIComponent(slug) + "/field";
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = csrfMeta ? csrfMeta.content : "";
+  const $ = (id) => document.getElementById(id);
+  const state = { me: null, turf: null, stop: null, syncing: false };
+
+  // --- IndexedDB ---------------------------------------------------------------------------
+  let dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise((resolve, reject) => {
+        const request = indexedDB.open("circo-field-" + slug, 1);
+        request.onupgradeneeded = () => {
+          request.result.createObjectStore("kv");
+          request.result.createObjectStore("queue", { keyPath: "key" });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    }
+    return dbPromise;
+  }
+  async function tx(store, mode, action) {
+    const database = await db();
+    return new Promise((resolve, reject) => {
+      const transaction = database.transaction(store, mode);
+      const result = action(transaction.objectStore(store));
+      transaction.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  }
+  const kvGet = (key) => tx("kv", "readonly", (s) => s.get(key));
+  const kvSet = (key, value) => tx("kv", "readwrite", (s) => s.put(value, key));
+  const queueAll = () => tx("queue", "readonly", (s) => s.getAll());
+  const queuePut = (visit) => tx("queue", "readwrite", (s) => s.put(visit));
+  const queueDelete = (keys) => tx("queue", "readwrite", (s) => keys.forEach((k) => s.delete(k)));
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+      hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // --- network -----------------------------------------------------------------------------
+  async function getJson(path) {
+    const response = await fetch(api + path, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    return response.json();
+  }
+
+  async function refresh() {
+    try {
+      const me = await getJson("/me");
+      await kvSet("me", me);
+      for (const turf of me.turfs) {
+        await kvSet("turf:" + turf.id, await getJson("/turfs/" + turf.id));
+      }
+      state.me = me;
+      message("Listes à jour (" + new Date().toLocaleTimeString("fr-FR") + ").");
+    } catch (error) {
+      state.me = (await kvGet("me")) || state.me;
+      message(state.me ? "Hors connexion : listes enregistrées sur le téléphone." : "Hors connexion et aucune liste enregistrée.");
+    }
+    renderTurfs();
+    setupSearch();
+  }
+
+  async function sync() {
+    if (state.syncing) return;
+    const pending = await queueAll();
+    await showPending();
+    if (!pending.length || !navigator.onLine) return;
+    state.syncing = true;
+    try {
+      const batch = pending.filter((v) => !v.rejected).slice(0, 200);
+      if (!batch.length) return;
+      const response = await fetch(api + "/visits/sync", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+        body: JSON.stringify({ visits: batch.map((v) => v.payload) }),
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const result = await response.json();
+      const done = result.results.filter((r) => r.status !== "rejected").map((r) => r.key);
+      await queueDelete(done);
+      for (const item of result.results.filter((r) => r.status === "rejected")) {
+        const visit = pending.find((v) => v.key === item.key);
+        if (visit) { visit.rejected = item.message || "refusée"; await queuePut(visit); }
+      }
+      message(done.length + " visite(s) envoyée(s).");
+    } catch (error) {
+      message("Envoi impossible pour l'instant : les visites restent sur le téléphone.");
+    } finally {
+      state.syncing = false;
+      await showPending();
+    }
+  }
+
+  // --- rendering ---------------------------------------------------------------------------
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([key, value]) => {
+      if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    });
+    children.forEach((child) => child && node.appendChild(child));
+    return node;
+  }
+  function message(text) { $("fa-message").textContent = text; }
+  function showNetwork() {
+    const online = navigator.onLine;
+    $("fa-network").textContent = online ? "En ligne" : "Hors ligne";
+    $("fa-network").dataset.state = online ? "online" : "offline";
+  }
+  async function showPending() {
+    const pending = await queueAll();
+    $("fa-pending").textContent = String(pending.length);
+    return pending;
+  }
+  function show(section) {
+    ["fa-turfs", "fa-turf", "fa-visit"].forEach((id) => { $(id).hidden = id !== section; });
+  }
+
+  function renderTurfs() {
+    const list = $("fa-turf-list");
+    list.replaceChildren();
+    const turfs = (state.me && state.me.turfs) || [];
+    if (!turfs.length) list.appendChild(el("li", { text: "Aucun secteur ne vous est affecté pour l'instant." }));
+    const days = {};
+    ((state.me && state.me.assignments) || []).forEach((a) => { if (a.turf_id) days[a.turf_id] = a.day; });
+    turfs.forEach((turf) => {
+      list.appendChild(el("li", { "data-turf": String(turf.id) },
+        el("span", { text: turf.name + (days[turf.id] ? " — " + days[turf.id] : "") + " · " + turf.doors + " portes" }),
+        el("button", { type: "button", text: "Ouvrir", onclick: () => openTurf(turf.id) })));
+    });
+    show("fa-turfs");
+    const wanted = /^#turf-(\d+)$/.exec(location.hash);
+    if (wanted) openTurf(Number(wanted[1]));
+  }
+
+  async function openTurf(turfId) {
+    const turf = await kvGet("turf:" + turfId);
+    if (!turf) { message("Ce secteur n'est pas enregistré sur le téléphone."); return; }
+    state.turf = turf;
+    const pending = await queueAll();
+    $("fa-turf-title").textContent = turf.name;
+    $("fa-turf-meta").textContent = turf.doors + " portes · " + (turf.walk_m / 1000).toFixed(1) + " km · bureau " + (turf.bureau || "—");
+    const list = $("fa-stops");
+    list.replaceChildren();
+    turf.stops.forEach((stop) => {
+      const local = pending.filter((v) => v.payload.stop_id === stop.id).length;
+      const count = stop.visits + local;
+      list.appendChild(el("li", { "data-stop": String(stop.id), class: count ? "done" : "" },
+        el("span", { text: stop.position + ". " + (stop.label || stop.ref) + " · " + stop.dwellings + " porte(s)" + (count ? " · " + count + " visite(s)" : "") }),
+        el("button", { type: "button", text: "Visite", onclick: () => openVisit(stop) })));
+    });
+    show("fa-turf");
+  }
+
+  function questionField(question) {
+    const box = el("fieldset", { "data-question": question.key }, el("legend", { text: question.label }));
+    const name = "q-" + question.key;
+    if (question.kind === "single" || question.kind === "multiple") {
+      question.choices.forEach((choice) => box.appendChild(el("label", {},
+        el("input", { type: question.kind === "single" ? "radio" : "checkbox", name: name, value: choice.value }),
+        document.createTextNode(" " + choice.label))));
+    } else if (question.kind === "scale") {
+      for (let n = question.min; n <= question.max; n++) {
+        box.appendChild(el("label", {}, el("input", { type: "radio", name: name, value: String(n) }), document.createTextNode(" " + n)));
+      }
+    } else {
+      box.appendChild(el("textarea", { name: name, maxlength: "1000", "aria-label": question.label }));
+    }
+    return box;
+  }
+
+  function openVisit(stop) {
+    const questionnaire = state.me.questionnaire;
+    state.stop = stop;
+    $("fa-visit-form").reset();
+    $("fa-visit-title").textContent = "Visite — " + stop.position + ". " + (stop.label || stop.ref);
+    const outcomes = $("fa-outcomes");
+    outcomes.replaceChildren(el("legend", { text: "Résultat" }));
+    questionnaire.outcomes.forEach((outcome) => outcomes.appendChild(el("label", {},
+      el("input", { type: "radio", name: "outcome", value: outcome.value, required: "required" }),
+      document.createTextNode(" " + outcome.label))));
+    const questions = $("fa-questions");
+    questions.replaceChildren(...questionnaire.questions.map(questionField));
+    $("fa-consent-contact-text").textContent = questionnaire.recontact_wording;
+    $("fa-consent-opinions-text").textContent = questionnaire.opinion_consent_wording;
+    toggleTalked();
+    show("fa-visit");
+  }
+
+  function toggleTalked() {
+    const chosen = document.querySelector('input[name="outcome"]:checked');
+    const talked = chosen && chosen.value === "talked";
+    $("fa-questions").hidden = !talked;
+    $("fa-recontact").hidden = !talked;
+    $("fa-recontact-fields").hidden = !$("fa-recontact-on").checked;
+  }
+
+  function collectAnswers() {
+    const answers = {};
+    state.me.questionnaire.questions.forEach((question) => {
+      const name = "q-" + question.key;
+      if (question.kind === "multiple") {
+        const values = Array.from(document.querySelectorAll('input[name="' + name + '"]:checked')).map((i) => i.value);
+        if (values.length) answers[question.key] = values;
+      } else if (question.kind === "text") {
+        const text = document.querySelector('textarea[name="' + name + '"]').value.trim();
+        if (text) answers[question.key] = text;
+      } else {
+        const checked = document.querySelector('input[name="' + name + '"]:checked');
+        if (checked) answers[question.key] = question.kind === "scale" ? Number(checked.value) : checked.value;
+      }
+    });
+    return answers;
+  }
+
+  async function saveVisit(event) {
+    event.preventDefault();
+    const chosen = document.querySelector('input[name="outcome"]:checked');
+    if (!chosen) { message("Choisissez le résultat de la porte."); return; }
+    const talked = chosen.value === "talked";
+    const payload = {
+      key: uuid(),
+      turf_id: state.turf.id,
+      stop_id: state.stop.id,
+      door: $("fa-door").value.trim(),
+      outcome: chosen.value,
+      answers: talked ? collectAnswers() : {},
+      visited_at: new Date().toISOString(),
+      questionnaire_id: state.me.questionnaire.id,
+    };
+    if (talked && $("fa-recontact-on").checked && ($("fa-email").value || $("fa-phone").value)) {
+      payload.recontact = {
+        email: $("fa-email").value.trim() || null,
+        phone: $("fa-phone").value.trim() || null,
+        first_name: $("fa-first-name").value.trim(),
+        consent_contact: $("fa-consent-contact").checked,
+        consent_opinions: $("fa-consent-opinions").checked,
+      };
+    }
+    await queuePut({ key: payload.key, payload: payload, saved_at: Date.now() });
+    message("Visite enregistrée sur le téléphone.");
+    await openTurf(state.turf.id);
+    sync();
+  }
+
+  // --- assistant search (shown only when the campaign's assistant exposes it) --------------
+  function setupSearch() {
+    const url = state.me && state.me.assistant_search;
+    $("fa-search").hidden = !url;
+    if (!url || $("fa-search-form").dataset.ready) return;
+    $("fa-search-form").dataset.ready = "1";
+    $("fa-search-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const results = $("fa-search-results");
+      results.replaceChildren();
+      try {
+        const response = await fetch(url + "?q=" + encodeURIComponent($("fa-search-q").value), { credentials: "same-origin" });
+        const body = await response.json();
+        const items = Array.isArray(body) ? body : (body.results || body.passages || []);
+        items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
+          el("strong", { text: item.title || item.source || "" }),
+          el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
+        if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
+      } catch (error) {
+        results.appendChild(el("li", { text: "Recherche indisponible hors connexion." }));
+      }
+    });
+  }
+
+  // --- start -------------------------------------------------------------------------------
+  $("fa-back").addEventListener("click", () => { history.replaceState(null, "", location.pathname); renderTurfs(); });
+  $("fa-cancel").addEventListener("click", () => openTurf(state.turf.id));
+  $("fa-visit-form").addEventListener("change", toggleTalked);
+  $("fa-visit-form").addEventListener("submit", saveVisit);
+  $("fa-sync").addEventListener("click", sync);
+  window.addEventListener("online", () => { showNetwork(); sync(); refresh(); });
+  window.addEventListener("offline", showNetwork);
+  setInterval(sync, 20000);
+  showNetwork();
+
+  async function start() {
+    if ("serviceWorker" in navigator) {
+      try {
+        await navigator.serviceWorker.register("sw.js", { scope: "./" });
+        await navigator.serviceWorker.ready;
+      } catch (error) { /* the app still works online without it */ }
+    }
+    state.me = (await kvGet("me")) || null;
+    if (state.me) renderTurfs();
+    await refresh();
+    await sync();
+    root.dataset.ready = "1";
+  }
+  start();
+})();

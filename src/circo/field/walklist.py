@@ -1,0 +1,58 @@
+"""The printable walk list: map sketch, addresses in walking order, questionnaire checkboxes.
+
+HTML rendered with Jinja2 from ``circo/field/templates/field/walklist_print.html`` and turned
+into PDF by WeasyPrint (no network: the map is inline SVG, fonts are the system's).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from circo.core import audit
+from circo.core.tenancy import CampaignContext
+from circo.field import questionnaire as qn
+from circo.field import service
+from circo.field.turfs import turf_svg
+
+_environment = Environment(
+    loader=FileSystemLoader(str(resources.files("circo") / "field" / "templates")),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def walk_list_html(session: Session, ctx: CampaignContext, *, turf_id: int) -> str:
+    turf = service.get_turf(session, ctx, turf_id=turf_id)
+    stops = service.turf_stops(session, ctx, turf_id=turf.id)
+    questionnaire = service.active_questionnaire(session, ctx)
+    sketch = turf_svg(service.as_cutting_turf(turf, stops), size=420) if stops else ""
+    context: dict[str, Any] = {
+        "campaign": ctx.campaign,
+        "turf": turf,
+        "stops": stops,
+        "sketch": Markup(sketch),  # built by turf_svg, which escapes its text
+        "questions": questionnaire.questions,
+        "outcomes": qn.OUTCOMES,
+    }
+    return _environment.get_template("field/walklist_print.html").render(context)
+
+
+def walk_list_pdf(session: Session, ctx: CampaignContext, *, turf_id: int) -> bytes:
+    """The walk list of a turf as PDF bytes."""
+    from weasyprint import HTML
+
+    html = walk_list_html(session, ctx, turf_id=turf_id)
+    audit.record(
+        session,
+        actor=ctx.actor,
+        action="field.walklist",
+        campaign_id=ctx.campaign_id,
+        target_type="turf",
+        target_id=turf_id,
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf

@@ -1,0 +1,378 @@
+"""Consent per channel, opposition, suppression list and the `can_contact` decision."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circo.core.tenancy import CampaignContext
+from circo.crm.models import Contact
+from circo.crm.timeline import add_interaction
+from circo.privacy.errors import NotFound, PrivacyError
+from circo.privacy.models import ConsentRecord, Opposition, Suppression
+
+
+class Channel(enum.StrEnum):
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    post = "post"
+    automated_call = "automated_call"
+
+
+class ConsentStatus(enum.StrEnum):
+    granted = "granted"
+    refused = "refused"
+    withdrawn = "withdrawn"
+
+
+# Explicit consent to keep political opinions on the person (GDPR art. 9).
+POLITICAL_OPINIONS = "political_opinions"
+CONSENT_CHANNELS = (*[channel.value for channel in Channel], POLITICAL_OPINIONS)
+# Prior opt-in required, no other legal basis (CPCE L34-5; CNIL on political communication).
+OPT_IN_ONLY = {Channel.sms, Channel.automated_call}
+# People in regular contact with the campaign (CNIL: members, supporters, volunteers, donors)
+# may be emailed or called on legitimate interest, unless they object.
+REGULAR_RELATIONSHIPS = {"member", "supporter", "volunteer", "donor"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a person may be contacted on a channel, on which legal basis, and why."""
+
+    allowed: bool
+    basis: str | None
+    reason: str
+    consent_id: int | None = None
+
+
+def parse_channel(value: str, *, allow_opinions: bool = False) -> str:
+    allowed = CONSENT_CHANNELS if allow_opinions else tuple(channel.value for channel in Channel)
+    text = value.strip().lower()
+    if text not in allowed:
+        raise PrivacyError(
+            f"canal inconnu « {value} » (attendu l'un de : {', '.join(allowed)})", loc="channel"
+        )
+    return text
+
+
+def parse_status(value: str) -> ConsentStatus:
+    try:
+        return ConsentStatus(value.strip().lower())
+    except ValueError:
+        raise PrivacyError(
+            f"statut de consentement inconnu « {value} » (attendu granted, refused ou withdrawn)",
+            loc="status",
+        ) from None
+
+
+def _contact(session: Session, ctx: CampaignContext, contact_id: int) -> Contact:
+    contact = session.scalar(ctx.scoped(select(Contact), Contact).where(Contact.id == contact_id))
+    if contact is None:
+        raise NotFound(f"contact {contact_id} introuvable dans cette campagne", loc="contact")
+    return contact
+
+
+def record_consent(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    contact_id: int,
+    channel: str,
+    status: str,
+    source: str,
+    proof: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ConsentRecord:
+    """Append a consent record (the newest per channel wins) and write it on the timeline.
+
+    ``proof`` is what lets the campaign prove it later: the form, file and row, the wording
+    shown, the provider's message id… ``channel`` may also be ``"political_opinions"``."""
+    parsed_channel = parse_channel(channel, allow_opinions=True)
+    parsed_status = parse_status(status)
+    _contact(session, ctx, contact_id)
+    record = ConsentRecord(
+        campaign_id=ctx.campaign_id,
+        contact_id=contact_id,
+        channel=parsed_channel,
+        status=parsed_status.value,
+        source=source[:200],
+        proof=proof or {},
+        actor=ctx.actor.email,
+    )
+    if at is not None:
+        record.recorded_at = at
+    session.add(record)
+    session.flush()
+    add_interaction(
+        session,
+        ctx,
+        contact_id=contact_id,
+        kind="consent",
+        summary=f"consentement {parsed_channel} : {parsed_status.value} ({source[:80]})",
+        data={"consent_id": record.id},
+    )
+    return record
+
+
+def record_opposition(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    contact_id: int,
+    channel: str = "all",
+    source: str,
+) -> Opposition:
+    """The person objects: honoured at once by `can_contact` (every channel with ``"all"``)."""
+    parsed = "all" if channel == "all" else parse_channel(channel)
+    _contact(session, ctx, contact_id)
+    opposition = Opposition(
+        campaign_id=ctx.campaign_id,
+        contact_id=contact_id,
+        channel=parsed,
+        source=source[:200],
+        actor=ctx.actor.email,
+    )
+    session.add(opposition)
+    session.flush()
+    add_interaction(
+        session,
+        ctx,
+        contact_id=contact_id,
+        kind="opposition",
+        summary=f"opposition ({parsed}) : {source[:80]}",
+    )
+    return opposition
+
+
+def latest_consents(
+    session: Session, ctx: CampaignContext, *, contact_ids: Iterable[int] | None = None
+) -> dict[tuple[int, str], ConsentRecord]:
+    """The newest consent record per (contact, channel)."""
+    query = ctx.scoped(select(ConsentRecord), ConsentRecord).order_by(ConsentRecord.id)
+    ids = None if contact_ids is None else list(contact_ids)
+    latest: dict[tuple[int, str], ConsentRecord] = {}
+    for chunk in _chunks(ids):
+        chunk_query = query if chunk is None else query.where(ConsentRecord.contact_id.in_(chunk))
+        for record in session.scalars(chunk_query):
+            latest[(record.contact_id, record.channel)] = record
+    return latest
+
+
+def consent_history(
+    session: Session, ctx: CampaignContext, *, contact_id: int
+) -> list[ConsentRecord]:
+    query = ctx.scoped(select(ConsentRecord), ConsentRecord).where(
+        ConsentRecord.contact_id == contact_id
+    )
+    return list(session.scalars(query.order_by(ConsentRecord.id.desc())))
+
+
+def oppositions_of(session: Session, ctx: CampaignContext, *, contact_id: int) -> list[Opposition]:
+    query = ctx.scoped(select(Opposition), Opposition).where(Opposition.contact_id == contact_id)
+    return list(session.scalars(query.order_by(Opposition.id)))
+
+
+def _chunks(ids: list[int] | None, size: int = 900) -> Iterable[list[int] | None]:
+    if ids is None:
+        yield None
+        return
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# --- suppression list -------------------------------------------------------------------------
+
+
+def _salt(ctx: CampaignContext) -> bytes:
+    """Per-campaign random key of the suppression hashes, kept in the campaign's settings."""
+    settings = dict(ctx.campaign.settings or {})
+    salt = settings.get("privacy_salt")
+    if not salt:
+        salt = secrets.token_hex(16)
+        settings["privacy_salt"] = salt
+        ctx.campaign.settings = settings
+    return str(salt).encode()
+
+
+def identity_hash(ctx: CampaignContext, kind: str, value: str) -> str:
+    """Keyed hash of a normalised email or phone (the value itself is never stored)."""
+    return hmac.new(_salt(ctx), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def suppress(session: Session, ctx: CampaignContext, *, kind: str, value: str, reason: str) -> None:
+    digest = identity_hash(ctx, kind, value)
+    exists = session.scalar(
+        ctx.scoped(select(Suppression.id), Suppression).where(Suppression.value_hash == digest)
+    )
+    if exists is None:
+        session.add(
+            Suppression(campaign_id=ctx.campaign_id, kind=kind, value_hash=digest, reason=reason)
+        )
+        session.flush()
+
+
+def suppressed_hashes(session: Session, ctx: CampaignContext) -> set[str]:
+    return set(session.scalars(ctx.scoped(select(Suppression.value_hash), Suppression)))
+
+
+def is_suppressed(session: Session, ctx: CampaignContext, *, kind: str, value: str) -> bool:
+    digest = identity_hash(ctx, kind, value)
+    return (
+        session.scalar(
+            ctx.scoped(select(Suppression.id), Suppression).where(Suppression.value_hash == digest)
+        )
+        is not None
+    )
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+_ADDRESS_NEEDED = {
+    Channel.email: "aucune adresse e-mail",
+    Channel.sms: "aucun numéro de téléphone",
+    Channel.phone: "aucun numéro de téléphone",
+    Channel.automated_call: "aucun numéro de téléphone",
+    Channel.post: "aucune adresse postale",
+}
+
+
+def _has_address(contact: Contact, channel: Channel) -> bool:
+    if channel is Channel.email:
+        return bool(contact.email)
+    if channel is Channel.post:
+        return bool(contact.address_line and (contact.postal_code or contact.city))
+    return bool(contact.phone)
+
+
+def decide_many(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    contact_ids: Iterable[int] | None,
+    channel: str,
+) -> dict[int, Decision]:
+    """`can_contact` for many contacts at once (``None``: every contact of the campaign)."""
+    parsed = Channel(parse_channel(channel))
+    ids = None if contact_ids is None else list(contact_ids)
+    contacts: list[Contact] = []
+    for chunk in _chunks(ids):
+        query = ctx.scoped(select(Contact), Contact)
+        if chunk is not None:
+            query = query.where(Contact.id.in_(chunk))
+        contacts.extend(session.scalars(query))
+    found = {contact.id for contact in contacts}
+    opposed: dict[int, Opposition] = {}
+    for chunk in _chunks(None if ids is None else sorted(found)):
+        query = ctx.scoped(select(Opposition), Opposition).where(
+            Opposition.channel.in_(["all", parsed.value])
+        )
+        if chunk is not None:
+            query = query.where(Opposition.contact_id.in_(chunk))
+        for opposition in session.scalars(query):
+            opposed.setdefault(opposition.contact_id, opposition)
+    consents = latest_consents(session, ctx, contact_ids=None if ids is None else sorted(found))
+    suppressed = suppressed_hashes(session, ctx)
+    decisions = {
+        contact.id: _decide(ctx, contact, parsed, opposed, consents, suppressed)
+        for contact in contacts
+    }
+    for missing in ids or []:
+        if missing not in decisions:
+            decisions[missing] = Decision(False, None, "contact inconnu dans cette campagne")
+    return decisions
+
+
+def _decide(
+    ctx: CampaignContext,
+    contact: Contact,
+    channel: Channel,
+    opposed: dict[int, Opposition],
+    consents: dict[tuple[int, str], ConsentRecord],
+    suppressed: set[str],
+) -> Decision:
+    opposition = opposed.get(contact.id)
+    if opposition is not None:
+        day = opposition.recorded_at.date().isoformat()
+        return Decision(False, None, f"opposition enregistrée le {day} ({opposition.channel})")
+    if not _has_address(contact, channel):
+        return Decision(False, None, _ADDRESS_NEEDED[channel])
+    if suppressed:
+        kind, value = ("email", contact.email) if channel is Channel.email else ("phone", None)
+        if channel is not Channel.email and channel is not Channel.post:
+            value = contact.phone
+        if value and identity_hash(ctx, kind, value) in suppressed:
+            return Decision(False, None, "adresse sur la liste d'opposition / effacement")
+    consent = consents.get((contact.id, channel.value))
+    if consent is not None:
+        if consent.status == ConsentStatus.granted:
+            day = consent.recorded_at.date().isoformat()
+            return Decision(
+                True, "consent", f"consentement du {day} ({consent.source})", consent.id
+            )
+        return Decision(
+            False,
+            None,
+            f"consentement {consent.status} le {consent.recorded_at.date()}",
+            consent.id,
+        )
+    if channel in OPT_IN_ONLY:
+        return Decision(False, None, f"{channel.value} : accord préalable (opt-in) requis")
+    if channel is Channel.post:
+        return Decision(True, "legitimate_interest", "courrier postal, sans opposition")
+    if contact.relationship_kind in REGULAR_RELATIONSHIPS:
+        return Decision(
+            True,
+            "legitimate_interest",
+            f"contact régulier ({contact.relationship_kind}), sans opposition",
+        )
+    return Decision(False, None, f"{channel.value} : consentement requis (aucun enregistré)")
+
+
+def can_contact(session: Session, ctx: CampaignContext, contact_id: int, channel: str) -> Decision:
+    """May the campaign contact this person on ``channel``? See the package docstring."""
+    return decide_many(session, ctx, contact_ids=[contact_id], channel=channel)[contact_id]
+
+
+def can_store_opinion(session: Session, ctx: CampaignContext, contact_id: int) -> Decision:
+    """Political opinions (GDPR art. 9) may be kept on the person only with explicit consent;
+    otherwise the caller keeps the answer at bureau level."""
+    consents = latest_consents(session, ctx, contact_ids=[contact_id])
+    record = consents.get((contact_id, POLITICAL_OPINIONS))
+    if record is not None and record.status == ConsentStatus.granted:
+        return Decision(True, "explicit_consent", "consentement explicite (art. 9 RGPD)", record.id)
+    return Decision(False, None, "pas de consentement explicite : garder au niveau du bureau")
+
+
+def reassign_contact(
+    session: Session, ctx: CampaignContext, *, from_contact_id: int, to_contact_id: int
+) -> None:
+    """After a merge of duplicates: the consent and opposition history follows the person."""
+    from sqlalchemy import update
+
+    for model in (ConsentRecord, Opposition):
+        session.execute(
+            update(model)
+            .where(model.campaign_id == ctx.campaign_id, model.contact_id == from_contact_id)
+            .values(contact_id=to_contact_id)
+        )
+    from circo.privacy.models import RightsRequest
+
+    session.execute(
+        update(RightsRequest)
+        .where(
+            RightsRequest.campaign_id == ctx.campaign_id,
+            RightsRequest.contact_id == from_contact_id,
+        )
+        .values(contact_id=to_contact_id)
+    )
+    session.flush()

@@ -1,0 +1,436 @@
+"""Vote transfers and bureau targeting on imported results (through the elections services).
+
+Transfers ("reports de voix") fit an R×C model on the bureaux present in both elections:
+rows are the first election's options with blank, null and abstention, columns the second's.
+Targeting scores each bureau for a candidate (mobilisation, persuasion, votes per 100 doors),
+optionally informed by an estimated transfer matrix toward that candidate.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from circo.analysis.ei.api import fit_ei
+from circo.analysis.errors import AnalysisError
+from circo.analysis.targeting import (
+    TargetingParams,
+    TargetingResult,
+    TargetingWeights,
+    score_polling_stations,
+)
+from circo.analysis.transfers import ABSTENTION, BLANK, NULL_VOTES, electorate_table
+from circo.elections import repository as elections_repo
+from circo.elections.service import candidate_name, get_election
+from circo.elections.territories import parse_territory
+from circo.errors import CircoError
+
+OPTION_LABELS = {ABSTENTION: "Abstention", BLANK: "Blancs", NULL_VOTES: "Nuls"}
+
+
+class TargetingError(CircoError):
+    pass
+
+
+@dataclass
+class StationTable:
+    """Results of one election round on the bureaux of a territory, as arrays."""
+
+    election: str
+    round: int
+    keys: list[str]
+    candidate_names: list[str]
+    candidate_labels: list[str | None]
+    votes: np.ndarray  # (n, K) votes per candidate
+    registered: np.ndarray
+    voters: np.ndarray
+    abstentions: np.ndarray
+    blank: np.ndarray
+    null_votes: np.ndarray
+
+    def subset(self, keys: list[str]) -> StationTable:
+        index = {key: position for position, key in enumerate(self.keys)}
+        rows = [index[key] for key in keys]
+        return StationTable(
+            election=self.election,
+            round=self.round,
+            keys=list(keys),
+            candidate_names=self.candidate_names,
+            candidate_labels=self.candidate_labels,
+            votes=self.votes[rows],
+            registered=self.registered[rows],
+            voters=self.voters[rows],
+            abstentions=self.abstentions[rows],
+            blank=self.blank[rows],
+            null_votes=self.null_votes[rows],
+        )
+
+    def electorate(self) -> tuple[np.ndarray, list[str]]:
+        """Every registered voter by option: candidates, blank, null, abstention."""
+        return electorate_table(
+            self.votes,
+            registered=self.registered,
+            candidate_names=self.candidate_names,
+            blank=self.blank,
+            null_votes=self.null_votes,
+            unit_names=self.keys,
+        )
+
+
+def parse_election_round(text: str, *, option: str) -> tuple[str, int]:
+    """ "pres-2017:1" → ("pres-2017", 1)."""
+    key, _, round_text = text.rpartition(":")
+    if not key or round_text not in ("1", "2"):
+        raise TargetingError(
+            f"élection invalide « {text} » (attendu ELECTION:TOUR, ex. pres-2017:1)", loc=option
+        )
+    return key, int(round_text)
+
+
+def load_station_table(
+    session: Session, *, election: str, round_number: int, territory: str
+) -> StationTable:
+    found = get_election(session, key=election, round_number=round_number)
+    ref = parse_territory(territory)
+    rows = elections_repo.station_rows(session, election_id=found.id, ref=ref)
+    if not rows:
+        raise TargetingError(
+            f"aucun bureau pour {ref.key} dans {found.key} tour {found.round}", loc="--territory"
+        )
+    candidates = list(elections_repo.candidates_of(session, election_id=found.id))
+    keys = [row.station_key for row in rows]
+    position = {key: index for index, key in enumerate(keys)}
+    votes = np.zeros((len(keys), len(candidates)))
+    for column, candidate in enumerate(candidates):
+        per_station = elections_repo.station_candidate_votes(
+            session, election_id=found.id, ref=ref, candidate_ids=[candidate.id]
+        )
+        for key, count in per_station.items():
+            votes[position[key], column] = count
+    return StationTable(
+        election=found.key,
+        round=found.round,
+        keys=keys,
+        candidate_names=[candidate_name(candidate) for candidate in candidates],
+        candidate_labels=[candidate.political_label for candidate in candidates],
+        votes=votes,
+        registered=np.array([row.registered for row in rows], dtype=float),
+        voters=np.array([row.voters for row in rows], dtype=float),
+        abstentions=np.array([row.abstentions for row in rows], dtype=float),
+        blank=np.array([row.blank for row in rows], dtype=float),
+        null_votes=np.array([row.null_votes for row in rows], dtype=float),
+    )
+
+
+# --- transfers --------------------------------------------------------------------------------
+
+
+@dataclass
+class TransferResult:
+    source: str
+    target: str
+    territory: str
+    method: str
+    rows: list[str]
+    columns: list[str]
+    shares: np.ndarray  # (R, C) row-stochastic
+    intervals: np.ndarray  # (R, C, 2)
+    flows: np.ndarray  # (R, C) voters
+    row_totals: np.ndarray  # (R,)
+    stations: int
+    unmatched_source: list[str] = field(default_factory=list)
+    unmatched_target: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        def matrix(values: np.ndarray, digits: int = 6) -> dict[str, dict[str, float]]:
+            return {
+                row: {col: round(float(values[i, j]), digits) for j, col in enumerate(self.columns)}
+                for i, row in enumerate(self.rows)
+            }
+
+        return {
+            "from": self.source,
+            "to": self.target,
+            "territory": self.territory,
+            "method": self.method,
+            "stations": self.stations,
+            "unmatched": {"from_only": self.unmatched_source, "to_only": self.unmatched_target},
+            "rows": self.rows,
+            "columns": self.columns,
+            "global": matrix(self.shares),
+            "intervals": {
+                row: {
+                    col: [
+                        round(float(self.intervals[i, j, 0]), 6),
+                        round(float(self.intervals[i, j, 1]), 6),
+                    ]
+                    for j, col in enumerate(self.columns)
+                }
+                for i, row in enumerate(self.rows)
+            },
+            "flows": matrix(self.flows, 1),
+            "seconds": round(self.seconds, 3),
+            "diagnostics": self.diagnostics,
+        }
+
+
+def _labelled(names: list[str]) -> list[str]:
+    return [OPTION_LABELS.get(name, name) for name in names]
+
+
+def estimate_transfers(
+    session: Session,
+    *,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    territory: str,
+    method: str = "auto",
+    random_state: int = 0,
+) -> TransferResult:
+    """Transfers between two election rounds on the bureaux they share in ``territory``."""
+    started = time.perf_counter()
+    first = load_station_table(
+        session, election=source[0], round_number=source[1], territory=territory
+    )
+    second = load_station_table(
+        session, election=target[0], round_number=target[1], territory=territory
+    )
+    shared = sorted(set(first.keys) & set(second.keys))
+    if len(shared) < 2:
+        raise TargetingError(
+            f"trop peu de bureaux communs aux deux élections ({len(shared)}) sur {territory}",
+            loc="--territory",
+        )
+    first_matched, second_matched = first.subset(shared), second.subset(shared)
+    try:
+        rows_counts, row_names = first_matched.electorate()
+        column_counts, column_names = second_matched.electorate()
+        estimator = fit_ei(
+            rows_counts,
+            column_counts,
+            method=method,
+            group_names=_labelled(row_names),
+            candidate_names=_labelled(column_names),
+            unit_names=shared,
+            random_state=random_state,
+        )
+    except AnalysisError as exc:
+        raise TargetingError(str(exc)) from exc
+    row_totals = rows_counts.sum(axis=0)
+    diagnostics: dict[str, Any] = {}
+    for name in ("rhat_", "ess_"):
+        value = getattr(estimator, name, None)
+        if value is not None:
+            array = np.asarray(value, dtype=float)
+            diagnostics[name.rstrip("_")] = {
+                "max" if name == "rhat_" else "min": float(
+                    np.nanmax(array) if name == "rhat_" else np.nanmin(array)
+                )
+            }
+    return TransferResult(
+        source=f"{first.election}:{first.round}",
+        target=f"{second.election}:{second.round}",
+        territory=parse_territory(territory).key,
+        method=estimator.method,
+        rows=list(estimator.group_names_),
+        columns=list(estimator.candidate_names_),
+        shares=np.asarray(estimator.global_),
+        intervals=np.asarray(estimator.intervals_),
+        flows=np.asarray(estimator.global_) * row_totals[:, None],
+        row_totals=row_totals,
+        stations=len(shared),
+        unmatched_source=sorted(set(first.keys) - set(shared)),
+        unmatched_target=sorted(set(second.keys) - set(shared)),
+        seconds=time.perf_counter() - started,
+        diagnostics=diagnostics,
+    )
+
+
+# --- targeting --------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def find_candidate(table: StationTable, wanted: str) -> int:
+    """Index of the candidate named (or labelled) ``wanted``: exact, then unique substring."""
+    folded = _fold(wanted.strip())
+    names = [_fold(name) for name in table.candidate_names]
+    labels = [_fold(label or "") for label in table.candidate_labels]
+    for index, (name, label) in enumerate(zip(names, labels, strict=True)):
+        if folded in (name, label):
+            return index
+    partial = [index for index, name in enumerate(names) if folded in name]
+    if len(partial) == 1:
+        return partial[0]
+    known = ", ".join(table.candidate_names)
+    reason = "ambigu" if partial else "inconnu"
+    raise TargetingError(
+        f"candidat {reason} « {wanted} » dans {table.election} tour {table.round} "
+        f"(candidats : {known})",
+        loc="--candidate",
+    )
+
+
+def parse_weights(text: str | None) -> TargetingWeights:
+    """ "mobilisation=0.5,persuasion=0.3,doors=0.2" → TargetingWeights."""
+    if not text:
+        return TargetingWeights()
+    values: dict[str, float] = {}
+    allowed = ("mobilisation", "persuasion", "doors")
+    for part in text.split(","):
+        name, _, number = part.partition("=")
+        name = name.strip()
+        if name not in allowed:
+            raise TargetingError(
+                f"poids inconnu « {name} » (attendu : {', '.join(allowed)}, "
+                "ex. mobilisation=0.5,persuasion=0.3,doors=0.2)",
+                loc="--weights",
+            )
+        try:
+            values[name] = float(number)
+        except ValueError:
+            raise TargetingError(
+                f"poids invalide « {part} » (attendu un nombre, ex. doors=0.2)", loc="--weights"
+            ) from None
+        if values[name] < 0:
+            raise TargetingError(f"poids négatif « {part} »", loc="--weights")
+    return TargetingWeights(**values)
+
+
+@dataclass
+class TargetingReport:
+    election: str
+    territory: str
+    candidate: str
+    weights: TargetingWeights
+    keys: list[str]
+    result: TargetingResult
+    registered: np.ndarray
+    transfers_from: str | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        result = self.result
+        ranked = []
+        for rank, index in enumerate(result.order, start=1):
+            ranked.append(
+                {
+                    "rank": rank,
+                    "station": self.keys[index],
+                    "score": round(float(result.score[index]), 4),
+                    "mobilisation": round(float(result.mobilisation[index]), 1),
+                    "persuasion": round(float(result.persuasion[index]), 1),
+                    "votes_per_100_doors": round(float(result.votes_per_100_doors[index]), 3),
+                    "support_share": round(float(result.support_share[index]), 4),
+                    "abstention_rate": round(float(result.abstention_rate[index]), 4),
+                    "registered": int(self.registered[index]),
+                    "reason_codes": result.reason_codes[index],
+                    "reason": result.reasons[index],
+                }
+            )
+        return ranked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "election": self.election,
+            "territory": self.territory,
+            "candidate": self.candidate,
+            "weights": {
+                "mobilisation": self.weights.mobilisation,
+                "persuasion": self.weights.persuasion,
+                "doors": self.weights.doors,
+            },
+            "transfers_from": self.transfers_from,
+            "stations": self.rows(),
+        }
+
+
+def target_stations(
+    session: Session,
+    *,
+    election: tuple[str, int],
+    territory: str,
+    candidate: str,
+    weights: TargetingWeights | None = None,
+    informed_by: tuple[str, int] | None = None,
+) -> TargetingReport:
+    """Rank the bureaux of ``territory`` for door-to-door work in favour of ``candidate``.
+
+    With ``informed_by`` (an earlier round, e.g. round 1 when targeting round 2), the
+    transfers from that round toward the candidate give the abstainers' and each option's
+    likely support; the bureaux are then scored on that earlier round's results.
+    """
+    chosen_weights = weights or TargetingWeights()
+    params = TargetingParams(weights=chosen_weights)
+    table = load_station_table(
+        session, election=election[0], round_number=election[1], territory=territory
+    )
+    candidate_index = find_candidate(table, candidate)
+    if informed_by is None:
+        result = score_polling_stations(
+            table.registered,
+            table.abstentions,
+            table.votes,
+            candidate=candidate_index,
+            candidate_names=table.candidate_names,
+            params=params,
+        )
+        return TargetingReport(
+            election=f"{table.election}:{table.round}",
+            territory=parse_territory(territory).key,
+            candidate=table.candidate_names[candidate_index],
+            weights=chosen_weights,
+            keys=table.keys,
+            result=result,
+            registered=table.registered,
+        )
+    # The fast EM point estimate is enough to rank bureaux (the hierarchical model's intervals
+    # are not used here).
+    transfers = estimate_transfers(
+        session, source=informed_by, target=election, territory=territory, method="em"
+    )
+    column = transfers.columns.index(table.candidate_names[candidate_index])
+    base = load_station_table(
+        session, election=informed_by[0], round_number=informed_by[1], territory=territory
+    ).subset(sorted(set(table.keys) & set(load_keys(session, informed_by, territory))))
+    toward = {row: float(transfers.shares[i, column]) for i, row in enumerate(transfers.rows)}
+    proximity = np.array([toward.get(name, 0.0) for name in base.candidate_names])
+    name = table.candidate_names[candidate_index]
+    own = base.candidate_names.index(name) if name in base.candidate_names else None
+    result = score_polling_stations(
+        base.registered,
+        base.abstentions,
+        base.votes,
+        candidate=own if own is not None else int(np.argmax(proximity)),
+        candidate_names=base.candidate_names,
+        abstainer_support=toward.get(OPTION_LABELS[ABSTENTION], 0.0),
+        proximity=proximity,
+        params=params,
+    )
+    return TargetingReport(
+        election=f"{table.election}:{table.round}",
+        territory=parse_territory(territory).key,
+        candidate=table.candidate_names[candidate_index],
+        weights=chosen_weights,
+        keys=base.keys,
+        result=result,
+        registered=base.registered,
+        transfers_from=transfers.source,
+    )
+
+
+def load_keys(session: Session, election: tuple[str, int], territory: str) -> list[str]:
+    found = get_election(session, key=election[0], round_number=election[1])
+    rows = elections_repo.station_rows(
+        session, election_id=found.id, ref=parse_territory(territory)
+    )
+    return [row.station_key for row in rows]
