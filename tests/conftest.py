@@ -1,8 +1,8 @@
 """Test fixtures: every database test runs on a real SQLite file and on the real PostgreSQL.
 
-Each test gets a fresh database cloned from a migrated template (a file copy for SQLite,
-``CREATE DATABASE … TEMPLATE`` for PostgreSQL), so the app, the CLI and background threads use
-real connections and real commits. Without PostgreSQL the PostgreSQL runs are skipped with a
+Each test gets an empty migrated database — a copy of a migrated file for SQLite, one database
+per run emptied with TRUNCATE after each test for PostgreSQL — so the app, the CLI and background
+threads use real connections and real commits. Without PostgreSQL the PostgreSQL runs are skipped with a
 visible notice — except with ``CI=true``, where the run fails instead.
 """
 
@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+os.environ["CIRCO_ENV"] = "test"  # before circo is imported: cheap password hashing in tests
+
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -94,16 +97,43 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_database() -> Iterator[str]:
+    """One migrated PostgreSQL database for the whole run (emptied after each test)."""
     if _pg_state.get("reason"):
         pytest.skip(f"PostgreSQL unavailable: {_pg_state['reason']}")
-    name = f"circo_tpl_{uuid.uuid4().hex[:12]}"
+    name = f"circo_test_{uuid.uuid4().hex[:12]}"
     _admin_execute(f'CREATE DATABASE "{name}"')
     engine = make_engine(_pg_url(name))
     upgrade(engine)
     engine.dispose()
     yield name
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_postgres(name: str) -> None:
+    """Empty every table but Alembic's (DELETE: near-instant on the small tables of a test,
+    where TRUNCATE or a new database per test cost seconds)."""
+    engine = create_engine(_pg_url(name), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        tables = connection.scalars(
+            text(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).all()
+        if tables:
+            statements = "; ".join(f"DELETE FROM {table}" for table in tables)
+            connection.execute(
+                text(f"BEGIN; SET LOCAL session_replication_role = replica; {statements}; COMMIT")
+            )
+    engine.dispose()
 
 
 def fresh_database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
@@ -113,13 +143,11 @@ def fresh_database_url(backend: str, request: pytest.FixtureRequest, folder: Pat
         shutil.copyfile(template, target)
         yield f"sqlite:///{target}"
         return
-    template_name: str = request.getfixturevalue("postgres_template")
-    name = f"circo_t_{uuid.uuid4().hex[:12]}"
-    _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    name: str = request.getfixturevalue("postgres_database")
     try:
         yield _pg_url(name)
     finally:
-        _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _empty_postgres(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

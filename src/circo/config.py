@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CIRCO_", extra="ignore")
 
     env: Literal["development", "production", "test"] = Field(
-        "development", description="Deployment kind; production refuses the default secret key."
+        "development",
+        description="development, production (refuses the default secret key) or test.",
     )
     data_dir: Path = Field(
         Path("circo-data"), description="Folder for the SQLite file, outgoing mail, exports."
