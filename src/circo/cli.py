@@ -353,6 +353,7 @@ DOMAIN_CLI_MODULES: list[str] = [
     "circo.crm.cli",
     "circo.elections.cli",
     "circo.field.cli",
+    "circo.maps.cli",
     "circo.messaging.cli",
     "circo.privacy.cli",
     "circo.targeting.cli",
@@ -365,6 +366,7 @@ JOB_HANDLER_MODULES: list[str] = [
     "circo.field.alerts",
     "circo.messaging.delivery",
     "circo.privacy.retention",
+    "circo.targeting.jobs",
 ]
 
 

@@ -20,7 +20,12 @@ DEMO_SLUG = "demo"
 DEMO_ADMIN = "admin@example.org"
 
 # "module:function" seeders, run in this order on the fresh demo campaign.
-DEMO_SEEDERS: list[str] = ["circo.field.demo:seed_demo", "circo.assistant.demo:seed_demo"]
+DEMO_SEEDERS: list[str] = [
+    "circo.elections.demo:seed_demo",
+    "circo.field.demo:seed_demo",
+    "circo.assistant.demo:seed_demo",
+    "circo.messaging.demo:seed_demo",
+]
 
 
 def build_demo(runtime: Runtime) -> Credentials:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.factories import make_campaign
 
 from circo.core.tenancy import CampaignContext, system_context
-from tests.factories import make_campaign
 
 PROGRAMME_MD = """# Programme de Claire Martin
 
@@ -153,8 +153,9 @@ def fake_openai() -> Iterator[FakeOpenAI]:
             if body.get("stream"):
                 self._stream(content)
                 return
-            self._json({"choices": [{"index": 0, "message": {"role": "assistant",
-                                                               "content": content}}]})
+            self._json(
+                {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+            )
 
         def _json(self, payload: dict[str, Any]) -> None:
             raw = json.dumps(payload).encode()

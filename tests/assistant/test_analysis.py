@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
 
 from circo.assistant.analysis import analyse, plain_tokens
 from circo.assistant.compose import best_span, locate_quote
 from circo.assistant.extract import extract
 from circo.assistant.segment import segment, sentence_spans
-from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,8 @@ def test_long_paragraph_is_cut_at_sentences() -> None:
     assert len(pieces) > 2
     for piece in pieces:
         chunk = extracted.text[piece.start : piece.end]
-        assert chunk.startswith("Phrase") and chunk.endswith(".")
+        assert chunk.startswith("Phrase")
+        assert chunk.endswith(".")
 
 
 def test_best_span_and_quote_location() -> None:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from sqlalchemy.orm import Session
+from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
+from tests.factories import make_campaign
 from typer.testing import CliRunner
 
 from circo.cli import app
-from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
-from tests.factories import make_campaign
 
 RUNNER = CliRunner()
 REBUTTAL_MD = """# Nos ripostes
@@ -61,7 +61,8 @@ def test_cli_contracts(session: Session, cli_env: dict[str, str], tmp_path: Path
     code, out = run("ask", "retraites", "--limit", "3", "--json")
     answer = json.loads(out)
     assert set(answer) == {"query", "mode", "points"}
-    assert answer["query"] == "retraites" and answer["mode"] == "offline"
+    assert answer["query"] == "retraites"
+    assert answer["mode"] == "offline"
     assert 1 <= len(answer["points"]) <= 3
     for point in answer["points"]:
         assert set(point) == {"text", "citations"}
@@ -76,21 +77,25 @@ def test_cli_contracts(session: Session, cli_env: dict[str, str], tmp_path: Path
     assert rebuttal["verdict"] == "contradicted"
     assert rebuttal["evidence"][0]["stance"] == "against"
     assert set(rebuttal["evidence"][0]) == {"stance", "quote", "source"}
-    assert len(rebuttal["short"]) <= 280 and "7,1 %" in rebuttal["long"]
+    assert len(rebuttal["short"]) <= 280
+    assert "7,1 %" in rebuttal["long"]
 
     code, out = run("argue", "chômage", "--json")
     sheet = json.loads(out)
-    assert sheet["facts"] and sheet["objections"]
+    assert sheet["facts"]
+    assert sheet["objections"]
 
     code, out = run("write", "slogan", "retraites")
     assert code == 2  # offline: says a language model is needed
 
     html = tmp_path / "tract.html"
     code, _ = run("leaflet", "--territory", "69383", "--topic", "école", "--out", str(html))
-    assert code == 0 and "24 élèves" in html.read_text()
+    assert code == 0
+    assert "24 élèves" in html.read_text()
     pdf = tmp_path / "tract.pdf"
     code, _ = run("leaflet", "--territory", "69383", "--topic", "retraites", "--out", str(pdf))
-    assert code == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_batch_failure_reported_and_rest_committed(
@@ -106,7 +111,8 @@ def test_batch_failure_reported_and_rest_committed(
     assert report["failed"] == 1
     failed = [row for row in report["documents"] if row["status"] == "failed"]
     assert "casse.docx" in failed[0]["error"]
-    code, out = run("kb", "list", "--json")
+    _code, out = run("kb", "list", "--json")
     assert len(json.loads(out)) == 3
     result = RUNNER.invoke(app, ["kb", "add", str(folder / "casse.docx")])
-    assert result.exit_code == 2 and "casse.docx" in result.output
+    assert result.exit_code == 2
+    assert "casse.docx" in result.output

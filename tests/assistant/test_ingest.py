@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT, LocalServer, make_docx, make_pdf
 
 from circo.assistant import repository
 from circo.assistant.errors import DocumentError, FetchError
@@ -17,7 +18,6 @@ from circo.assistant.models import Document, Passage, Posting
 from circo.assistant.retrieval import Filters, search
 from circo.assistant.service import DocumentMeta, add_source
 from circo.core.tenancy import CampaignContext
-from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT, LocalServer, make_docx, make_pdf
 
 HTML_PAGE = """<html><head><title>Fermeture de l'usine Dupuis</title></head><body>
 <nav>Menu Accueil Contact</nav><article><h1>Fermeture de l'usine Dupuis à Vénissieux</h1>
@@ -25,7 +25,9 @@ HTML_PAGE = """<html><head><title>Fermeture de l'usine Dupuis</title></head><bod
 direction du site de Vénissieux.</p><p>Les syndicats demandent un plan de reprise et la
 mobilisation des élus de la métropole pour sauver les emplois industriels.</p></article>
 </body></html>"""
-POLL_CSV = "question;réponse;pourcentage\nPriorité n°1;Pouvoir d'achat;41 %\nPriorité n°1;Santé;22 %\n"
+POLL_CSV = (
+    "question;réponse;pourcentage\nPriorité n°1;Pouvoir d'achat;41 %\nPriorité n°1;Santé;22 %\n"
+)
 
 
 def _all_quotes_verbatim(session: Session) -> None:
@@ -56,14 +58,23 @@ def test_ingest_each_format_from_a_directory(
     session.commit()
     status = {Path(o.source).name: o for o in outcomes}
     assert {name for name, o in status.items() if o.status == "added"} == {
-        "programme.md", "etude-emploi.txt", "sondage.csv", "usine.html", "logement.pdf",
+        "programme.md",
+        "etude-emploi.txt",
+        "sondage.csv",
+        "usine.html",
+        "logement.pdf",
         "sante.docx",
     }
-    assert status["broken.pdf"].status == "failed" and "broken.pdf" in (status["broken.pdf"].error or "")
-    assert status["image.png"].status == "failed" and "image.png" in (status["image.png"].error or "")
+    assert status["broken.pdf"].status == "failed"
+    assert "broken.pdf" in (status["broken.pdf"].error or "")
+    assert status["image.png"].status == "failed"
+    assert "image.png" in (status["image.png"].error or "")
     assert session.scalar(select(func.count(Document.id))) == 6
-    types = {doc.source.rsplit("/", 1)[-1]: doc.doc_type for doc in session.scalars(select(Document))}
-    assert types["programme.md"] == "programme" and types["sondage.csv"] == "poll"
+    types = {
+        doc.source.rsplit("/", 1)[-1]: doc.doc_type for doc in session.scalars(select(Document))
+    }
+    assert types["programme.md"] == "programme"
+    assert types["sondage.csv"] == "poll"
     _all_quotes_verbatim(session)
     for query, expected in [
         ("usine Dupuis salariés", "usine.html"),
@@ -73,14 +84,19 @@ def test_ingest_each_format_from_a_directory(
         ("coût cantine", "sante.docx"),
     ]:
         hits = search(session, ctx, query=query, limit=3)
-        assert hits and hits[0].row.source.endswith(expected), query
+        assert hits, query
+        assert hits[0].row.source.endswith(expected), query
 
 
 def test_dedup_replace_and_metadata(session: Session, ctx: CampaignContext, tmp_path: Path) -> None:
     path = tmp_path / "programme.md"
     path.write_text(PROGRAMME_MD)
-    meta = DocumentMeta(doc_type="programme", territory_codes=["69383"],
-                        published_on=date(2027, 1, 15), title="Le programme")
+    meta = DocumentMeta(
+        doc_type="programme",
+        territory_codes=["69383"],
+        published_on=date(2027, 1, 15),
+        title="Le programme",
+    )
     first = add_source(session, ctx, source=str(path), meta=meta)[0]
     again = add_source(session, ctx, source=str(path), meta=DocumentMeta())[0]
     copy = tmp_path / "copie.md"
@@ -90,22 +106,28 @@ def test_dedup_replace_and_metadata(session: Session, ctx: CampaignContext, tmp_
     path.write_text(PROGRAMME_MD.replace("24 élèves", "22 élèves") + "\n## Culture\n\nUn musée.\n")
     replaced = add_source(session, ctx, source=str(path), meta=DocumentMeta())[0]
     session.commit()
-    assert replaced.status == "replaced" and replaced.document_id == first.document_id
+    assert replaced.status == "replaced"
+    assert replaced.document_id == first.document_id
     document = repository.get_document(session, ctx, first.document_id or 0)
-    assert document.title == "Le programme" and document.territory_codes == ["69383"]
+    assert document.title == "Le programme"
+    assert document.territory_codes == ["69383"]
     texts = [p.text for p in repository.document_passages(session, ctx, document.id)]
     assert any("22 élèves" in text for text in texts)
     assert not any("24 élèves" in text for text in texts)
     assert session.scalar(select(func.count(Passage.id))) == 4
     hits = search(session, ctx, query="élèves par classe", limit=5)
     assert [hit.row.document_id for hit in hits] == [document.id]
-    orphan = select(func.count()).select_from(Posting).where(
-        Posting.passage_id.not_in(select(Passage.id))
+    orphan = (
+        select(func.count())
+        .select_from(Posting)
+        .where(Posting.passage_id.not_in(select(Passage.id)))
     )
     assert session.scalar(orphan) == 0
 
 
-def test_bad_inputs_name_the_document(session: Session, ctx: CampaignContext, tmp_path: Path) -> None:
+def test_bad_inputs_name_the_document(
+    session: Session, ctx: CampaignContext, tmp_path: Path
+) -> None:
     writer = PdfWriter()
     writer.add_blank_page(200, 200)
     writer.encrypt("secret", algorithm="RC4-128")
@@ -128,7 +150,8 @@ def test_urls_are_fetched_and_unreachable_ones_reported(
 ) -> None:
     web_server.routes["/article"] = ("text/html; charset=utf-8", HTML_PAGE.encode())
     outcome = add_source(session, ctx, source=f"{web_server.url}/article", meta=DocumentMeta())[0]
-    assert outcome.status == "added" and "Dupuis" in outcome.title
+    assert outcome.status == "added"
+    assert "Dupuis" in outcome.title
     with pytest.raises(FetchError, match="404") as raised:
         add_source(session, ctx, source=f"{web_server.url}/absent", meta=DocumentMeta())
     assert f"{web_server.url}/absent" in str(raised.value)
@@ -143,12 +166,18 @@ def test_filters_by_type_territory_and_date(
         ("c.md", "study", "69383", date(2027, 3, 1)),
     ]:
         (tmp_path / name).write_text(f"# {name}\n\nLe tramway arrive dans le quartier {name}.\n")
-        add_source(session, ctx, source=str(tmp_path / name),
-                   meta=DocumentMeta(doc_type=kind, territory_codes=[code], published_on=day))
+        add_source(
+            session,
+            ctx,
+            source=str(tmp_path / name),
+            meta=DocumentMeta(doc_type=kind, territory_codes=[code], published_on=day),
+        )
 
     def found(filters: Filters) -> set[str]:
-        return {Path(hit.row.source).name for hit in search(session, ctx, query="tramway",
-                                                            filters=filters)}
+        return {
+            Path(hit.row.source).name
+            for hit in search(session, ctx, query="tramway", filters=filters)
+        }
 
     assert found(Filters()) == {"a.md", "b.md", "c.md"}
     assert found(Filters(doc_types=("news",))) == {"a.md", "b.md"}

@@ -58,7 +58,9 @@ def make_field_world(session: Session) -> FieldWorld:
         plan = service.create_plan(
             session, ctx, addresses=addresses, doors_per_turf=50, source="demo"
         )
-        turfs[campaign.slug] = [t for t in service.visible_turfs(session, ctx) if t.plan_id == plan.id]
+        turfs[campaign.slug] = [
+            t for t in service.visible_turfs(session, ctx) if t.plan_id == plan.id
+        ]
     service.assign(
         session,
         system_context(world.a),
@@ -67,6 +69,7 @@ def make_field_world(session: Session) -> FieldWorld:
         user_id=world.volunteer_a.id,
     )
     session.commit()
+    session.expunge_all()  # plain values from here: reading them never opens a transaction
     return FieldWorld(world, turfs["camp-a"], turfs["camp-b"])
 
 

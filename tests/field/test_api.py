@@ -72,7 +72,9 @@ def test_sync_needs_the_csrf_header_with_a_cookie(
     assert response.status_code == 403
 
 
-def test_sync_with_an_api_token(client: TestClient, session: Session, field_world: FieldWorld) -> None:
+def test_sync_with_an_api_token(
+    client: TestClient, session: Session, field_world: FieldWorld
+) -> None:
     from circo.core.service import create_api_token
 
     token, _ = create_api_token(session, user=field_world.campaigns.volunteer_a, name="phone")
@@ -106,7 +108,9 @@ def test_volunteer_sees_only_assigned_turfs(
     assert "contacts" not in me
 
 
-def test_campaigns_are_isolated(client: TestClient, session: Session, field_world: FieldWorld) -> None:
+def test_campaigns_are_isolated(
+    client: TestClient, session: Session, field_world: FieldWorld
+) -> None:
     headers = {"X-CSRF-Token": login(client, "admin-b@example.org")}
     turf_a = field_world.assigned
     assert client.get(f"/api/campaigns/camp-b/field/turfs/{turf_a.id}").status_code == 404

@@ -4,11 +4,11 @@ contacts with consent built through the crm and privacy services."""
 from __future__ import annotations
 
 import email
-from email import policy
 import socket
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email import policy
 from email.message import Message
 
 import pytest

@@ -25,10 +25,13 @@ def all_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def campaign_get_routes(app: FastAPI) -> list[str]:
-    """Every GET route whose only path parameter is the campaign slug."""
+    """Every authenticated GET route whose only path parameter is the campaign slug.
+
+    Public pages (``/p/{slug}/…``: self-service privacy requests, RSVP…) are for anyone.
+    """
     paths = []
     for route in all_api_routes(app.routes):
-        if "GET" not in route.methods:
+        if "GET" not in route.methods or not route.path.startswith(("/c/", "/api/campaigns/")):
             continue
         params = set(re.findall(r"{(\w+)", route.path))
         if params == {"slug"}:

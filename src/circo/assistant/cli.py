@@ -1,4 +1,4 @@
-"""``circo kb …``, ``circo ask``, ``circo argue``, ``circo rebut``, ``circo leaflet``, ``circo write``."""
+"""Assistant commands: ``circo kb …``, ``ask``, ``argue``, ``rebut``, ``leaflet``, ``write``."""
 
 from __future__ import annotations
 
@@ -72,12 +72,17 @@ def kb_add(
         territory_codes=codes,
         published_on=parse_day(day),
     )
-    with Progress(console=console, transient=True) as progress, campaign_session(
-        data_dir, campaign
-    ) as (runtime, session, ctx):
+    with (
+        Progress(console=console, transient=True) as progress,
+        campaign_session(data_dir, campaign) as (runtime, session, ctx),
+    ):
         task = progress.add_task("indexation", total=None)
         outcomes = add_source(
-            session, ctx, source=source, meta=meta, settings=runtime.settings,
+            session,
+            ctx,
+            source=source,
+            meta=meta,
+            settings=runtime.settings,
             on_file=lambda name: progress.update(task, description=name[-60:]),
         )
     rows = [outcome.as_dict() for outcome in outcomes]
@@ -86,9 +91,13 @@ def kb_add(
         print_json({"documents": rows, "failed": len(failed)})
     else:
         for row in rows:
-            line = f"{row['status']:<10} {row['title'] or row['source']} ({row['passages']} passages)"
-            console.print(line if row["status"] != "failed" else f"[red]échec[/red]     {row['error']}",
-                          highlight=False)
+            line = (
+                f"{row['status']:<10} {row['title'] or row['source']} ({row['passages']} passages)"
+            )
+            console.print(
+                line if row["status"] != "failed" else f"[red]échec[/red]     {row['error']}",
+                highlight=False,
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -106,12 +115,16 @@ def kb_list(
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
         kind = parse_doc_type(doc_type) if doc_type else None
-        rows = [document_summary(doc) for doc in repository.list_documents(session, ctx, doc_type=kind)]
+        rows = [
+            document_summary(doc) for doc in repository.list_documents(session, ctx, doc_type=kind)
+        ]
     if as_json:
         print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['id']}\t{row['type']}\t{row['date'] or '-'}\t{row['title']}\t{row['source']}")
+        typer.echo(
+            f"{row['id']}\t{row['type']}\t{row['date'] or '-'}\t{row['title']}\t{row['source']}"
+        )
 
 
 @kb_app.command("show")
@@ -129,8 +142,13 @@ def kb_show(
         document = repository.get_document(session, ctx, document_id)
         payload: dict[str, Any] = document_summary(document)
         payload["passages"] = [
-            {"id": p.id, "heading": p.heading_path, "start": p.start_offset, "end": p.end_offset,
-             "text": p.text}
+            {
+                "id": p.id,
+                "heading": p.heading_path,
+                "start": p.start_offset,
+                "end": p.end_offset,
+                "text": p.text,
+            }
             for p in repository.document_passages(session, ctx, document_id)
         ]
     if as_json:
@@ -175,7 +193,8 @@ def feed_add(
     else:
         console.print(
             f"Flux n° {row['id']} ajouté ({row['territory']}) : rafraîchi par `circo jobs run` "
-            "ou `circo serve`, ou tout de suite avec `circo kb feed refresh`.", highlight=False,
+            "ou `circo serve`, ou tout de suite avec `circo kb feed refresh`.",
+            highlight=False,
         )
 
 
@@ -193,7 +212,9 @@ def feed_list(
         print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['id']}\t{row['territory']}\t{row['status']}\t{row['items']}\t{row['url']}")
+        typer.echo(
+            f"{row['id']}\t{row['territory']}\t{row['status']}\t{row['items']}\t{row['url']}"
+        )
 
 
 @feed_app.command("refresh")
@@ -209,15 +230,20 @@ def feed_refresh(
         print_json(results)
         return
     for result in results:
-        console.print(f"flux {result['feed_id']} : {result['status']}, {result['new']} nouveau(x)"
-                      + (f" — {result['error']}" if result.get("error") else ""), highlight=False)
+        console.print(
+            f"flux {result['feed_id']} : {result['status']}, {result['new']} nouveau(x)"
+            + (f" — {result['error']}" if result.get("error") else ""),
+            highlight=False,
+        )
 
 
 @place_app.command("add")
 def place_add(
     code: Annotated[str, typer.Argument(help="Code INSEE, ex. 69383.")],
     name: Annotated[str, typer.Argument(help="Nom, ex. « Lyon 3e ».")],
-    alias: Annotated[list[str] | None, typer.Option("--alias", help="Autre nom (répétable).")] = None,
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="Autre nom (répétable).")
+    ] = None,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -251,12 +277,20 @@ def ask(
 
     filters = Filters(
         doc_types=(parse_doc_type(doc_type),) if doc_type else (),
-        territory=territory, since=parse_day(since, loc="--since"),
+        territory=territory,
+        since=parse_day(since, loc="--since"),
         until=parse_day(until, loc="--until"),
     )
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        answer = run_ask(session, ctx, query=query, settings=runtime.settings, limit=limit,
-                         filters=filters, offline=offline)
+        answer = run_ask(
+            session,
+            ctx,
+            query=query,
+            settings=runtime.settings,
+            limit=limit,
+            filters=filters,
+            offline=offline,
+        )
     if as_json:
         print_json(answer.contract())
         return
@@ -283,8 +317,11 @@ def argue(
     if as_json:
         print_json(sheet.contract())
         return
-    for heading, points in (("Nos propositions", sheet.proposals), ("Faits et chiffres", sheet.facts),
-                            ("Réponses aux objections", sheet.objections)):
+    for heading, points in (
+        ("Nos propositions", sheet.proposals),
+        ("Faits et chiffres", sheet.facts),
+        ("Réponses aux objections", sheet.objections),
+    ):
         if points:
             typer.echo(f"\n{heading}")
         for point in points:
@@ -327,11 +364,15 @@ def leaflet(
 
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):
-        raise AssistantError(f"extension « {suffix or '?'} » non prise en charge (attendu .pdf ou "
-                             ".html, ex. --out tract.pdf)", loc="--out")
+        raise AssistantError(
+            f"extension « {suffix or '?'} » non prise en charge (attendu .pdf ou "
+            ".html, ex. --out tract.pdf)",
+            loc="--out",
+        )
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        draft = create_leaflet(session, ctx, territory=territory, topic=topic,
-                               settings=runtime.settings)
+        draft = create_leaflet(
+            session, ctx, territory=territory, topic=topic, settings=runtime.settings
+        )
         content = dict(draft.content)
         leaflet_id = draft.id
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -339,8 +380,9 @@ def leaflet(
         out.write_bytes(render_pdf(content))
     else:
         out.write_text(render_html(content), encoding="utf-8")
-    console.print(f"Tract n° {leaflet_id} écrit : {out} (modifiable dans l'interface web)",
-                  highlight=False)
+    console.print(
+        f"Tract n° {leaflet_id} écrit : {out} (modifiable dans l'interface web)", highlight=False
+    )
 
 
 def write(

@@ -118,8 +118,10 @@ def best_span(
     sentences = every
     if avoid is not None:
         sentences = [
-            (s, e) for s, e in every
-            if (e <= avoid[0] or s >= avoid[1]) and not _is_heading_like(text[s:e])
+            (s, e)
+            for s, e in every
+            if (e <= avoid[0] or s >= avoid[1])
+            and not _is_heading_like(text[s:e])
             and (topical or set(analyse(text[s:e])) & query_terms)
         ]
         if not sentences:
@@ -218,8 +220,20 @@ def shorten(text: str, limit: int = SHORT_MAX) -> str:
 
 # --- citation checking (LLM mode) -------------------------------------------------------------
 
-_NORMALISE = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"',
-                            "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})
+_NORMALISE = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "–": "-",
+        "—": "-",
+    }
+)
 
 
 def _normalised_with_map(text: str) -> tuple[str, list[int]]:

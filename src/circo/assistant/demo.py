@@ -14,12 +14,12 @@ from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 
 DEMO_FILES = (
-    ("programme.md", "programme", "2027-01-15"),
-    ("etude-emploi.md", "study", "2024-11-30"),
-    ("etude-logement.md", "study", "2024-10-15"),
-    ("etude-sante.md", "study", "2025-01-20"),
-    ("ripostes.md", "rebuttal", "2027-02-01"),
-    ("sondage-priorites.csv", "poll", "2027-02-10"),
+    ("programme.md", "programme", "2027-01-15", None),
+    ("etude-emploi.md", "study", "2024-11-30", None),
+    ("etude-logement.md", "study", "2024-10-15", None),
+    ("etude-sante.md", "study", "2025-01-20", None),
+    ("ripostes.md", "rebuttal", "2027-02-01", None),
+    ("sondage-priorites.csv", "poll", "2027-02-10", "Sondage Ifop : les priorités des habitants"),
 )
 ARRONDISSEMENTS = ["1er"] + [f"{number}e" for number in range(2, 10)]
 
@@ -27,8 +27,13 @@ ARRONDISSEMENTS = ["1er"] + [f"{number}e" for number in range(2, 10)]
 def seed_places(session: Session, ctx: CampaignContext) -> None:
     add_place(session, ctx, code="69123", name="Lyon")
     for index, label in enumerate(ARRONDISSEMENTS, start=1):
-        add_place(session, ctx, code=f"6938{index}", name=f"Lyon {label}",
-                  aliases=[f"{label} arrondissement"])
+        add_place(
+            session,
+            ctx,
+            code=f"6938{index}",
+            name=f"Lyon {label}",
+            aliases=[f"{label} arrondissement"],
+        )
     add_place(session, ctx, code="69266", name="Villeurbanne")
     add_place(session, ctx, code="69259", name="Vénissieux")
 
@@ -37,20 +42,33 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
     folder = resources.files("circo") / "assistant" / "demo_data"
     seed_places(session, ctx)
     territory = [ctx.campaign.territory_code or "69123"]
-    for name, kind, day in DEMO_FILES:
+    for name, kind, day, title in DEMO_FILES:
         add_bytes(
-            session, ctx, data=(folder / name).read_bytes(), name=name, source=f"demo/{name}",
-            meta=DocumentMeta(doc_type=kind, territory_codes=territory,
-                              published_on=date.fromisoformat(day)),
+            session,
+            ctx,
+            data=(folder / name).read_bytes(),
+            name=name,
+            source=f"demo/{name}",
+            meta=DocumentMeta(
+                title=title,
+                doc_type=kind,
+                territory_codes=territory,
+                published_on=date.fromisoformat(day),
+            ),
         )
     for index, item in enumerate(json.loads((folder / "news.json").read_text("utf-8")), start=1):
         builder = TextBuilder()
         builder.add(item["title"], kind="heading", level=1)
         builder.add(item["text"])
         add_text(
-            session, ctx, extracted=builder.build(title=item["title"]),
+            session,
+            ctx,
+            extracted=builder.build(title=item["title"]),
             source=f"demo/actualites/{index:02d}",
-            meta=DocumentMeta(title=item["title"], doc_type="news",
-                              territory_codes=["69123", *item["territories"]],
-                              published_on=date.fromisoformat(item["date"])),
+            meta=DocumentMeta(
+                title=item["title"],
+                doc_type="news",
+                territory_codes=["69123", *item["territories"]],
+                published_on=date.fromisoformat(item["date"]),
+            ),
         )

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -29,6 +33,8 @@ FORMATS = {
 }
 FETCH_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MAX_DOWNLOAD_BYTES = 50_000_000
+PARALLEL_PDF_PAGES = 64  # from this many pages, text extraction runs in several processes
+MAX_PDF_WORKERS = 8
 USER_AGENT = "circo-assistant/1.0 (+https://github.com/circo)"
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
@@ -64,7 +70,9 @@ def fetch(url: str, *, what: str = "URL") -> tuple[bytes, str | None]:
         ) as client:
             response = client.get(url)
     except httpx.HTTPError as exc:
-        raise FetchError(f"{what} injoignable : {url} ({type(exc).__name__}: {exc})", loc=url) from exc
+        raise FetchError(
+            f"{what} injoignable : {url} ({type(exc).__name__}: {exc})", loc=url
+        ) from exc
     if response.status_code >= 400:
         raise FetchError(
             f"{what} injoignable : {url} a répondu HTTP {response.status_code}", loc=url
@@ -120,9 +128,9 @@ def _pdf(data: bytes, name: str) -> Extracted:
         raise DocumentError(f"PDF illisible : {exc}", loc=name) from exc
     if reader.is_encrypted:
         try:
-            unlocked = reader.decrypt("")
+            unlocked = bool(reader.decrypt(""))
         except Exception:
-            unlocked = 0
+            unlocked = False
         if not unlocked:
             raise DocumentError(
                 "PDF chiffré (protégé par mot de passe) : enregistrez-en une copie sans "
@@ -130,9 +138,8 @@ def _pdf(data: bytes, name: str) -> Extracted:
                 loc=name,
             )
     builder = TextBuilder()
-    for number, page in enumerate(reader.pages, start=1):
-        page_text = (page.extract_text() or "").replace("\x00", "")
-        for paragraph in _PARAGRAPH_BREAK.split(page_text):
+    for number, page_text in enumerate(_pdf_page_texts(reader, data), start=1):
+        for paragraph in _PARAGRAPH_BREAK.split(page_text.replace("\x00", "")):
             builder.add(paragraph, page=number)
     title = None
     try:
@@ -141,6 +148,29 @@ def _pdf(data: bytes, name: str) -> Extracted:
     except Exception:
         title = None
     return builder.build(title=title or None)
+
+
+def _pdf_page_texts(reader: Any, data: bytes) -> list[str]:
+    """Text of every page; long PDFs are read by several processes (pypdf is pure Python)."""
+    count = len(reader.pages)
+    workers = min(os.cpu_count() or 1, MAX_PDF_WORKERS)
+    if count < PARALLEL_PDF_PAGES or workers < 2:
+        return [page.extract_text() or "" for page in reader.pages]
+    step = -(-count // (workers * 4))
+    ranges = [(start, min(start + step, count)) for start in range(0, count, step)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunks = pool.map(_pdf_pages, [data] * len(ranges), ranges)
+        return [text for chunk in chunks for text in chunk]
+
+
+def _pdf_pages(data: bytes, pages: tuple[int, int]) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        reader.decrypt("")
+    return [reader.pages[index].extract_text() or "" for index in range(*pages)]
 
 
 def _docx(data: bytes, name: str) -> Extracted:
@@ -163,7 +193,8 @@ def _docx(data: bytes, name: str) -> Extracted:
             builder.add(paragraph.text, kind=kind, level=level or 0)
         elif id(child) in tables:
             rows = [
-                " | ".join(cell.text.strip() for cell in row.cells) for row in tables[id(child)].rows
+                " | ".join(cell.text.strip() for cell in row.cells)
+                for row in tables[id(child)].rows
             ]
             builder.add("\n".join(rows))
     return builder.build(title=title)
@@ -234,13 +265,15 @@ def _text(data: bytes, name: str) -> Extracted:
             blocks.append(Block("text", start, end))
         else:
             blocks.append(Block("heading", start, end, level))
-    title = text[blocks[0].start : blocks[0].end] if blocks and blocks[0].kind == "heading" else None
+    title = (
+        text[blocks[0].start : blocks[0].end] if blocks and blocks[0].kind == "heading" else None
+    )
     return Extracted(text, blocks, title)
 
 
 def _plain_heading_level(paragraph: str, *, is_last: bool) -> int | None:
     """A short single line without final punctuation, followed by text, reads as a heading."""
-    if is_last or "\n" in paragraph or len(paragraph) > 90 or paragraph[-1] in ".,;:!?…)»\"":
+    if is_last or "\n" in paragraph or len(paragraph) > 90 or paragraph[-1] in '.,;:!?…)»"':
         return None
     numbered = re.match(r"(\d+(?:\.\d+)*)[.)]?\s", paragraph)
     if numbered:
@@ -270,7 +303,11 @@ def _csv(data: bytes, name: str) -> Extracted:
         )
     except csv.Error:
         dialect = csv.excel
-    rows = [row for row in csv.reader(io.StringIO(content), dialect) if any(cell.strip() for cell in row)]
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(content), dialect)
+        if any(cell.strip() for cell in row)
+    ]
     if not rows:
         raise DocumentError("fichier CSV vide", loc=name)
     header = [cell.strip() for cell in rows[0]]

@@ -55,8 +55,14 @@ def add_feed(
         add_place(session, ctx, code=territory_code, name=territory_name)
     feed = repository.feed_by_url(session, ctx, url)
     if feed is None:
-        feed = Feed(campaign_id=ctx.campaign_id, url=url, territory_code=territory_code.strip(),
-                    status="new", items_total=0, title="")
+        feed = Feed(
+            campaign_id=ctx.campaign_id,
+            url=url,
+            territory_code=territory_code.strip(),
+            status="new",
+            items_total=0,
+            title="",
+        )
         session.add(feed)
     else:
         feed.territory_code = territory_code.strip()
@@ -181,11 +187,17 @@ def _entry_day(entry: Any) -> date | None:
     moment = entry.get("published_parsed") or entry.get("updated_parsed")
     if not moment:
         return None
-    return datetime(*moment[:6], tzinfo=UTC).date()
+    year, month, day, hour, minute, second = moment[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC).date()
 
 
-def refresh_all(session: Session, ctx: CampaignContext, *, settings: Settings | None = None) -> list[dict[str, Any]]:
-    return [refresh_feed(session, ctx, feed, settings=settings) for feed in repository.list_feeds(session, ctx)]
+def refresh_all(
+    session: Session, ctx: CampaignContext, *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    return [
+        refresh_feed(session, ctx, feed, settings=settings)
+        for feed in repository.list_feeds(session, ctx)
+    ]
 
 
 @jobs.handler(JOB_KIND)

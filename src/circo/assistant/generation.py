@@ -67,7 +67,9 @@ def passages_block(hits: list[Hit]) -> str:
     return f"<passages>\n{data}\n</passages>"
 
 
-def ask_messages(query: str, hits: list[Hit], *, limit: int, task: str = "") -> list[dict[str, str]]:
+def ask_messages(
+    query: str, hits: list[Hit], *, limit: int, task: str = ""
+) -> list[dict[str, str]]:
     system = SYSTEM_RULES + task + ASK_FORMAT.replace("{limit}", str(limit))
     user = f"Question : {query}\n\n{passages_block(hits)}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

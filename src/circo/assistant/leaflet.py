@@ -10,7 +10,6 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from sqlalchemy.orm import Session
 
 from circo.assistant import repository, service
@@ -46,16 +45,35 @@ def compose_leaflet(
     code = service.resolve_territory(session, ctx, territory) or territory
     name = service.territory_name(session, ctx, code)
     programme = extractive_points(
-        search(session, ctx, query=topic, limit=10, settings=settings,
-               filters=Filters(doc_types=(DocType.programme.value,))),
-        topic, limit=PROGRAMME_ITEMS, kind="proposal",
+        search(
+            session,
+            ctx,
+            query=topic,
+            limit=10,
+            settings=settings,
+            filters=Filters(doc_types=(DocType.programme.value,)),
+        ),
+        topic,
+        limit=PROGRAMME_ITEMS,
+        kind="proposal",
     )
     news = _local_news(session, ctx, code=code, topic=topic, settings=settings)
     facts = extractive_points(
-        [hit for hit in search(session, ctx, query=topic, limit=12, settings=settings,
-                               filters=Filters(doc_types=FACT_TYPES))
-         if hit.row.doc_type != DocType.news.value],
-        topic, limit=FACT_ITEMS, kind="fact",
+        [
+            hit
+            for hit in search(
+                session,
+                ctx,
+                query=topic,
+                limit=12,
+                settings=settings,
+                filters=Filters(doc_types=FACT_TYPES),
+            )
+            if hit.row.doc_type != DocType.news.value
+        ],
+        topic,
+        limit=FACT_ITEMS,
+        kind="fact",
     )
     sources: list[dict[str, Any]] = []
     sections = [
@@ -103,15 +121,18 @@ def _items(points: list[Point], sources: list[dict[str, Any]]) -> list[dict[str,
         ref = next((s["ref"] for s in sources if s["document_id"] == row.document_id), None)
         if ref is None:
             ref = len(sources) + 1
-            sources.append({
-                "ref": ref,
-                "document_id": row.document_id,
-                "document": row.title,
-                "source": row.source,
-                "date": row.published_on.isoformat() if row.published_on else None,
-            })
-        items.append({"text": point.text, "ref": ref, "quote": citation.quote,
-                      "passage_id": row.passage_id})
+            sources.append(
+                {
+                    "ref": ref,
+                    "document_id": row.document_id,
+                    "document": row.title,
+                    "source": row.source,
+                    "date": row.published_on.isoformat() if row.published_on else None,
+                }
+            )
+        items.append(
+            {"text": point.text, "ref": ref, "quote": citation.quote, "passage_id": row.passage_id}
+        )
     return items
 
 
@@ -119,16 +140,25 @@ def create_leaflet(
     session: Session, ctx: CampaignContext, *, territory: str, topic: str, settings: Settings
 ) -> Leaflet:
     content = compose_leaflet(session, ctx, territory=territory, topic=topic, settings=settings)
-    leaflet = Leaflet(campaign_id=ctx.campaign_id, territory=content["territory"],
-                      topic=content["topic"], content=content)
+    leaflet = Leaflet(
+        campaign_id=ctx.campaign_id,
+        territory=content["territory"],
+        topic=content["topic"],
+        content=content,
+    )
     session.add(leaflet)
     session.flush()
     return leaflet
 
 
 def update_leaflet(
-    session: Session, ctx: CampaignContext, *, leaflet_id: int, title: str,
-    texts: dict[tuple[int, int], str], headings: dict[int, str],
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    leaflet_id: int,
+    title: str,
+    texts: dict[tuple[int, int], str],
+    headings: dict[int, str],
 ) -> Leaflet:
     """Apply the editor's changes (title, section headings, item texts; empty text removes)."""
     leaflet = repository.get_leaflet(session, ctx, leaflet_id)

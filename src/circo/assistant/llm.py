@@ -65,12 +65,17 @@ class LLMClient:
     ) -> Iterator[str]:
         """Yield text deltas of a streamed completion (``stream: true``, server-sent events)."""
         url = f"{self.base_url}/chat/completions"
-        body = {"model": self.model, "messages": messages, "temperature": temperature,
-                "stream": True}
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+            "stream": True,
+        }
         try:
-            with httpx.Client(timeout=self.timeout) as client, client.stream(
-                "POST", url, json=body, headers=self.headers
-            ) as response:
+            with (
+                httpx.Client(timeout=self.timeout) as client,
+                client.stream("POST", url, json=body, headers=self.headers) as response,
+            ):
                 if response.status_code >= 400:
                     response.read()
                     raise self._status_error(url, response)
@@ -95,7 +100,9 @@ class LLMClient:
                 items = sorted(payload["data"], key=lambda item: item.get("index", 0))
                 found = [[float(value) for value in item["embedding"]] for item in items]
             except (KeyError, TypeError, ValueError) as exc:
-                raise LLMError(f"réponse inattendue de {url} : pas de data[].embedding", loc=url) from exc
+                raise LLMError(
+                    f"réponse inattendue de {url} : pas de data[].embedding", loc=url
+                ) from exc
             if len(found) != len(batch):
                 raise LLMError(
                     f"réponse inattendue de {url} : {len(found)} vecteurs pour {len(batch)} textes",
@@ -126,8 +133,7 @@ class LLMClient:
                 payload = response.json()
             except ValueError as exc:
                 raise LLMError(
-                    f"réponse illisible de {url} : ce n'est pas du JSON "
-                    f"({response.text[:80]!r})",
+                    f"réponse illisible de {url} : ce n'est pas du JSON ({response.text[:80]!r})",
                     loc=url,
                 ) from exc
             if not isinstance(payload, dict):

@@ -27,7 +27,7 @@ class DocType(enum.StrEnum):
 
 
 class Document(Base):
-    """One source added to the knowledge base; ``text`` is the extracted text passages point into."""
+    """One source of the knowledge base; ``text`` is the extracted text passages point into."""
 
     __tablename__ = "assistant_documents"
     __table_args__ = (
@@ -59,6 +59,7 @@ class Passage(Base):
     """A span ``document.text[start_offset:end_offset]`` under a heading path."""
 
     __tablename__ = "assistant_passages"
+    __table_args__ = (Index("ix_assistant_passages_campaign_length", "campaign_id", "token_count"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(
@@ -81,9 +82,7 @@ class Posting(Base):
 
     __tablename__ = "assistant_postings"
     __table_args__ = (
-        Index(
-            "ix_assistant_postings_lookup", "campaign_id", "term", "passage_id", "tf", "length"
-        ),
+        Index("ix_assistant_postings_lookup", "campaign_id", "term", "passage_id", "tf", "length"),
     )
 
     passage_id: Mapped[int] = mapped_column(
@@ -99,7 +98,9 @@ class Place(Base):
     """A commune (or other territory) of the campaign, used to match news items."""
 
     __tablename__ = "assistant_places"
-    __table_args__ = (Index("uq_assistant_places_campaign_code", "campaign_id", "code", unique=True),)
+    __table_args__ = (
+        Index("uq_assistant_places_campaign_code", "campaign_id", "code", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(

@@ -26,9 +26,7 @@ from circo.core.tenancy import CampaignContext
 
 VERDICTS = ("contradicted", "supported", "unverified")
 STANCES = ("against", "for", "context")
-NOTHING_SHORT = (
-    "Aucune source de la base de connaissances ne permet de vérifier cette affirmation."
-)
+NOTHING_SHORT = "Aucune source de la base de connaissances ne permet de vérifier cette affirmation."
 NOTHING_LONG = (
     NOTHING_SHORT + " Ni confirmation ni démenti : ajoutez des études, articles ou chiffres "
     "sur ce sujet à la base pour pouvoir y répondre."
@@ -39,10 +37,15 @@ CORRECTION_CUES = re.compile(
 )
 NEGATION = re.compile(r"\b(ne|n|pas|jamais|aucun|aucune|rien|nullement|sans|ni)\b")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-UP_TERMS = set(analyse("augmente augmentation hausse progresse progression croissance monte "
-                       "grimpe accroissement double triple record"))
-DOWN_TERMS = set(analyse("baisse diminue diminution recule recul chute réduit réduction "
-                         "effondrement moitié"))
+UP_TERMS = set(
+    analyse(
+        "augmente augmentation hausse progresse progression croissance monte "
+        "grimpe accroissement double triple record"
+    )
+)
+DOWN_TERMS = set(
+    analyse("baisse diminue diminution recule recul chute réduit réduction effondrement moitié")
+)
 MIN_COVERAGE = 0.5
 
 
@@ -89,13 +92,21 @@ class Rebuttal:
 
 
 def rebut(
-    session: Session, ctx: CampaignContext, *, claim: str, settings: Settings,
-    offline: bool = False, max_evidence: int = 5,
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    claim: str,
+    settings: Settings,
+    offline: bool = False,
+    max_evidence: int = 5,
 ) -> Rebuttal:
     mode = mode_for(settings, offline=offline)
     result = Rebuttal(claim=claim, mode=mode)
-    hits = [hit for hit in search(session, ctx, query=claim, limit=12, settings=settings)
-            if _relevant(hit, claim)]
+    hits = [
+        hit
+        for hit in search(session, ctx, query=claim, limit=12, settings=settings)
+        if _relevant(hit, claim)
+    ]
     if not hits:
         return result
     if mode == "llm":
@@ -148,7 +159,9 @@ def stance_of(claim: str, quote: str, hit: Hit) -> str:
 
 
 def _numbers(text: str) -> set[str]:
-    years = {value for value in NUMBER.findall(text) if len(value) == 4 and value[:2] in ("19", "20")}
+    years = {
+        value for value in NUMBER.findall(text) if len(value) == 4 and value[:2] in ("19", "20")
+    }
     return {value.replace(",", ".") for value in NUMBER.findall(text)} - years
 
 
@@ -174,8 +187,7 @@ def _compose(result: Rebuttal) -> None:
     )
     ordered = lead + [item for item in result.evidence if item not in lead]
     result.long = " ".join(
-        f"{clean(item.citation.quote)} (Source : {item.citation.row.title})"
-        for item in ordered[:4]
+        f"{clean(item.citation.quote)} (Source : {item.citation.row.title})" for item in ordered[:4]
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from circo.assistant.errors import DocumentNotFound
@@ -90,7 +90,10 @@ def delete_document(session: Session, document: Document) -> None:
 
 
 def insert_passages(
-    session: Session, *, document: Document, passages: Sequence[Passage],
+    session: Session,
+    *,
+    document: Document,
+    passages: Sequence[Passage],
     postings: Sequence[dict[str, Any]],
 ) -> None:
     """Insert passages, then their postings (``passage_index`` → the new passage id)."""
@@ -131,6 +134,61 @@ def postings_for(
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
 
 
+def document_frequencies(
+    session: Session, campaign_id: int, terms: Iterable[str]
+) -> dict[str, int]:
+    query = (
+        select(Posting.term, func.count())
+        .where(Posting.campaign_id == campaign_id, Posting.term.in_(sorted(set(terms))))
+        .group_by(Posting.term)
+    )
+    return {term: int(count) for term, count in session.execute(query)}
+
+
+def bm25_top(
+    session: Session,
+    campaign_id: int,
+    *,
+    weights: dict[str, float],
+    average_length: float,
+    k1: float,
+    b: float,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """Top passages by BM25, summed by the database from the covering index (both backends)."""
+    if not weights:
+        return []
+    weight = case(
+        *[(Posting.term == term, literal(value)) for term, value in weights.items()],
+        else_=literal(0.0),
+    )
+    tf = Posting.tf * literal(1.0)
+    norm = literal(1 - b) + literal(b / (average_length or 1.0)) * Posting.length
+    score = func.sum(weight * tf * literal(k1 + 1) / (tf + literal(k1) * norm)).label("score")
+    query = (
+        select(Posting.passage_id, score)
+        .where(Posting.campaign_id == campaign_id, Posting.term.in_(sorted(weights)))
+        .group_by(Posting.passage_id)
+        .order_by(score.desc(), Posting.passage_id)
+        .limit(limit)
+    )
+    return [(int(row[0]), float(row[1])) for row in session.execute(query)]
+
+
+def matched_terms(
+    session: Session, passage_ids: Sequence[int], terms: Iterable[str]
+) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    if not passage_ids:
+        return found
+    query = select(Posting.passage_id, Posting.term).where(
+        Posting.passage_id.in_(list(passage_ids)), Posting.term.in_(sorted(set(terms)))
+    )
+    for passage_id, term in session.execute(query):
+        found.setdefault(passage_id, set()).add(term)
+    return found
+
+
 def filtered_passage_ids(
     session: Session,
     ctx: CampaignContext,
@@ -140,10 +198,11 @@ def filtered_passage_ids(
     since: date | None = None,
     until: date | None = None,
 ) -> set[int]:
-    query = select(Passage.id, Document.territory_codes).join(
-        Document, Document.id == Passage.document_id
+    query = (
+        select(Passage.id, Document.territory_codes)
+        .join(Document, Document.id == Passage.document_id)
+        .where(Passage.campaign_id == ctx.campaign_id)
     )
-    query = ctx.scoped(query, Passage)
     if doc_types:
         query = query.where(Document.doc_type.in_(list(doc_types)))
     if since:
@@ -157,34 +216,51 @@ def filtered_passage_ids(
     }
 
 
-def passage_rows(session: Session, ctx: CampaignContext, passage_ids: Sequence[int]) -> list[PassageRow]:
+def passage_rows(
+    session: Session, ctx: CampaignContext, passage_ids: Sequence[int]
+) -> list[PassageRow]:
     """Passages with their document metadata, in the order of ``passage_ids``."""
     if not passage_ids:
         return []
-    query = ctx.scoped(
-        select(Passage, Document).join(Document, Document.id == Passage.document_id), Passage
-    ).where(Passage.id.in_(list(passage_ids)))
-    found = {passage.id: _row(passage, document) for passage, document in session.execute(query)}
+    query = (
+        select(
+            Passage.id,
+            Document.id,
+            Document.title,
+            Document.source,
+            Document.doc_type,
+            Document.published_on,
+            Document.territory_codes,
+            Passage.heading_path,
+            Passage.text,
+            Passage.start_offset,
+            Passage.end_offset,
+        )
+        .join(Document, Document.id == Passage.document_id)
+        .where(Passage.campaign_id == ctx.campaign_id, Passage.id.in_(list(passage_ids)))
+    )
+    found = {
+        row[0]: PassageRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            list(row[6] or []),
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+        )
+        for row in session.execute(query)
+    }
     return [found[passage_id] for passage_id in passage_ids if passage_id in found]
 
 
-def _row(passage: Passage, document: Document) -> PassageRow:
-    return PassageRow(
-        passage_id=passage.id,
-        document_id=document.id,
-        title=document.title,
-        source=document.source,
-        doc_type=document.doc_type,
-        published_on=document.published_on,
-        territory_codes=list(document.territory_codes or []),
-        heading_path=passage.heading_path,
-        text=passage.text,
-        start_offset=passage.start_offset,
-        end_offset=passage.end_offset,
-    )
-
-
-def get_passage(session: Session, ctx: CampaignContext, passage_id: int) -> tuple[Passage, Document]:
+def get_passage(
+    session: Session, ctx: CampaignContext, passage_id: int
+) -> tuple[Passage, Document]:
     passage = session.get(Passage, passage_id)
     if passage is None or passage.campaign_id != ctx.campaign_id:
         raise DocumentNotFound(f"passage introuvable : n° {passage_id}", loc="passage")

@@ -27,6 +27,7 @@ from circo.core.tenancy import CampaignContext
 K1 = 1.2
 B = 0.75
 RRF_K = 60
+FILTERED_IN_PYTHON = 3000  # a filtered subset up to this size is scored exactly in Python
 
 
 @dataclass
@@ -55,11 +56,17 @@ def bm25_scores(
     total: int,
     average_length: float,
     query_terms: Sequence[str],
+    frequencies: dict[str, int] | None = None,
 ) -> tuple[dict[int, float], dict[int, set[str]]]:
-    """BM25 score and matched terms per passage id from (passage, term, tf, length) postings."""
-    document_frequency: dict[str, int] = {}
-    for _passage, term, _tf, _length in postings:
-        document_frequency[term] = document_frequency.get(term, 0) + 1
+    """BM25 score and matched terms per passage id from (passage, term, tf, length) postings.
+
+    Document frequencies come from ``frequencies`` when given (whole corpus), else from the
+    postings themselves.
+    """
+    document_frequency: dict[str, int] = dict(frequencies or {})
+    if frequencies is None:
+        for _passage, term, _tf, _length in postings:
+            document_frequency[term] = document_frequency.get(term, 0) + 1
     weights = {term: query_terms.count(term) for term in set(query_terms)}
     idf = {
         term: math.log(1 + (total - count + 0.5) / (count + 0.5))
@@ -87,11 +94,19 @@ def search(
     """Passages ranked for ``query`` (lexical, fused with dense when configured)."""
     filters = filters or Filters()
     terms = analyse(query)
-    allowed = repository.filtered_passage_ids(
-        session, ctx, doc_types=filters.doc_types, territory=filters.territory,
-        since=filters.since, until=filters.until,
-    ) if filters.active else None
-    lexical, matched = _lexical(session, ctx, terms, allowed)
+    allowed = (
+        repository.filtered_passage_ids(
+            session,
+            ctx,
+            doc_types=filters.doc_types,
+            territory=filters.territory,
+            since=filters.since,
+            until=filters.until,
+        )
+        if filters.active
+        else None
+    )
+    lexical = _lexical(session, ctx, terms, allowed, depth=max(limit * 5, 50))
     ranked = sorted(lexical, key=lambda passage_id: (-lexical[passage_id], passage_id))
     if settings is not None and embedder_configured(settings):
         dense = _dense(session, ctx, settings, query, allowed)
@@ -99,6 +114,7 @@ def search(
             ranked = _fuse([ranked[: max(limit * 5, 50)], dense[: max(limit * 5, 50)]])
     top = ranked[:limit]
     rows = repository.passage_rows(session, ctx, top)
+    matched = repository.matched_terms(session, top, terms) if terms else {}
     distinct = max(len(set(terms)), 1)
     return [
         Hit(
@@ -112,18 +128,41 @@ def search(
 
 
 def _lexical(
-    session: Session, ctx: CampaignContext, terms: list[str], allowed: set[int] | None
-) -> tuple[dict[int, float], dict[int, set[str]]]:
+    session: Session,
+    ctx: CampaignContext,
+    terms: list[str],
+    allowed: set[int] | None,
+    *,
+    depth: int,
+) -> dict[int, float]:
+    """BM25 scores of the best ``depth`` passages (all allowed passages when filtering)."""
     if not terms:
-        return {}, {}
+        return {}
     total, average = repository.corpus_stats(session, ctx.campaign_id)
-    postings = repository.postings_for(session, ctx.campaign_id, terms)
-    scores, matched = bm25_scores(
-        postings, total=total, average_length=average, query_terms=terms
+    frequencies = repository.document_frequencies(session, ctx.campaign_id, terms)
+    if allowed is not None and len(allowed) <= FILTERED_IN_PYTHON:
+        postings = [
+            row
+            for row in repository.postings_for(session, ctx.campaign_id, terms)
+            if row[0] in allowed
+        ]
+        scores, _matched = bm25_scores(
+            postings,
+            total=total,
+            average_length=average,
+            query_terms=terms,
+            frequencies=frequencies,
+        )
+        return scores
+    weights = {
+        term: terms.count(term) * math.log(1 + (total - count + 0.5) / (count + 0.5))
+        for term, count in frequencies.items()
+    }
+    wanted = depth if allowed is None else max(depth * 20, 2000)
+    ranked = repository.bm25_top(
+        session, ctx.campaign_id, weights=weights, average_length=average, k1=K1, b=B, limit=wanted
     )
-    if allowed is not None:
-        scores = {key: value for key, value in scores.items() if key in allowed}
-    return scores, matched
+    return {pid: score for pid, score in ranked if allowed is None or pid in allowed}
 
 
 def _fuse(rankings: Sequence[Sequence[int]]) -> list[int]:
@@ -151,9 +190,9 @@ def _matrix(session: Session, campaign_id: int) -> tuple[list[int], np.ndarray] 
     if not pairs:
         return None
     ids = [passage_id for passage_id, _vector in pairs]
-    matrix = np.asarray([vector for _passage_id, vector in pairs], dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix = matrix / np.where(norms == 0, 1, norms)
+    raw = np.asarray([vector for _passage_id, vector in pairs], dtype=np.float64)
+    norms = np.linalg.norm(raw, axis=1, keepdims=True)
+    matrix = (raw / np.where(norms == 0, 1, norms)).astype(np.float32)
     with _LOCK:
         _MATRICES[campaign_id] = (fingerprint, ids, matrix)
     return ids, matrix
@@ -173,8 +212,7 @@ def _dense(
     query_vector = np.asarray(vector, dtype=np.float32)
     if query_vector.shape[0] != matrix.shape[1]:
         return []
-    query_vector /= np.linalg.norm(query_vector) or 1.0
+    query_vector = query_vector / np.float32(np.linalg.norm(query_vector) or 1.0)
     similarity = matrix @ query_vector
     order = np.argsort(-similarity)
     return [ids[index] for index in order if allowed is None or ids[index] in allowed]
-

@@ -19,7 +19,9 @@ ABBREVIATIONS = frozenset(
     "m mme mmes mlle mm dr pr st ste etc cf p pp art av bd env hab min max no n° vol ex éd ed "
     "janv févr fév avr juil sept oct nov déc dép".split()
 )
-_BOUNDARY = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»\"”’)\]])*\s+|\n\s*\n+|\n(?=[ \t]*(?:[-*•–]|\d{1,2}[.)])\s)")
+_BOUNDARY = re.compile(
+    r"[.!?…]+(?:[ \u00a0\u202f]?[»\"”’)\]])*\s+|\n\s*\n+|\n(?=[ \t]*(?:[-*•–]|\d{1,2}[.)])\s)"
+)
 _NEXT_START = re.compile(r"[\"«“(\[]?\s*[A-ZÀ-ÖØ-Þ0-9•\-–*#]")
 
 
@@ -64,7 +66,9 @@ class TextBuilder:
         self.blocks: list[Block] = []
         self.length = 0
 
-    def add(self, content: str, *, kind: str = "text", level: int = 0, page: int | None = None) -> None:
+    def add(
+        self, content: str, *, kind: str = "text", level: int = 0, page: int | None = None
+    ) -> None:
         content = content.strip()
         if not content:
             return
@@ -150,9 +154,7 @@ def segment(extracted: Extracted) -> list[Segment]:
                 headings.pop()
             headings.append((block.level, _heading_title(text[start:end])))
             continue
-        if current.blocks and (
-            block.page != current.page or end - current.start > TARGET_CHARS
-        ):
+        if current.blocks and (block.page != current.page or end - current.start > TARGET_CHARS):
             flush()
         if end - start > MAX_BLOCK_CHARS:
             flush()

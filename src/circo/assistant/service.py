@@ -24,7 +24,7 @@ from circo.assistant.analysis import analyse, fold
 from circo.assistant.errors import AssistantError, DocumentError, FetchError, LLMError
 from circo.assistant.extract import FORMATS, extract, fetch, is_url
 from circo.assistant.llm import LLMClient, embedder_configured
-from circo.assistant.models import Document, DocType, Passage, Place
+from circo.assistant.models import DocType, Document, Passage, Place
 from circo.assistant.segment import Extracted, segment
 from circo.config import Settings
 from circo.core.tenancy import CampaignContext
@@ -120,13 +120,22 @@ def add_source(
         data, content_type = fetch(source)
         name = source if "." in source.rsplit("/", 1)[-1] else source + ".html"
         return [
-            add_bytes(session, ctx, data=data, name=name, source=source, meta=meta,
-                      settings=settings, content_type=content_type)
+            add_bytes(
+                session,
+                ctx,
+                data=data,
+                name=name,
+                source=source,
+                meta=meta,
+                settings=settings,
+                content_type=content_type,
+            )
         ]
     path = Path(source).expanduser()
     if path.is_dir():
-        return _add_directory(session, ctx, folder=source, meta=meta, settings=settings,
-                              on_file=on_file)
+        return _add_directory(
+            session, ctx, folder=source, meta=meta, settings=settings, on_file=on_file
+        )
     if not path.is_file():
         raise DocumentError(
             f"fichier ou dossier introuvable : {source} (attendu un chemin existant ou une URL "
@@ -134,8 +143,15 @@ def add_source(
             loc=source,
         )
     return [
-        add_bytes(session, ctx, data=path.read_bytes(), name=path.name, source=source,
-                  meta=meta, settings=settings)
+        add_bytes(
+            session,
+            ctx,
+            data=path.read_bytes(),
+            name=path.name,
+            source=source,
+            meta=meta,
+            settings=settings,
+        )
     ]
 
 
@@ -151,7 +167,8 @@ def _add_directory(
     outcomes: list[AddOutcome] = []
     root = Path(folder).expanduser()
     files = sorted(
-        path for path in root.rglob("*")
+        path
+        for path in root.rglob("*")
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
     for path in files:
@@ -159,14 +176,29 @@ def _add_directory(
         if on_file:
             on_file(source)
         if path.suffix.lower() not in FORMATS:
-            outcomes.append(AddOutcome(source, "failed", error=(
-                f"{source} : format non pris en charge « {path.suffix or '(sans extension)'} » "
-                "(attendu .pdf, .docx, .html, .md, .txt ou .csv)")))
+            outcomes.append(
+                AddOutcome(
+                    source,
+                    "failed",
+                    error=(
+                        f"{source} : format non pris en charge "
+                        f"« {path.suffix or '(sans extension)'} » "
+                        "(attendu .pdf, .docx, .html, .md, .txt ou .csv)"
+                    ),
+                )
+            )
             continue
         try:
             outcomes.append(
-                add_bytes(session, ctx, data=path.read_bytes(), name=path.name, source=source,
-                          meta=meta, settings=settings)
+                add_bytes(
+                    session,
+                    ctx,
+                    data=path.read_bytes(),
+                    name=path.name,
+                    source=source,
+                    meta=meta,
+                    settings=settings,
+                )
             )
         except (AssistantError, OSError) as exc:
             outcomes.append(AddOutcome(source, "failed", error=f"{source} : {_message(exc)}"))
@@ -195,8 +227,15 @@ def add_bytes(
         exc.loc = source
         raise
     with session.begin_nested():
-        return _store(session, ctx, extracted=extracted, name=name, source=source, meta=meta,
-                      settings=settings)
+        return _store(
+            session,
+            ctx,
+            extracted=extracted,
+            name=name,
+            source=source,
+            meta=meta,
+            settings=settings,
+        )
 
 
 def add_text(
@@ -212,8 +251,17 @@ def add_text(
 ) -> AddOutcome:
     """Index an already extracted document (feed items, demo content)."""
     with session.begin_nested():
-        return _store(session, ctx, extracted=extracted, name=source, source=source, meta=meta,
-                      settings=settings, feed_id=feed_id, external_id=external_id)
+        return _store(
+            session,
+            ctx,
+            extracted=extracted,
+            name=source,
+            source=source,
+            meta=meta,
+            settings=settings,
+            feed_id=feed_id,
+            external_id=external_id,
+        )
 
 
 def _store(
@@ -237,7 +285,11 @@ def _store(
     duplicate = repository.document_by_hash(session, ctx, content_hash)
     if duplicate is not None and existing is None:
         return AddOutcome(
-            source, "duplicate", duplicate.title, duplicate.id, duplicate.passage_count,
+            source,
+            "duplicate",
+            duplicate.title,
+            duplicate.id,
+            duplicate.passage_count,
             error=f"contenu identique à « {duplicate.title} » ({duplicate.source}) : ignoré",
         )
     document = existing or Document(campaign_id=ctx.campaign_id, source=source)
@@ -361,7 +413,12 @@ def document_summary(document: Document) -> dict[str, Any]:
 
 
 def add_place(
-    session: Session, ctx: CampaignContext, *, code: str, name: str, aliases: list[str] | None = None
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    code: str,
+    name: str,
+    aliases: list[str] | None = None,
 ) -> Place:
     code = code.strip()
     if not code or not name.strip():

@@ -61,8 +61,9 @@ def ask(
 ) -> Answer:
     """Points answering ``query``, ordered by relevance, each with verbatim citations."""
     mode = mode_for(settings, offline=offline)
-    hits = search(session, ctx, query=query, limit=max(limit * 3, 12), filters=filters,
-                  settings=settings)
+    hits = search(
+        session, ctx, query=query, limit=max(limit * 3, 12), filters=filters, settings=settings
+    )
     answer = Answer(query=query, mode=mode)
     if not hits:
         return answer
@@ -87,9 +88,19 @@ def ask_stream(
     limit: int = 5,
     offline: bool = False,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(event, data) pairs: ``point`` for each checked point, ``dropped``, then ``done``."""
+    """(event, data) pairs: ``point`` for each checked point, ``dropped``, then ``done``.
+
+    The search runs now (with the session); the returned iterator no longer needs the session,
+    so a web response can stream it after the request's session is closed.
+    """
     mode = mode_for(settings, offline=offline)
     hits = search(session, ctx, query=query, limit=max(limit * 3, 12), settings=settings)
+    return _stream(query, mode, hits, settings=settings, limit=limit)
+
+
+def _stream(
+    query: str, mode: str, hits: list[Hit], *, settings: Settings, limit: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "start", {"query": query, "mode": mode}
     emitted = 0
     if mode == "offline" or not hits:
@@ -99,11 +110,12 @@ def ask_stream(
     else:
         context = hits[: max(limit * 2, 8)]
         messages = generation.ask_messages(query, context, limit=limit)
-        for point in generation.stream_points(LLMClient(settings), messages, context, limit=limit):
-            if point is None:
+        client = LLMClient(settings)
+        for checked in generation.stream_points(client, messages, context, limit=limit):
+            if checked is None:
                 yield "dropped", {"reason": "citation introuvable dans le passage cité"}
             elif emitted < limit:
-                yield "point", point.detail()
+                yield "point", checked.detail()
                 emitted += 1
     yield "done", {"points": emitted}
 
@@ -161,12 +173,20 @@ def argue(
         return _argue_llm(session, ctx, sheet, settings=settings, per_section=per_section)
 
     def section(doc_types: tuple[str, ...], limit: int) -> list[Hit]:
-        found = search(session, ctx, query=keyword, limit=limit,
-                       filters=Filters(doc_types=doc_types), settings=settings)
+        found = search(
+            session,
+            ctx,
+            query=keyword,
+            limit=limit,
+            filters=Filters(doc_types=doc_types),
+            settings=settings,
+        )
         return _relevant(found, keyword)
 
     sheet.proposals = extractive_points(
-        section((DocType.programme.value,), per_section * 2), keyword, limit=per_section,
+        section((DocType.programme.value,), per_section * 2),
+        keyword,
+        limit=per_section,
         kind="proposal",
     )
     fact_hits = section(FACT_TYPES, per_section * 4)
@@ -174,11 +194,15 @@ def argue(
     sheet.facts = extractive_points(fact_hits, keyword, limit=per_section, kind="fact")
     rebuttal_hits = section((DocType.rebuttal.value,), per_section * 2)
     if len(rebuttal_hits) < per_section:
-        extra = [hit for hit in section((DocType.programme.value, DocType.study.value), 12)
-                 if OBJECTION_CUES.search(hit.row.text)]
+        extra = [
+            hit
+            for hit in section((DocType.programme.value, DocType.study.value), 12)
+            if OBJECTION_CUES.search(hit.row.text)
+        ]
         rebuttal_hits += extra
-    sheet.objections = extractive_points(rebuttal_hits, keyword, limit=per_section,
-                                         kind="objection")
+    sheet.objections = extractive_points(
+        rebuttal_hits, keyword, limit=per_section, kind="objection"
+    )
     used = {c.quote for p in sheet.proposals + sheet.facts for c in p.citations}
     sheet.objections = [p for p in sheet.objections if p.citations[0].quote not in used]
     return sheet
@@ -189,7 +213,11 @@ def _has_figure(text: str) -> bool:
 
 
 def _argue_llm(
-    session: Session, ctx: CampaignContext, sheet: ArgumentSheet, *, settings: Settings,
+    session: Session,
+    ctx: CampaignContext,
+    sheet: ArgumentSheet,
+    *,
+    settings: Settings,
     per_section: int,
 ) -> ArgumentSheet:
     hits = search(session, ctx, query=sheet.keyword, limit=16, settings=settings)
@@ -201,8 +229,9 @@ def _argue_llm(
         "label = l'objection). "
     )
     messages = generation.ask_messages(sheet.keyword, hits, limit=per_section * 3, task=task)
-    points, _dropped = generation.llm_points(LLMClient(settings), messages, hits,
-                                             limit=per_section * 3)
+    points, _dropped = generation.llm_points(
+        LLMClient(settings), messages, hits, limit=per_section * 3
+    )
     for point in points:
         target = {"proposal": sheet.proposals, "objection": sheet.objections}.get(
             point.kind, sheet.facts

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -51,7 +52,7 @@ def contacts_import(
         str | None,
         typer.Option(
             "--mapping",
-            help='JSON {"colonne": "champ"} ou chemin d\'un fichier JSON ; sans : correspondance suggérée.',
+            help='JSON {"colonne": "champ"} ou fichier JSON ; sans : correspondance suggérée.',
         ),
     ] = None,
     skip_invalid: Annotated[
@@ -100,16 +101,17 @@ def contacts_import(
     _emit(
         result.as_dict(),
         as_json,
-        f"{result.created} contact(s) créé(s), {result.updated} mis à jour, {result.skipped} ignoré(s)",
+        f"{result.created} contact(s) créé(s), {result.updated} mis à jour, "
+        f"{result.skipped} ignoré(s)",
     )
 
 
-def _emit(payload: dict[str, object], as_json: bool, summary: str) -> None:
+def _emit(payload: Mapping[str, Any], as_json: bool, summary: str) -> None:
     if as_json:
         print_json(payload)
     else:
         console.print(summary, highlight=False)
-        for problem in payload.get("problems", [])[:20]:  # type: ignore[union-attr]
+        for problem in payload.get("problems", [])[:20]:
             console.print(
                 f"  ligne {problem['row']}, {problem['column']} : {problem['reason']}",
                 highlight=False,
@@ -162,7 +164,8 @@ def contacts_list(
     else:
         for row in rows:
             typer.echo(
-                f"{row['id']}\t{row['last_name']}\t{row['first_name']}\t{row['email'] or ''}\t{row['phone'] or ''}"
+                f"{row['id']}\t{row['last_name']}\t{row['first_name']}\t"
+                f"{row['email'] or ''}\t{row['phone'] or ''}"
             )
 
 
@@ -239,7 +242,8 @@ def contacts_geocode(
     _emit(
         report.as_dict(),
         as_json,
-        f"{report.geocoded}/{report.considered} adresse(s) géocodée(s), {report.stations} bureau(x) trouvé(s)",
+        f"{report.geocoded}/{report.considered} adresse(s) géocodée(s), "
+        f"{report.stations} bureau(x) trouvé(s)",
     )
 
 
@@ -456,7 +460,8 @@ def events_attendees(
     else:
         for row in rows:
             typer.echo(
-                f"{row['contact_id']}\t{row['name']}\t{row['status']}\t{'présent' if row['checked_in'] else ''}"
+                f"{row['contact_id']}\t{row['name']}\t{row['status']}\t"
+                f"{'présent' if row['checked_in'] else ''}"
             )
 
 

@@ -6,7 +6,7 @@ privacy rule "a volunteer sees only the people on the turfs assigned to them".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select
@@ -32,7 +32,7 @@ SEARCH_LIMIT = 50
 RELATIONSHIP_KINDS = ("contact", "supporter", "member", "volunteer", "donor", "press", "elected")
 
 
-def visible_contacts(session: Session, ctx: CampaignContext) -> Select[tuple[Contact]]:
+def visible_contacts(session: Session, ctx: CampaignContext) -> Select[Contact]:
     """The campaign's contacts the caller may see (volunteers: only their turfs)."""
     query = ctx.scoped(select(Contact), Contact)
     return query.where(contact_visibility(session, ctx, Contact.id))
@@ -49,7 +49,7 @@ def get_contact(session: Session, ctx: CampaignContext, contact_id: int) -> Cont
 def normalise_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Normalised copy of contact fields; ValueError("champ: raison") when one is invalid."""
     result = dict(values)
-    checks = {
+    checks: dict[str, Callable[[Any], str | None]] = {
         "email": normalise.normalise_email,
         "phone": normalise.normalise_phone,
         "postal_code": normalise.normalise_postal_code,
@@ -283,7 +283,7 @@ def add_tags(
             select(ContactTag.contact_id, ContactTag.tag_id).where(
                 ContactTag.contact_id.in_(contact_list), ContactTag.tag_id.in_(ids.values())
             )
-        ).tuples()
+        )
     )
     for contact_id in contact_list:
         for tag_id in ids.values():

@@ -76,24 +76,17 @@ class Candidate:
 
 def detect_duplicates(session: Session, ctx: CampaignContext) -> list[Candidate]:
     """Candidate pairs (a < b), best reason per pair."""
-    rows = (
-        session.execute(
-            ctx.scoped(
-                select(
-                    Contact.id,
-                    Contact.email,
-                    Contact.phone,
-                    Contact.name_key,
-                    Contact.search_name,
-                    Contact.postal_code,
-                    Contact.address_line,
-                ),
-                Contact,
-            )
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(
+            Contact.id,
+            Contact.email,
+            Contact.phone,
+            Contact.name_key,
+            Contact.search_name,
+            Contact.postal_code,
+            Contact.address_line,
+        ).where(Contact.campaign_id == ctx.campaign_id)
+    ).all()
     found: dict[tuple[int, int], Candidate] = {}
 
     def add(a: int, b: int, reason: str, score: float) -> None:
@@ -153,8 +146,10 @@ def refresh_duplicates(session: Session, ctx: CampaignContext) -> int:
     )
     dismissed = set(
         session.execute(
-            ctx.scoped(select(DuplicatePair.contact_a, DuplicatePair.contact_b), DuplicatePair)
-        ).tuples()
+            select(DuplicatePair.contact_a, DuplicatePair.contact_b).where(
+                DuplicatePair.campaign_id == ctx.campaign_id
+            )
+        )
     )
     rows = [
         {

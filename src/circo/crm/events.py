@@ -85,7 +85,7 @@ def attendees(
         .join(Contact, Contact.id == EventAttendee.contact_id)
         .where(EventAttendee.campaign_id == ctx.campaign_id, EventAttendee.event_id == event_id)
         .order_by(Contact.search_name)
-    ).tuples()
+    )
     return list(rows)
 
 
@@ -94,8 +94,8 @@ def counts(session: Session, ctx: CampaignContext, *, event_id: int) -> dict[str
         select(EventAttendee.status, func.count())
         .where(EventAttendee.campaign_id == ctx.campaign_id, EventAttendee.event_id == event_id)
         .group_by(EventAttendee.status)
-    ).tuples()
-    result = {status: count for status, count in rows}
+    )
+    result: dict[str, int] = {str(status): int(count) for status, count in rows.all()}
     result["checked_in"] = (
         session.scalar(
             select(func.count()).where(
@@ -230,7 +230,8 @@ def invite_segment(
                 report.skipped_no_consent += 1
                 continue
             contact = session.get(Contact, contact_id)
-            assert contact is not None and contact.email
+            assert contact is not None
+            assert contact.email
             attendee = EventAttendee(
                 campaign_id=ctx.campaign_id,
                 event_id=event.id,

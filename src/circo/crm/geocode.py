@@ -147,7 +147,7 @@ class _StationIndex:
                     StationPoint.lat,
                     StationPoint.lon,
                 ).where(StationPoint.commune_code.in_(sorted(communes)))
-            ).tuples():
+            ):
                 points[commune].append((lat, lon, station))
         for commune, items in points.items():
             scale = math.cos(math.radians(items[0][0]))

@@ -554,8 +554,10 @@ def commit_import(
     for record, line, consents, tags in zip(
         plan.records, plan.row_numbers, plan.consents, plan.tags, strict=True
     ):
-        match = existing.get(("email", record.get("email") or "")) or existing.get(
-            ("phone", record.get("phone") or "")
+        match = (
+            existing.get(("email", record.get("email") or ""))
+            or existing.get(("phone", record.get("phone") or ""))
+            or existing.get(("name", _name_address_key(record)))
         )
         if match is not None:
             _update_existing(session, ctx, match, record)
@@ -610,16 +612,35 @@ def commit_import(
 
 
 def _existing_identities(session: Session, ctx: CampaignContext) -> dict[tuple[str, str], int]:
+    """Existing contacts by email, by phone, and by (normalised name + address)."""
     rows = session.execute(
-        ctx.scoped(select(Contact.id, Contact.email, Contact.phone), Contact)
-    ).tuples()
+        select(
+            Contact.id,
+            Contact.email,
+            Contact.phone,
+            Contact.search_name,
+            Contact.address_line,
+            Contact.postal_code,
+        ).where(Contact.campaign_id == ctx.campaign_id)
+    )
     found: dict[tuple[str, str], int] = {}
-    for contact_id, email, phone in rows:
+    for contact_id, email, phone, search_name, address_line, postal_code in rows:
         if email:
             found.setdefault(("email", email), contact_id)
         if phone:
             found.setdefault(("phone", phone), contact_id)
+        household = normalise.household_key(address_line, postal_code)
+        if household and search_name:
+            found.setdefault(("name", f"{search_name}|{household}"), contact_id)
     return found
+
+
+def _name_address_key(record: dict[str, Any]) -> str:
+    household = normalise.household_key(record.get("address_line"), record.get("postal_code"))
+    search_name = normalise.search_forms(
+        record.get("first_name") or "", record.get("last_name") or ""
+    )[0]
+    return f"{search_name}|{household}" if household and search_name else ""
 
 
 def _update_existing(
@@ -647,8 +668,10 @@ def _households(
     known: dict[str, int] = {}
     if wanted:
         for household_id, key in session.execute(
-            ctx.scoped(select(Household.id, Household.address_key), Household)
-        ).tuples():
+            select(Household.id, Household.address_key).where(
+                Household.campaign_id == ctx.campaign_id
+            )
+        ):
             if key in wanted:
                 known[key] = household_id
         missing = sorted(wanted - set(known))
@@ -715,8 +738,10 @@ def _write_side_records(
     if tag_map:
         existing_tags = set(
             session.execute(
-                ctx.scoped(select(ContactTag.contact_id, ContactTag.tag_id), ContactTag)
-            ).tuples()
+                select(ContactTag.contact_id, ContactTag.tag_id).where(
+                    ContactTag.campaign_id == ctx.campaign_id
+                )
+            )
         )
     interactions, consents, contact_tags = [], [], []
     for contact_id, line, consent_values, tags in links:
@@ -766,7 +791,7 @@ def _write_side_records(
     session.flush()
 
 
-def preview(parsed: ParsedFile, mapping: dict[str, str], *, rows: int = 20) -> dict[str, object]:
+def preview(parsed: ParsedFile, mapping: dict[str, str], *, rows: int = 20) -> dict[str, Any]:
     """What the wizard shows: the mapped values of the first rows and the validation report."""
     plan = plan_import(parsed, mapping)
     sample = [

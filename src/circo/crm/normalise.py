@@ -12,6 +12,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[A-Za-z0-9-]{2,}$")
 POSTAL_CODE_PATTERN = re.compile(r"^\d{5}$")
 COMMUNE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 STREET_ABBREVIATIONS = {
     "av": "avenue",
@@ -41,7 +42,7 @@ def fold(text: str | None) -> str:
     """Lower case, no accents, punctuation to spaces: "Éloïse-Marie" → "eloise marie"."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NON_ALNUM.sub(" ", ascii_text.lower()).strip()
 

@@ -19,7 +19,7 @@ ALL_SEGMENT_NAMES = ("all", "tous")
 
 def segment_query(
     session: Session, ctx: CampaignContext, filters: SegmentFilter
-) -> Select[tuple[Contact]]:
+) -> Select[Contact]:
     """The visible contacts matching ``filters`` — except the consent criterion, which needs
     `circo.privacy` (see `segment_contact_ids`)."""
     query = visible_contacts(session, ctx)

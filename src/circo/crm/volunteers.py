@@ -92,7 +92,8 @@ def _send_invitation(
             to=email,
             subject=f"Bienvenue parmi les bénévoles de {ctx.campaign.name}",
             text=(
-                f"Bonjour,\n\nVous êtes invité·e à rejoindre les bénévoles de « {ctx.campaign.name} ».\n"
+                "Bonjour,\n\nVous êtes invité·e à rejoindre les bénévoles de "
+                f"« {ctx.campaign.name} ».\n"
                 f"Choisissez votre mot de passe (lien valable 3 jours) :\n{link}\n"
             ),
         ),
@@ -145,15 +146,12 @@ def set_onboarding_step(
 
 
 def list_volunteers(session: Session, ctx: CampaignContext) -> list[dict[str, Any]]:
-    rows = (
-        session.execute(
-            ctx.scoped(select(Volunteer, User), Volunteer)
-            .join(User, User.id == Volunteer.user_id)
-            .order_by(Volunteer.display_name)
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(Volunteer, User)
+        .where(Volunteer.campaign_id == ctx.campaign_id)
+        .join(User, User.id == Volunteer.user_id)
+        .order_by(Volunteer.display_name)
+    ).all()
     teams = _teams_by_volunteer(session, ctx)
     return [
         {
@@ -178,7 +176,7 @@ def _teams_by_volunteer(session: Session, ctx: CampaignContext) -> dict[int, lis
         select(TeamMember.volunteer_id, Team.name, TeamMember.is_leader)
         .join(Team, Team.id == TeamMember.team_id)
         .where(Team.campaign_id == ctx.campaign_id)
-    ).tuples():
+    ):
         result.setdefault(volunteer_id, []).append(name + (" (responsable)" if leader else ""))
     return result
 
@@ -254,15 +252,11 @@ def remove_team_member(
 
 def list_teams(session: Session, ctx: CampaignContext) -> list[dict[str, Any]]:
     teams = list(session.scalars(ctx.scoped(select(Team), Team).order_by(Team.name)))
-    members = (
-        session.execute(
-            select(TeamMember.team_id, Volunteer.id, Volunteer.display_name, TeamMember.is_leader)
-            .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-            .where(TeamMember.campaign_id == ctx.campaign_id)
-        )
-        .tuples()
-        .all()
-    )
+    members = session.execute(
+        select(TeamMember.team_id, Volunteer.id, Volunteer.display_name, TeamMember.is_leader)
+        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+        .where(TeamMember.campaign_id == ctx.campaign_id)
+    ).all()
     return [
         {
             "id": team.id,

@@ -9,13 +9,13 @@ of the previous import of the same election round (re-importing replaces it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -124,12 +124,73 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> N
         session.execute(statement, rows[start : start + 5000])
 
 
+STATION_COLUMNS = (
+    "id", "election_id", "station_key", "region_code", "department_code", "constituency_code",
+    "commune_code", "arrondissement_code", "registered", "voters", "abstentions", "blank",
+    "null_votes", "valid_votes", "source_line",
+)  # fmt: skip
+VOTE_COLUMNS = ("station_result_id", "candidate_id", "election_id", "votes")
+
+
+def bulk_insert(
+    session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert tuples through the driver in the session's transaction: ``executemany`` on
+    SQLite, ``COPY … FROM STDIN`` on PostgreSQL (no per-row SQLAlchemy overhead)."""
+    if not rows:
+        return
+    driver = session.connection().connection.driver_connection
+    names = ", ".join(columns)
+    if session.get_bind().dialect.name == "postgresql":
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
+
+
+class _Ids:
+    """Primary keys for bulk inserts: from the sequence on PostgreSQL; on SQLite from MAX(id)
+    (safe: the import holds SQLite's single write lock from its first statement)."""
+
+    def __init__(self, session: Session, table: str) -> None:
+        self.session = session
+        self.table = table
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.next_id = 0
+        if not self.postgres:
+            found = session.execute(text(f"SELECT MAX(id) FROM {table}")).scalar()
+            self.next_id = int(found or 0) + 1
+
+    def take(self, count: int) -> list[int]:
+        if self.postgres:
+            return list(
+                self.session.execute(
+                    text(
+                        f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"count": count},
+                ).scalars()
+            )
+        first = self.next_id
+        self.next_id += count
+        return list(range(first, first + count))
+
+
 class _Writer:
-    """Buffers bureaux and writes them in chunks (stations with RETURNING ids, then votes)."""
+    """Buffers bureaux and writes them in chunks: stations, then their candidates' votes."""
 
     def __init__(self, session: Session, election_id: int) -> None:
         self.session = session
         self.election_id = election_id
+        self.ids = _Ids(session, "el_station_results")
         self.stations: list[dict[str, Any]] = []
         self.votes: list[list[tuple[int, int]]] = []
         self.votes_rows = 0
@@ -143,22 +204,19 @@ class _Writer:
     def flush(self) -> None:
         if not self.stations:
             return
-        table = table_of(StationResult)
-        ids = self.session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), self.stations
-        ).scalars()
+        ids = self.ids.take(len(self.stations))
+        station_rows = [
+            (station_id, *(station[name] for name in STATION_COLUMNS[1:]))
+            for station_id, station in zip(ids, self.stations, strict=True)
+        ]
+        bulk_insert(self.session, "el_station_results", STATION_COLUMNS, station_rows)
+        election_id = self.election_id
         vote_rows = [
-            {
-                "station_result_id": station_id,
-                "candidate_id": candidate_id,
-                "election_id": self.election_id,
-                "votes": votes,
-            }
+            (station_id, candidate_id, election_id, votes)
             for station_id, station_votes in zip(ids, self.votes, strict=True)
             for candidate_id, votes in station_votes
         ]
-        if vote_rows:
-            self.session.execute(insert(table_of(CandidateVotes)), vote_rows)
+        bulk_insert(self.session, "el_candidate_votes", VOTE_COLUMNS, vote_rows)
         self.votes_rows += len(vote_rows)
         self.stations = []
         self.votes = []
@@ -278,8 +336,9 @@ def import_station_records(
     terr.check_round(round_number)
     report = ImportReport(election=ref.key, round=round_number, file=file_name)
     report.replaced = delete_election(session, key=ref.key, round_number=round_number)
-    if held_on is None and ref.key in KNOWN_DATES:
-        held_on = KNOWN_DATES[ref.key][round_number - 1]
+    known = KNOWN_DATES.get("-".join(ref.key.split("-")[:2]))  # "pres-2017-paris" → "pres-2017"
+    if held_on is None and known is not None:
+        held_on = known[round_number - 1]
     name = f"{terr.ELECTION_NAMES[ref.election_type]} {ref.year}"
     election = Election(
         key=ref.key,

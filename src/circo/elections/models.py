@@ -58,7 +58,7 @@ class Election(Base):
     held_on: Mapped[date | None] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(200), default="")
     source_file: Mapped[str] = mapped_column(String(300), default="")
-    source_format: Mapped[str] = mapped_column(String(16), default="")
+    source_format: Mapped[str] = mapped_column(String(40), default="")
     stations: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -120,7 +120,9 @@ class CandidateVotes(Base):
     """Votes of one candidate in one bureau (``election_id`` repeated for fast national sums)."""
 
     __tablename__ = "el_candidate_votes"
-    __table_args__ = (Index("ix_el_candidate_votes_election", "election_id", "candidate_id"),)
+    __table_args__ = (
+        Index("ix_el_candidate_votes_election", "election_id", "candidate_id", "votes"),
+    )
 
     station_result_id: Mapped[int] = mapped_column(
         ForeignKey("el_station_results.id", ondelete="CASCADE"), primary_key=True

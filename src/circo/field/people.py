@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field.models import Recontact, Visit
 
@@ -82,6 +83,9 @@ def _to_crm(
         from circo.privacy.consent import record_consent
     except ImportError:  # the crm/privacy services are not installed: keep the request pending
         return None
+    # A volunteer may not read the contact base: the write is made on behalf of the campaign,
+    # still in the volunteer's name (the actor), and nothing read here goes back to the phone.
+    ctx = CampaignContext(campaign=ctx.campaign, role=Role.organiser, actor=ctx.actor)
     found = contacts.find_by_identity(session, ctx, email=row.email, phone=row.phone)
     if found:
         contact_id = found[0].id

@@ -34,9 +34,11 @@ def bar_chart(
         y = 24 + index * ROW
         length = max(value / top * bar_space, 0.5)
         out.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(label[:34])}</text>'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">'
+            f"{escape(label[:34])}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{length:.1f}" height="{ROW - 6}" '
-            f'fill="{colour}"><title>{escape(label)} : {escape(value_format(value))}</title></rect>'
+            f'fill="{colour}"><title>{escape(label)} : {escape(value_format(value))}'
+            "</title></rect>"
             f'<text x="{LABEL_WIDTH + length + 4:.1f}" y="{y + 12}">'
             f"{escape(value_format(value))}</text>"
         )

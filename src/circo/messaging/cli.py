@@ -16,6 +16,7 @@ from circo.cli_common import (
     campaign_session,
     console,
     print_json,
+    runtime_for,
 )
 from circo.messaging.errors import MessagingError
 
@@ -47,7 +48,7 @@ def _run_jobs(data_dir: Path | None, campaign: str | None, message_id: int) -> b
 
     waited = 0.0
     while True:
-        with campaign_session(data_dir, campaign) as (runtime, _session, _ctx):
+        with runtime_for(data_dir) as runtime:
             run_pending(runtime.factory, runtime.settings, kinds={SEND_JOB})
         with campaign_session(data_dir, campaign) as (_runtime, session, _ctx):
             jobs = delivery.pending_send_jobs(session, message_id)
@@ -308,7 +309,7 @@ def matrix(
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
         points, rows = service.matrix(session, ctx)
-        payload = {
+        payload: dict[str, Any] = {
             "points": [{"id": point.id, "title": point.title} for point in points],
             "segments": [
                 {

@@ -26,19 +26,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import jobs
-from circo.core.email import EmailError, EmailSender, OutgoingEmail
+from circo.core.email import EmailError, OutgoingEmail
 from circo.core.models import Campaign, Job
 from circo.core.tenancy import CampaignContext, system_context
-from circo.crm.timeline import add_interaction
 from circo.db import utcnow
 from circo.messaging import directory, service
 from circo.messaging.errors import ProviderError
 from circo.messaging.links import Links, UnsubscribeToken
+from circo.messaging.mime import BulkEmailSender
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.messaging.personalise import (
     CompiledMessage,
@@ -51,6 +51,7 @@ from circo.messaging.providers import SmsProvider, make_sms_provider
 from circo.privacy import check_calendar
 
 BATCH = 200
+CLAIM_GROUP = 10  # at most this many recipients are left 'uncertain' by a crash
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = (10, 60, 300)
 HOURS_RETRY_SECONDS = 900
@@ -253,48 +254,60 @@ class Channels:
     sms: SmsProvider | None = None
 
 
-def _apply(
-    session: Session,
-    ctx: CampaignContext,
-    row: Prepared,
-    outcome: Outcome,
-    now: datetime,
-    attempts: int,
-) -> None:
-    values: dict[str, Any] = {"reason": outcome.reason}
-    status = outcome.status
-    if status == "sent":
-        values.update(status="sent", sent_at=now, provider_id=outcome.provider_id)
-        add_interaction(
-            session,
-            ctx,
-            contact_id=row.contact_id,
-            kind="message",
-            summary=f"message envoyé : {row.subject or row.text[:60]}",
-            data={"delivery_id": row.delivery_id},
-            at=now,
-        )
-    elif status == "retry" and attempts < MAX_ATTEMPTS:
-        delay = RETRY_SECONDS[min(attempts, len(RETRY_SECONDS)) - 1]
-        values.update(status="queued", next_attempt_at=now + timedelta(seconds=delay))
-    elif status == "requeue":
-        values.update(status="queued", attempts=max(attempts - 1, 0))
-    elif status == "uncertain":
-        values.update(status="uncertain")
-    else:
-        values.update(status="failed")
-    session.execute(update(Delivery).where(Delivery.id == row.delivery_id).values(**values))
+# Built once: a send runs it for every recipient (executemany per group).
+_RECORD = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery_id"))
+    .values(
+        status=bindparam("status"),
+        reason=bindparam("reason"),
+        sent_at=bindparam("sent_at"),
+        provider_id=bindparam("provider_id"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        attempts=bindparam("attempts"),
+    )
+)
 
 
-def _claim(session: Session, delivery_id: int, now: datetime) -> int | None:
-    """Mark the row ``sending``; returns its attempt number, None when another run has it."""
+def _record(session: Session, outcomes: list[tuple[Prepared, Outcome, int]], now: datetime) -> None:
+    """Write what happened to each message handed over (final state, or back to queued)."""
+    if not outcomes:
+        return
+    params = []
+    for row, outcome, attempts in outcomes:
+        values: dict[str, Any] = {
+            "delivery_id": row.delivery_id,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "sent_at": None,
+            "provider_id": outcome.provider_id,
+            "next_attempt_at": None,
+            "attempts": attempts,
+        }
+        if outcome.status == "sent":
+            values["sent_at"] = now
+        elif outcome.status == "retry" and attempts < MAX_ATTEMPTS:
+            delay = RETRY_SECONDS[min(attempts, len(RETRY_SECONDS)) - 1]
+            values.update(status="queued", next_attempt_at=now + timedelta(seconds=delay))
+        elif outcome.status == "requeue":
+            values.update(status="queued", attempts=max(attempts - 1, 0))
+        elif outcome.status != "uncertain":
+            values["status"] = "failed"
+        params.append(values)
+    session.connection().execute(_RECORD, params)
+
+
+def _claim_many(session: Session, delivery_ids: list[int], now: datetime) -> dict[int, int]:
+    """Mark the rows ``sending``: delivery id → attempt number (rows another run took are
+    left out)."""
     claimed = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "queued")
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "queued")
         .values(status="sending", sending_at=now, attempts=Delivery.attempts + 1)
-        .returning(Delivery.attempts)
-    ).first()
-    return None if claimed is None else int(claimed[0])
+        .returning(Delivery.id, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return {int(delivery_id): int(attempts) for delivery_id, attempts in claimed}
 
 
 def _due_rows(session: Session, message_id: int, now: datetime) -> list[Any]:
@@ -361,8 +374,10 @@ def run_send(
     message_id: int,
     channels: Channels | None = None,
     clock: Callable[[], datetime] = utcnow,
+    group: int = CLAIM_GROUP,
 ) -> dict[str, Any]:
-    """Send the due deliveries of a message; commits after each recipient (see module doc)."""
+    """Send the due deliveries of a message, committing ``group`` recipients at a time as
+    ``sending`` before handing them over (see module doc)."""
     message = session.get(MessageCampaign, message_id)
     if message is None or message.status in ("done", "cancelled", "draft", "failed"):
         return {"skipped": True}
@@ -376,7 +391,7 @@ def run_send(
     owned = channels is None
     channels = channels or Channels()
     try:
-        result = _send_all(session, ctx, settings, message, channels, clock)
+        result = _send_all(session, ctx, settings, message, channels, clock, group)
     finally:
         if owned:
             for transport in (channels.email, channels.sms):
@@ -391,7 +406,7 @@ def _transport(settings: Settings, message: MessageCampaign, channels: Channels)
             channels.sms = make_sms_provider(settings)
         return channels.sms
     if channels.email is None:
-        channels.email = EmailSender(settings)
+        channels.email = BulkEmailSender(settings)
     return channels.email
 
 
@@ -402,6 +417,7 @@ def _send_all(
     message: MessageCampaign,
     channels: Channels,
     clock: Callable[[], datetime],
+    group: int,
 ) -> dict[str, Any]:
     transport = _transport(settings, message, channels)
     if getattr(transport, "paid_advertising", False):
@@ -421,7 +437,7 @@ def _send_all(
         rows = _due_rows(session, message.id, now)
         if not rows:
             break
-        _send_batch(session, ctx, renderer, message, transport, rows, throttle, clock)
+        _send_batch(session, ctx, renderer, message, transport, rows, throttle, clock, group)
     return _finish(session, ctx, message, clock())
 
 
@@ -434,11 +450,14 @@ def _send_batch(
     rows: list[Any],
     throttle: Throttle,
     clock: Callable[[], datetime],
+    group: int,
 ) -> None:
+    """Send ``rows``: ``group`` rows at a time are committed as ``sending`` (in the same
+    transaction as the outcomes of the previous group), then handed over one by one."""
     ids = [row.contact_id for row in rows]
     verdicts = directory.verdicts(session, ctx, contact_ids=ids, channel=message.channel)
     people = directory.recipients(session, ctx, ids)
-    pending: tuple[Prepared, Outcome, int] | None = None
+    ready: list[Prepared] = []
     for row in rows:
         verdict = verdicts.get(row.contact_id)
         recipient = people.get(row.contact_id)
@@ -450,28 +469,33 @@ def _send_batch(
                 .values(status="cancelled", reason=f"plus joignable : {reason}")
             )
             continue
-        prepared = renderer.prepare(row, recipient)
+        ready.append(renderer.prepare(row, recipient))
+    pending: list[tuple[Prepared, Outcome, int]] = []
+    for start in range(0, len(ready), group):
+        chunk = ready[start : start + group]
         now = clock()
-        attempts = _claim(session, row.id, now)
-        if pending is not None:
-            _apply(session, ctx, pending[0], pending[1], now, pending[2])
-            pending = None
+        claimed = _claim_many(session, [item.delivery_id for item in chunk], now)
+        _record(session, pending, now)
         session.commit()
-        if attempts is None:
-            continue
-        throttle.wait()
-        try:
-            if message.channel == "sms":
-                outcome = hand_over_sms(transport, prepared)
-            else:
-                outcome = hand_over_email(transport, prepared)
-        except TransportDown:
-            _apply(session, ctx, prepared, Outcome("requeue"), clock(), attempts)
-            session.commit()
-            raise
-        pending = (prepared, outcome, attempts)
-    if pending is not None:
-        _apply(session, ctx, pending[0], pending[1], clock(), pending[2])
+        pending = []
+        todo = [item for item in chunk if item.delivery_id in claimed]
+        for index, prepared in enumerate(todo):
+            throttle.wait()
+            try:
+                if message.channel == "sms":
+                    outcome = hand_over_sms(transport, prepared)
+                else:
+                    outcome = hand_over_email(transport, prepared)
+            except TransportDown:
+                untouched = [(item, Outcome("requeue")) for item in todo[index:]]
+                pending.extend(
+                    (item, result, claimed[item.delivery_id]) for item, result in untouched
+                )
+                _record(session, pending, clock())
+                session.commit()
+                raise
+            pending.append((prepared, outcome, claimed[prepared.delivery_id]))
+    _record(session, pending, clock())
     session.commit()
 
 

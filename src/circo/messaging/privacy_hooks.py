@@ -21,9 +21,12 @@ def deliveries_of(
     if not identity.contact_ids:
         return {"messaging_deliveries": []}
     rows = session.execute(
-        ctx.scoped(select(Delivery, MessageCampaign.subject), Delivery)
+        select(Delivery, MessageCampaign.subject)
         .join(MessageCampaign, MessageCampaign.id == Delivery.message_id)
-        .where(Delivery.contact_id.in_(identity.contact_ids))
+        .where(
+            Delivery.campaign_id == ctx.campaign_id,
+            Delivery.contact_id.in_(identity.contact_ids),
+        )
         .order_by(Delivery.id)
     ).all()
     return {
@@ -56,4 +59,3 @@ def erase_deliveries(session: Session, ctx: CampaignContext, identity: Identity)
     )
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-

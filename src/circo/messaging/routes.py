@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
-from circo.messaging import compose, service
+from circo.messaging import compose, directory, service
 from circo.messaging.errors import MessagingError
 from circo.messaging.links import Links
 from circo.messaging.models import Delivery, MessageCampaign
@@ -167,7 +167,9 @@ async def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) ->
 
 @router.post(API + "/matrix")
 async def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> dict[str, Any]:
-    service.set_cell(session, ctx, segment=payload.segment, point_id=payload.point_id, on=payload.on)
+    service.set_cell(
+        session, ctx, segment=payload.segment, point_id=payload.point_id, on=payload.on
+    )
     return {"segment": payload.segment, "point_id": payload.point_id, "on": payload.on}
 
 
@@ -179,9 +181,7 @@ async def api_preview(
     payload: DraftIn,
     contact_id: int | None = None,
 ) -> dict[str, Any]:
-    shown = compose.preview(
-        session, ctx, settings, draft=payload.draft(), contact_id=contact_id
-    )
+    shown = compose.preview(session, ctx, settings, draft=payload.draft(), contact_id=contact_id)
     return {
         "reachable": shown.reachable,
         "contact_id": shown.shown.contact_id,
@@ -342,7 +342,7 @@ def _composer(
             "error": error,
             "notice": notice,
             "points": service.list_points(session, ctx),
-            "segments": ["all", *service.directory.segment_names(session, ctx)],
+            "segments": ["all", *directory.segment_names(session, ctx)],
             "variables": service_variables(),
         },
         status=422 if error else 200,
@@ -532,8 +532,9 @@ async def sms_inbound(
     text = str(data.get("text") or data.get("content") or data.get("body") or "")
     if not phone:
         raise MessagingError("numéro de l'expéditeur manquant (champ « from »)", loc="from")
+    if phone.isdigit() and not phone.startswith("0"):
+        phone = "+" + phone  # international number without "+", as some providers send it
     count = service.handle_inbound_sms(
-        session, system_context(campaign), phone="+" + phone.lstrip("+"), text=text,
-        source="SMS reçu",
+        session, system_context(campaign), phone=phone, text=text, source="SMS reçu"
     )
     return JSONResponse({"stop": service.is_stop(text), "contacts": count})

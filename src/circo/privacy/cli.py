@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,7 +79,8 @@ def consent_set(
         print_json(payload)
     else:
         console.print(
-            f"consentement {payload['channel']} = {payload['status']} pour {len(contacts)} contact(s)"
+            f"consentement {payload['channel']} = {payload['status']} "
+            f"pour {len(contacts)} contact(s)"
         )
 
 
@@ -203,7 +204,7 @@ def privacy_requests(
     from circo.privacy.rights import is_overdue, list_requests
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "kind": r.kind,

@@ -273,12 +273,12 @@ def decide_many(
     found = {contact.id for contact in contacts}
     opposed: dict[int, Opposition] = {}
     for chunk in _chunks(None if ids is None else sorted(found)):
-        query = ctx.scoped(select(Opposition), Opposition).where(
+        opposition_query = ctx.scoped(select(Opposition), Opposition).where(
             Opposition.channel.in_(["all", parsed.value])
         )
         if chunk is not None:
-            query = query.where(Opposition.contact_id.in_(chunk))
-        for opposition in session.scalars(query):
+            opposition_query = opposition_query.where(Opposition.contact_id.in_(chunk))
+        for opposition in session.scalars(opposition_query):
             opposed.setdefault(opposition.contact_id, opposition)
     consents = latest_consents(session, ctx, contact_ids=None if ids is None else sorted(found))
     suppressed = suppressed_hashes(session, ctx)

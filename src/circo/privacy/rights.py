@@ -7,6 +7,7 @@ import calendar
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,7 +43,7 @@ from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 
 REQUEST_KINDS = ("access", "rectification", "erasure", "opposition")
 ERASED = "[effacé]"
-TEXT_SUFFIXES = {".eml", ".txt", ".csv", ".json", ".jsonl", ".html", ".md", ".log", ".tsv", ".xml"}
+TABULAR_SUFFIXES = {".csv", ".tsv", ".jsonl", ".log"}
 SKIPPED_FILES = {".secret_key"}
 
 
@@ -183,28 +184,27 @@ def resolve_identity(
 
 
 def _roll_matches(session: Session, ctx: CampaignContext, identity: Identity) -> list[RollEntry]:
-    """Roll entries of the person (same folded first and last names) — for rights requests only."""
+    """Roll entries of the person (same folded last name and first first name) — for rights
+    requests only; compared in Python so accents and ligatures match on every backend."""
     if not identity.names:
         return []
-    lasts = {normalise.fold(last) for _first, last in identity.names}
-    rows = session.scalars(
-        ctx.scoped(select(RollEntry), RollEntry).where(
-            func.lower(RollEntry.last_name).in_(
-                list(lasts) + [last.lower() for _first, last in identity.names]
-            )
+    wanted = {
+        (normalise.fold(last), normalise.fold(first).split(" ")[0])
+        for first, last in identity.names
+    }
+    matched: list[int] = []
+    rows = session.execute(
+        select(RollEntry.id, RollEntry.last_name, RollEntry.first_names).where(
+            RollEntry.campaign_id == ctx.campaign_id
         )
     )
-    wanted = {(normalise.fold(first), normalise.fold(last)) for first, last in identity.names}
-    found = []
-    for entry in rows:
-        first_names = normalise.fold(entry.first_names)
-        for first, last in wanted:
-            if normalise.fold(entry.last_name) == last and (
-                not first or first_names.split(" ")[:1] == first.split(" ")[:1]
-            ):
-                found.append(entry)
-                break
-    return found
+    for entry_id, last_name, first_names in rows:
+        key = (normalise.fold(last_name), normalise.fold(first_names).split(" ")[0])
+        if key in wanted or (key[0], "") in wanted:
+            matched.append(entry_id)
+    if not matched:
+        return []
+    return list(session.scalars(select(RollEntry).where(RollEntry.id.in_(matched))))
 
 
 # --- access -----------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def access_export(
         {**_row(entry), "note": "liste électorale obtenue en mairie (Code électoral L37)"}
         for entry in _roll_matches(session, ctx, identity)
     ]
-    volunteers = (
+    volunteers: Iterable[Volunteer] = (
         session.scalars(
             ctx.scoped(select(Volunteer), Volunteer).where(Volunteer.contact_id.in_(ids))
         )
@@ -301,13 +301,14 @@ def access_export(
 def _contact_section(session: Session, ctx: CampaignContext, contact: Contact) -> dict[str, Any]:
     cid = contact.id
     section = _row(contact, exclude=("search_name", "search_name_rev", "name_key"))
-    section["tags"] = list(
-        session.scalars(
-            select(Tag.name)
-            .join(ContactTag, ContactTag.tag_id == Tag.id)
+    section["tags"] = [
+        {**_row(link), "name": name}
+        for link, name in session.execute(
+            select(ContactTag, Tag.name)
+            .join(Tag, Tag.id == ContactTag.tag_id)
             .where(ContactTag.contact_id == cid)
         )
-    )
+    ]
     if contact.household_id is not None:
         household = session.get(Household, contact.household_id)
         section["household"] = {
@@ -347,7 +348,7 @@ def _contact_section(session: Session, ctx: CampaignContext, contact: Contact) -
             select(EventAttendee, Event)
             .join(Event, Event.id == EventAttendee.event_id)
             .where(EventAttendee.contact_id == cid)
-        ).tuples()
+        )
     ]
     return section
 
@@ -495,15 +496,23 @@ def _database_files(settings: Settings) -> set[Path]:
     }
 
 
+_SEPARATORS = re.compile(r"[\s;,|\"']+")
+
+
+def _flat(text: str) -> str:
+    return _SEPARATORS.sub(" ", text.lower())
+
+
 def _contains(text: str, needles: list[str]) -> bool:
-    lowered = text.lower()
-    return any(needle.lower() in lowered for needle in needles)
+    flat = _flat(text)
+    return any(_flat(needle) in flat for needle in needles)
 
 
 def scan_data_dir(settings: Settings, needles: list[str], *, apply: bool) -> dict[str, list[str]]:
-    """Files under the data dir that mention the person; with ``apply``, clean them: e-mails
-    and PDFs are deleted, text files lose the lines that mention the person, spreadsheets
-    the rows."""
+    """Files under the data dir that mention the person; with ``apply``, clean them: tabular
+    files (CSV, TSV, JSON lines, logs) lose the lines, spreadsheets the rows that mention the
+    person; any other file (e-mails, PDFs, JSON exports, documents) is a document about them
+    and is deleted."""
     report: dict[str, list[str]] = {"deleted": [], "rewritten": []}
     if not needles or not settings.data_dir.is_dir():
         return report
@@ -532,7 +541,7 @@ def _clean_file(path: Path, needles: list[str], *, apply: bool) -> str | None:
     text = content.decode("utf-8", errors="ignore")
     if not _contains(text, needles) and not _contains(content.decode("latin-1"), needles):
         return None
-    if suffix in TEXT_SUFFIXES and suffix != ".eml":
+    if suffix in TABULAR_SUFFIXES:
         if apply:
             kept = [line for line in text.splitlines(keepends=True) if not _contains(line, needles)]
             path.write_text("".join(kept), encoding="utf-8")
@@ -688,10 +697,14 @@ def erase_identity(
                 .where(RightsRequest.requester_hash.in_(hashes))
                 .values(requester=None, details="")
             )
+        households = set(
+            session.scalars(select(Contact.household_id).where(Contact.id.in_(ids)))
+        ) - {None}
         result = session.execute(
             delete(Contact).where(Contact.campaign_id == ctx.campaign_id, Contact.id.in_(ids))
         )
         report.records["crm_contacts"] = result.rowcount  # type: ignore[attr-defined]
+        _delete_empty_households(session, ctx, households)
     for value in identity.emails:
         suppress(session, ctx, kind="email", value=value, reason="erasure")
     for value in identity.phones:
@@ -746,3 +759,15 @@ def apply_opposition(
     for value in identity.phones:
         suppress(session, ctx, kind="phone", value=value, reason="opposition")
     return len(contacts)
+
+
+def _delete_empty_households(session: Session, ctx: CampaignContext, ids: set[int | None]) -> None:
+    """A household left without members is an address of an erased person: delete it."""
+    for household_id in ids:
+        remaining = session.scalar(select(func.count()).where(Contact.household_id == household_id))
+        if not remaining:
+            session.execute(
+                delete(Household).where(
+                    Household.campaign_id == ctx.campaign_id, Household.id == household_id
+                )
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -114,6 +114,57 @@ def ei_transfers(
     )
 
 
+@ei_app.command("groups")
+def ei_groups(
+    election: Annotated[str, typer.Option("--election", help="Élection et tour, ex. pres-2017:1.")],
+    territory: Annotated[str, typer.Option("--territory", help="Territoire, ex. com:75056.")],
+    variables: Annotated[
+        str,
+        typer.Option(
+            "--variables",
+            help="cs, age, diploma, ou colonnes INSEE (ex. C11_POP15P_CS3,C11_POP15P_CS6).",
+        ),
+    ] = "cs",
+    method: Annotated[str, typer.Option("--method", help="auto, em, md, goodman ou lp.")] = "auto",
+    seed: Annotated[int, typer.Option("--seed", help="Graine aléatoire / random seed.")] = 0,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Vote estimé par groupe social (INSEE par IRIS → bureaux) / estimated vote by group."""
+    from circo.analysis.ei.api import METHODS
+    from circo.targeting.groups import estimate_group_vote
+    from circo.targeting.service import TargetingError, parse_election_round
+
+    if method not in METHODS:
+        raise TargetingError(
+            f"méthode inconnue « {method} » (attendu : {', '.join(METHODS)})", loc="--method"
+        )
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        result = estimate_group_vote(
+            session,
+            election=parse_election_round(election, option="--election"),
+            territory=territory,
+            variables=variables,
+            method=method,
+            random_state=seed,
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(title=f"{result.title} — {result.election} ({result.territory})")
+    table.add_column("groupe \\ option")
+    for option in result.options:
+        table.add_column(option, justify="right")
+    for group in result.groups:
+        shares = result.fit["global"][group]
+        table.add_row(group, *[f"{100 * shares[option]:.1f} %" for option in result.options])
+    stdout.print(table)
+    console.print(
+        f"{result.stations} bureaux ; sans données INSEE : {len(result.without_demographics)} ; "
+        f"méthode {result.fit['method']}"
+    )
+
+
 def target(
     election: Annotated[str, typer.Option("--election", help="Élection et tour, ex. pres-2017:1.")],
     territory: Annotated[str, typer.Option("--territory", help="Territoire, ex. com:69123.")],
@@ -175,6 +226,16 @@ def target(
     stdout.print(table)
 
 
+def _priority_stations(session: Any, ctx: Any, territory_key: str) -> Any:
+    """The sheet's "priority bureaux" (imported lazily: keeps ``circo`` quick to start)."""
+    from circo.targeting.sheet import priority_stations
+
+    return priority_stations(session, ctx, territory_key)
+
+
 def register(app: typer.Typer) -> None:
+    from circo.maps.hooks import register_sheet_section
+
+    register_sheet_section("priority_stations", _priority_stations)  # for ``circo sheet``
     app.add_typer(ei_app, name="ei")
     app.command("target")(target)

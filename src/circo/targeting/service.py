@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from circo.analysis.ei._base import EIEstimator
 from circo.analysis.ei.api import fit_ei
+from circo.analysis.ei.em import EMEstimator
 from circo.analysis.errors import AnalysisError
 from circo.analysis.targeting import (
     TargetingParams,
@@ -181,21 +183,30 @@ class TransferResult:
         }
 
 
-def _labelled(names: list[str]) -> list[str]:
+def relabel(names: list[str]) -> list[str]:
+    """Option names for people: abstention, blank and null in French."""
     return [OPTION_LABELS.get(name, name) for name in names]
 
 
-def estimate_transfers(
-    session: Session,
-    *,
-    source: tuple[str, int],
-    target: tuple[str, int],
-    territory: str,
-    method: str = "auto",
-    random_state: int = 0,
-) -> TransferResult:
-    """Transfers between two election rounds on the bureaux they share in ``territory``."""
-    started = time.perf_counter()
+@dataclass
+class TransferInputs:
+    """The two electorates on the bureaux present in both rounds (rows → columns)."""
+
+    source: StationTable
+    target: StationTable
+    stations: list[str]
+    row_counts: np.ndarray  # (n, R) first round: candidates, blank, null, abstention
+    row_names: list[str]
+    column_counts: np.ndarray  # (n, C) second round, same options
+    column_names: list[str]
+    unmatched_source: list[str]
+    unmatched_target: list[str]
+
+
+def transfer_inputs(
+    session: Session, *, source: tuple[str, int], target: tuple[str, int], territory: str
+) -> TransferInputs:
+    """Load both rounds and keep the bureaux they share (matched on the national key)."""
     first = load_station_table(
         session, election=source[0], round_number=source[1], territory=territory
     )
@@ -210,33 +221,84 @@ def estimate_transfers(
         )
     first_matched, second_matched = first.subset(shared), second.subset(shared)
     try:
-        rows_counts, row_names = first_matched.electorate()
+        row_counts, row_names = first_matched.electorate()
         column_counts, column_names = second_matched.electorate()
-        estimator = fit_ei(
-            rows_counts,
-            column_counts,
+    except AnalysisError as exc:
+        raise TargetingError(str(exc)) from exc
+    return TransferInputs(
+        source=first,
+        target=second,
+        stations=shared,
+        row_counts=row_counts,
+        row_names=relabel(row_names),
+        column_counts=column_counts,
+        column_names=relabel(column_names),
+        unmatched_source=sorted(set(first.keys) - set(shared)),
+        unmatched_target=sorted(set(second.keys) - set(shared)),
+    )
+
+
+def fit_transfer_model(
+    inputs: TransferInputs, *, method: str = "auto", random_state: int = 0, intervals: bool = True
+) -> EIEstimator:
+    """Fit the transfer matrix; ``intervals=False`` skips EM's bootstrap (point estimate only)."""
+    try:
+        if method == "em" and not intervals:
+            return EMEstimator(n_bootstrap=0, random_state=random_state).fit(
+                inputs.row_counts,
+                inputs.column_counts,
+                unit_names=inputs.stations,
+                group_names=inputs.row_names,
+                candidate_names=inputs.column_names,
+            )
+        return fit_ei(
+            inputs.row_counts,
+            inputs.column_counts,
             method=method,
-            group_names=_labelled(row_names),
-            candidate_names=_labelled(column_names),
-            unit_names=shared,
+            group_names=inputs.row_names,
+            candidate_names=inputs.column_names,
+            unit_names=inputs.stations,
             random_state=random_state,
         )
     except AnalysisError as exc:
         raise TargetingError(str(exc)) from exc
-    row_totals = rows_counts.sum(axis=0)
-    diagnostics: dict[str, Any] = {}
-    for name in ("rhat_", "ess_"):
-        value = getattr(estimator, name, None)
-        if value is not None:
-            array = np.asarray(value, dtype=float)
-            diagnostics[name.rstrip("_")] = {
-                "max" if name == "rhat_" else "min": float(
-                    np.nanmax(array) if name == "rhat_" else np.nanmin(array)
-                )
-            }
+
+
+def sampler_diagnostics(estimator: EIEstimator) -> dict[str, Any]:
+    """R̂ (max) and ESS (min) of a sampler fit; empty for point estimates (EM, LP…)."""
+    found: dict[str, Any] = {}
+    rhat = getattr(estimator, "rhat_", None)
+    ess = getattr(estimator, "ess_", None)
+    if rhat is not None and np.isfinite(np.asarray(rhat, dtype=float)).any():
+        found["rhat"] = {"max": float(np.nanmax(np.asarray(rhat, dtype=float)))}
+    if ess is not None:
+        found["ess"] = {"min": float(np.nanmin(np.asarray(ess, dtype=float)))}
+    return found
+
+
+def estimate_transfers(
+    session: Session,
+    *,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    territory: str,
+    method: str = "auto",
+    random_state: int = 0,
+    intervals: bool = True,
+) -> TransferResult:
+    """Transfers between two election rounds on the bureaux they share in ``territory``.
+
+    ``intervals=False`` lets EM skip its bootstrap when only the point estimate is used.
+    """
+    started = time.perf_counter()
+    inputs = transfer_inputs(session, source=source, target=target, territory=territory)
+    estimator = fit_transfer_model(
+        inputs, method=method, random_state=random_state, intervals=intervals
+    )
+    row_totals = inputs.row_counts.sum(axis=0)
     return TransferResult(
-        source=f"{first.election}:{first.round}",
-        target=f"{second.election}:{second.round}",
+        source=f"{inputs.source.election}:{inputs.source.round}",
+        target=f"{inputs.target.election}:{inputs.target.round}",
         territory=parse_territory(territory).key,
         method=estimator.method,
         rows=list(estimator.group_names_),
@@ -245,11 +307,11 @@ def estimate_transfers(
         intervals=np.asarray(estimator.intervals_),
         flows=np.asarray(estimator.global_) * row_totals[:, None],
         row_totals=row_totals,
-        stations=len(shared),
-        unmatched_source=sorted(set(first.keys) - set(shared)),
-        unmatched_target=sorted(set(second.keys) - set(shared)),
+        stations=len(inputs.stations),
+        unmatched_source=inputs.unmatched_source,
+        unmatched_target=inputs.unmatched_target,
         seconds=time.perf_counter() - started,
-        diagnostics=diagnostics,
+        diagnostics=sampler_diagnostics(estimator),
     )
 
 
@@ -396,7 +458,12 @@ def target_stations(
     # The fast EM point estimate is enough to rank bureaux (the hierarchical model's intervals
     # are not used here).
     transfers = estimate_transfers(
-        session, source=informed_by, target=election, territory=territory, method="em"
+        session,
+        source=informed_by,
+        target=election,
+        territory=territory,
+        method="em",
+        intervals=False,
     )
     column = transfers.columns.index(table.candidate_names[candidate_index])
     base = load_station_table(

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 
 from circo.core.models import Role
 
-DOMAIN_ROUTE_MODULES: list[str] = ["circo.field.routes"]
+DOMAIN_ROUTE_MODULES: list[str] = [
+    "circo.assistant.routes",
+    "circo.crm.routes",
+    "circo.elections.routes",
+    "circo.field.routes",
+    "circo.messaging.routes",
+    "circo.privacy.routes",
+    "circo.targeting.routes",
+]
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,13 @@
   }
 
   // --- network -----------------------------------------------------------------------------
+  // One request at a time: gentle on a phone's connection and on a small (SQLite) server.
+  let chain = Promise.resolve();
+  function serial(task) {
+    const next = chain.then(task, task);
+    chain = next.catch(() => undefined);
+    return next;
+  }
   async function getJson(path) {
     const response = await fetch(api + path, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error("HTTP " + response.status);
@@ -266,7 +273,7 @@
     await queuePut({ key: payload.key, payload: payload, saved_at: Date.now() });
     message("Visite enregistrée sur le téléphone.");
     await openTurf(state.turf.id);
-    sync();
+    serial(sync);
   }
 
   // --- assistant search (shown only when the campaign's assistant exposes it) --------------
@@ -298,10 +305,10 @@
   $("fa-cancel").addEventListener("click", () => openTurf(state.turf.id));
   $("fa-visit-form").addEventListener("change", toggleTalked);
   $("fa-visit-form").addEventListener("submit", saveVisit);
-  $("fa-sync").addEventListener("click", sync);
-  window.addEventListener("online", () => { showNetwork(); sync(); refresh(); });
+  $("fa-sync").addEventListener("click", () => serial(sync));
+  window.addEventListener("online", () => { showNetwork(); serial(sync).then(() => serial(refresh)); });
   window.addEventListener("offline", showNetwork);
-  setInterval(sync, 20000);
+  setInterval(() => serial(sync), 20000);
   showNetwork();
 
   async function start() {
@@ -313,8 +320,8 @@
     }
     state.me = (await kvGet("me")) || null;
     if (state.me) renderTurfs();
-    await refresh();
-    await sync();
+    await serial(refresh);
+    await serial(sync);
     root.dataset.ready = "1";
   }
   start();

@@ -167,6 +167,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_assistant_passages_document_id"), ["document_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_assistant_passages_campaign_length", ["campaign_id", "token_count"], unique=False
+        )
 
     op.create_table(
         "assistant_postings",
@@ -206,6 +209,7 @@ def downgrade() -> None:
 
     op.drop_table("assistant_postings")
     with op.batch_alter_table("assistant_passages", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistant_passages_campaign_length")
         batch_op.drop_index(batch_op.f("ix_assistant_passages_document_id"))
         batch_op.drop_index(batch_op.f("ix_assistant_passages_campaign_id"))
 

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("held_on", sa.Date(), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("source_file", sa.String(length=300), nullable=False),
-        sa.Column("source_format", sa.String(length=16), nullable=False),
+        sa.Column("source_format", sa.String(length=40), nullable=False),
         sa.Column("stations", sa.Integer(), nullable=False),
         sa.Column("warnings", sa.Integer(), nullable=False),
         sa.Column("imported_at", circo.db.UTCDateTime(timezone=True), nullable=False),
@@ -236,7 +236,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("el_candidate_votes", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_el_candidate_votes_election", ["election_id", "candidate_id"], unique=False
+            "ix_el_candidate_votes_election", ["election_id", "candidate_id", "votes"], unique=False
         )
 
     # ### end Alembic commands ###

@@ -1,0 +1,421 @@
+"""Elections and maps pages (results explorer, comparison, bureau page, maps, sheets) and the
+elections JSON API under ``/api/campaigns/{slug}/elections/…``.
+
+Election data is shared public reference data; pages still live under the campaign (membership
+required, 404 otherwise) and default to the campaign's territory.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from circo.core.models import Role
+from circo.core.tenancy import CampaignContext
+from circo.elections import service
+from circo.elections.errors import ElectionsError, TerritoryNotFound
+from circo.elections.territories import parse_territory
+from circo.errors import CircoError
+from circo.web.deps import CampaignDep, SessionDep, SettingsDep
+from circo.web.registry import Card, NavItem
+from circo.web.templating import add_template_dir, render
+
+add_template_dir(str(resources.files("circo") / "elections" / "templates"))
+
+router = APIRouter()
+ANALYSTS = (Role.data, Role.comms, Role.organiser)
+NAV_ITEMS = [
+    NavItem("Résultats", "elections", roles=ANALYSTS, order=20),
+    NavItem("Cartes", "elections/maps", roles=ANALYSTS, order=21),
+]
+INDICATORS = ["turnout", "abstention_rate", "blank_rate", "null_rate", "registered"]
+
+
+def default_territory(ctx: CampaignContext) -> str:
+    code = ctx.campaign.territory_code
+    if not code:
+        return "fr"
+    return code if ":" in code else f"com:{code}"
+
+
+def _latest(session: Session) -> dict[str, Any] | None:
+    rows = service.list_elections(session)
+    return rows[0] if rows else None
+
+
+def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
+    if ctx.role is Role.volunteer:
+        return []
+    rows = service.list_elections(session)
+    href = f"/c/{ctx.campaign.slug}/elections"
+    if not rows:
+        return [Card("Résultats électoraux", "0", "aucune élection importée", href)]
+    latest = rows[0]
+    detail = f"dernière : {latest['name']} tour {latest['round']}"
+    try:
+        result = service.territory_results(
+            session,
+            territory=default_territory(ctx),
+            key=latest["election"],
+            round_number=latest["round"],
+        )
+        if result.turnout is not None:
+            detail += f" · participation {result.turnout * 100:.1f} %".replace(".", ",")
+    except CircoError:
+        pass
+    return [Card("Résultats électoraux", str(len(rows)), detail, href)]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@router.get("/c/{slug}/elections", response_class=HTMLResponse, include_in_schema=False)
+async def elections_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
+    return render(
+        request,
+        "elections/list.html",
+        {"elections": service.list_elections(session), "territory": default_territory(ctx)},
+    )
+
+
+def _map_link(slug: str, election: str, round_number: int) -> Any:
+    def link(level: str, code: str) -> str:
+        if level == "bv":
+            return f"/c/{slug}/elections/bureau/{code}?election={election}&round={round_number}"
+        query = f"election={election}&round={round_number}&territory=com:{code}"
+        return f"/c/{slug}/elections/results?{query}"
+
+    return link
+
+
+def _map_svg(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    territory: str,
+    election: str,
+    round_number: int,
+    indicator: str,
+    tile_url: str | None,
+) -> Markup | None:
+    from circo.maps.choropleth import to_svg
+    from circo.maps.service import MapRequest, draw_map
+
+    drawing = draw_map(
+        session,
+        MapRequest(territory=territory, election=election, round=round_number, indicator=indicator),
+        tile_url=tile_url,
+        link=_map_link(ctx.campaign.slug, election, round_number),
+    )
+    return Markup(to_svg(drawing)) if drawing.shapes else None
+
+
+@router.get("/c/{slug}/elections/results", response_class=HTMLResponse, include_in_schema=False)
+async def results_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CampaignDep,
+    election: str | None = None,
+    round: int | None = None,
+    territory: str | None = None,
+    indicator: str = "turnout",
+) -> Response:
+    elections = service.list_elections(session)
+    context: dict[str, Any] = {
+        "elections": elections,
+        "territory": territory or default_territory(ctx),
+        "indicator": indicator,
+        "indicators": INDICATORS,
+        "results": None,
+        "map_svg": None,
+        "error": None,
+    }
+    latest = _latest(session)
+    if latest is not None:
+        context["election"] = election or latest["election"]
+        context["round"] = round or latest["round"]
+        try:
+            context["results"] = service.territory_results(
+                session,
+                territory=context["territory"],
+                key=context["election"],
+                round_number=context["round"],
+            )
+            context["map_svg"] = _map_svg(
+                session,
+                ctx,
+                territory=context["territory"],
+                election=context["election"],
+                round_number=context["round"],
+                indicator=indicator,
+                tile_url=settings.tile_url,
+            )
+        except CircoError as exc:
+            context["error"] = str(exc)
+    return render(request, "elections/results.html", context)
+
+
+def _pair(text: str | None) -> tuple[str, int] | None:
+    if not text or ":" not in text:
+        return None
+    key, _, number = text.rpartition(":")
+    return (key, int(number)) if number.isdigit() else None
+
+
+@router.get("/c/{slug}/elections/compare", response_class=HTMLResponse, include_in_schema=False)
+async def compare_page(
+    request: Request,
+    session: SessionDep,
+    ctx: CampaignDep,
+    a: str | None = None,
+    b: str | None = None,
+    territory: str | None = None,
+) -> Response:
+    elections = service.list_elections(session)
+    choices = [f"{e['election']}:{e['round']}" for e in elections]
+    first = _pair(a) or _pair(choices[-1] if choices else None)
+    second = _pair(b) or _pair(choices[0] if choices else None)
+    context: dict[str, Any] = {
+        "choices": choices,
+        "a": f"{first[0]}:{first[1]}" if first else "",
+        "b": f"{second[0]}:{second[1]}" if second else "",
+        "territory": territory or default_territory(ctx),
+        "evolution": None,
+        "error": None,
+    }
+    if first and second:
+        try:
+            context["evolution"] = service.evolution(
+                session, territory=context["territory"], a=first, b=second
+            )
+        except CircoError as exc:
+            context["error"] = str(exc)
+    return render(request, "elections/compare.html", context)
+
+
+@router.get(
+    "/c/{slug}/elections/bureau/{station_key}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def bureau_page(
+    request: Request, session: SessionDep, ctx: CampaignDep, station_key: str
+) -> Response:
+    ref = parse_territory(f"bv:{station_key}")
+    history = []
+    for row in service.list_elections(session):
+        try:
+            history.append(
+                service.territory_results(
+                    session, territory=ref, key=row["election"], round_number=row["round"]
+                )
+            )
+        except TerritoryNotFound:
+            continue
+    demographics = service.territory_demographics(session, territory=ref)
+    if not history and not demographics:
+        raise TerritoryNotFound(f"bureau {ref.code} inconnu", loc="bureau")
+    return render(
+        request,
+        "elections/bureau.html",
+        {
+            "station": ref.code,
+            "label": service.territory_label(session, ref),
+            "history": history,
+            "demographics": sorted(demographics.items())[:60],
+        },
+    )
+
+
+@router.get("/c/{slug}/elections/maps", response_class=HTMLResponse, include_in_schema=False)
+async def maps_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CampaignDep,
+    election: str | None = None,
+    round: int | None = None,
+    territory: str | None = None,
+    indicator: str = "turnout",
+    palette: str = "viridis",
+    method: str = "quantile",
+) -> Response:
+    from circo.maps.choropleth import to_svg
+    from circo.maps.palettes import PALETTES
+    from circo.maps.service import MapRequest, draw_map
+
+    latest = _latest(session)
+    context: dict[str, Any] = {
+        "elections": service.list_elections(session),
+        "territory": territory or default_territory(ctx),
+        "indicator": indicator,
+        "indicators": INDICATORS,
+        "palette": palette,
+        "palettes": list(PALETTES),
+        "method": method,
+        "map_svg": None,
+        "error": None,
+        "query": request.url.query,
+    }
+    if latest is not None:
+        context["election"] = election or latest["election"]
+        context["round"] = round or latest["round"]
+        try:
+            drawing = draw_map(
+                session,
+                MapRequest(
+                    territory=context["territory"],
+                    election=context["election"],
+                    round=context["round"],
+                    indicator=indicator,
+                    palette=palette,
+                    method=method,
+                ),
+                tile_url=settings.tile_url,
+                link=_map_link(ctx.campaign.slug, context["election"], context["round"]),
+            )
+            context["map_svg"] = Markup(to_svg(drawing)) if drawing.shapes else None
+        except CircoError as exc:
+            context["error"] = str(exc)
+    return render(request, "elections/maps.html", context)
+
+
+@router.get("/c/{slug}/elections/maps/export", include_in_schema=False)
+async def map_export(
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CampaignDep,
+    election: str,
+    round: int,
+    territory: str | None = None,
+    indicator: str = "turnout",
+    palette: str = "viridis",
+    method: str = "quantile",
+    format: str = "svg",
+) -> Response:
+    from circo.maps.choropleth import to_png, to_svg
+    from circo.maps.service import MapRequest, draw_map
+
+    request = MapRequest(
+        territory=territory or default_territory(ctx),
+        election=election,
+        round=round,
+        indicator=indicator,
+        palette=palette,
+        method=method,
+    )
+    if format == "png":
+        drawing = draw_map(session, request)
+        return Response(
+            to_png(drawing),
+            media_type="image/png",
+            headers={"Content-Disposition": 'attachment; filename="carte.png"'},
+        )
+    drawing = draw_map(session, request, tile_url=settings.tile_url)
+    return Response(
+        to_svg(drawing),
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": 'attachment; filename="carte.svg"'},
+    )
+
+
+@router.get("/c/{slug}/elections/sheet", include_in_schema=False)
+async def sheet(
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CampaignDep,
+    territory: str | None = None,
+    format: str = "html",
+) -> Response:
+    from circo.maps.sheet import build_sheet, render_html, render_pdf
+
+    try:
+        data = build_sheet(
+            session,
+            territory=territory or default_territory(ctx),
+            ctx=ctx,
+            tile_url=settings.tile_url,
+        )
+    except TerritoryNotFound as exc:
+        exc.status = 400  # the campaign exists; the territory simply has no data yet
+        raise
+    html = render_html(data)
+    if format == "pdf":
+        return Response(
+            render_pdf(html),
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="fiche.pdf"'},
+        )
+    return HTMLResponse(html)
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@router.get("/api/campaigns/{slug}/elections", tags=["elections"])
+async def api_elections(session: SessionDep, ctx: CampaignDep) -> JSONResponse:
+    """Imported election rounds (shared reference data)."""
+    return JSONResponse(service.list_elections(session))
+
+
+@router.get("/api/campaigns/{slug}/elections/results", tags=["elections"])
+async def api_results(
+    session: SessionDep, ctx: CampaignDep, election: str, round: int, territory: str = "fr"
+) -> JSONResponse:
+    """Results of a territory — same object as ``circo results … --json``."""
+    results = service.territory_results(
+        session, territory=territory, key=election, round_number=round
+    )
+    return JSONResponse(results.as_dict())
+
+
+@router.get("/api/campaigns/{slug}/elections/evolution", tags=["elections"])
+async def api_evolution(
+    session: SessionDep, ctx: CampaignDep, a: str, b: str, territory: str = "fr"
+) -> JSONResponse:
+    """Compare two rounds (``a=pres-2017:1&b=pres-2022:1``) on the bureaux present in both."""
+    first, second = _pair(a), _pair(b)
+    if first is None or second is None:
+        raise ElectionsError("attendu a et b de la forme ID:TOUR, ex. pres-2017:1", loc="a, b")
+    change = service.evolution(session, territory=territory, a=first, b=second)
+    return JSONResponse(change.as_dict())
+
+
+@router.get("/api/campaigns/{slug}/elections/ranking", tags=["elections"])
+async def api_ranking(
+    session: SessionDep,
+    ctx: CampaignDep,
+    election: str,
+    round: int,
+    indicator: str = "turnout",
+    territory: str = "fr",
+    ascending: bool = False,
+    limit: int = 50,
+) -> JSONResponse:
+    """Bureaux of a territory ranked by an indicator."""
+    ranked = service.rank_stations(
+        session,
+        territory=territory,
+        key=election,
+        round_number=round,
+        indicator=indicator,
+        descending=not ascending,
+        limit=min(max(limit, 1), 5000),
+    )
+    return JSONResponse(
+        [{"station": r.station_key, "value": r.value, "registered": r.registered} for r in ranked]
+    )
+
+
+@router.get("/api/campaigns/{slug}/elections/demographics", tags=["elections"])
+async def api_demographics(
+    session: SessionDep, ctx: CampaignDep, territory: str = "fr"
+) -> JSONResponse:
+    """INSEE indicators of a territory (estimated per bureau through the IRIS weights)."""
+    return JSONResponse(service.territory_demographics(session, territory=territory))

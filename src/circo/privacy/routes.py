@@ -1,0 +1,291 @@
+"""Privacy pages (consents, rights requests with deadlines, retention dry run, registre), the
+public self-service page (no login) and the JSON API."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from circo.core.models import Role
+from circo.core.security import new_token
+from circo.core.service import get_campaign
+from circo.core.tenancy import CampaignContext, system_context
+from circo.db import utcnow
+from circo.privacy import rights, selfservice
+from circo.privacy.calendar import check_calendar
+from circo.privacy.register import processing_register
+from circo.privacy.retention import run_retention
+from circo.web.deps import (
+    ANON_CSRF_COOKIE,
+    CampaignDep,
+    SessionDep,
+    SettingsDep,
+    require_role,
+    verify_anonymous_csrf,
+)
+from circo.web.registry import NavItem
+from circo.web.templating import add_template_dir, render
+
+add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/campaigns/{slug}/privacy", tags=["privacy"])
+DpoDep = Annotated[CampaignContext, Depends(require_role(Role.data))]
+NAV_ITEMS = [NavItem("Données personnelles", "privacy", roles=(Role.data,), order=80)]
+
+
+def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:
+    from circo.web.registry import Card
+
+    if ctx.role not in (Role.admin, Role.data):
+        return []
+    pending = rights.list_requests(session, ctx, open_only=True)
+    overdue = sum(1 for request in pending if rights.is_overdue(request))
+    calendar = check_calendar(ctx.campaign, utcnow(), "message")
+    cards = [
+        Card(
+            "Demandes RGPD en cours",
+            str(len(pending)),
+            detail=f"{overdue} en retard" if overdue else "",
+            href=f"/c/{ctx.campaign.slug}/privacy",
+        )
+    ]
+    if not calendar.allowed:
+        cards.append(Card("Envois bloqués", calendar.rule or "", detail=calendar.reason))
+    return cards
+
+
+# --- staff pages ------------------------------------------------------------------------------
+
+
+@pages.get("/c/{slug}/privacy", response_class=HTMLResponse)
+def privacy_page(request: Request, session: SessionDep, ctx: DpoDep) -> HTMLResponse:
+    now = utcnow()
+    return render(
+        request,
+        "privacy/overview.html",
+        {
+            "requests": rights.list_requests(session, ctx),
+            "overdue": {
+                r.id for r in rights.list_requests(session, ctx) if rights.is_overdue(r, now)
+            },
+            "calendar": {
+                kind: check_calendar(ctx.campaign, now, kind)
+                for kind in ("message", "sms", "paid_ads")
+            },
+            "public_url": f"/p/{ctx.campaign.slug}/donnees",
+        },
+    )
+
+
+@pages.post("/c/{slug}/privacy/requests")
+def request_create(
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: DpoDep,
+    kind: Annotated[str, Form()],
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    details: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a request received by letter, phone or email; erasure and opposition are carried
+    out at once, access is answered with the JSON / PDF download."""
+    request = rights.create_request(
+        session, ctx, kind=kind, requester=email or None, details=details
+    )
+    if kind == "erasure":
+        rights.erase_person(
+            session, ctx, settings, email=email or None, phone=phone or None, request=request
+        )
+    elif kind == "opposition":
+        count = rights.apply_opposition(
+            session,
+            ctx,
+            email=email or None,
+            phone=phone or None,
+            source="demande enregistrée par l'équipe",
+        )
+        rights.complete_request(session, ctx, request, outcome={"contacts": count})
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
+
+
+@pages.post("/c/{slug}/privacy/requests/{request_id}/done")
+def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
+    request = rights.get_request(session, ctx, request_id)
+    rights.complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
+
+
+@pages.get("/c/{slug}/privacy/access.{fmt}")
+def access_download(
+    session: SessionDep, ctx: DpoDep, fmt: str, email: str = "", phone: str = ""
+) -> Response:
+    export = rights.access_export(session, ctx, email=email or None, phone=phone or None)
+    if fmt == "pdf":
+        return Response(
+            rights.access_pdf(export),
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="acces.pdf"'},
+        )
+    return Response(
+        json.dumps(export, ensure_ascii=False, indent=2, default=str),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="acces.json"'},
+    )
+
+
+@pages.get("/c/{slug}/privacy/retention", response_class=HTMLResponse)
+def retention_page(
+    request: Request, session: SessionDep, settings: SettingsDep, ctx: DpoDep
+) -> HTMLResponse:
+    report = run_retention(session, ctx, settings, apply=False)
+    return render(request, "privacy/retention.html", {"report": report})
+
+
+@pages.post("/c/{slug}/privacy/retention")
+def retention_apply(session: SessionDep, settings: SettingsDep, ctx: DpoDep) -> Response:
+    run_retention(session, ctx, settings, apply=True)
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy/retention?msg=ok", status_code=303)
+
+
+@pages.get("/c/{slug}/privacy/register", response_class=HTMLResponse)
+def register_page(request: Request, session: SessionDep, ctx: DpoDep) -> HTMLResponse:
+    return render(request, "privacy/register.html", {"entries": processing_register(session, ctx)})
+
+
+# --- public self-service ----------------------------------------------------------------------
+
+
+def _anon(request: Request, template: str, context: dict[str, object]) -> HTMLResponse:
+    token = request.cookies.get(ANON_CSRF_COOKIE) or new_token()
+    response = render(request, template, {**context, "csrf_token": token})
+    if request.cookies.get(ANON_CSRF_COOKIE) != token:
+        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@pages.get("/p/{slug}/donnees", response_class=HTMLResponse)
+def public_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+    campaign = get_campaign(session, slug)
+    return _anon(request, "privacy/public.html", {"campaign": campaign, "kinds": selfservice.KINDS})
+
+
+@pages.post(
+    "/p/{slug}/donnees", response_class=HTMLResponse, dependencies=[Depends(verify_anonymous_csrf)]
+)
+def public_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    slug: str,
+    email: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+) -> HTMLResponse:
+    campaign = get_campaign(session, slug)
+    selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
+    return _anon(
+        request,
+        "privacy/public.html",
+        {"campaign": campaign, "kinds": selfservice.KINDS, "sent": True},
+    )
+
+
+@pages.get("/p/{slug}/donnees/confirmer/{token}", response_class=HTMLResponse)
+def public_confirm_page(
+    request: Request, session: SessionDep, slug: str, token: str
+) -> HTMLResponse:
+    campaign = get_campaign(session, slug)
+    return _anon(request, "privacy/public_confirm.html", {"campaign": campaign, "token": token})
+
+
+@pages.post(
+    "/p/{slug}/donnees/confirmer/{token}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(verify_anonymous_csrf)],
+)
+def public_confirm(
+    request: Request, session: SessionDep, settings: SettingsDep, slug: str, token: str
+) -> HTMLResponse:
+    campaign = get_campaign(session, slug)
+    result = selfservice.verify(session, settings, slug=slug, token=token)
+    return _anon(
+        request,
+        "privacy/public_done.html",
+        {
+            "campaign": campaign,
+            "result": result,
+            "export_json": json.dumps(result.export, ensure_ascii=False, indent=2, default=str)
+            if result.export
+            else None,
+        },
+    )
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+@api.get("/calendar")
+def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
+    if kind not in ("message", "paid_ads", "sms", "phone"):
+        kind = "message"
+    decision = check_calendar(ctx.campaign, utcnow(), kind)  # type: ignore[arg-type]
+    return {
+        "allowed": decision.allowed,
+        "rule": decision.rule,
+        "reason": decision.reason,
+        "warning": decision.warning,
+        "until": decision.until,
+    }
+
+
+@api.get("/requests")
+def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "status": r.status,
+            "channel": r.channel,
+            "received_at": r.received_at,
+            "due_at": r.due_at,
+            "overdue": rights.is_overdue(r),
+        }
+        for r in rights.list_requests(session, ctx)
+    ]
+
+
+@api.get("/register")
+def api_register(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
+    return processing_register(session, ctx)
+
+
+@api.get("/retention")
+def api_retention(session: SessionDep, settings: SettingsDep, ctx: DpoDep) -> dict[str, Any]:
+    return run_retention(session, ctx, settings, apply=False).as_dict()
+
+
+@api.post("/consents")
+def api_consent(session: SessionDep, ctx: DpoDep, payload: dict[str, Any]) -> dict[str, Any]:
+    from circo.crm.contacts import get_contact
+    from circo.privacy.consent import record_consent
+
+    contact = get_contact(session, ctx, int(payload.get("contact_id", 0)))
+    record = record_consent(
+        session,
+        ctx,
+        contact_id=contact.id,
+        channel=str(payload.get("channel")),
+        status=str(payload.get("status")),
+        source=str(payload.get("source") or "api"),
+        proof=payload.get("proof") or {"via": "api"},
+    )
+    return {"id": record.id, "channel": record.channel, "status": record.status}
+
+
+router = APIRouter()
+router.include_router(api)
+router.include_router(pages)

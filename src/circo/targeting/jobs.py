@@ -1,0 +1,99 @@
+"""Background fits: the hierarchical model (minutes on large territories) runs as a job.
+
+Choice (documented in the pages): the point estimates — EM, Goodman, LP — take well under a
+second for a département and run inside the request; ``md`` (hierarchical, with R̂/ESS) and
+``auto`` (which picks ``md`` on small problems) go through the job queue, and the page shows the
+job's status until its stored result can be rendered. The result is the JSON of the service
+(`TransferResult.as_dict`, `GroupVoteResult.as_dict`), kept in the job row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circo.config import Settings
+from circo.core import jobs
+from circo.core.models import Job
+from circo.core.tenancy import CampaignContext
+from circo.errors import CircoError
+from circo.targeting.service import TargetingError, parse_election_round
+
+TRANSFERS = "targeting.transfers"
+GROUPS = "targeting.groups"
+KINDS = (TRANSFERS, GROUPS)
+INLINE_METHODS = ("em", "goodman", "lp")
+
+
+class JobNotFound(CircoError):
+    status = 404
+
+
+def runs_inline(method: str) -> bool:
+    return method in INLINE_METHODS
+
+
+def enqueue_fit(
+    session: Session, ctx: CampaignContext, *, kind: str, payload: dict[str, Any]
+) -> Job:
+    """Queue a fit for this campaign, or return the same request's queued, running or done job.
+
+    A failed job is not reused: asking again queues a new one.
+    """
+    recent = session.scalars(
+        ctx.scoped(select(Job), Job)
+        .where(Job.kind == kind, Job.status.in_(("queued", "running", "done")))
+        .order_by(Job.id.desc())
+        .limit(50)
+    )
+    for job in recent:
+        if job.payload == payload:
+            return job
+    return jobs.enqueue(session, kind=kind, payload=payload, campaign_id=ctx.campaign_id)
+
+
+def get_fit_job(session: Session, ctx: CampaignContext, *, job_id: int) -> Job:
+    """A targeting job of this campaign; another campaign's job is 404."""
+    job = session.get(Job, job_id)
+    if job is None or job.campaign_id != ctx.campaign_id or job.kind not in KINDS:
+        raise JobNotFound(f"calcul {job_id} introuvable", loc="job")
+    return job
+
+
+def _round(payload: dict[str, Any], name: str) -> tuple[str, int]:
+    value = payload.get(name)
+    if not isinstance(value, str):
+        raise TargetingError(f"paramètre « {name} » manquant dans le travail", loc=name)
+    return parse_election_round(value, option=name)
+
+
+@jobs.handler(TRANSFERS)
+def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
+    from circo.targeting.service import estimate_transfers
+
+    payload = job.payload
+    result = estimate_transfers(
+        session,
+        source=_round(payload, "from"),
+        target=_round(payload, "to"),
+        territory=str(payload["territory"]),
+        method=str(payload.get("method", "auto")),
+    )
+    return result.as_dict()
+
+
+@jobs.handler(GROUPS)
+def run_groups(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
+    from circo.targeting.groups import estimate_group_vote
+
+    payload = job.payload
+    result = estimate_group_vote(
+        session,
+        election=_round(payload, "election"),
+        territory=str(payload["territory"]),
+        variables=str(payload.get("variables", "cs")),
+        method=str(payload.get("method", "auto")),
+    )
+    return result.as_dict(units=False)
