@@ -21,26 +21,106 @@ import tempfile
 import time
 from pathlib import Path
 
-FIRST_NAMES = ["Jean", "Marie", "Pierre", "Nathalie", "Michel", "Isabelle", "Philippe", "Sylvie",
-               "Alain", "Catherine", "Nicolas", "Sophie", "Julien", "Camille", "Léa", "Hugo",
-               "Chloé", "Lucas", "Emma", "Louis", "Inès", "Gabriel", "Jade", "Arthur", "Zoé"]
-LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois",
-              "Moreau", "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David",
-              "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine",
-              "Rousseau", "Vincent", "Muller", "Lefebvre", "Faure", "André", "Mercier", "Blanc",
-              "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier",
-              "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel"]
-STREETS = ["rue de la République", "avenue Jean Jaurès", "boulevard Voltaire", "rue Victor Hugo",
-           "place de la Mairie", "rue Pasteur", "chemin des Vignes", "allée des Tilleuls",
-           "rue du Moulin", "impasse des Lilas", "rue de Paris", "avenue de la Gare"]
+FIRST_NAMES = [
+    "Jean",
+    "Marie",
+    "Pierre",
+    "Nathalie",
+    "Michel",
+    "Isabelle",
+    "Philippe",
+    "Sylvie",
+    "Alain",
+    "Catherine",
+    "Nicolas",
+    "Sophie",
+    "Julien",
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Louis",
+    "Inès",
+    "Gabriel",
+    "Jade",
+    "Arthur",
+    "Zoé",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefebvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+]
+STREETS = [
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "boulevard Voltaire",
+    "rue Victor Hugo",
+    "place de la Mairie",
+    "rue Pasteur",
+    "chemin des Vignes",
+    "allée des Tilleuls",
+    "rue du Moulin",
+    "impasse des Lilas",
+    "rue de Paris",
+    "avenue de la Gare",
+]
 POSTAL = [f"690{n:02d}" for n in range(1, 10)] + ["69100", "69200", "69300", "69500", "69600"]
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as handle:
-        handle.write("Prénom;Nom;Email;Téléphone;Adresse;Code postal;Commune;"
-                     "Consentement email: oui/non;Tags\n")
+        handle.write(
+            "Prénom;Nom;Email;Téléphone;Adresse;Code postal;Commune;"
+            "Consentement email: oui/non;Tags\n"
+        )
         for index in range(rows):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             if rng.random() < 0.03 and index > 10:  # a typo'd near-duplicate of someone
@@ -52,8 +132,10 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             postal = rng.choice(POSTAL)
             consent = rng.choice(["oui", "non", ""])
             tags = rng.choice(["", "parents", "commerçants", "parents, quartier"])
-            handle.write(f"{first};{last};{email};{phone};{number} {rng.choice(STREETS)};"
-                         f"{postal};Lyon;{consent};{tags}\n")
+            handle.write(
+                f"{first};{last};{email};{phone};{number} {rng.choice(STREETS)};"
+                f"{postal};Lyon;{consent};{tags}\n"
+            )
 
 
 def main() -> None:
@@ -100,16 +182,27 @@ def main() -> None:
             timings.append((time.perf_counter() - started) * 1000)
             assert rows or query
     timings.sort()
-    print(json.dumps({
-        "backend": "postgresql" if args.database_url else "sqlite",
-        "contacts": total,
-        "import": {"seconds": round(import_s, 1), **{k: imported[k] for k in ("created", "updated", "skipped")}},
-        "dedup": {"seconds": round(dedup_s, 1), "pairs": pairs},
-        "search_ms": {"median": round(statistics.median(timings), 2),
-                      "p95": round(timings[int(len(timings) * 0.95)], 2),
-                      "max": round(timings[-1], 2), "queries": len(timings)},
-        "python": sys.version.split()[0],
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "backend": "postgresql" if args.database_url else "sqlite",
+                "contacts": total,
+                "import": {
+                    "seconds": round(import_s, 1),
+                    **{k: imported[k] for k in ("created", "updated", "skipped")},
+                },
+                "dedup": {"seconds": round(dedup_s, 1), "pairs": pairs},
+                "search_ms": {
+                    "median": round(statistics.median(timings), 2),
+                    "p95": round(timings[int(len(timings) * 0.95)], 2),
+                    "max": round(timings[-1], 2),
+                    "queries": len(timings),
+                },
+                "python": sys.version.split()[0],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -100,6 +100,19 @@ def prepare(url: str, data_dir: Path, volunteers: int) -> list[tuple[str, int]]:
     return pairs
 
 
+def wait_until_up(base_url: str, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server exited before answering")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise SystemExit(f"the server did not answer within {seconds:.0f} s")
+
+
 def serve(url: str, data_dir: str, port: int) -> None:
     import uvicorn
 
@@ -180,7 +193,7 @@ async def load(
         ]
         counts = await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.deadline)
         elapsed = time.perf_counter() - started
-    values = np.array(latencies) * 1000
+    values = np.array(latencies or [float("nan")]) * 1000
     return {
         "requests": int(sum(counts)),
         "elapsed_s": round(elapsed, 1),
@@ -241,12 +254,7 @@ def main() -> None:
             [sys.executable, __file__, "--serve", url, str(folder), str(port)]
         )
         base_url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until_up(base_url, server)
         result = asyncio.run(load(base_url, pairs, args))
         acknowledged = result.pop("acknowledged")
         result.update(verify(url, acknowledged))
@@ -262,7 +270,11 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         drop_database(pg_name)
 
 

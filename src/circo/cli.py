@@ -337,10 +337,11 @@ def users_token(
 @jobs_app.command("run")
 def jobs_run(data_dir: DataDirOption = None) -> None:
     """Exécuter les travaux en attente puis s'arrêter / run pending jobs, then stop."""
-    from circo.core.jobs import run_pending
+    from circo.core.jobs import recover_stale, run_pending
 
     register_job_handlers()
     with runtime_for(data_dir) as runtime:
+        recover_stale(runtime.factory)
         ran = run_pending(runtime.factory, runtime.settings)
     console.print(f"{ran} travail(aux) exécuté(s)")
 

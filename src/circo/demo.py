@@ -22,6 +22,7 @@ DEMO_ADMIN = "admin@example.org"
 # "module:function" seeders, run in this order on the fresh demo campaign.
 DEMO_SEEDERS: list[str] = [
     "circo.elections.demo:seed_demo",
+    "circo.crm.demo:seed_demo",
     "circo.field.demo:seed_demo",
     "circo.assistant.demo:seed_demo",
     "circo.messaging.demo:seed_demo",

@@ -41,3 +41,29 @@ def test_jobs_run_once_idempotent_and_retry(runtime: Runtime) -> None:
         assert retrying.attempts == 1
         assert "not yet" in (retrying.error or "")
     assert CALLS == [1, 2]
+
+
+def test_stale_running_jobs_are_recovered(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from circo.db import utcnow
+
+    CALLS.clear()
+    with runtime.session() as session:
+        job = jobs.enqueue(session, kind="test.echo", payload={"n": 7})
+        job.status = "running"
+        job.attempts = 1
+        job.updated_at = utcnow() - timedelta(hours=2)
+        fresh = jobs.enqueue(session, kind="test.echo", payload={"n": 8})
+        fresh.status = "running"
+        job_id, fresh_id = job.id, fresh.id
+    assert jobs.recover_stale(runtime.factory) == 1
+    assert jobs.run_pending(runtime.factory, runtime.settings) == 1
+    with runtime.session() as session:
+        recovered = session.get(Job, job_id)
+        untouched = session.get(Job, fresh_id)
+        assert recovered is not None
+        assert recovered.status == "done"
+        assert untouched is not None
+        assert untouched.status == "running"  # a live worker may still own it
+    assert CALLS == [7]

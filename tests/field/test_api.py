@@ -149,9 +149,12 @@ def test_opinions_without_consent_stay_at_bureau_level(
     row = session.scalar(select(Visit))
     assert row is not None
     assert row.answered is True
-    assert row.answers == {} and row.contact_id is None
+    assert row.answers == {}
+    assert row.contact_id is None
     recontact = session.scalar(select(Recontact))
-    assert recontact is not None and recontact.visit_id is None and not recontact.opinion_consent
+    assert recontact is not None
+    assert recontact.visit_id is None
+    assert not recontact.opinion_consent
     assert session.scalar(select(BureauNote.text)) == "bruit"
     support = observed_support(session, system_context(field_world.campaigns.a))
     assert support["29039_6"]["support"] == 1
@@ -181,7 +184,8 @@ def test_opinions_with_explicit_consent_attach_to_the_person(
     assert client.post(SYNC_A, json={"visits": [visit]}, headers=headers).json()["created"] == 1
     session.expire_all()
     row = session.scalar(select(Visit))
-    assert row is not None and row.answers == {"support": "soutien"}
+    assert row is not None
+    assert row.answers == {"support": "soutien"}
     assert row.contact_id is not None
     from circo.crm.contacts import answers_of
     from circo.privacy.consent import can_contact, can_store_opinion
@@ -227,7 +231,8 @@ def test_questionnaire_is_configurable(client: TestClient, field_world: FieldWor
         json={"questions": [{"key": "x", "kind": "slider"}]},
         headers=headers,
     )
-    assert bad.status_code == 400 and bad.json()["loc"] == "questions[1].kind"
+    assert bad.status_code == 400
+    assert bad.json()["loc"] == "questions[1].kind"
     result = client.post(
         SYNC_A,
         json={"visits": [_visit(field_world.assigned.id, outcome="talked", answers={"note": 9})]},
@@ -245,15 +250,19 @@ def test_dashboard_page_and_export(client: TestClient, field_world: FieldWorld) 
     ]
     client.post(SYNC_A, json={"visits": batch}, headers=headers)
     stats = client.get("/api/campaigns/camp-a/field/dashboard").json()
-    assert stats["doors_knocked"] == 2 and stats["contact_rate"] == 0.5
+    assert stats["doors_knocked"] == 2
+    assert stats["contact_rate"] == 0.5
     assert stats["answers_by_bureau"]["support"]["29039_6"] == {"contre": 1}
     assert stats["volunteers"][0]["doors_knocked"] == 2
     assert stats["out_now"] == []  # the visits were made in 2025
     page = client.get("/c/camp-a/field")
-    assert page.status_code == 200 and "<svg" in page.text and "Terrain" in page.text
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert "Terrain" in page.text
     assert "Terrain" in client.get("/c/camp-a/").text
     export = client.get("/c/camp-a/field/export.csv")
     lines = export.text.strip().splitlines()
-    assert lines[0].startswith("visit_id,") and len(lines) == 3
+    assert lines[0].startswith("visit_id,")
+    assert len(lines) == 3
     audit = client.get("/api/campaigns/camp-a/audit?action=field.export").json()
     assert len(audit) == 1

@@ -42,10 +42,12 @@ def test_cut_turfs_json_contract(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"turfs", "unassigned"} and payload["unassigned"] == []
+    assert set(payload) == {"turfs", "unassigned"}
+    assert payload["unassigned"] == []
     turf = payload["turfs"][0]
     assert set(turf) == {"id", "bureau", "address_ids", "doors", "walk_m"}
-    assert isinstance(turf["doors"], int) and isinstance(turf["walk_m"], float)
+    assert isinstance(turf["doors"], int)
+    assert isinstance(turf["walk_m"], float)
     ids = [i for t in payload["turfs"] for i in t["address_ids"]]
     assert len(ids) == len(set(ids)) == 768
     assert {t["bureau"] for t in payload["turfs"]} == {"29039_1", "29039_2", "29039_6"}
@@ -95,7 +97,9 @@ def test_cut_turfs_bad_csv_is_one_line_exit_2(tmp_path: Path, text: str, expecte
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(path) in lines[0] and expected in lines[0]
+    assert len(lines) == 1
+    assert str(path) in lines[0]
+    assert expected in lines[0]
 
 
 def test_cut_turfs_missing_file(tmp_path: Path) -> None:
@@ -103,7 +107,8 @@ def test_cut_turfs_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["field", "cut-turfs", "--addresses", str(missing), "--doors-per-turf", "50", "--json"]
     )
-    assert result.exit_code == 2 and str(missing) in result.stderr
+    assert result.exit_code == 2
+    assert str(missing) in result.stderr
 
 
 def test_plan_assign_alert_walklist_dashboard_export(
@@ -117,7 +122,8 @@ def test_plan_assign_alert_walklist_dashboard_export(
     session.close()
     base = ["--campaign", "camp-a"]
     no_reu = runner.invoke(app, ["field", "plan", *base, "--bureaux", "29039_1"])
-    assert no_reu.exit_code == 2 and "--bureaux" in no_reu.stderr
+    assert no_reu.exit_code == 2
+    assert "--bureaux" in no_reu.stderr
     planned = runner.invoke(
         app,
         [
@@ -134,7 +140,8 @@ def test_plan_assign_alert_walklist_dashboard_export(
     )
     assert planned.exit_code == 0, planned.output
     turfs = json.loads(planned.stdout)["turfs"]
-    assert len(turfs) == 10 and all(t["bureau"] == "29039_6" for t in turfs)
+    assert len(turfs) == 10
+    assert all(t["bureau"] == "29039_6" for t in turfs)
     assigned = runner.invoke(
         app,
         [
@@ -163,11 +170,14 @@ def test_plan_assign_alert_walklist_dashboard_export(
         app, ["field", "walklist", str(turfs[0]["id"]), *base, "--out", str(pdf)]
     )
     assert printed.exit_code == 0, printed.output
-    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 5000
     dashboard = runner.invoke(app, ["field", "dashboard", *base, "--json"])
     assert json.loads(dashboard.stdout)["turfs"] == 10
     out = tmp_path / "visits.csv"
     exported = runner.invoke(app, ["field", "export", *base, "--out", str(out)])
-    assert exported.exit_code == 0 and out.read_text().startswith("visit_id,")
+    assert exported.exit_code == 0
+    assert out.read_text().startswith("visit_id,")
     unknown = runner.invoke(app, ["field", "walklist", "T-404", *base, "--out", str(pdf)])
-    assert unknown.exit_code == 2 and "T-404" in unknown.stderr
+    assert unknown.exit_code == 2
+    assert "T-404" in unknown.stderr

@@ -110,6 +110,30 @@ def run_one(factory: sessionmaker[Session], settings: Settings, job_id: int) -> 
                 job.run_after = utcnow() + timedelta(seconds=2**job.attempts)
 
 
+STALE_AFTER_MINUTES = 30
+
+
+def recover_stale(
+    factory: sessionmaker[Session], *, older_than_minutes: int = STALE_AFTER_MINUTES
+) -> int:
+    """Requeue jobs left "running" by a process that died (no update for a while).
+
+    Handlers must be idempotent (they use idempotency keys per item), so running such a job
+    again is safe; one that has used all its attempts is marked failed instead.
+    """
+    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    recovered = 0
+    with session_scope(factory) as session:
+        stale = session.scalars(
+            select(Job).where(Job.status == "running", Job.updated_at < cutoff)
+        ).all()
+        for job in stale:
+            job.error = "interrompu (processus arrêté) ; relancé"
+            job.status = "queued" if job.attempts < job.max_attempts else "failed"
+            recovered += 1
+    return recovered
+
+
 def run_pending(
     factory: sessionmaker[Session],
     settings: Settings,
@@ -153,6 +177,10 @@ class JobWorker:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        try:
+            recover_stale(self.factory)
+        except Exception:
+            logger.exception("could not recover stale jobs")
         while not self._stop.is_set():
             try:
                 run_pending(self.factory, self.settings)

@@ -193,20 +193,36 @@ def search_contacts(
     limit: int = SEARCH_LIMIT,
     offset: int = 0,
 ) -> list[Contact]:
-    """Contacts by name prefix ("dup", "jean dup", "dupont j"), exact email or phone."""
+    """Contacts by name prefix ("dup", "jean dup", "dupont j"), exact email or phone, ordered
+    by name. A name prefix runs as two index range scans (last-first and first-last forms)."""
     statement = visible_contacts(session, ctx)
     text = query.strip()
+    folded = normalise.fold(text)
+    if text and "@" not in text and not _looks_like_phone(text) and folded:
+        wanted = limit + offset
+        found: dict[int, Contact] = {}
+        for column in (Contact.search_name, Contact.search_name_rev):
+            part = statement.where(_prefix_clause(column, folded))
+            ordered = part.order_by(Contact.search_name, Contact.id).limit(wanted)
+            found.update((contact.id, contact) for contact in session.scalars(ordered))
+        merged = sorted(found.values(), key=lambda contact: (contact.search_name, contact.id))
+        return merged[offset : offset + limit]
     if text:
         statement = statement.where(_search_clause(text))
     ordered = statement.order_by(Contact.search_name, Contact.id)
     return list(session.scalars(ordered.limit(limit).offset(offset)))
 
 
+def _looks_like_phone(text: str) -> bool:
+    digits = "".join(char for char in text if char.isdigit())
+    return len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 1
+
+
 def _search_clause(text: str) -> Any:
     if "@" in text:
         return Contact.email == text.lower()
     digits = "".join(char for char in text if char.isdigit())
-    if len(digits) >= 6 and len(digits) >= len(text.replace(" ", "")) - 1:
+    if _looks_like_phone(text):
         try:
             return Contact.phone == normalise.normalise_phone(text)
         except ValueError:

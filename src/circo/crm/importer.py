@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from circo.core import audit
@@ -677,12 +677,40 @@ def _households(
         missing = sorted(wanted - set(known))
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
-            ids = session.scalars(
-                insert(Household).returning(Household.id, sort_by_parameter_order=True),
-                [{"campaign_id": ctx.campaign_id, "address_key": key} for key in chunk],
-            ).all()
+            ids = _insert_returning_ids(
+                session,
+                Household.__table__,
+                [
+                    {"campaign_id": ctx.campaign_id, "address_key": key, "created_at": utcnow()}
+                    for key in chunk
+                ],
+            )
             known.update(zip(chunk, ids, strict=True))
     return [known.get(key) if key else None for key in keys]
+
+
+def _insert_returning_ids(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` and return their ids in order. SQLite: ids are assigned here (the
+    transaction holds the write lock, BEGIN IMMEDIATE), which keeps executemany fast;
+    PostgreSQL: ids drawn from the table's sequence first, then a plain executemany."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+        ids = list(range(start, start + len(rows)))
+        session.execute(
+            insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
+        )
+        return ids
+    sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+    ids = list(
+        session.scalars(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, :count)"),
+            {"count": len(rows)},
+        )
+    )
+    session.execute(insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
+    return ids
 
 
 def _insert_contacts(
@@ -694,28 +722,28 @@ def _insert_contacts(
     progress: Callable[[int, int], None] | None,
 ) -> list[int]:
     now = utcnow()
+    columns = {column.key for column in Contact.__table__.columns} - {"id"}
     ids: list[int] = []
     for start in range(0, len(records), CHUNK):
         chunk = []
         for record, household_id in zip(
             records[start : start + CHUNK], household_ids[start : start + CHUNK], strict=True
         ):
-            row = {
-                "campaign_id": ctx.campaign_id,
-                "household_id": household_id,
-                "other_emails": [],
-                "other_phones": [],
-                "created_at": now,
-                "updated_at": now,
-                "last_activity_at": now,
-                **record,
-            }
+            row = dict.fromkeys(columns)
+            row.update(
+                campaign_id=ctx.campaign_id,
+                household_id=household_id,
+                other_emails=[],
+                other_phones=[],
+                custom={},
+                relationship_kind="contact",
+                created_at=now,
+                updated_at=now,
+                last_activity_at=now,
+            )
+            row.update(record)
             chunk.append(row)
-        ids.extend(
-            session.scalars(
-                insert(Contact).returning(Contact.id, sort_by_parameter_order=True), chunk
-            ).all()
-        )
+        ids.extend(_insert_returning_ids(session, Contact.__table__, chunk))
         if progress:
             progress(min(start + CHUNK, len(records)), len(records))
     return ids
@@ -781,13 +809,14 @@ def _write_side_records(
                 contact_tags.append(
                     {"contact_id": pair[0], "tag_id": pair[1], "campaign_id": ctx.campaign_id}
                 )
-    for model, rows in (
-        (Interaction, interactions),
-        (ConsentRecord, consents),
-        (ContactTag, contact_tags),
-    ):
+    tables: list[tuple[Any, list[dict[str, Any]]]] = [
+        (Interaction.__table__, interactions),
+        (ConsentRecord.__table__, consents),
+        (ContactTag.__table__, contact_tags),
+    ]
+    for table, rows in tables:
         for start in range(0, len(rows), CHUNK):
-            session.execute(insert(model), rows[start : start + CHUNK])
+            session.execute(insert(table), rows[start : start + CHUNK])
     session.flush()
 
 

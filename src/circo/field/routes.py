@@ -8,22 +8,33 @@ otherwise) and never the contact base.
 
 from __future__ import annotations
 
+import hmac
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel
 
+from circo.core import service as core_service
+from circo.core.errors import AuthError
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
 from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
 from circo.field.errors import FieldError
-from circo.web.deps import CampaignDep, SessionDep
+from circo.web.deps import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    CampaignDep,
+    CsrfError,
+    LoginRequired,
+    SessionDep,
+    client_ip,
+)
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 
@@ -65,7 +76,7 @@ def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Card]:
 
 
 @router.get("/c/{slug}/field", response_class=HTMLResponse, include_in_schema=False)
-async def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
+def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
     if ctx.role is Role.volunteer:
         return RedirectResponse(f"/c/{ctx.campaign.slug}/field/app/", status_code=303)
     _organiser(ctx)
@@ -87,7 +98,7 @@ async def field_page(request: Request, session: SessionDep, ctx: CampaignDep) ->
 
 
 @router.post("/c/{slug}/field/plan", include_in_schema=False)
-async def field_plan(
+def field_plan(
     session: SessionDep,
     ctx: CampaignDep,
     bureaux: Annotated[str, Form()] = "",
@@ -107,7 +118,7 @@ async def field_plan(
 
 
 @router.post("/c/{slug}/field/assign", include_in_schema=False)
-async def field_assign(
+def field_assign(
     session: SessionDep,
     ctx: CampaignDep,
     email: Annotated[str, Form()],
@@ -134,7 +145,7 @@ async def field_assign(
 
 
 @router.get("/c/{slug}/field/turfs/{turf_id}/walklist.pdf", include_in_schema=False)
-async def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> Response:
+def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> Response:
     from circo.field.walklist import walk_list_pdf
 
     pdf = walk_list_pdf(session, ctx, turf_id=turf_id)
@@ -146,7 +157,7 @@ async def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int
 
 
 @router.get("/c/{slug}/field/export.csv", include_in_schema=False)
-async def field_export(session: SessionDep, ctx: CampaignDep) -> Response:
+def field_export(session: SessionDep, ctx: CampaignDep) -> Response:
     _organiser(ctx)
     return Response(
         dashboard.export_visits_csv(session, ctx),
@@ -159,7 +170,7 @@ async def field_export(session: SessionDep, ctx: CampaignDep) -> Response:
 
 
 @router.get("/c/{slug}/field/app/", response_class=HTMLResponse, include_in_schema=False)
-async def field_app(request: Request, ctx: CampaignDep) -> HTMLResponse:
+def field_app(request: Request, ctx: CampaignDep) -> HTMLResponse:
     response = render(request, "field/app.html", {"slug": ctx.campaign.slug})
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -175,7 +186,7 @@ _ASSETS = {
 
 
 @router.get("/c/{slug}/field/app/{asset}", include_in_schema=False)
-async def field_app_asset(slug: str, asset: str) -> Response:
+def field_app_asset(slug: str, asset: str) -> Response:
     """Static files of the app, served under the app's path so the service worker's scope
     covers the app (no login needed: they hold no data)."""
     if asset not in _ASSETS:
@@ -189,6 +200,34 @@ async def field_app_asset(slug: str, asset: str) -> Response:
 
 
 # --- JSON API --------------------------------------------------------------------------------
+
+
+def api_context(request: Request, slug: str, session: SessionDep) -> CampaignContext:
+    """The same checks as `circo.web.deps.campaign_context` (API token, or session cookie with
+    the ``X-CSRF-Token`` header on writes; 404 for a non-member), as a plain ``def``: FastAPI
+    runs it in the thread pool, so waiting for the database never blocks the event loop (the
+    async dependencies of `circo.web.deps` query the database on the loop, which stalls every
+    request under concurrent load — see docs/benchmarks-field-sync.md)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        user = core_service.api_token_user(session, authorization[7:].strip())
+        if user is None:
+            raise AuthError("jeton d'API invalide ou révoqué")
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        found = core_service.web_session_user(session, token) if token else None
+        if found is None:
+            raise LoginRequired("connexion requise")
+        user, web_session = found
+        if request.method not in SAFE_METHODS and not hmac.compare_digest(
+            web_session.csrf_token, request.headers.get("x-csrf-token", "")
+        ):
+            raise CsrfError("jeton CSRF manquant ou invalide : rechargez la page et réessayez")
+    request.state.user = user
+    return core_service.context_for(session, user=user, slug=slug, ip=client_ip(request))
+
+
+ApiDep = Annotated[CampaignContext, Depends(api_context)]
 
 
 class AssignmentIn(BaseModel):
@@ -213,7 +252,7 @@ def _has_route(request: Request, path: str) -> bool:
 
 
 @router.get("/api/campaigns/{slug}/field/me", tags=["field"])
-def api_me(request: Request, session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+def api_me(request: Request, session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     """What the phone app needs: my assignments, my turfs, the questionnaire."""
     user_id = ctx.actor.user_id
     mine = service.list_assignments(session, ctx, user_id=user_id) if user_id else []
@@ -252,7 +291,7 @@ def api_me(request: Request, session: SessionDep, ctx: CampaignDep) -> dict[str,
 
 
 @router.get("/api/campaigns/{slug}/field/turfs", tags=["field"])
-def api_turfs(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
+def api_turfs(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
     return [
         {
             "id": t.id,
@@ -267,19 +306,19 @@ def api_turfs(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
 
 
 @router.get("/api/campaigns/{slug}/field/turfs/{turf_id}", tags=["field"])
-def api_turf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> dict[str, Any]:
+def api_turf(session: SessionDep, ctx: ApiDep, turf_id: int) -> dict[str, Any]:
     """The walk list of a turf (404 for a volunteer to whom it is not assigned)."""
     return service.walk_list(session, ctx, turf_id=turf_id)
 
 
 @router.get("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
-def api_questionnaire(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+def api_questionnaire(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return service.questionnaire_json(service.active_questionnaire(session, ctx))
 
 
 @router.put("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
 def api_questionnaire_save(
-    session: SessionDep, ctx: CampaignDep, body: QuestionnaireIn
+    session: SessionDep, ctx: ApiDep, body: QuestionnaireIn
 ) -> dict[str, Any]:
     saved = service.save_questionnaire(
         session,
@@ -293,13 +332,13 @@ def api_questionnaire_save(
 
 
 @router.post("/api/campaigns/{slug}/field/visits/sync", tags=["field"])
-def api_sync(session: SessionDep, ctx: CampaignDep, body: visits.SyncIn) -> dict[str, Any]:
+def api_sync(session: SessionDep, ctx: ApiDep, body: visits.SyncIn) -> dict[str, Any]:
     """Record a batch of visits made offline; idempotent per visit key (a retry is harmless)."""
     return visits.sync_visits(session, ctx, visits=body.visits).as_json()
 
 
 @router.post("/api/campaigns/{slug}/field/assignments", tags=["field"], status_code=201)
-def api_assign(session: SessionDep, ctx: CampaignDep, body: AssignmentIn) -> dict[str, Any]:
+def api_assign(session: SessionDep, ctx: ApiDep, body: AssignmentIn) -> dict[str, Any]:
     assignment = service.assign(
         session,
         ctx,
@@ -315,10 +354,10 @@ def api_assign(session: SessionDep, ctx: CampaignDep, body: AssignmentIn) -> dic
 
 
 @router.get("/api/campaigns/{slug}/field/dashboard", tags=["field"])
-def api_dashboard(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+def api_dashboard(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return dashboard.summary(session, _organiser(ctx))
 
 
 @router.get("/api/campaigns/{slug}/field/observed-support", tags=["field"])
-def api_observed_support(session: SessionDep, ctx: CampaignDep) -> dict[str, Any]:
+def api_observed_support(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return dashboard.observed_support(session, _organiser(ctx))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import secrets
 import smtplib
+import time
 from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
+from circo.config import Settings
 from circo.core.email import EmailError, EmailSender, OutgoingEmail
 
 
@@ -69,20 +71,45 @@ def render_mime(sender: str, email: OutgoingEmail) -> tuple[bytes, str]:
 
 
 class BulkEmailSender(EmailSender):
-    """`EmailSender` whose SMTP path writes the MIME message directly (see module doc)."""
+    """`EmailSender` whose SMTP path writes the MIME message directly (see module doc).
+
+    At most once: a connection that drops during a hand-over is not retried with the same
+    message (the server may have accepted it); the error reaches the caller, which records the
+    delivery as uncertain. A connection idle for a while is checked (NOOP) before use."""
+
+    IDLE_CHECK_SECONDS = 20.0
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._last_use = 0.0
+
+    def _ready(self) -> smtplib.SMTP:
+        if self._smtp is not None and time.monotonic() - self._last_use > self.IDLE_CHECK_SECONDS:
+            try:
+                self._smtp.noop()
+            except (OSError, smtplib.SMTPException):
+                self._smtp = None
+        if self._smtp is None:
+            self._smtp = self._connect()
+        return self._smtp
 
     def send(self, email: OutgoingEmail) -> str:
         if not self.settings.smtp_host:
             return super().send(email)
         raw, message_id = render_mime(self.settings.smtp_from, email)
         envelope_from = parseaddr(self.settings.smtp_from)[1]
-        if self._smtp is None:
-            self._smtp = self._connect()
+        smtp = self._ready()
         try:
-            self._smtp.sendmail(envelope_from, [email.to], raw)
+            smtp.sendmail(envelope_from, [email.to], raw)
         except smtplib.SMTPServerDisconnected:
-            self._smtp = self._connect()
-            self._smtp.sendmail(envelope_from, [email.to], raw)
+            self._smtp = None
+            raise
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server closes the connection
+                self._smtp = None
+            raise EmailError(f"envoi refusé pour {email.to} : {exc}") from exc
         except smtplib.SMTPException as exc:
             raise EmailError(f"envoi refusé pour {email.to} : {exc}") from exc
+        finally:
+            self._last_use = time.monotonic()
         return message_id

@@ -165,10 +165,11 @@ def privacy_retention(
     as_json: JsonOption = False,
 ) -> None:
     """Durées de conservation : simulation ou purge / retention policies."""
-    from circo.privacy.retention import run_retention
+    from circo.privacy.retention import ensure_retention_scheduled, run_retention
 
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         report = run_retention(session, ctx, runtime.settings, apply=not dry_run)
+        ensure_retention_scheduled(session)
     payload = report.as_dict()
     if as_json:
         print_json(payload)

@@ -187,6 +187,18 @@ def run_retention(
     return report
 
 
+def ensure_retention_scheduled(session: Session) -> Job:
+    """Queue the daily retention run if it is not queued yet (idempotent per day)."""
+    day = int(clock.time() // 86400) + 1
+    return jobs.enqueue(
+        session,
+        kind="privacy.retention",
+        payload={"repeat": True},
+        idempotency_key=f"privacy.retention:{day}",
+        delay_seconds=max(0.0, day * 86400 - clock.time()),
+    )
+
+
 @jobs.handler("privacy.retention")
 def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Apply the retention policies of every campaign (or of ``payload["campaign_id"]``), then
@@ -200,12 +212,5 @@ def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, A
         report = run_retention(session, system_context(campaign), settings, apply=True)
         totals[campaign.slug] = report.as_dict()["total"]
     if job.payload.get("repeat", True):
-        day = int(clock.time() // 86400) + 1
-        jobs.enqueue(
-            session,
-            kind="privacy.retention",
-            payload={"repeat": True},
-            idempotency_key=f"privacy.retention:{day}",
-            delay_seconds=86400,
-        )
+        ensure_retention_scheduled(session)
     return {"deleted": totals}

@@ -64,6 +64,9 @@ def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:
 
 @pages.get("/c/{slug}/privacy", response_class=HTMLResponse)
 def privacy_page(request: Request, session: SessionDep, ctx: DpoDep) -> HTMLResponse:
+    from circo.privacy.retention import ensure_retention_scheduled
+
+    ensure_retention_scheduled(session)
     now = utcnow()
     return render(
         request,
