@@ -67,3 +67,17 @@ def test_stale_running_jobs_are_recovered(runtime: Runtime) -> None:
         assert untouched is not None
         assert untouched.status == "running"  # a live worker may still own it
     assert CALLS == [7]
+
+
+def test_worker_start_runs_startup_hooks(runtime: Runtime) -> None:
+    import circo.privacy.retention  # noqa: F401  (registers the daily retention job)
+
+    jobs.run_startup(runtime.factory)
+    jobs.run_startup(runtime.factory)  # idempotent: one job per day
+    with runtime.session() as session:
+        from sqlalchemy import func, select
+
+        queued = session.scalar(
+            select(func.count()).select_from(Job).where(Job.kind == "privacy.retention")
+        )
+    assert queued == 1

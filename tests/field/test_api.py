@@ -106,6 +106,9 @@ def test_volunteer_sees_only_assigned_turfs(
     me = client.get("/api/campaigns/camp-a/field/me").json()
     assert [t["id"] for t in me["turfs"]] == [field_world.assigned.id]
     assert "contacts" not in me
+    # the phone app offers the assistant's keyword search, which volunteers may use
+    assert me["assistant_search"] == "/api/campaigns/camp-a/assistant/search"
+    assert client.get(me["assistant_search"], params={"q": "retraites"}).status_code == 200
 
 
 def test_campaigns_are_isolated(

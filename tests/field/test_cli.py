@@ -181,3 +181,24 @@ def test_plan_assign_alert_walklist_dashboard_export(
     unknown = runner.invoke(app, ["field", "walklist", "T-404", *base, "--out", str(pdf)])
     assert unknown.exit_code == 2
     assert "T-404" in unknown.stderr
+
+
+def test_plan_from_imported_reu_addresses(cli_env: dict[str, str], shared_data: Path) -> None:
+    """`circo field plan` cuts turfs from the REU points imported by the elections domain."""
+    circo_app = app
+    runner = CliRunner()
+    created = runner.invoke(
+        circo_app, ["campaigns", "create", "reu", "--name", "REU", "--admin-email", "r@example.org"]
+    )
+    assert created.exit_code == 0, created.output
+    sample = shared_data / "fr-reu-adresses-sample-29" / "addresses_sample.csv"
+    imported = runner.invoke(circo_app, ["import", "reu", str(sample)])
+    assert imported.exit_code == 0, imported.output
+    planned = runner.invoke(
+        circo_app, ["field", "plan", "--bureaux", "29039_1", "--doors-per-turf", "50", "--json"]
+    )
+    assert planned.exit_code == 0, planned.output
+    turfs = json.loads(planned.stdout)["turfs"]
+    assert turfs
+    assert {turf["bureau"] for turf in turfs} == {"29039_0001"}
+    assert sum(turf["doors"] for turf in turfs) > 0

@@ -24,6 +24,19 @@ logger = logging.getLogger(__name__)
 
 JobHandler = Callable[[Session, Settings, Job], dict[str, Any] | None]
 _HANDLERS: dict[str, JobHandler] = {}
+_STARTUP: list[Callable[[Session], object]] = []
+
+
+def on_startup(function: Callable[[Session], object]) -> Callable[[Session], object]:
+    """Register ``function(session)`` to run when a worker starts (e.g. queue a daily job)."""
+    _STARTUP.append(function)
+    return function
+
+
+def run_startup(factory: sessionmaker[Session]) -> None:
+    for function in _STARTUP:
+        with session_scope(factory) as session:
+            function(session)
 
 
 def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
@@ -179,8 +192,9 @@ class JobWorker:
     def _loop(self) -> None:
         try:
             recover_stale(self.factory)
+            run_startup(self.factory)
         except Exception:
-            logger.exception("could not recover stale jobs")
+            logger.exception("could not recover stale jobs or schedule startup jobs")
         while not self._stop.is_set():
             try:
                 run_pending(self.factory, self.settings)

@@ -15,6 +15,7 @@ from circo.elections.models import (
     Geometry,
     Iris,
     IrisIndicator,
+    ReuAddress,
     StationIris,
     StationResult,
     Territory,
@@ -194,3 +195,17 @@ def communes_in(session: Session, ref: TerritoryRef) -> list[str]:
     """Commune codes having bureaux in the territory (any election)."""
     query = select(StationResult.commune_code).where(station_filter(ref)).distinct()
     return sorted(session.scalars(query))
+
+
+def reu_points(session: Session, station_keys: Sequence[str]) -> list[ReuAddress]:
+    keys = list(station_keys)
+    rows: list[ReuAddress] = []
+    for start in range(0, len(keys), 900):
+        rows.extend(
+            session.scalars(
+                select(ReuAddress)
+                .where(ReuAddress.station_key.in_(keys[start : start + 900]))
+                .order_by(ReuAddress.station_key, ReuAddress.id)
+            ).all()
+        )
+    return rows

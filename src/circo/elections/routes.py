@@ -75,7 +75,7 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
 
 
 @router.get("/c/{slug}/elections", response_class=HTMLResponse, include_in_schema=False)
-async def elections_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
+def elections_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Response:
     return render(
         request,
         "elections/list.html",
@@ -116,7 +116,7 @@ def _map_svg(
 
 
 @router.get("/c/{slug}/elections/results", response_class=HTMLResponse, include_in_schema=False)
-async def results_page(
+def results_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -169,7 +169,7 @@ def _pair(text: str | None) -> tuple[str, int] | None:
 
 
 @router.get("/c/{slug}/elections/compare", response_class=HTMLResponse, include_in_schema=False)
-async def compare_page(
+def compare_page(
     request: Request,
     session: SessionDep,
     ctx: CampaignDep,
@@ -204,7 +204,7 @@ async def compare_page(
     response_class=HTMLResponse,
     include_in_schema=False,
 )
-async def bureau_page(
+def bureau_page(
     request: Request, session: SessionDep, ctx: CampaignDep, station_key: str
 ) -> Response:
     ref = parse_territory(f"bv:{station_key}")
@@ -234,7 +234,7 @@ async def bureau_page(
 
 
 @router.get("/c/{slug}/elections/maps", response_class=HTMLResponse, include_in_schema=False)
-async def maps_page(
+def maps_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -287,7 +287,7 @@ async def maps_page(
 
 
 @router.get("/c/{slug}/elections/maps/export", include_in_schema=False)
-async def map_export(
+def map_export(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
@@ -326,7 +326,7 @@ async def map_export(
 
 
 @router.get("/c/{slug}/elections/sheet", include_in_schema=False)
-async def sheet(
+def sheet(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
@@ -359,13 +359,13 @@ async def sheet(
 
 
 @router.get("/api/campaigns/{slug}/elections", tags=["elections"])
-async def api_elections(session: SessionDep, ctx: CampaignDep) -> JSONResponse:
+def api_elections(session: SessionDep, ctx: CampaignDep) -> JSONResponse:
     """Imported election rounds (shared reference data)."""
     return JSONResponse(service.list_elections(session))
 
 
 @router.get("/api/campaigns/{slug}/elections/results", tags=["elections"])
-async def api_results(
+def api_results(
     session: SessionDep, ctx: CampaignDep, election: str, round: int, territory: str = "fr"
 ) -> JSONResponse:
     """Results of a territory — same object as ``circo results … --json``."""
@@ -376,7 +376,7 @@ async def api_results(
 
 
 @router.get("/api/campaigns/{slug}/elections/evolution", tags=["elections"])
-async def api_evolution(
+def api_evolution(
     session: SessionDep, ctx: CampaignDep, a: str, b: str, territory: str = "fr"
 ) -> JSONResponse:
     """Compare two rounds (``a=pres-2017:1&b=pres-2022:1``) on the bureaux present in both."""
@@ -388,7 +388,7 @@ async def api_evolution(
 
 
 @router.get("/api/campaigns/{slug}/elections/ranking", tags=["elections"])
-async def api_ranking(
+def api_ranking(
     session: SessionDep,
     ctx: CampaignDep,
     election: str,
@@ -414,8 +414,6 @@ async def api_ranking(
 
 
 @router.get("/api/campaigns/{slug}/elections/demographics", tags=["elections"])
-async def api_demographics(
-    session: SessionDep, ctx: CampaignDep, territory: str = "fr"
-) -> JSONResponse:
+def api_demographics(session: SessionDep, ctx: CampaignDep, territory: str = "fr") -> JSONResponse:
     """INSEE indicators of a territory (estimated per bureau through the IRIS weights)."""
     return JSONResponse(service.territory_demographics(session, territory=territory))

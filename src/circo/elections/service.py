@@ -552,3 +552,41 @@ def _communes_of(session: Session, ref: TerritoryRef) -> list[str]:
     return sorted(
         {code for c in communes for code in _communes_of(session, TerritoryRef("com", c))}
     )
+
+
+@dataclass(frozen=True)
+class ReuPoint:
+    """A REU address point of a bureau, in WGS84 (used by the field module to cut turfs)."""
+
+    id: str
+    station_key: str
+    lat: float
+    lon: float
+    address_count: int
+
+
+def reu_addresses(session: Session, *, station_keys: Sequence[str]) -> list[ReuPoint]:
+    """The REU address points of these bureaux (keys like ``29039_0001``), WGS84 coordinates."""
+    from pyproj import Transformer
+
+    from circo.elections.parsers.codes import split_station_id, station_key
+
+    normalised = []
+    for key in station_keys:
+        parts = split_station_id(key.strip())
+        normalised.append(station_key(*parts) if parts else key.strip())
+    rows = repo.reu_points(session, normalised)
+    if not rows:
+        return []
+    to_wgs84 = Transformer.from_crs(2154, 4326, always_xy=True)
+    lons, lats = to_wgs84.transform([row.x for row in rows], [row.y for row in rows])
+    return [
+        ReuPoint(
+            id=str(row.id),
+            station_key=row.station_key,
+            lat=float(lat),
+            lon=float(lon),
+            address_count=row.address_count,
+        )
+        for row, lon, lat in zip(rows, lons, lats, strict=True)
+    ]

@@ -35,7 +35,7 @@ from circo.web.deps import (
     SessionDep,
     client_ip,
 )
-from circo.web.registry import Card, NavItem
+from circo.web.registry import Card, NavItem, route_paths
 from circo.web.templating import add_template_dir, render
 
 add_template_dir(str(resources.files("circo") / "field" / "templates"))
@@ -248,7 +248,7 @@ class QuestionnaireIn(BaseModel):
 
 
 def _has_route(request: Request, path: str) -> bool:
-    return any(getattr(route, "path", None) == path for route in request.app.routes)
+    return path in route_paths(request.app.routes)
 
 
 @router.get("/api/campaigns/{slug}/field/me", tags=["field"])

@@ -130,12 +130,12 @@ API = "/api/campaigns/{slug}/messages"
 
 
 @router.get(API)
-async def api_list(session: SessionDep, ctx: CommsDep) -> list[dict[str, Any]]:
+def api_list(session: SessionDep, ctx: CommsDep) -> list[dict[str, Any]]:
     return [message_json(session, message) for message in service.list_messages(session, ctx)]
 
 
 @router.post(API, status_code=201)
-async def api_send(
+def api_send(
     session: SessionDep, settings: SettingsDep, ctx: CommsDep, payload: DraftIn
 ) -> dict[str, Any]:
     """Queue a send (the job runner carries it out)."""
@@ -144,7 +144,7 @@ async def api_send(
 
 
 @router.get(API + "/matrix")
-async def api_matrix(session: SessionDep, ctx: CommsDep) -> dict[str, Any]:
+def api_matrix(session: SessionDep, ctx: CommsDep) -> dict[str, Any]:
     points, rows = service.matrix(session, ctx)
     return {
         "points": [
@@ -156,7 +156,7 @@ async def api_matrix(session: SessionDep, ctx: CommsDep) -> dict[str, Any]:
 
 
 @router.post(API + "/points", status_code=201)
-async def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) -> dict[str, Any]:
+def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) -> dict[str, Any]:
     point = service.add_point(
         session, ctx, title=payload.title, summary=payload.summary, passage_ids=payload.passage_ids
     )
@@ -166,7 +166,7 @@ async def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) ->
 
 
 @router.post(API + "/matrix")
-async def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> dict[str, Any]:
+def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> dict[str, Any]:
     service.set_cell(
         session, ctx, segment=payload.segment, point_id=payload.point_id, on=payload.on
     )
@@ -174,7 +174,7 @@ async def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> d
 
 
 @router.post(API + "/preview")
-async def api_preview(
+def api_preview(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CommsDep,
@@ -192,12 +192,12 @@ async def api_preview(
 
 
 @router.get(API + "/{message_id:int}")
-async def api_get(session: SessionDep, ctx: CommsDep, message_id: int) -> dict[str, Any]:
+def api_get(session: SessionDep, ctx: CommsDep, message_id: int) -> dict[str, Any]:
     return message_json(session, service.get_message(session, ctx, message_id))
 
 
 @router.get(API + "/{message_id:int}/deliveries")
-async def api_deliveries(
+def api_deliveries(
     session: SessionDep,
     ctx: CommsDep,
     message_id: int,
@@ -227,7 +227,7 @@ async def api_deliveries(
 
 
 @router.post(API + "/{message_id:int}/winner")
-async def api_winner(
+def api_winner(
     session: SessionDep, ctx: CommsDep, message_id: int, payload: WinnerIn
 ) -> dict[str, Any]:
     message = service.get_message(session, ctx, message_id)
@@ -244,7 +244,7 @@ def _page(ctx: CampaignContext, path: str = "", **query: object) -> str:
 
 
 @router.get("/c/{slug}/messages", response_class=HTMLResponse, include_in_schema=False)
-async def messages_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
+def messages_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
     rows = [
         (message, service.outcome(session, message), service.engagement(session, message.id))
         for message in service.list_messages(session, ctx)
@@ -253,13 +253,13 @@ async def messages_page(request: Request, session: SessionDep, ctx: CommsDep) ->
 
 
 @router.get("/c/{slug}/messages/matrix", response_class=HTMLResponse, include_in_schema=False)
-async def matrix_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
+def matrix_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
     points, rows = service.matrix(session, ctx)
     return render(request, "messaging/matrix.html", {"points": points, "rows": rows})
 
 
 @router.post("/c/{slug}/messages/points", include_in_schema=False)
-async def matrix_add_point(
+def matrix_add_point(
     session: SessionDep,
     ctx: CommsDep,
     title: Annotated[str, Form()],
@@ -270,7 +270,7 @@ async def matrix_add_point(
 
 
 @router.post("/c/{slug}/messages/matrix", include_in_schema=False)
-async def matrix_toggle(
+def matrix_toggle(
     session: SessionDep,
     ctx: CommsDep,
     segment: Annotated[str, Form()],
@@ -356,7 +356,7 @@ def service_variables() -> dict[str, str]:
 
 
 @router.get("/c/{slug}/messages/new", response_class=HTMLResponse, include_in_schema=False)
-async def compose_page(
+def compose_page(
     request: Request, session: SessionDep, settings: SettingsDep, ctx: CommsDep
 ) -> HTMLResponse:
     return _composer(request, session, ctx, settings, request.query_params)
@@ -385,7 +385,7 @@ async def compose_action(
 @router.get(
     "/c/{slug}/messages/{message_id:int}", response_class=HTMLResponse, include_in_schema=False
 )
-async def message_page(
+def message_page(
     request: Request, session: SessionDep, ctx: CommsDep, message_id: int
 ) -> HTMLResponse:
     message = service.get_message(session, ctx, message_id)
@@ -403,7 +403,7 @@ async def message_page(
 
 
 @router.post("/c/{slug}/messages/{message_id:int}/winner", include_in_schema=False)
-async def message_winner(
+def message_winner(
     session: SessionDep,
     ctx: CommsDep,
     message_id: int,
@@ -416,7 +416,7 @@ async def message_winner(
 
 
 @router.post("/c/{slug}/messages/{message_id:int}/cancel", include_in_schema=False)
-async def message_cancel(session: SessionDep, ctx: CommsDep, message_id: int) -> Response:
+def message_cancel(session: SessionDep, ctx: CommsDep, message_id: int) -> Response:
     service.cancel(session, ctx, message=service.get_message(session, ctx, message_id))
     return RedirectResponse(_page(ctx, f"/{message_id}", msg="ok"), status_code=303)
 
@@ -438,7 +438,7 @@ def _unsubscribe_target(
 
 
 @router.get("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def unsubscribe_page(
+def unsubscribe_page(
     request: Request, session: SessionDep, settings: SettingsDep, token: str
 ) -> HTMLResponse:
     target = _unsubscribe_target(session, settings, token)
@@ -453,7 +453,7 @@ async def unsubscribe_page(
 
 
 @router.post("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def unsubscribe_one_click(
+def unsubscribe_one_click(
     request: Request, session: SessionDep, settings: SettingsDep, token: str
 ) -> HTMLResponse:
     """RFC 8058 one-click (``List-Unsubscribe=One-Click``) and the confirm button: the signed
@@ -498,13 +498,13 @@ def _track(session: Session, settings: Any, token: str, *, click: bool) -> str |
 
 
 @router.get("/m/o/{token}", include_in_schema=False)
-async def track_open(session: SessionDep, settings: SettingsDep, token: str) -> Response:
+def track_open(session: SessionDep, settings: SettingsDep, token: str) -> Response:
     _track(session, settings, token, click=False)
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/m/c/{token}", include_in_schema=False)
-async def track_click(session: SessionDep, settings: SettingsDep, token: str) -> Response:
+def track_click(session: SessionDep, settings: SettingsDep, token: str) -> Response:
     target = _track(session, settings, token, click=True)
     if not target or not target.startswith(("http://", "https://")):
         return Response("lien invalide", status_code=404)

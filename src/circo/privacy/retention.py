@@ -187,6 +187,7 @@ def run_retention(
     return report
 
 
+@jobs.on_startup
 def ensure_retention_scheduled(session: Session) -> Job:
     """Queue the daily retention run if it is not queued yet (idempotent per day)."""
     day = int(clock.time() // 86400) + 1

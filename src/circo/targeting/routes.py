@@ -200,7 +200,7 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
 
 
 @router.get("/c/{slug}/targeting", response_class=HTMLResponse, include_in_schema=False)
-async def targeting_page(
+def targeting_page(
     request: Request,
     session: SessionDep,
     ctx: ReaderDep,
@@ -248,7 +248,7 @@ async def targeting_page(
 
 
 @router.post("/c/{slug}/targeting/choice", include_in_schema=False)
-async def targeting_save_choice(
+def targeting_save_choice(
     session: SessionDep,
     ctx: FitterDep,
     election: Annotated[str, Form()],
@@ -295,7 +295,7 @@ def _audited_export(
 
 
 @router.get("/c/{slug}/targeting/export.csv", include_in_schema=False)
-async def targeting_export(
+def targeting_export(
     session: SessionDep,
     ctx: ReaderDep,
     election: ElectionQ = "",
@@ -353,7 +353,7 @@ def _transfer_view(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/c/{slug}/targeting/transfers", response_class=HTMLResponse, include_in_schema=False)
-async def transfers_page(
+def transfers_page(
     request: Request,
     session: SessionDep,
     ctx: FitterDep,
@@ -402,7 +402,7 @@ async def transfers_page(
 
 
 @router.post("/c/{slug}/targeting/jobs", include_in_schema=False)
-async def start_job_page(
+def start_job_page(
     session: SessionDep,
     ctx: FitterDep,
     kind: Annotated[str, Form()],
@@ -457,7 +457,7 @@ def _start_job(
 @router.get(
     "/c/{slug}/targeting/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False
 )
-async def job_page(request: Request, session: SessionDep, ctx: FitterDep, job_id: int) -> Response:
+def job_page(request: Request, session: SessionDep, ctx: FitterDep, job_id: int) -> Response:
     job = jobs.get_fit_job(session, ctx, job_id=job_id)
     values: dict[str, Any] = {"job": job, "warning": UNDER_COVERAGE}
     if job.status == "done" and job.result:
@@ -491,7 +491,7 @@ def _group_view(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/c/{slug}/targeting/groups", response_class=HTMLResponse, include_in_schema=False)
-async def groups_page(
+def groups_page(
     request: Request,
     session: SessionDep,
     ctx: FitterDep,
@@ -539,7 +539,7 @@ async def groups_page(
 
 
 @router.get("/c/{slug}/targeting/diagnostics", response_class=HTMLResponse, include_in_schema=False)
-async def diagnostics_page(
+def diagnostics_page(
     request: Request,
     session: SessionDep,
     ctx: FitterDep,
@@ -595,7 +595,7 @@ API = "/api/campaigns/{slug}/targeting"
 
 
 @router.get(f"{API}/stations")
-async def api_stations(
+def api_stations(
     session: SessionDep,
     ctx: ReaderDep,
     election: ElectionQ = "",
@@ -634,7 +634,7 @@ def _inline_method(method: str) -> None:
 
 
 @router.get(f"{API}/transfers")
-async def api_transfers(
+def api_transfers(
     session: SessionDep,
     ctx: FitterDep,
     source: Annotated[str, Query(alias="from")],
@@ -654,7 +654,7 @@ async def api_transfers(
 
 
 @router.get(f"{API}/groups")
-async def api_groups(
+def api_groups(
     session: SessionDep,
     ctx: FitterDep,
     election: Annotated[str, Query()],
@@ -674,7 +674,7 @@ async def api_groups(
 
 
 @router.get(f"{API}/diagnostics")
-async def api_diagnostics(
+def api_diagnostics(
     session: SessionDep,
     ctx: FitterDep,
     source: Annotated[str, Query(alias="from")],
@@ -707,7 +707,7 @@ def _job_json(ctx: CampaignContext, job: Job) -> dict[str, Any]:
 
 
 @router.post(f"{API}/jobs", status_code=202)
-async def api_start_job(
+def api_start_job(
     session: SessionDep,
     ctx: FitterDep,
     body: Annotated[dict[str, Any], Body()],
@@ -719,5 +719,5 @@ async def api_start_job(
 
 
 @router.get(f"{API}/jobs/{{job_id}}")
-async def api_job(session: SessionDep, ctx: FitterDep, job_id: int) -> dict[str, Any]:
+def api_job(session: SessionDep, ctx: FitterDep, job_id: int) -> dict[str, Any]:
     return _job_json(ctx, jobs.get_fit_job(session, ctx, job_id=job_id))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
@@ -90,16 +91,20 @@ async def verify_anonymous_csrf(request: Request) -> None:
 
 
 async def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The authenticated user or None; checks CSRF on state-changing cookie requests."""
+    """The authenticated user or None; checks CSRF on state-changing cookie requests.
+
+    Async only to read a posted form; the database lookups run in the thread pool so that a
+    request waiting for a connection (or SQLite's write lock) never blocks the event loop.
+    """
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = service.api_token_user(session, authorization[7:].strip())
+        user = await run_in_threadpool(service.api_token_user, session, authorization[7:].strip())
         if user is None:
             raise AuthError("jeton d'API invalide ou révoqué")
         request.state.auth = "token"
     else:
         token = request.cookies.get(SESSION_COOKIE)
-        found = service.web_session_user(session, token) if token else None
+        found = await run_in_threadpool(service.web_session_user, session, token) if token else None
         if found is None:
             return None
         user, web_session = found

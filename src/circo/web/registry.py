@@ -8,6 +8,7 @@ module in `DOMAIN_ROUTE_MODULES` (one line per domain).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from circo.core.models import Role
 
@@ -47,3 +48,14 @@ CORE_NAV = [
     NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90),
     NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95),
 ]
+
+
+def route_paths(routes: list[Any]) -> set[str]:
+    """Every route path of an app, looking inside included routers (FastAPI may nest them)."""
+    paths: set[str] = set()
+    for route in routes:
+        if hasattr(route, "original_router"):
+            paths |= route_paths(route.original_router.routes)
+        elif hasattr(route, "path"):
+            paths.add(route.path)
+    return paths

@@ -50,12 +50,12 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
     return _anon_page(request, "login.html", {"next": _safe_next(next), "error": None})
 
 
 @router.post("/login", dependencies=[Depends(verify_anonymous_csrf)])
-async def login_submit(
+def login_submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -103,7 +103,7 @@ async def login_submit(
 
 
 @router.post("/logout")
-async def logout(
+def logout(
     request: Request, session: SessionDep, user: Annotated[object, Depends(optional_user)]
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
@@ -115,12 +115,12 @@ async def logout(
 
 
 @router.get("/password/forgot", response_class=HTMLResponse)
-async def forgot_page(request: Request) -> HTMLResponse:
+def forgot_page(request: Request) -> HTMLResponse:
     return _anon_page(request, "password_forgot.html", {"sent": False})
 
 
 @router.post("/password/forgot", dependencies=[Depends(verify_anonymous_csrf)])
-async def forgot_submit(
+def forgot_submit(
     request: Request, session: SessionDep, settings: SettingsDep, email: Annotated[str, Form()]
 ) -> HTMLResponse:
     _ = gettext_for(request.state.language)
@@ -146,12 +146,12 @@ async def forgot_submit(
 
 
 @router.get("/password/reset", response_class=HTMLResponse)
-async def reset_page(request: Request, token: str = "") -> HTMLResponse:
+def reset_page(request: Request, token: str = "") -> HTMLResponse:
     return _anon_page(request, "password_reset.html", {"token": token, "error": None})
 
 
 @router.post("/password/reset", dependencies=[Depends(verify_anonymous_csrf)])
-async def reset_submit(
+def reset_submit(
     request: Request,
     session: SessionDep,
     token: Annotated[str, Form()],

@@ -24,7 +24,7 @@ AUDIT_PAGE_SIZE = 100
 
 
 @router.get("/")
-async def home(session: SessionDep, user: UserDep) -> Response:
+def home(session: SessionDep, user: UserDep) -> Response:
     campaigns = service.campaigns_of_user(session, user)
     if len(campaigns) == 1:
         return RedirectResponse(f"/c/{campaigns[0][0].slug}/", status_code=303)
@@ -32,13 +32,13 @@ async def home(session: SessionDep, user: UserDep) -> Response:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-async def campaign_switcher(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
+def campaign_switcher(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
     campaigns = service.campaigns_of_user(session, user)
     return render(request, "campaigns.html", {"campaigns": campaigns})
 
 
 @router.get("/c/{slug}/", response_class=HTMLResponse)
-async def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLResponse:
+def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLResponse:
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
@@ -50,13 +50,13 @@ async def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> 
 
 
 @router.get("/c/{slug}/users", response_class=HTMLResponse)
-async def users_page(request: Request, session: SessionDep, ctx: AdminDep) -> HTMLResponse:
+def users_page(request: Request, session: SessionDep, ctx: AdminDep) -> HTMLResponse:
     members = service.list_members(session, ctx=ctx)
     return render(request, "users.html", {"members": members, "roles": list(Role)})
 
 
 @router.post("/c/{slug}/users")
-async def users_add(
+def users_add(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -101,7 +101,7 @@ def _send_invitation(
 
 
 @router.post("/c/{slug}/users/{user_id}/role")
-async def users_set_role(
+def users_set_role(
     session: SessionDep, ctx: AdminDep, user_id: int, role: Annotated[str, Form()]
 ) -> Response:
     member = service.get_member(session, ctx=ctx, user_id=user_id)
@@ -116,7 +116,7 @@ async def users_set_role(
 
 
 @router.post("/c/{slug}/users/{user_id}/remove")
-async def users_remove(session: SessionDep, ctx: AdminDep, user_id: int) -> Response:
+def users_remove(session: SessionDep, ctx: AdminDep, user_id: int) -> Response:
     service.remove_member(session, ctx=ctx, user_id=user_id)
     return RedirectResponse(f"/c/{ctx.campaign.slug}/users?msg=user-removed", status_code=303)
 
@@ -137,7 +137,7 @@ def _parse_day(value: str | None, *, end: bool) -> datetime | None:
 
 
 @router.get("/c/{slug}/audit", response_class=HTMLResponse)
-async def audit_page(
+def audit_page(
     request: Request,
     session: SessionDep,
     ctx: AdminDep,
@@ -176,13 +176,13 @@ async def audit_page(
 
 
 @router.get("/account", response_class=HTMLResponse)
-async def account_page(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
+def account_page(request: Request, session: SessionDep, user: UserDep) -> HTMLResponse:
     tokens = service.list_api_tokens(session, user=user)
     return render(request, "account.html", {"tokens": tokens, "new_token": None, "error": None})
 
 
 @router.post("/account/password", response_model=None)
-async def account_password(
+def account_password(
     request: Request,
     session: SessionDep,
     user: UserDep,
@@ -194,7 +194,7 @@ async def account_password(
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def account_token_create(
+def account_token_create(
     request: Request, session: SessionDep, user: UserDep, name: Annotated[str, Form()]
 ) -> HTMLResponse:
     token, _api_token = service.create_api_token(session, user=user, name=name or "script")
@@ -203,6 +203,6 @@ async def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def account_token_revoke(session: SessionDep, user: UserDep, token_id: int) -> Response:
+def account_token_revoke(session: SessionDep, user: UserDep, token_id: int) -> Response:
     service.revoke_api_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account?msg=token-revoked", status_code=303)

@@ -291,7 +291,7 @@
         const body = await response.json();
         const items = Array.isArray(body) ? body : (body.results || body.passages || []);
         items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
-          el("strong", { text: item.title || item.source || "" }),
+          el("strong", { text: item.document || item.title || item.source || "" }),
           el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
         if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
       } catch (error) {
