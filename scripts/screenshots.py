@@ -31,7 +31,12 @@ PAGES = [
     ("field", "/c/demo/field", (1280, 800)),
     ("privacy", "/c/demo/privacy", (1280, 800)),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
 
 
 def main() -> None:

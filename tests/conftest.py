@@ -1,8 +1,8 @@
 """Test fixtures: every database test runs on a real SQLite file and on the real PostgreSQL.
 
 Each test gets an empty migrated database — a copy of a migrated file for SQLite, one database
-per run emptied with TRUNCATE after each test for PostgreSQL — so the app, the CLI and background
-threads use real connections and real commits. Without PostgreSQL the PostgreSQL runs are skipped with a
+per run emptied after each test for PostgreSQL — so the app, the CLI and background threads use
+real connections and real commits. Without PostgreSQL the PostgreSQL runs are skipped with a
 visible notice — except with ``CI=true``, where the run fails instead.
 """
 

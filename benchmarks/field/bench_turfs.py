@@ -1,4 +1,4 @@
-"""Benchmark: turf cutting and walking routes (issue 7), figures for docs/benchmarks-field.md.
+"""Benchmark: turf cutting and walking routes (issue 7), figures for docs/benchmarks.md (field).
 
 Cuts (a) a seeded synthetic town of 10 000 addresses (≈ 40 000 doors, 32 bureaux) and (b) the
 real REU address sample of Finistère (12 335 address points, 31 bureaux) into turfs of 50 doors,

@@ -6,7 +6,7 @@ Builds a fresh SQLite data dir in a temporary folder, N contacts with a recorded
 (imported from a CSV with a consent column by the crm importer), then times
 `circo.messaging.service.start_send` (recipients decided, delivery rows written) and the
 send job (render, hand over to SMTP, commit each delivery with its state machine).
-Prints the figures recorded in docs/benchmarks-messaging.md.
+Prints the figures recorded in docs/benchmarks.md (messaging).
 """
 
 from __future__ import annotations

@@ -207,7 +207,7 @@ def api_context(request: Request, slug: str, session: SessionDep) -> CampaignCon
     the ``X-CSRF-Token`` header on writes; 404 for a non-member), as a plain ``def``: FastAPI
     runs it in the thread pool, so waiting for the database never blocks the event loop (the
     async dependencies of `circo.web.deps` query the database on the loop, which stalls every
-    request under concurrent load — see docs/benchmarks-field-sync.md)."""
+    request under concurrent load — see docs/benchmarks.md, "Field — sync")."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         user = core_service.api_token_user(session, authorization[7:].strip())
