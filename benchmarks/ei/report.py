@@ -1,4 +1,4 @@
-"""Print the markdown table of docs/benchmarks.md (ecological inference) from the benchmark's JSON lines.
+"""Print the EI markdown table of docs/benchmarks.md from the benchmark's JSON lines.
 
 .venv/bin/python benchmarks/ei/report.py /tmp/bench-ei/results.jsonl [/tmp/bench-ei/pyei.jsonl]
 """
