@@ -202,3 +202,47 @@ def test_plan_from_imported_reu_addresses(cli_env: dict[str, str], shared_data: 
     assert turfs
     assert {turf["bureau"] for turf in turfs} == {"29039_0001"}
     assert sum(turf["doors"] for turf in turfs) > 0
+
+
+def test_team_assignment_alerts_every_member(runtime: Runtime, data_dir: Path) -> None:
+    """A turf given to a team sends the alert to each member's account."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from circo.crm.schemas import VolunteerCreate
+    from circo.crm.volunteers import add_team_member, create_team, invite_volunteer
+    from circo.field import service
+    from circo.field.models import Turf
+    from circo.field.sources import addresses_from_csv
+    from tests.factories import context, make_campaign
+
+    with runtime.session() as session:
+        ctx = context(make_campaign(session, slug="team-camp"))
+        team = create_team(session, ctx, name="Lyon 3e")
+        for index in range(2):
+            volunteer = invite_volunteer(
+                session,
+                ctx,
+                runtime.settings,
+                data=VolunteerCreate(email=f"m{index}@example.org", display_name=f"M{index}"),
+            )
+            add_team_member(session, ctx, team_id=team.id, volunteer_id=volunteer.id)
+        service.create_plan(
+            session,
+            ctx,
+            addresses=addresses_from_csv(sample_path()),
+            doors_per_turf=50,
+            source="sample",
+        )
+        turf_id = session.scalars(select(Turf.id).order_by(Turf.id)).first()
+        service.assign(
+            session, ctx, day=date.today() + timedelta(days=3), turf_id=turf_id, team_id=team.id
+        )
+    before = set((data_dir / "outbox").glob("*.eml"))
+    run_pending(runtime.factory, runtime.settings, kinds={"field.alert"})
+    sent = [
+        email.message_from_bytes(path.read_bytes())
+        for path in set((data_dir / "outbox").glob("*.eml")) - before
+    ]
+    assert sorted(message["To"] for message in sent) == ["m0@example.org", "m1@example.org"]

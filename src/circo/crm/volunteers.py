@@ -270,3 +270,14 @@ def list_teams(session: Session, ctx: CampaignContext) -> list[dict[str, Any]]:
         }
         for team in teams
     ]
+
+
+def team_member_user_ids(session: Session, ctx: CampaignContext, *, team_id: int) -> list[int]:
+    """User accounts of a team's volunteers (for alerts sent to a whole team)."""
+    rows = session.scalars(
+        select(Volunteer.user_id)
+        .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+        .where(TeamMember.team_id == team_id, TeamMember.campaign_id == ctx.campaign_id)
+        .order_by(Volunteer.user_id)
+    )
+    return list(rows)

@@ -20,7 +20,7 @@ from circo.config import Settings
 from circo.core import jobs
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Campaign, Job, User
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
 from circo.field.models import Assignment, Turf
 
@@ -65,11 +65,20 @@ def queue_alert(session: Session, ctx: CampaignContext, *, assignment: Assignmen
         )
 
 
-def _recipients(session: Session, assignment: Assignment) -> list[User]:
+def _recipients(session: Session, assignment: Assignment, campaign: Campaign) -> list[User]:
+    """The assigned volunteer, or every member of the assigned team (crm teams)."""
     if assignment.user_id is not None:
-        user = session.get(User, assignment.user_id)
-        return [user] if user is not None and user.is_active else []
-    return []  # team alerts: see the module docstring of circo.field (crm team members)
+        user_ids = [assignment.user_id]
+    elif assignment.team_id is not None:
+        from circo.crm.volunteers import team_member_user_ids
+
+        user_ids = team_member_user_ids(
+            session, system_context(campaign), team_id=assignment.team_id
+        )
+    else:
+        user_ids = []
+    users = [session.get(User, user_id) for user_id in user_ids]
+    return [user for user in users if user is not None and user.is_active]
 
 
 def _message(
@@ -110,7 +119,7 @@ def _send(session: Session, settings: Settings, job: Job, *, reminder: bool) -> 
     turf = session.get(Turf, assignment.turf_id) if assignment.turf_id is not None else None
     subject, text = _message(settings, campaign, assignment, turf, reminder=reminder)
     sent = 0
-    for user in _recipients(session, assignment):
+    for user in _recipients(session, assignment, campaign):
         send_email(settings, OutgoingEmail(to=user.email, subject=subject, text=text))
         sent += 1
     if reminder:
