@@ -105,6 +105,9 @@ def test_bad_input_is_one_clear_line(
     if args[0] == "users":
         assert run_cli("init", "--data-dir", str(tmp_path)).returncode == 0
     if args == ["serve"]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args = ["serve", "--port", str(probe.getsockname()[1])]
         env = {"CIRCO_DATABASE_URL": f"sqlite:///{tmp_path}/old.db"}
         import sqlite3
 
@@ -160,3 +163,17 @@ def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
 def test_migrations_match_models(backend: str) -> None:
     result = runner.invoke(app, ["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_empty_data_dir_behaves_as_if_initialised(tmp_path: Path) -> None:
+    """Any command on a fresh data dir creates the schema, one campaign and its admin."""
+    listed = run_cli("users", "list", "--json", "--data-dir", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "ma-campagne" in listed.stderr
+    assert "mot de passe" in listed.stderr
+    assert json.loads(listed.stdout) == [
+        {"email": "admin@example.org", "name": "Administrateur", "role": "admin"}
+    ]
+    again = run_cli("campaigns", "list", "--json", "--data-dir", str(tmp_path))
+    assert [row["slug"] for row in json.loads(again.stdout)] == ["ma-campagne"]
+    assert "Base créée" not in again.stderr  # only the first command creates it

@@ -46,13 +46,41 @@ def settings_for(data_dir: Path | None) -> Settings:
     return load_settings(data_dir=data_dir)
 
 
+DEFAULT_CAMPAIGN = "ma-campagne"
+
+
 @contextmanager
 def runtime_for(data_dir: Path | None, *, migrate: bool = False) -> Iterator[Runtime]:
-    runtime = open_runtime(settings_for(data_dir), migrate=migrate)
+    """The runtime of a command. An empty database behaves as if `circo init` had run: the
+    schema is created with one campaign and its admin (credentials printed on stderr)."""
+    settings = settings_for(data_dir)
+    runtime = open_runtime(settings, migrate=migrate, require_schema=False)
     try:
+        if not migrate:
+            _prepare_schema(runtime)
         yield runtime
     finally:
         runtime.close()
+
+
+def _prepare_schema(runtime: Runtime) -> None:
+    from circo.core.bootstrap import create_campaign_with_admin
+    from circo.db import is_empty, needs_upgrade, upgrade
+    from circo.errors import ConfigError
+
+    if is_empty(runtime.engine):
+        upgrade(runtime.engine)
+        with runtime.session() as session:
+            credentials = create_campaign_with_admin(
+                session, slug=DEFAULT_CAMPAIGN, name="Ma campagne", admin_email="admin@example.org"
+            )
+        console.print(
+            f"Base créée dans {runtime.settings.data_dir} avec la campagne « {DEFAULT_CAMPAIGN} » "
+            f"— administrateur : {credentials.email} / mot de passe : {credentials.password}",
+            highlight=False,
+        )
+    elif needs_upgrade(runtime.engine):
+        raise ConfigError("base de données à mettre à jour : lancez `circo db upgrade`")
 
 
 @contextmanager
