@@ -21,13 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, utcnow
+from circo.db import Base, UTCDateTime, campaign_id_column, utcnow
 
-CAMPAIGN_FK = "campaigns.id"
-
-
-def _campaign_column() -> Mapped[int]:
-    return mapped_column(ForeignKey(CAMPAIGN_FK, ondelete="CASCADE"), index=True)
 
 
 class Household(Base):
@@ -37,7 +32,7 @@ class Household(Base):
     __table_args__ = (Index("ix_crm_households_key", "campaign_id", "address_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     address_key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -57,7 +52,7 @@ class Contact(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320))
@@ -93,7 +88,7 @@ class Tag(Base):
     __table_args__ = (Index("ix_crm_tags_name", "campaign_id", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     name: Mapped[str] = mapped_column(String(100))
 
 
@@ -106,7 +101,7 @@ class ContactTag(Base):
     tag_id: Mapped[int] = mapped_column(
         ForeignKey("crm_tags.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
 
 
 class CustomField(Base):
@@ -116,7 +111,7 @@ class CustomField(Base):
     __table_args__ = (Index("ix_crm_custom_fields_key", "campaign_id", "key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="text")  # text, number, date, choice
@@ -130,7 +125,7 @@ class Interaction(Base):
     __table_args__ = (Index("ix_crm_interactions_contact", "contact_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     contact_id: Mapped[int] = mapped_column(ForeignKey("crm_contacts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -147,7 +142,7 @@ class ContactAnswer(Base):
     __table_args__ = (Index("ix_crm_contact_answers_q", "campaign_id", "question", "answer"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
     )
@@ -165,7 +160,7 @@ class Segment(Base):
     __table_args__ = (Index("ix_crm_segments_name", "campaign_id", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     name: Mapped[str] = mapped_column(String(200))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -177,7 +172,7 @@ class ImportBatch(Base):
     __tablename__ = "crm_import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     filename: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -198,7 +193,7 @@ class DuplicatePair(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     contact_a: Mapped[int] = mapped_column(ForeignKey("crm_contacts.id", ondelete="CASCADE"))
     contact_b: Mapped[int] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
@@ -218,7 +213,7 @@ class ElectoralRoll(Base):
     __tablename__ = "crm_electoral_rolls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     kind: Mapped[str] = mapped_column(String(16))  # roll, emargement
     purpose: Mapped[str] = mapped_column(String(200))
     election_label: Mapped[str] = mapped_column(String(200))
@@ -237,7 +232,7 @@ class RollEntry(Base):
     __table_args__ = (Index("ix_crm_roll_entries_roll", "roll_id", "polling_station"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     roll_id: Mapped[int] = mapped_column(ForeignKey("crm_electoral_rolls.id", ondelete="CASCADE"))
     last_name: Mapped[str] = mapped_column(String(200))
     first_names: Mapped[str] = mapped_column(String(200), default="")
@@ -289,7 +284,7 @@ class Volunteer(Base):
     __table_args__ = (Index("ix_crm_volunteers_user", "campaign_id", "user_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="SET NULL")
@@ -311,7 +306,7 @@ class Team(Base):
     __table_args__ = (Index("ix_crm_teams_name", "campaign_id", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     name: Mapped[str] = mapped_column(String(200))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -326,7 +321,7 @@ class TeamMember(Base):
     volunteer_id: Mapped[int] = mapped_column(
         ForeignKey("crm_volunteers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -334,7 +329,7 @@ class Event(Base):
     __tablename__ = "crm_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     kind: Mapped[str] = mapped_column(
         String(16), default="meeting"
     )  # meeting, canvassing, training
@@ -353,7 +348,7 @@ class EventAttendee(Base):
     __table_args__ = (Index("ix_crm_event_attendees_pair", "event_id", "contact_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     event_id: Mapped[int] = mapped_column(ForeignKey("crm_events.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True

@@ -26,11 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, utcnow
-
-
-def _campaign_column() -> Mapped[int]:
-    return mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+from circo.db import Base, UTCDateTime, campaign_id_column, utcnow
 
 
 class TurfPlan(Base):
@@ -39,7 +35,7 @@ class TurfPlan(Base):
     __tablename__ = "field_turf_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(16))  # reu, contacts, csv, demo
     election_key: Mapped[str | None] = mapped_column(String(64))
@@ -58,7 +54,7 @@ class Turf(Base):
     __table_args__ = (Index("ix_field_turfs_code", "campaign_id", "code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     plan_id: Mapped[int] = mapped_column(
         ForeignKey("field_turf_plans.id", ondelete="CASCADE"), index=True
     )
@@ -80,7 +76,7 @@ class TurfStop(Base):
     __table_args__ = (Index("ix_field_turf_stops_turf", "turf_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     turf_id: Mapped[int] = mapped_column(ForeignKey("field_turfs.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     address_ref: Mapped[str] = mapped_column(String(64))  # the source's id
@@ -97,7 +93,7 @@ class Assignment(Base):
     __tablename__ = "field_assignments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     turf_id: Mapped[int | None] = mapped_column(
         ForeignKey("field_turfs.id", ondelete="CASCADE"), index=True
     )
@@ -121,7 +117,7 @@ class Questionnaire(Base):
     __tablename__ = "field_questionnaires"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     name: Mapped[str] = mapped_column(String(200))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     recontact_wording: Mapped[str] = mapped_column(Text, default="")
@@ -145,7 +141,7 @@ class Visit(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     idempotency_key: Mapped[str] = mapped_column(String(64))
     turf_id: Mapped[int | None] = mapped_column(ForeignKey("field_turfs.id", ondelete="SET NULL"))
     stop_id: Mapped[int | None] = mapped_column(
@@ -184,7 +180,7 @@ class AnswerTally(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     bureau: Mapped[str] = mapped_column(String(40))  # "" when unknown
     day: Mapped[date] = mapped_column(Date)
     question: Mapped[str] = mapped_column(String(64))
@@ -198,7 +194,7 @@ class BureauNote(Base):
     __tablename__ = "field_bureau_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     bureau: Mapped[str] = mapped_column(String(40), default="")
     day: Mapped[date] = mapped_column(Date)
     question: Mapped[str] = mapped_column(String(64))
@@ -215,7 +211,7 @@ class Recontact(Base):
     __tablename__ = "field_recontacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = _campaign_column()
+    campaign_id: Mapped[int] = campaign_id_column()
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visits.id", ondelete="SET NULL"))
     bureau: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(320))

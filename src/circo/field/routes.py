@@ -8,32 +8,24 @@ otherwise) and never the contact base.
 
 from __future__ import annotations
 
-import hmac
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from circo.core import service as core_service
-from circo.core.errors import AuthError
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
 from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
 from circo.field.errors import FieldError
 from circo.web.deps import (
-    SAFE_METHODS,
-    SESSION_COOKIE,
     CampaignDep,
-    CsrfError,
-    LoginRequired,
     SessionDep,
-    client_ip,
 )
 from circo.web.registry import Card, NavItem, route_paths
 from circo.web.templating import add_template_dir, render
@@ -202,32 +194,9 @@ def field_app_asset(slug: str, asset: str) -> Response:
 # --- JSON API --------------------------------------------------------------------------------
 
 
-def api_context(request: Request, slug: str, session: SessionDep) -> CampaignContext:
-    """The same checks as `circo.web.deps.campaign_context` (API token, or session cookie with
-    the ``X-CSRF-Token`` header on writes; 404 for a non-member), as a plain ``def``: FastAPI
-    runs it in the thread pool, so waiting for the database never blocks the event loop (the
-    async dependencies of `circo.web.deps` query the database on the loop, which stalls every
-    request under concurrent load — see docs/benchmarks.md, "Field — sync")."""
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        user = core_service.api_token_user(session, authorization[7:].strip())
-        if user is None:
-            raise AuthError("jeton d'API invalide ou révoqué")
-    else:
-        token = request.cookies.get(SESSION_COOKIE)
-        found = core_service.web_session_user(session, token) if token else None
-        if found is None:
-            raise LoginRequired("connexion requise")
-        user, web_session = found
-        if request.method not in SAFE_METHODS and not hmac.compare_digest(
-            web_session.csrf_token, request.headers.get("x-csrf-token", "")
-        ):
-            raise CsrfError("jeton CSRF manquant ou invalide : rechargez la page et réessayez")
-    request.state.user = user
-    return core_service.context_for(session, user=user, slug=slug, ip=client_ip(request))
-
-
-ApiDep = Annotated[CampaignContext, Depends(api_context)]
+# The platform's campaign context: API token, or session cookie with X-CSRF-Token on writes;
+# 404 for a non-member (its database lookups run in the thread pool).
+ApiDep = CampaignDep
 
 
 class AssignmentIn(BaseModel):
