@@ -24,7 +24,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from circo.db import Base, UTCDateTime, campaign_id_column, utcnow
 
 
-
 class Household(Base):
     """People living at the same normalised address."""
 
