@@ -58,51 +58,108 @@ station_code, station_key, longitude, latitude, address, address_count, geo_scor
 Shapefiles are not read here.
 """
 
-from circo.elections.parsers.codes import (
-    MINISTRY_DEPARTMENTS,
-    commune_code,
-    constituency_code,
-    normalize_department,
-    normalize_station_code,
-    station_key,
-)
-from circo.elections.parsers.errors import ParseError, ParseWarning
-from circo.elections.parsers.geo import (
-    BureauContour,
-    BureauContourReader,
-    GeoJsonInfo,
-    IrisContour,
-    IrisContourReader,
-    ReuAddress,
-    ReuAddressReader,
-    read_bureau_contours,
-    read_iris_contours,
-    read_reu_addresses,
-)
-from circo.elections.parsers.insee import (
-    CogCommune,
-    CogDepartment,
-    CogRegion,
-    CommuneMergerMap,
-    CommuneMovement,
-    IrisRecord,
-    IrisTableInfo,
-    IrisTableReader,
-    indicator_alias,
-    read_cog_communes,
-    read_cog_departments,
-    read_cog_regions,
-    read_commune_mergers,
-    read_commune_movements,
-    read_iris_table,
-)
-from circo.elections.parsers.results import (
-    CandidateVotes,
-    ResultsFileInfo,
-    ResultsParser,
-    StationResult,
-    read_results,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from circo.elections.parsers.codes import (
+        MINISTRY_DEPARTMENTS,
+        commune_code,
+        constituency_code,
+        normalize_department,
+        normalize_station_code,
+        station_key,
+    )
+    from circo.elections.parsers.errors import ParseError, ParseWarning
+    from circo.elections.parsers.geo import (
+        BureauContour,
+        BureauContourReader,
+        GeoJsonInfo,
+        IrisContour,
+        IrisContourReader,
+        ReuAddress,
+        ReuAddressReader,
+        read_bureau_contours,
+        read_iris_contours,
+        read_reu_addresses,
+    )
+    from circo.elections.parsers.insee import (
+        CogCommune,
+        CogDepartment,
+        CogRegion,
+        CommuneMergerMap,
+        CommuneMovement,
+        IrisRecord,
+        IrisTableInfo,
+        IrisTableReader,
+        indicator_alias,
+        read_cog_communes,
+        read_cog_departments,
+        read_cog_regions,
+        read_commune_mergers,
+        read_commune_movements,
+        read_iris_table,
+    )
+    from circo.elections.parsers.results import (
+        CandidateVotes,
+        ResultsFileInfo,
+        ResultsParser,
+        StationResult,
+        read_results,
+    )
+
+# Re-exports load their module on first use, so that importing one light module of this package
+# (``codes``, say, for the CLI's fast paths) does not pull numpy and every reader in.
+_EXPORTS = {
+    "MINISTRY_DEPARTMENTS": "codes",
+    "commune_code": "codes",
+    "constituency_code": "codes",
+    "normalize_department": "codes",
+    "normalize_station_code": "codes",
+    "station_key": "codes",
+    "ParseError": "errors",
+    "ParseWarning": "errors",
+    "BureauContour": "geo",
+    "BureauContourReader": "geo",
+    "GeoJsonInfo": "geo",
+    "IrisContour": "geo",
+    "IrisContourReader": "geo",
+    "ReuAddress": "geo",
+    "ReuAddressReader": "geo",
+    "read_bureau_contours": "geo",
+    "read_iris_contours": "geo",
+    "read_reu_addresses": "geo",
+    "CogCommune": "insee",
+    "CogDepartment": "insee",
+    "CogRegion": "insee",
+    "CommuneMergerMap": "insee",
+    "CommuneMovement": "insee",
+    "IrisRecord": "insee",
+    "IrisTableInfo": "insee",
+    "IrisTableReader": "insee",
+    "indicator_alias": "insee",
+    "read_cog_communes": "insee",
+    "read_cog_departments": "insee",
+    "read_cog_regions": "insee",
+    "read_commune_mergers": "insee",
+    "read_commune_movements": "insee",
+    "read_iris_table": "insee",
+    "CandidateVotes": "results",
+    "ResultsFileInfo": "results",
+    "ResultsParser": "results",
+    "StationResult": "results",
+    "read_results": "results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "MINISTRY_DEPARTMENTS",
