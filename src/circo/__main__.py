@@ -1,3 +1,3 @@
-from circo.cli import main
+from circo.launcher import main
 
 main()

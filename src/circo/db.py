@@ -184,17 +184,22 @@ def is_empty(engine: Engine) -> bool:
     return "alembic_version" not in inspect(engine).get_table_names()
 
 
-def needs_upgrade(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(alembic_config(engine))
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database's ``alembic_version`` table."""
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    known = {revision.revision for revision in script.walk_revisions()}
-    if current - known:
+        return {
+            row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        }
+
+
+def needs_upgrade(engine: Engine) -> bool:
+    from circo.schema_revisions import known_revisions, schema_state
+
+    current = current_revisions(engine)
+    if schema_state(current) == "unknown":
+        unknown = sorted(current - known_revisions()[0])
         raise ConfigError(
             "la base a été créée par une version de circo plus récente ou inconnue "
-            f"(révision {', '.join(sorted(current - known))}) : mettez circo à jour"
+            f"(révision {', '.join(unknown)}) : mettez circo à jour"
         )
-    return current != set(script.get_heads())
+    return schema_state(current) == "outdated"

@@ -1,13 +1,16 @@
-"""Queries of the elections domain (the only place that builds SQL on its tables)."""
+"""Queries of the elections domain: with `circo.elections.results_query` (the results of a
+territory, in plain SQL shared with the CLI's fast path), the only places that build SQL on its
+tables."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
+from circo.elections import results_query
 from circo.elections.models import (
     Candidate,
     CandidateVotes,
@@ -20,33 +23,15 @@ from circo.elections.models import (
     StationResult,
     Territory,
 )
-from circo.elections.territories import PLM, TerritoryRef
-
-TOTAL_COLUMNS = ("registered", "voters", "abstentions", "blank", "null_votes", "valid_votes")
+from circo.elections.results_query import TOTAL_COLUMNS as TOTAL_COLUMNS  # re-export
+from circo.elections.results_query import TerritoryResults, station_column
+from circo.elections.territories import TerritoryRef
 
 
 def station_filter(ref: TerritoryRef) -> ColumnElement[bool]:
     """WHERE clause on `StationResult` selecting the bureaux of a territory."""
-    if ref.level == "fr":
-        return true()
-    if ref.level == "reg":
-        return StationResult.region_code == ref.code
-    if ref.level == "dep":
-        return StationResult.department_code == ref.code
-    if ref.level == "circ":
-        return StationResult.constituency_code == ref.code
-    if ref.level == "arr" or (ref.level == "com" and is_arrondissement(ref.code)):
-        return StationResult.arrondissement_code == ref.code
-    if ref.level == "com":
-        return StationResult.commune_code == ref.code
-    return StationResult.station_key == ref.code
-
-
-def is_arrondissement(code: str) -> bool:
-    for first, count in PLM.values():
-        if code.isdigit() and int(first) <= int(code) < int(first) + count:
-            return True
-    return False
+    column = station_column(ref)
+    return true() if column is None else getattr(StationResult, column) == ref.code
 
 
 def list_elections(session: Session) -> Sequence[Election]:
@@ -61,39 +46,24 @@ def find_election(session: Session, *, key: str, round_number: int) -> Election 
     )
 
 
-def totals(session: Session, *, election_id: int, ref: TerritoryRef) -> Row[Any]:
-    columns = [func.coalesce(func.sum(getattr(StationResult, name)), 0) for name in TOTAL_COLUMNS]
-    return session.execute(
-        select(func.count(StationResult.id), *columns).where(
-            StationResult.election_id == election_id, station_filter(ref)
-        )
-    ).one()
+def territory_results(
+    session: Session, *, election: Election, ref: TerritoryRef
+) -> TerritoryResults | None:
+    """`results_query.territory_results` run through the session (None: no bureau there)."""
+    connection = session.connection()
+    paramstyle = connection.dialect.paramstyle
 
+    def execute(sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        statement = results_query.for_paramstyle(sql, paramstyle)
+        return connection.exec_driver_sql(statement, tuple(params)).all()
 
-def candidate_totals(
-    session: Session, *, election_id: int, ref: TerritoryRef
-) -> list[tuple[Candidate, int]]:
-    """(candidate, votes) summed over the bureaux of the territory."""
-    if ref.level == "fr":
-        sums = (
-            select(CandidateVotes.candidate_id, func.sum(CandidateVotes.votes).label("votes"))
-            .where(CandidateVotes.election_id == election_id)
-            .group_by(CandidateVotes.candidate_id)
-        )
-    else:
-        sums = (
-            select(CandidateVotes.candidate_id, func.sum(CandidateVotes.votes).label("votes"))
-            .join(StationResult, StationResult.id == CandidateVotes.station_result_id)
-            .where(StationResult.election_id == election_id, station_filter(ref))
-            .group_by(CandidateVotes.candidate_id)
-        )
-    votes_by_id = {candidate_id: int(votes) for candidate_id, votes in session.execute(sums)}
-    if not votes_by_id:
-        return []
-    candidates = session.scalars(
-        select(Candidate).where(Candidate.election_id == election_id)
-    ).all()
-    return [(c, votes_by_id[c.id]) for c in candidates if c.id in votes_by_id]
+    return results_query.territory_results(
+        execute,
+        election_id=election.id,
+        election_key=election.key,
+        round_number=election.round,
+        ref=ref,
+    )
 
 
 def station_rows(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections.errors import ElectionNotFound, InvalidElection, TerritoryNotFound
 from circo.elections.models import Candidate, Election, StationResult
+from circo.elections.results_query import CandidateResult as CandidateResult  # re-export
+from circo.elections.results_query import TerritoryResults
 from circo.elections.territories import (
     LEVEL_NAMES,
     PLM,
@@ -80,98 +82,20 @@ def list_elections(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass
-class CandidateResult:
-    candidate_id: int
-    name: str
-    label: str | None
-    votes: int
-    share_valid: float
-
-
-@dataclass
-class TerritoryResults:
-    territory: str
-    election: str
-    round: int
-    registered: int
-    voters: int
-    abstentions: int
-    blank: int
-    null_votes: int
-    valid_votes: int
-    stations: int
-    candidates: list[CandidateResult] = field(default_factory=list)
-
-    @property
-    def turnout(self) -> float | None:
-        return ratio(self.voters, self.registered)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The CLI/API contract, keys in this exact order."""
-        return {
-            "territory": self.territory,
-            "election": self.election,
-            "round": self.round,
-            "registered": self.registered,
-            "voters": self.voters,
-            "abstentions": self.abstentions,
-            "blank": self.blank,
-            "null_votes": self.null_votes,
-            "valid_votes": self.valid_votes,
-            "stations": self.stations,
-            "candidates": [
-                {
-                    "name": c.name,
-                    "label": c.label,
-                    "votes": c.votes,
-                    "share_valid": c.share_valid,
-                }
-                for c in self.candidates
-            ],
-        }
-
-
 def territory_results(
     session: Session, *, territory: str | TerritoryRef, key: str, round_number: int
 ) -> TerritoryResults:
     """Totals and candidates of any territory, aggregated from its bureaux."""
     ref = parse_territory(territory) if isinstance(territory, str) else territory
     election = get_election(session, key=key, round_number=round_number)
-    row = repo.totals(session, election_id=election.id, ref=ref)
-    stations = int(row[0])
-    if stations == 0:
+    results = repo.territory_results(session, election=election, ref=ref)
+    if results is None:
         raise TerritoryNotFound(
             f"aucun bureau de vote pour {ref.key} dans {election.key} tour {election.round} ; "
             "vérifiez le code (ex. dep:69, com:69123, bv:69123_0101)",
             loc="TERRITOIRE",
         )
-    numbers: list[int] = [int(row[index]) for index in range(1, 7)]
-    registered, voters, abstentions, blank, null_votes, valid_votes = numbers
-    candidates = [
-        CandidateResult(
-            candidate_id=candidate.id,
-            name=candidate_name(candidate),
-            label=candidate.political_label,
-            votes=votes,
-            share_valid=votes / valid_votes if valid_votes else 0.0,
-        )
-        for candidate, votes in repo.candidate_totals(session, election_id=election.id, ref=ref)
-    ]
-    candidates.sort(key=lambda c: (-c.votes, c.name))
-    return TerritoryResults(
-        territory=ref.key,
-        election=election.key,
-        round=election.round,
-        registered=registered,
-        voters=voters,
-        abstentions=abstentions,
-        blank=blank,
-        null_votes=null_votes,
-        valid_votes=valid_votes,
-        stations=stations,
-        candidates=candidates,
-    )
+    return results
 
 
 def territory_label(session: Session, ref: TerritoryRef) -> str:

@@ -113,6 +113,14 @@ def arrondissement_code(commune: str, station: str) -> str | None:
     return str(int(first) + number - 1)
 
 
+def is_arrondissement(code: str) -> bool:
+    """True for the INSEE code of a Paris, Lyon or Marseille arrondissement (75119, 69381…)."""
+    for first, count in PLM.values():
+        if code.isdigit() and int(first) <= int(code) < int(first) + count:
+            return True
+    return False
+
+
 def region_code(department: str) -> str | None:
     return DEPARTMENT_REGION.get(department)
 
