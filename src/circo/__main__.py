@@ -1,3 +1,3 @@
-from circo.launcher import main
+from circo.cli_entry import main
 
 main()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from circo.cli import app
 from circo.elections.models import StationResult
-from circo.fast_cli import results_json
+from circo.cli_fast import results_json
 from circo.schema_revisions import known_revisions
 from tests.elections.sample_files import cut_rhone
 

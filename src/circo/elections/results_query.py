@@ -2,7 +2,7 @@
 
 One query answers ``circo results TERRITORY --json`` and the service's `territory_results`:
 the service runs these statements through its session; the CLI's fast path
-(:mod:`circo.fast_cli`) runs them on a bare ``sqlite3``/``psycopg`` connection, because a process
+(:mod:`circo.cli_fast`) runs them on a bare ``sqlite3``/``psycopg`` connection, because a process
 that imports SQLAlchemy cannot start within the 300 ms the command is allowed on a small machine.
 Both paths therefore give the same answer by construction.
 

@@ -2,7 +2,7 @@
 
 Scripts call this command in loops, and a Python process that imports SQLAlchemy, Typer and
 pydantic cannot even start within the 300 ms the command is allowed on a small machine. So the
-console entry point (:func:`circo.launcher.main`) first offers the command line to
+console entry point (:func:`circo.cli_entry.main`) first offers the command line to
 `results_json`, which answers with the standard library's ``sqlite3`` (or ``psycopg`` for a
 PostgreSQL URL) and the very statements the service runs (:mod:`circo.elections.results_query`).
 

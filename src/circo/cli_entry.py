@@ -8,7 +8,7 @@ import sys
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["results"]:
-        from circo.fast_cli import results_json
+        from circo.cli_fast import results_json
 
         if results_json(argv[1:]):
             return
