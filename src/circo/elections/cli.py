@@ -118,7 +118,8 @@ def _print_report(payload: dict[str, object], *, as_json: bool) -> None:
 def import_insee_command(
     file: FileArgument, data_dir: DataDirOption = None, as_json: JsonOption = False
 ) -> None:
-    """Importer un fichier INSEE par IRIS (base-ic, FILOSOFI) / import INSEE IRIS data."""
+    """Importer un fichier INSEE : IRIS (base-ic, FILOSOFI) ou COG (régions, départements,
+    communes, mouvements) / import INSEE IRIS data or a COG table."""
     from circo.elections.geography import import_insee
 
     with runtime_for(data_dir) as runtime, runtime.session() as session:

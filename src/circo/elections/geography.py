@@ -202,11 +202,16 @@ def _upsert_iris(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def import_insee(session: Session, *, path: Path) -> dict[str, Any]:
-    """Import an INSEE table per IRIS (base-ic census files, FILOSOFI): every numeric column."""
+    """Import an INSEE file: a table per IRIS (base-ic census files, FILOSOFI: every numeric
+    column) or a table of the COG (régions, départements, communes, mouvements; see `cog`)."""
+    from circo.elections.cog import cog_table_kind, import_cog
     from circo.elections.parsers.insee import read_iris_table
 
     if not path.is_file():
         raise ImportFailed(f"fichier introuvable : {path}", loc=str(path))
+    cog_kind = cog_table_kind(path)
+    if cog_kind is not None:
+        return import_cog(session, path=path, kind=cog_kind)
     try:
         reader = read_iris_table(path)
         source = path.name[:120]

@@ -203,3 +203,17 @@ class StationIris(Base):
     iris_share: Mapped[float] = mapped_column(Float)
     station_share: Mapped[float] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(16))  # "addresses" or "area"
+
+
+class CommuneMerger(Base):
+    """An old commune code and the current commune it now belongs to (INSEE COG).
+
+    Filled from the COG "mouvements des communes" table (fusions, communes nouvelles, followed
+    transitively) and from the communes déléguées/associées of the COG communes table. Results
+    of a commune (``com:01015``) include the bureaux filed under its old codes, so an election
+    held before a merger compares with one held after it."""
+
+    __tablename__ = "el_commune_mergers"
+
+    old_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    current_code: Mapped[str] = mapped_column(String(5), index=True)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from circo.elections import results_query
 from circo.elections.models import (
     Candidate,
     CandidateVotes,
+    CommuneMerger,
     Election,
     Geometry,
     Iris,
@@ -31,7 +32,12 @@ from circo.elections.territories import TerritoryRef
 def station_filter(ref: TerritoryRef) -> ColumnElement[bool]:
     """WHERE clause on `StationResult` selecting the bureaux of a territory."""
     column = station_column(ref)
-    return true() if column is None else getattr(StationResult, column) == ref.code
+    if column is None:
+        return true()
+    if column == "commune_code":  # with the bureaux filed under communes merged into it
+        merged = select(CommuneMerger.old_code).where(CommuneMerger.current_code == ref.code)
+        return or_(StationResult.commune_code == ref.code, StationResult.commune_code.in_(merged))
+    return getattr(StationResult, column) == ref.code
 
 
 def list_elections(session: Session) -> Sequence[Election]:

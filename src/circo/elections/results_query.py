@@ -97,6 +97,24 @@ def station_column(ref: TerritoryRef) -> str | None:
     return LEVEL_COLUMNS[ref.level]
 
 
+# A commune's bureaux include those filed under the codes of communes merged into it.
+_COMMUNE_WITH_MERGED = (
+    "s.commune_code IN (SELECT ? UNION ALL "
+    "SELECT old_code FROM el_commune_mergers WHERE current_code = ?)"
+)
+
+
+def station_condition(ref: TerritoryRef) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition on ``el_station_results s`` selecting a territory's bureaux (``""`` for the
+    whole country), with its parameters."""
+    column = station_column(ref)
+    if column is None:
+        return "", ()
+    if column == "commune_code":
+        return _COMMUNE_WITH_MERGED, (ref.code, ref.code)
+    return f"s.{column} = ?", (ref.code,)
+
+
 def for_paramstyle(sql: str, paramstyle: str) -> str:
     """``?`` placeholders for ``qmark`` drivers (sqlite3), ``%s`` for ``format`` ones (psycopg)."""
     return sql if paramstyle == "qmark" else sql.replace("?", "%s")
@@ -114,9 +132,9 @@ def territory_results(
     execute: Execute, *, election_id: int, election_key: str, round_number: int, ref: TerritoryRef
 ) -> TerritoryResults | None:
     """Totals and candidates of a territory, summed over its bureaux; None if it has none."""
-    column = station_column(ref)
-    where = "s.election_id = ?" + (f" AND s.{column} = ?" if column else "")
-    params: tuple[Any, ...] = (election_id, ref.code) if column else (election_id,)
+    condition, condition_params = station_condition(ref)
+    where = "s.election_id = ?" + (f" AND {condition}" if condition else "")
+    params: tuple[Any, ...] = (election_id, *condition_params)
     sums = ", ".join(f"COALESCE(SUM(s.{name}), 0)" for name in TOTAL_COLUMNS)
     totals = execute(f"SELECT COUNT(s.id), {sums} FROM el_station_results s WHERE {where}", params)[
         0
@@ -127,7 +145,7 @@ def territory_results(
     registered, voters, abstentions, blank, null_votes, valid_votes = (
         int(value) for value in totals[1:]
     )
-    if column:
+    if condition:
         votes_sql = (
             "SELECT v.candidate_id, SUM(v.votes) AS votes FROM el_candidate_votes v "
             f"JOIN el_station_results s ON s.id = v.station_result_id WHERE {where} "
