@@ -157,6 +157,24 @@ def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     listed = run_cli("campaigns", "list", "--json", "--data-dir", str(tmp_path))
     assert [row["slug"] for row in json.loads(listed.stdout)] == ["demo"]
+    # At least two distinct elections with results, both rounds of one of them (issue #3).
+    elections = run_cli("elections", "list", "--json", "--data-dir", str(tmp_path))
+    assert elections.returncode == 0, elections.stderr
+    rounds = {
+        (row["election"], row["round"]): row["stations"] for row in json.loads(elections.stdout)
+    }
+    assert {(key, n) for key, n in rounds if rounds[key, n] > 0} >= {
+        ("pres-2017", 1),
+        ("pres-2017", 2),
+        ("pres-2022", 1),
+    }
+    assert rounds["pres-2022", 1] == 305
+    lyon = run_cli(
+        "results", "com:69123", "--election", "pres-2022", "--round", "1", "--json",
+        "--data-dir", str(tmp_path),
+    )  # fmt: skip
+    assert lyon.returncode == 0, lyon.stderr
+    assert json.loads(lyon.stdout)["valid_votes"] == 236228
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -1,7 +1,7 @@
 """Demo content of the elections domain: real 2017 présidentielle results (both rounds) of the
-Rhône and of Paris, IRIS contours, Paris bureau contours and INSEE data — files shipped in
-``demo_data/`` (see its PROVENANCE.md). Election data is shared reference data: re-running the demo
-replaces it (idempotent imports).
+Rhône and of Paris, real 2022 présidentielle results (1st round) of Lyon, IRIS contours, Paris
+bureau contours and INSEE data — files shipped in ``demo_data/`` (see its PROVENANCE.md). Election
+data is shared reference data: re-running the demo replaces it (idempotent imports).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from circo.elections.importing import import_results
 RESULTS = [
     ("pres2017_t1_rhone69_mi.csv.gz", "pres-2017", 1),
     ("pres2017_t2_rhone69_mi.csv.gz", "pres-2017", 2),
+    # A second election on the demo's own territory (Lyon, 69123): same Ministry layout. Only the
+    # 1st round: the source repository has the 2nd round per commune only (see PROVENANCE.md).
+    ("pres2022_t1_lyon69123_mi.csv.gz", "pres-2022", 1),
 ]
 # Paris comes from another file of the same election: imported under its own key so both areas
 # coexist (an import replaces a whole election round).
