@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from circo.cli import app
-from circo.elections.models import StationResult
 from circo.cli_fast import results_json
+from circo.elections.models import StationResult
 from circo.schema_revisions import known_revisions
 from tests.elections.sample_files import cut_rhone
 
