@@ -1,10 +1,11 @@
 """Import of official results per bureau de vote: atomic, idempotent, streamed, in bulk.
 
-`import_results` consumes the records of `circo.elections.parsers` (one per bureau, with its
-line number and its candidate blocks) and writes them with multi-row inserts in chunks. It runs
-inside the caller's transaction and only ``flush``es: the CLI or request commits once, so a file is
-all in or all out — a `ParseError` half-way through rolls everything back, including the deletion
-of the previous import of the same election round (re-importing replaces it).
+`import_results` consumes the compact records of `circo.elections.parsers` (one per bureau, with
+its line number, its ballot and its votes) and writes them through `circo.elections.bulk`
+(driver-level inserts in chunks, indexes set aside during a large import). It runs inside the
+caller's transaction and only ``flush``es: the CLI or request commits once, so a file is all in or
+all out — a `ParseError` half-way through rolls everything back, including the deletion of the
+previous import of the same election round (re-importing replaces it) and any index DDL.
 """
 
 from __future__ import annotations
@@ -12,28 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from circo.elections import territories as terr
+from circo.elections.bulk import ResultsWriter, bulk_insert
 from circo.elections.errors import ImportFailed
-from circo.elections.models import (
-    Candidate,
-    CandidateVotes,
-    Election,
-    StationResult,
-    Territory,
-)
+from circo.elections.models import Candidate, CandidateVotes, Election
+from circo.elections.models import StationResult as StationResultRow
 from circo.elections.parsers.errors import ParseError
-from circo.elections.parsers.results import CandidateVotes as CandidateRecord
 from circo.elections.parsers.results import ResultsFormat, ResultsParser
-from circo.elections.parsers.results import StationResult as StationRecord
+from circo.elections.parsers.results_types import (
+    Ballot,
+    CandidateIdentity,
+    StationResult,
+    StationVotes,
+)
 
-CHUNK_STATIONS = 4000
 MAX_KEPT_WARNINGS = 200
 
 # Dates of the rounds of recent national elections (key → (round 1, round 2)).
@@ -104,122 +104,10 @@ def delete_election(session: Session, *, key: str, round_number: int) -> bool:
     if election_id is None:
         return False
     session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
-    session.execute(delete(StationResult).where(StationResult.election_id == election_id))
+    session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
     session.execute(delete(Candidate).where(Candidate.election_id == election_id))
     session.execute(delete(Election).where(Election.id == election_id))
     return True
-
-
-def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERT that skips rows whose primary key already exists (both backends)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    for start in range(0, len(rows), 5000):
-        session.execute(statement, rows[start : start + 5000])
-
-
-STATION_COLUMNS = (
-    "id", "election_id", "station_key", "region_code", "department_code", "constituency_code",
-    "commune_code", "arrondissement_code", "registered", "voters", "abstentions", "blank",
-    "null_votes", "valid_votes", "source_line",
-)  # fmt: skip
-VOTE_COLUMNS = ("station_result_id", "candidate_id", "election_id", "votes")
-
-
-def bulk_insert(
-    session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert tuples through the driver in the session's transaction: ``executemany`` on
-    SQLite, ``COPY … FROM STDIN`` on PostgreSQL (no per-row SQLAlchemy overhead)."""
-    if not rows:
-        return
-    driver = session.connection().connection.driver_connection
-    names = ", ".join(columns)
-    if session.get_bind().dialect.name == "postgresql":
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-    finally:
-        cursor.close()
-
-
-class _Ids:
-    """Primary keys for bulk inserts: from the sequence on PostgreSQL; on SQLite from MAX(id)
-    (safe: the import holds SQLite's single write lock from its first statement)."""
-
-    def __init__(self, session: Session, table: str) -> None:
-        self.session = session
-        self.table = table
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        self.next_id = 0
-        if not self.postgres:
-            found = session.execute(text(f"SELECT MAX(id) FROM {table}")).scalar()
-            self.next_id = int(found or 0) + 1
-
-    def take(self, count: int) -> list[int]:
-        if self.postgres:
-            return list(
-                self.session.execute(
-                    text(
-                        f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "
-                        "FROM generate_series(1, :count)"
-                    ),
-                    {"count": count},
-                ).scalars()
-            )
-        first = self.next_id
-        self.next_id += count
-        return list(range(first, first + count))
-
-
-class _Writer:
-    """Buffers bureaux and writes them in chunks: stations, then their candidates' votes."""
-
-    def __init__(self, session: Session, election_id: int) -> None:
-        self.session = session
-        self.election_id = election_id
-        self.ids = _Ids(session, "el_station_results")
-        self.stations: list[dict[str, Any]] = []
-        self.votes: list[list[tuple[int, int]]] = []
-        self.votes_rows = 0
-
-    def add(self, station: dict[str, Any], votes: list[tuple[int, int]]) -> None:
-        self.stations.append(station)
-        self.votes.append(votes)
-        if len(self.stations) >= CHUNK_STATIONS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.stations:
-            return
-        ids = self.ids.take(len(self.stations))
-        station_rows = [
-            (station_id, *(station[name] for name in STATION_COLUMNS[1:]))
-            for station_id, station in zip(ids, self.stations, strict=True)
-        ]
-        bulk_insert(self.session, "el_station_results", STATION_COLUMNS, station_rows)
-        election_id = self.election_id
-        vote_rows = [
-            (station_id, candidate_id, election_id, votes)
-            for station_id, station_votes in zip(ids, self.votes, strict=True)
-            for candidate_id, votes in station_votes
-        ]
-        bulk_insert(self.session, "el_candidate_votes", VOTE_COLUMNS, vote_rows)
-        self.votes_rows += len(vote_rows)
-        self.stations = []
-        self.votes = []
 
 
 class _Candidates:
@@ -230,7 +118,7 @@ class _Candidates:
         self.election_id = election_id
         self.ids: dict[tuple[str, str, str, str], int] = {}
 
-    def id_for(self, block: CandidateRecord) -> int:
+    def id_for(self, block: CandidateIdentity) -> int:
         key = (block.name, block.label or "", block.list_name or "", block.list_full_name or "")
         found = self.ids.get(key)
         if found is not None:
@@ -253,33 +141,35 @@ class _Candidates:
         self.ids[key] = new_id
         return new_id
 
+    def ids_for(self, ballot: Ballot) -> tuple[int, ...]:
+        return tuple(self.id_for(identity) for identity in ballot)
+
 
 class _Territories:
     """Collects the territories met in a results file; inserts the missing ones at the end."""
 
+    COLUMNS = ("key", "level", "code", "name", "parent_key", "department_code")
+
     def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, tuple[str, str, str, str, str | None, str | None]] = {}
+        self.places: set[tuple[str | None, ...]] = set()
 
     def add(
         self, level: str, code: str, *, name: str, parent: str | None, department: str | None
     ) -> None:
         key = f"{level}:{code}"
         if key not in self.rows:
-            self.rows[key] = {
-                "key": key,
-                "level": level,
-                "code": code,
-                "name": name[:200],
-                "parent_key": parent,
-                "department_code": department,
-            }
+            self.rows[key] = (key, level, code, name[:200], parent, department)
 
-    def add_station(self, station: dict[str, Any], *, commune_name: str) -> None:
-        dep = station["department_code"]
-        region = station["region_code"]
-        circ = station["constituency_code"]
-        commune = station["commune_code"]
-        arrondissement = station["arrondissement_code"]
+    def add_station(self, row: Sequence[Any], *, commune_name: str) -> None:
+        """``row``: a station row in `STATION_COLUMNS` order."""
+        station_key, region, dep, circ, commune, arrondissement = row[2:8]
+        parent = f"arr:{arrondissement}" if arrondissement else f"com:{commune}"
+        self.add("bv", station_key, name="", parent=parent, department=dep)
+        place = (region, dep, circ, commune, arrondissement)
+        if place in self.places:
+            return
+        self.places.add(place)
         if region:
             self.add(
                 "reg", region, name=terr.REGION_NAMES.get(region, ""), parent=None, department=None
@@ -288,50 +178,56 @@ class _Territories:
         if circ:
             self.add("circ", circ, name="", parent=f"dep:{dep}", department=dep)
         self.add("com", commune, name=commune_name, parent=f"dep:{dep}", department=dep)
-        parent = f"com:{commune}"
         if arrondissement:
-            self.add("arr", arrondissement, name="", parent=parent, department=dep)
-            parent = f"arr:{arrondissement}"
-        self.add("bv", station["station_key"], name="", parent=parent, department=dep)
+            self.add("arr", arrondissement, name="", parent=f"com:{commune}", department=dep)
 
     def write(self, session: Session) -> None:
-        insert_ignore(session, table_of(Territory), list(self.rows.values()))
+        bulk_insert(
+            session, "el_territories", self.COLUMNS, list(self.rows.values()), skip_existing=True
+        )
 
 
-def _station_row(record: StationRecord, election_id: int) -> dict[str, Any]:
+def _station_row(record: StationResult, station_id: int, election_id: int) -> tuple[Any, ...]:
+    """The `STATION_COLUMNS` tuple of a bureau."""
     department = record.department_code
     commune = record.commune_code
-    station = record.station_code
-    return {
-        "election_id": election_id,
-        "station_key": record.station_key,
-        "region_code": terr.region_code(department),
-        "department_code": department,
-        "constituency_code": record.constituency_code,
-        "commune_code": commune,
-        "arrondissement_code": terr.arrondissement_code(commune, station),
-        "registered": record.registered or 0,
-        "voters": record.voters or 0,
-        "abstentions": record.abstentions or 0,
-        "blank": record.blank or 0,
-        "null_votes": record.null_votes or 0,
-        "valid_votes": record.valid_votes,
-        "source_line": record.line,
-    }
+    return (
+        station_id,
+        election_id,
+        record.station_key,
+        terr.region_code(department),
+        department,
+        record.constituency_code,
+        commune,
+        terr.arrondissement_code(commune, record.station_code),
+        record.registered or 0,
+        record.voters or 0,
+        record.abstentions or 0,
+        record.blank or 0,
+        record.null_votes or 0,
+        record.valid_votes,
+        record.line,
+    )
 
 
 def import_station_records(
     session: Session,
     *,
-    records: Iterable[StationRecord],
+    records: Iterable[StationVotes],
+    ballots: Sequence[Ballot],
     key: str,
     round_number: int,
     file_name: str,
     source_format: str = "",
     held_on: date | None = None,
     on_progress: Callable[[int], None] | None = None,
+    expected_lines: int | None = None,
 ) -> ImportReport:
-    """Replace the election round ``key``/``round_number`` with ``records`` (flush only)."""
+    """Replace the election round ``key``/``round_number`` with ``records`` (flush only).
+
+    ``ballots``: the candidates each record's ``ballot`` index refers to (the parser's live
+    list); ``expected_lines``: data lines of the file, to decide whether to set indexes aside.
+    """
     ref = terr.parse_election_key(key)
     terr.check_round(round_number)
     report = ImportReport(election=ref.key, round=round_number, file=file_name)
@@ -352,25 +248,40 @@ def import_station_records(
     )
     session.add(election)
     session.flush()
-    writer = _Writer(session, election.id)
-    candidates = _Candidates(session, election.id)
+    election_id = election.id
+    writer = ResultsWriter(session, expected_lines=expected_lines)
+    candidates = _Candidates(session, election_id)
+    ballot_ids: list[tuple[int, ...]] = []  # candidate ids of each ballot, by ballot index
     places = _Territories()
     seen: dict[str, int] = {}
     for record in records:
-        station = _station_row(record, election.id)
-        first_line = seen.setdefault(station["station_key"], record.line)
-        if first_line != record.line:
+        station, line = record.station, record.station.line
+        first_line = seen.setdefault(station.station_key, line)
+        if first_line != line:
             raise ImportFailed(
-                f"bureau {station['station_key']} en double (déjà vu ligne {first_line}) ; "
+                f"bureau {station.station_key} en double (déjà vu ligne {first_line}) ; "
                 "attendu une ligne par bureau de vote",
-                loc=f"{file_name}, ligne {record.line}",
+                loc=f"{file_name}, ligne {line}",
             )
-        votes = [(candidates.id_for(block), block.votes) for block in record.candidates]
-        writer.add(station, votes)
-        places.add_station(station, commune_name=record.commune_name)
+        while len(ballot_ids) <= record.ballot:
+            ballot_ids.append(candidates.ids_for(ballots[len(ballot_ids)]))
+        station_id = writer.take_id()
+        row = _station_row(station, station_id, election_id)
+        count = len(record.votes)
+        writer.add(
+            row,
+            zip(
+                repeat(station_id, count),
+                ballot_ids[record.ballot],
+                repeat(election_id, count),
+                record.votes,
+                strict=True,
+            ),
+        )
+        places.add_station(row, commune_name=station.commune_name)
         if on_progress is not None:
-            on_progress(record.line)
-    writer.flush()
+            on_progress(line)
+    writer.finish()
     if not seen:
         raise ImportFailed(
             "aucun bureau de vote dans le fichier ; attendu au moins une ligne de résultats",
@@ -413,7 +324,9 @@ def import_results(
         parser = ResultsParser(path, format=file_format, round=round_number)
         report = import_station_records(
             session,
-            records=parser,
+            records=parser.compact(),
+            ballots=parser.ballots,
+            expected_lines=count_lines(path) - 1,
             key=key,
             round_number=round_number,
             file_name=path.name,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, pairwise
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Literal
 
 from circo.elections.parsers.codes import commune_code as make_commune_code
 from circo.elections.parsers.codes import (
@@ -37,10 +37,13 @@ from circo.elections.parsers.results_layout import (
     find_blocks,
 )
 from circo.elections.parsers.results_types import (
+    Ballot,
+    CandidateIdentity,
     CandidateVotes,
     ResultsFileInfo,
     ResultsFormat,
     StationResult,
+    StationVotes,
 )
 from circo.elections.parsers.textio import CsvSource, PathArg, sniff_csv
 
@@ -50,15 +53,24 @@ _SEX = {"M": "M", "F": "F", "H": "M", "MASCULIN": "M", "FEMININ": "F", "FÉMININ
         "HOMME": "M", "FEMME": "F"}  # fmt: skip
 _IDENTITY_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
                     "list_long", "list_head", "pair_name")  # fmt: skip
-_Identity = tuple[
-    int | None, str, str, str, str | None, str | None, str | None, str | None, str | None
-]
+_Getter = Callable[[list[str]], tuple[str, ...]]
 _TOTALS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes")
 _FRENCH = {
     "registered": "Inscrits", "abstentions": "Abstentions", "voters": "Votants",
     "blank": "Blancs", "null_votes": "Nuls", "valid_votes": "Exprimés",
     "blank_and_null": "Blancs et nuls", "round": "N° tour",
 }  # fmt: skip
+
+
+def _tuple_getter(indices: list[int]) -> _Getter:
+    """``row → tuple of row[i] for i in indices`` in C (an `itemgetter`), even for 0 or 1 index."""
+    if len(indices) > 1:
+        getter: _Getter = itemgetter(*indices)
+        return getter
+    if indices:
+        (index,) = indices
+        return lambda row: (row[index],)
+    return lambda row: ()
 
 
 class _Columns:
@@ -119,7 +131,17 @@ class ResultsParser:
         self._identity_offsets = [offsets[name] for name in self._identity_fields]
         self._votes_offset = offsets.get("votes", -1)
         self._getters: dict[int, Callable[[list[str]], tuple[str, ...]]] = {}
-        self._identities: dict[tuple[str, ...], _Identity] = {}
+        self._identities: dict[tuple[str, ...], CandidateIdentity] = {}
+        self._plans: dict[int, tuple[_Getter, _Getter]] = {}
+        self._raw_ballots: dict[tuple[str, ...], int] = {}
+        self._ballot_index: dict[Ballot, int] = {}
+        self.ballots: list[Ballot] = []
+        totals = [(name, index) for name, index in self._cols.totals.items() if index >= 0]
+        self._total_names = [name for name, _ in totals]
+        self._total_indices = [index for _, index in totals]
+        self._totals_of = _tuple_getter(self._total_indices)
+        self._columns_of = _tuple_getter(self._candidate_columns)
+        self._constituencies: dict[tuple[str, str, str], str | None] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -133,6 +155,19 @@ class ResultsParser:
         return self._log.count
 
     def __iter__(self) -> Iterator[StationResult]:
+        ballots = self.ballots
+        for compact in self.compact():
+            station = compact.station
+            station.candidates = [
+                CandidateVotes(*identity, votes)
+                for identity, votes in zip(ballots[compact.ballot], compact.votes, strict=True)
+            ]
+            yield station
+
+    def compact(self) -> Iterator[StationVotes]:
+        """Stream the bureaux without one object per candidate: each `StationVotes` names its
+        ballot (an index into ``self.ballots``, shared by every row listing the same
+        candidates) and carries the votes as a list of ints — the bulk import's path."""
         self._log = WarningLog(self._log.limit)
         self.info.rows = self.info.stations = 0
         rows = islice(self.source.rows(), 1, None)
@@ -385,14 +420,21 @@ class ResultsParser:
                 f"(séparateur « {self.source.separator} »)",
             )
         department, commune, station_code, key = self._place(line, row)
-        totals = {
-            name: (self._int(line, row, index) if index >= 0 else None)
-            for name, index in cols.totals.items()
-        }
+        totals: dict[str, int | None] = dict.fromkeys(cols.totals)
+        try:
+            values = list(map(int, self._totals_of(row)))
+        except ValueError:
+            values = [self._int(line, row, index) for index in self._total_indices]
+        totals.update(zip(self._total_names, values, strict=True))
         constituency = None
         if cols.constituency >= 0:
             department_raw = row[cols.department] if cols.department >= 0 else ""
-            constituency = constituency_code(department, department_raw, row[cols.constituency])
+            marker = (department, department_raw, row[cols.constituency])
+            if marker in self._constituencies:
+                constituency = self._constituencies[marker]
+            else:
+                constituency = constituency_code(*marker)
+                self._constituencies[marker] = constituency
         round_number = None
         if cols.round >= 0:
             round_number = self._int(line, row, cols.round)
@@ -425,7 +467,7 @@ class ResultsParser:
             indices.extend(cols.blocks.offsets.values())
         return max(indices) + 1
 
-    def _identity(self, raw: tuple[str, ...]) -> _Identity:
+    def _identity(self, raw: tuple[str, ...]) -> CandidateIdentity:
         """Candidate fields (all but votes) from the raw identity columns of one block."""
         fields = dict(zip(self._identity_fields, (value.strip() for value in raw), strict=True))
         first, last = fields.get("first_name", ""), fields.get("last_name", "")
@@ -433,7 +475,7 @@ class ResultsParser:
         pair, panel = fields.get("pair_name", ""), fields.get("panel_number", "")
         sex = fields.get("sex", "")
         list_name = short or full or None
-        return (
+        return CandidateIdentity(
             int(panel) if panel.isdigit() else None,
             list_name or pair or (f"{first} {last}" if first else last),
             first,
@@ -445,80 +487,79 @@ class ResultsParser:
             fields.get("list_head") or None,
         )
 
-    def _getter(self, base: int) -> Callable[[list[str]], tuple[str, ...]]:
-        """An itemgetter of the identity columns of the block starting at ``base``."""
+    def _getter(self, base: int) -> _Getter:
+        """The raw identity columns of the block starting at ``base``."""
         getter = self._getters.get(base)
         if getter is None:
-            indices = [base + offset for offset in self._identity_offsets]
-            pick = itemgetter(*indices) if indices else None
-
-            def getter(row: list[str], pick: Any = pick, single: bool = len(indices) == 1) -> Any:
-                if pick is None:
-                    return ()
-                return (pick(row),) if single else pick(row)
-
-            self._getters[base] = getter
+            getter = self._getters[base] = _tuple_getter(
+                [base + offset for offset in self._identity_offsets]
+            )
         return getter
 
-    def _candidate(self, line: int, row: list[str], base: int) -> CandidateVotes | None:
+    def _ballot(self, identities: Ballot) -> int:
+        """Index of ``identities`` in ``self.ballots`` (registered on first sight)."""
+        index = self._ballot_index.get(identities)
+        if index is None:
+            index = self._ballot_index[identities] = len(self.ballots)
+            self.ballots.append(identities)
+        return index
+
+    def _candidate(
+        self, line: int, row: list[str], base: int
+    ) -> tuple[CandidateIdentity, int] | None:
         raw_votes = row[base + self._votes_offset]
         identity_raw = self._getter(base)(row)
         if not raw_votes.strip():
             if any(value.strip() for value in identity_raw[1:]):
                 self._log.add(line, f"voix vides pour « {' '.join(identity_raw)} », ignoré")
             return None
-        try:
-            votes = int(raw_votes)
-        except ValueError:
-            votes = self._int(line, row, base + self._votes_offset)
+        votes = self._int(line, row, base + self._votes_offset)
         identity = self._identities.get(identity_raw)
         if identity is None:
             if len(self._identities) > 500_000:
                 self._identities.clear()
             identity = self._identities[identity_raw] = self._identity(identity_raw)
-        return CandidateVotes(*identity, votes)
+        return identity, votes
 
-    def _iter_wide(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationResult]:
+    def _iter_wide(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationVotes]:
         info = self.info
         blocks = self._cols.blocks
         seen: set[str] = set()
-        pending: StationResult | None = None
+        pending: StationVotes | None = None
         previous_count = 0
         for line, row in rows:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             result = self._station(line, row)
             if blocks is not None:
-                self._wide_blocks(line, row, blocks, result)
+                ballot, votes = self._wide_blocks(line, row, blocks)
             else:
-                self._wide_columns(line, row, result)
+                ballot, votes = self._wide_columns(line, row)
             info.rows += 1
             if result.station_key in seen:
                 self._log.add(line, f"bureau {result.station_key} en double dans le fichier")
             seen.add(result.station_key)
             if pending is not None:
                 yield pending
-            previous_count = len(pending.candidates) if pending is not None else 0
-            pending = self._finish(result)
+            previous_count = len(pending.votes) if pending is not None else 0
+            pending = self._finish(StationVotes(result, ballot, votes))
         if pending is not None:
             if self.source.unterminated_last_line:
                 self._check_last_row(pending, previous_count)
             yield pending
 
-    def _check_last_row(self, result: StationResult, previous_count: int) -> None:
+    def _check_last_row(self, compact: StationVotes, previous_count: int) -> None:
         """A last line without newline whose votes do not add up was cut: refuse the file."""
-        total = sum(candidate.votes for candidate in result.candidates)
-        if total != result.valid_votes or len(result.candidates) < previous_count:
+        result, total = compact.station, sum(compact.votes)
+        if total != result.valid_votes or len(compact.votes) < previous_count:
             raise self._error(
                 result.line,
                 None,
-                f"ligne tronquée : dernière ligne incomplète ({len(result.candidates)} candidats, "
+                f"ligne tronquée : dernière ligne incomplète ({len(compact.votes)} candidats, "
                 f"{total} voix pour {result.valid_votes} exprimés) — fichier coupé ?",
             )
 
-    def _wide_blocks(
-        self, line: int, row: list[str], blocks: BlockLayout, result: StationResult
-    ) -> None:
+    def _wide_blocks(self, line: int, row: list[str], blocks: BlockLayout) -> tuple[int, list[int]]:
         start, width = blocks.start, blocks.width
         end = len(row) - blocks.trailer
         while (end - start) % width and end > start and not row[end - 1].strip():
@@ -531,40 +572,65 @@ class ResultsParser:
                 f"après « {self.info.columns[start - 1]} », attendu un multiple de {width} "
                 f"(« {' ; '.join(self.info.columns[start : start + width])} »)",
             )
-        candidates = result.candidates
-        votes_offset = self._votes_offset
-        identities = self._identities
-        for base in range(start, end, width):
-            raw_votes = row[base + votes_offset]
-            identity = identities.get(self._getter(base)(row)) if raw_votes else None
-            if identity is None:  # first sight of this candidate, or an unusual block
-                candidate = self._candidate(line, row, base)
-                if candidate is not None:
-                    candidates.append(candidate)
-                continue
+        plan = self._plans.get(end)
+        if plan is None:
+            bases = range(start, end, width)
+            identity_indices = [base + o for base in bases for o in self._identity_offsets]
+            votes_indices = [base + self._votes_offset for base in bases]
+            plan = self._plans[end] = (
+                _tuple_getter(identity_indices),
+                _tuple_getter(votes_indices),
+            )
+        raw_identity = plan[0](row)
+        ballot = self._raw_ballots.get(raw_identity)
+        if ballot is not None:  # the same candidates as a row already seen: all in C
             try:
-                votes = int(raw_votes)
+                return ballot, list(map(int, plan[1](row)))
             except ValueError:
-                votes = self._int(line, row, base + votes_offset)
-            candidates.append(CandidateVotes(*identity, votes))
+                pass
+        identities: list[CandidateIdentity] = []
+        votes: list[int] = []
+        for base in range(start, end, width):
+            candidate = self._candidate(line, row, base)
+            if candidate is not None:
+                identities.append(candidate[0])
+                votes.append(candidate[1])
+        ballot = self._ballot(tuple(identities))
+        if len(votes) * width == end - start:  # no block skipped: the raw columns say it all
+            if len(self._raw_ballots) > 100_000:
+                self._raw_ballots.clear()
+            self._raw_ballots[raw_identity] = ballot
+        return ballot, votes
 
-    def _wide_columns(self, line: int, row: list[str], result: StationResult) -> None:
-        header = self.info.columns
-        for index in self._candidate_columns:
-            if index >= len(row):
-                raise self._error(line, header[index], "ligne tronquée : colonne absente")
-            name = header[index]
-            result.candidates.append(
-                CandidateVotes(
-                    None, name, "", name, None, None, None, None, None, self._int(line, row, index)
+    def _wide_columns(self, line: int, row: list[str]) -> tuple[int, list[int]]:
+        if not self.ballots:
+            header = self.info.columns
+            self._ballot(
+                tuple(
+                    CandidateIdentity(None, header[i], "", header[i], None, None, None, None, None)
+                    for i in self._candidate_columns
                 )
             )
+        try:
+            return 0, list(map(int, self._columns_of(row)))
+        except (ValueError, IndexError):
+            pass
+        votes = []
+        for index in self._candidate_columns:
+            if index >= len(row):
+                raise self._error(
+                    line, self.info.columns[index], "ligne tronquée : colonne absente"
+                )
+            votes.append(self._int(line, row, index))
+        return 0, votes
 
-    def _iter_long(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationResult]:
+    def _iter_long(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationVotes]:
         info = self.info
         wanted_round = self.round_filter
         round_index = self._cols.round
         current: StationResult | None = None
+        identities: list[CandidateIdentity] = []
+        votes: list[int] = []
         seen: set[tuple[int | None, str]] = set()
         for line, row in rows:
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -575,8 +641,11 @@ class ResultsParser:
             info.rows += 1
             if current is None or not self._same_station(line, row, current):
                 if current is not None:
-                    yield self._finish(current)
+                    yield self._finish(
+                        StationVotes(current, self._ballot(tuple(identities)), votes)
+                    )
                 current = self._station(line, row)
+                identities, votes = [], []
                 marker = (current.round, current.station_key)
                 if marker in seen:
                     raise self._error(
@@ -588,9 +657,10 @@ class ResultsParser:
                 seen.add(marker)
             candidate = self._candidate(line, row, 0)
             if candidate is not None:
-                current.candidates.append(candidate)
+                identities.append(candidate[0])
+                votes.append(candidate[1])
         if current is not None:
-            yield self._finish(current)
+            yield self._finish(StationVotes(current, self._ballot(tuple(identities)), votes))
 
     def _same_station(self, line: int, row: list[str], current: StationResult) -> bool:
         if len(row) < self._min_fields:
@@ -603,12 +673,12 @@ class ResultsParser:
 
     # -- derived values and checks --------------------------------------------------------
 
-    def _finish(self, result: StationResult) -> StationResult:
+    def _finish(self, compact: StationVotes) -> StationVotes:
         info = self.info
         info.stations += 1
-        info.department_codes.add(result.department_code)
-        complete_and_check(result, info.derived_fields, self._log)
-        return result
+        info.department_codes.add(compact.station.department_code)
+        complete_and_check(compact.station, sum(compact.votes), info.derived_fields, self._log)
+        return compact
 
 
 def read_results(

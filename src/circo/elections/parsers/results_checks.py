@@ -6,9 +6,11 @@ from circo.elections.parsers.errors import WarningLog
 from circo.elections.parsers.results_types import StationResult
 
 
-def complete_and_check(result: StationResult, derived: list[str], log: WarningLog) -> None:
-    """Fill the totals listed in ``derived`` (absent from the file), then check the others."""
-    total_votes = sum(candidate.votes for candidate in result.candidates)
+def complete_and_check(
+    result: StationResult, total_votes: int, derived: list[str], log: WarningLog
+) -> None:
+    """Fill the totals listed in ``derived`` (absent from the file), then check the others;
+    ``total_votes`` is the sum of the candidates' votes of the bureau."""
     if "valid_votes" in derived:
         result.valid_votes = total_votes
     if "voters" in derived and result.registered is not None:

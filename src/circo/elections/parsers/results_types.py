@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 ResultsFormat = Literal["wide", "long"]
 
@@ -22,6 +22,23 @@ class CandidateVotes:
     list_full_name: str | None  # "Libellé Etendu Liste"
     head_of_list: str | None  # "Nom Tête de Liste"
     votes: int
+
+
+class CandidateIdentity(NamedTuple):
+    """Who a candidate block names (everything of `CandidateVotes` but the votes)."""
+
+    panel_number: int | None
+    name: str
+    first_name: str
+    last_name: str
+    sex: str | None
+    label: str | None
+    list_name: str | None
+    list_full_name: str | None
+    head_of_list: str | None
+
+
+Ballot = tuple[CandidateIdentity, ...]  # the candidates of one row, in the file's order
 
 
 @dataclass(slots=True)
@@ -43,6 +60,16 @@ class StationResult:
     valid_votes: int
     candidates: list[CandidateVotes]
     round: int | None = None  # only when the file has a round column
+
+
+@dataclass(slots=True)
+class StationVotes:
+    """One bureau in compact form, for bulk imports: its totals (``station.candidates`` left
+    empty), the index of its ballot in `ResultsParser.ballots` and the votes, in ballot order."""
+
+    station: StationResult
+    ballot: int
+    votes: list[int]
 
 
 @dataclass(slots=True)

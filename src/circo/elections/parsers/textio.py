@@ -53,7 +53,7 @@ def sniff_encoding(sample: bytes) -> str:
         # A multi-byte character cut by the end of the sample is still UTF-8.
         if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
-    if any(byte in _CP1252_HOLES for byte in sample):
+    if not _CP1252_HOLES.isdisjoint(sample):
         return "latin-1"
     return "cp1252"
 

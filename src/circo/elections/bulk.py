@@ -1,0 +1,214 @@
+"""Bulk writing of imported results: driver-level inserts, ids up front, indexes set aside.
+
+Everything here runs inside the caller's transaction (it never commits), so an import stays all
+in or all out — including the index DDL: SQLite and PostgreSQL both roll back ``DROP INDEX`` /
+``CREATE INDEX`` with the rest of the transaction.
+
+Why the indexes go away during a large import: maintaining the secondary indexes of
+``el_candidate_votes`` and ``el_station_results`` row by row costs more than the inserts
+themselves (≈ 6 of 12 s for a national file into SQLite), while rebuilding them once, sorted,
+after the last row costs ≈ 2 s. The rebuild sorts the whole table, other elections included, so
+it is only worth it while the file brings at least as many bureaux as the tables already hold
+(a first national import, say); a small file into a large database keeps its indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+STATION_TABLE = "el_station_results"
+VOTES_TABLE = "el_candidate_votes"
+BULK_TABLES = (STATION_TABLE, VOTES_TABLE)
+STATION_COLUMNS = (
+    "id", "election_id", "station_key", "region_code", "department_code", "constituency_code",
+    "commune_code", "arrondissement_code", "registered", "voters", "abstentions", "blank",
+    "null_votes", "valid_votes", "source_line",
+)  # fmt: skip
+VOTE_COLUMNS = ("station_result_id", "candidate_id", "election_id", "votes")
+CHUNK_STATIONS = 4000
+
+StationRow = tuple[Any, ...]
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def bulk_insert(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    skip_existing: bool = False,
+) -> None:
+    """Insert tuples through the driver in the session's transaction: ``executemany`` on
+    SQLite, ``COPY … FROM STDIN`` on PostgreSQL (no per-row SQLAlchemy overhead).
+    ``skip_existing``: rows whose key already exists are left out (``ON CONFLICT DO NOTHING``;
+    an ``executemany`` on PostgreSQL too, COPY cannot skip)."""
+    if not rows:
+        return
+    driver: Any = session.connection().connection.driver_connection
+    names = ", ".join(columns)
+    postgres = is_postgres(session)
+    if postgres and not skip_existing:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(("%s" if postgres else "?") for _ in columns)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    if skip_existing:
+        statement += " ON CONFLICT DO NOTHING"
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
+
+
+def secondary_indexes(session: Session, tables: Sequence[str]) -> list[tuple[str, str]]:
+    """``(name, CREATE INDEX statement)`` of the indexes of ``tables`` that back no constraint
+    (primary keys and unique constraints stay), read from the database's own catalogue so that
+    exactly what exists is put back."""
+    if is_postgres(session):
+        found: list[tuple[str, str]] = []
+        for table in tables:
+            found += [
+                (str(name), str(statement))
+                for name, statement in session.execute(
+                    text(
+                        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i "
+                        "JOIN pg_class c ON c.oid = i.indexrelid "
+                        "WHERE i.indrelid = CAST(:table AS regclass) AND NOT EXISTS "
+                        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
+                        "ORDER BY c.relname"
+                    ),
+                    {"table": table},
+                )
+            ]
+        return found
+    marks = ", ".join(f":t{number}" for number in range(len(tables)))
+    rows = session.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name"
+        ),
+        {f"t{number}": table for number, table in enumerate(tables)},
+    )
+    return [(str(name), str(statement)) for name, statement in rows]
+
+
+class SetAsideIndexes:
+    """Drops the secondary indexes of the bulk tables and recreates them, in the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dropped: list[tuple[str, str]] = []
+
+    def worth_it(self, expected_stations: float) -> bool:
+        existing = self.session.execute(text(f"SELECT COUNT(*) FROM {STATION_TABLE}")).scalar()
+        return expected_stations >= int(existing or 0)
+
+    def drop(self) -> None:
+        self.dropped = secondary_indexes(self.session, BULK_TABLES)
+        for name, _ in self.dropped:
+            self.session.execute(text(f'DROP INDEX "{name}"'))
+
+    def restore(self) -> None:
+        for _, statement in self.dropped:
+            self.session.execute(text(statement))
+        self.dropped = []
+
+
+class StationIds:
+    """Primary keys of ``el_station_results`` handed out in blocks: from the sequence on
+    PostgreSQL; on SQLite from MAX(id) (safe: the import holds SQLite's single write lock from
+    its first statement)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = is_postgres(session)
+        self.block: list[int] = []
+        self.position = 0
+        self.next_id = 0
+        if not self.postgres:
+            found = session.execute(text(f"SELECT MAX(id) FROM {STATION_TABLE}")).scalar()
+            self.next_id = int(found or 0) + 1
+
+    def take(self) -> int:
+        if self.position == len(self.block):
+            self.block = self._block(CHUNK_STATIONS)
+            self.position = 0
+        self.position += 1
+        return self.block[self.position - 1]
+
+    def _block(self, count: int) -> list[int]:
+        if self.postgres:
+            return list(
+                self.session.execute(
+                    text(
+                        f"SELECT nextval(pg_get_serial_sequence('{STATION_TABLE}', 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"count": count},
+                ).scalars()
+            )
+        first = self.next_id
+        self.next_id += count
+        return list(range(first, first + count))
+
+
+class ResultsWriter:
+    """Buffers station and vote rows and writes them in chunks (stations first: the votes'
+    foreign key needs them). Sets the indexes aside at the first chunk when ``expected_lines``
+    (data lines of the file) says the import is large compared to what the tables hold."""
+
+    def __init__(self, session: Session, *, expected_lines: int | None = None) -> None:
+        self.session = session
+        self.expected_lines = expected_lines
+        self.ids = StationIds(session)
+        self.indexes = SetAsideIndexes(session)
+        self.stations: list[StationRow] = []
+        self.votes: list[tuple[int, int, int, int]] = []
+        self.votes_rows = 0
+        self.last_line = 1
+        self.started = False
+
+    def add(self, station: StationRow, votes: Iterable[tuple[int, int, int, int]]) -> None:
+        """``station`` in `STATION_COLUMNS` order (its id from `take_id`), its vote rows."""
+        self.stations.append(station)
+        self.votes.extend(votes)
+        self.last_line = station[-1]
+        if len(self.stations) >= CHUNK_STATIONS:
+            self.flush()
+
+    def take_id(self) -> int:
+        return self.ids.take()
+
+    def flush(self) -> None:
+        if not self.started:
+            self.started = True
+            self._prepare()
+        bulk_insert(self.session, STATION_TABLE, STATION_COLUMNS, self.stations)
+        bulk_insert(self.session, VOTES_TABLE, VOTE_COLUMNS, self.votes)
+        self.votes_rows += len(self.votes)
+        self.stations = []
+        self.votes = []
+
+    def finish(self) -> None:
+        """Write what is buffered and put the indexes back."""
+        self.flush()
+        self.indexes.restore()
+
+    def _prepare(self) -> None:
+        """Before the first chunk: set the indexes aside if the file is large enough."""
+        if self.expected_lines and self.stations:
+            lines_read = max(self.last_line - 1, 1)
+            expected = len(self.stations) * max(self.expected_lines, lines_read) / lines_read
+            if self.indexes.worth_it(expected):
+                self.indexes.drop()
