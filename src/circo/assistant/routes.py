@@ -25,7 +25,7 @@ from circo.assistant.retrieval import Filters, search
 from circo.assistant.tasks import argue, ask, ask_stream, mode_for
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
-from circo.web.deps import CampaignDep, SessionDep, SettingsDep, require_role
+from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 
@@ -164,7 +164,7 @@ def _meta(doc_type: str, title: str, territory: str, day: str) -> service.Docume
 
 
 @router.post(PAGE + "/kb/upload", include_in_schema=False)
-async def kb_upload(
+def kb_upload(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CommsDep,
@@ -182,7 +182,7 @@ async def kb_upload(
             outcome = service.add_bytes(
                 session,
                 ctx,
-                data=await upload.read(),
+                data=upload.file.read(),
                 name=name,
                 source=name,
                 meta=meta,
@@ -297,10 +297,7 @@ def leaflet_editor(
 
 
 @router.post(PAGE + "/leaflets/{leaflet_id}", include_in_schema=False)
-async def leaflet_save(
-    request: Request, session: SessionDep, ctx: CommsDep, leaflet_id: int
-) -> Response:
-    form = await request.form()
+def leaflet_save(session: SessionDep, ctx: CommsDep, leaflet_id: int, form: FormDep) -> Response:
     texts: dict[tuple[int, int], str] = {}
     headings: dict[int, str] = {}
     for key, value in form.items():
@@ -469,7 +466,7 @@ def api_document(session: SessionDep, ctx: CampaignDep, document_id: int) -> dic
 
 
 @router.post(API + "/documents", tags=["assistant"])
-async def api_upload(
+def api_upload(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CommsDep,
@@ -483,7 +480,7 @@ async def api_upload(
     outcome = service.add_bytes(
         session,
         ctx,
-        data=await file.read(),
+        data=file.file.read(),
         name=name,
         source=name,
         meta=_meta(doc_type, title, territory, day),

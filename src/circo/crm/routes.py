@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from circo.config import Settings
 from circo.core import audit
@@ -41,6 +42,7 @@ from circo.crm.timeline import timeline
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
+    FormDep,
     SessionDep,
     SettingsDep,
     require_role,
@@ -187,10 +189,7 @@ def contact_page(
 
 
 @pages.post("/c/{slug}/contacts/{contact_id:int}/edit")
-async def contact_edit(
-    request: Request, session: SessionDep, ctx: DataDep, contact_id: int
-) -> Response:
-    form = await request.form()
+def contact_edit(session: SessionDep, ctx: DataDep, contact_id: int, form: FormDep) -> Response:
     fields = set(ContactUpdate.model_fields) - {"custom", "birth_year"}
     changes = {key: (str(form[key]).strip() or None) for key in fields if key in form}
     for key in ("first_name", "last_name"):
@@ -278,12 +277,12 @@ def import_page(request: Request, ctx: DataDep) -> HTMLResponse:
 
 
 @pages.post("/c/{slug}/contacts/import")
-async def import_upload(
+def import_upload(
     settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
 ) -> Response:
     name = file.filename or "contacts.csv"
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-    content = await file.read()
+    content = file.file.read()
     importer.read_bytes(content, filename=name)  # refuse unreadable files at once
     token = secrets.token_hex(12)
     folder = _upload_dir(settings, ctx)
@@ -323,8 +322,7 @@ def import_mapping(
     )
 
 
-async def _form_mapping(request: Request, parsed: importer.ParsedFile) -> dict[str, str]:
-    form = await request.form()
+def _form_mapping(form: FormData, parsed: importer.ParsedFile) -> dict[str, str]:
     if "mapping_json" in form:
         return {str(k): str(v) for k, v in json.loads(str(form["mapping_json"])).items()}
     return {
@@ -333,11 +331,16 @@ async def _form_mapping(request: Request, parsed: importer.ParsedFile) -> dict[s
 
 
 @pages.post("/c/{slug}/contacts/import/{token}/preview", response_class=HTMLResponse)
-async def import_preview(
-    request: Request, session: SessionDep, settings: SettingsDep, ctx: DataDep, token: str
+def import_preview(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: DataDep,
+    token: str,
+    form: FormDep,
 ) -> HTMLResponse:
     parsed = _parsed(settings, ctx, token)
-    explicit = await _form_mapping(request, parsed)
+    explicit = _form_mapping(form, parsed)
     mapping = importer.resolve_mapping(
         parsed.headers, explicit, session=session, ctx=ctx, filename=parsed.filename
     )
@@ -350,11 +353,15 @@ async def import_preview(
 
 
 @pages.post("/c/{slug}/contacts/import/{token}/commit", response_class=HTMLResponse)
-async def import_commit(
-    request: Request, session: SessionDep, settings: SettingsDep, ctx: DataDep, token: str
+def import_commit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: DataDep,
+    token: str,
+    form: FormDep,
 ) -> HTMLResponse:
     parsed = _parsed(settings, ctx, token)
-    form = await request.form()
     mapping = importer.resolve_mapping(
         parsed.headers,
         json.loads(str(form["mapping_json"])),

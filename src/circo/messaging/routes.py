@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
@@ -20,7 +22,7 @@ from circo.messaging import compose, directory, service
 from circo.messaging.errors import MessagingError
 from circo.messaging.links import Links
 from circo.messaging.models import Delivery, MessageCampaign
-from circo.web.deps import SessionDep, SettingsDep, require_role
+from circo.web.deps import FormDep, SessionDep, SettingsDep, require_role
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 
@@ -363,10 +365,9 @@ def compose_page(
 
 
 @router.post("/c/{slug}/messages/new", response_class=HTMLResponse, include_in_schema=False)
-async def compose_action(
-    request: Request, session: SessionDep, settings: SettingsDep, ctx: CommsDep
+def compose_action(
+    request: Request, session: SessionDep, settings: SettingsDep, ctx: CommsDep, form: FormDep
 ) -> Response:
-    form = await request.form()
     action = str(form.get("action") or "preview")
     if action == "send":
         message = service.start_send(session, ctx, settings, draft=_form_draft(form))
@@ -511,9 +512,20 @@ def track_click(session: SessionDep, settings: SettingsDep, token: str) -> Respo
     return RedirectResponse(target, status_code=302)
 
 
+async def _inbound_body(request: Request) -> bytes | FormData:
+    """The webhook's body, read on the event loop: the raw bytes of a JSON body (decoded by the
+    endpoint, after the token check, as before), the parsed form otherwise."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await request.body()
+    return await request.form()
+
+
 @router.post("/api/messaging/sms-inbound/{token}")
-async def sms_inbound(
-    request: Request, session: SessionDep, settings: SettingsDep, token: str
+def sms_inbound(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: str,
+    body: Annotated[bytes | FormData, Depends(_inbound_body)],
 ) -> JSONResponse:
     """Webhook of the SMS provider for replies: "STOP" records an opposition to SMS.
     Accepts JSON or a form with ``from``/``msisdn``/``sender`` and ``text``/``content``."""
@@ -524,10 +536,7 @@ async def sms_inbound(
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return JSONResponse({"error": "NotFound", "message": "campagne inconnue"}, status_code=404)
-    if request.headers.get("content-type", "").startswith("application/json"):
-        data: Any = await request.json()
-    else:
-        data = await request.form()
+    data: Any = json.loads(body) if isinstance(body, bytes) else body
     phone = str(data.get("from") or data.get("msisdn") or data.get("sender") or "")
     text = str(data.get("text") or data.get("content") or data.get("body") or "")
     if not phone:

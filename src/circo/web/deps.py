@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from circo.config import Settings
 from circo.core import service
@@ -64,6 +65,17 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, parsed on the event loop so that the endpoint can be a plain ``def``
+    (run in the thread pool, where its database work blocks no other request). Starlette
+    caches the parsed form on the request: the CSRF check and FastAPI's ``Form()`` parameters
+    share it."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def client_ip(request: Request) -> str | None:
