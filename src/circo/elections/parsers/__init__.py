@@ -104,11 +104,11 @@ if TYPE_CHECKING:
     )
     from circo.elections.parsers.results import (
         CandidateVotes,
-        ResultsFileInfo,
         ResultsParser,
         StationResult,
         read_results,
     )
+    from circo.elections.parsers.results_types import ResultsFileInfo
 
 # Re-exports load their module on first use, so that importing one light module of this package
 # (``codes``, say, for the CLI's fast paths) does not pull numpy and every reader in.
@@ -147,7 +147,7 @@ _EXPORTS = {
     "read_commune_movements": "insee",
     "read_iris_table": "insee",
     "CandidateVotes": "results",
-    "ResultsFileInfo": "results",
+    "ResultsFileInfo": "results_types",
     "ResultsParser": "results",
     "StationResult": "results",
     "read_results": "results",

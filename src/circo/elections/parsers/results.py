@@ -16,9 +16,8 @@ Three layouts are recognised, whatever the year (2012 → 2024), encoding or sep
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice, pairwise
+from itertools import islice
 from operator import itemgetter
-from typing import Literal
 
 from circo.elections.parsers.codes import commune_code as make_commune_code
 from circo.elections.parsers.codes import (
@@ -28,19 +27,15 @@ from circo.elections.parsers.codes import (
 )
 from circo.elections.parsers.errors import ParseError, ParseWarning, WarningLog
 from circo.elections.parsers.results_checks import complete_and_check
-from circo.elections.parsers.results_hints import hints_from_name
+from circo.elections.parsers.results_detect import detect
 from circo.elections.parsers.results_layout import (
     REQUIRED_HINT,
     BlockLayout,
-    HeaderLayout,
-    analyse_header,
-    find_blocks,
 )
 from circo.elections.parsers.results_types import (
     Ballot,
     CandidateIdentity,
     CandidateVotes,
-    ResultsFileInfo,
     ResultsFormat,
     StationResult,
     StationVotes,
@@ -54,7 +49,6 @@ _SEX = {"M": "M", "F": "F", "H": "M", "MASCULIN": "M", "FEMININ": "F", "FÉMININ
 _IDENTITY_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
                     "list_long", "list_head", "pair_name")  # fmt: skip
 _Getter = Callable[[list[str]], tuple[str, ...]]
-_TOTALS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes")
 _FRENCH = {
     "registered": "Inscrits", "abstentions": "Abstentions", "voters": "Votants",
     "blank": "Blancs", "null_votes": "Nuls", "valid_votes": "Exprimés",
@@ -71,22 +65,6 @@ def _tuple_getter(indices: list[int]) -> _Getter:
         (index,) = indices
         return lambda row: (row[index],)
     return lambda row: ()
-
-
-class _Columns:
-    """Resolved column indices (-1 when absent) and block layout for the row loop."""
-
-    def __init__(self, layout: HeaderLayout, blocks: BlockLayout | None) -> None:
-        get = layout.station.get
-        self.department = get("department_code", -1)
-        self.constituency = get("constituency_code", -1)
-        self.commune = get("commune_code", -1)
-        self.commune_name = get("commune_name", -1)
-        self.station = get("station_code", -1)
-        self.station_id = get("station_id", -1)
-        self.round = get("round", -1)
-        self.totals = {name: get(name, -1) for name in (*_TOTALS, "blank_and_null")}
-        self.blocks = blocks
 
 
 class ResultsParser:
@@ -121,7 +99,9 @@ class ResultsParser:
         self._commune_cache: dict[tuple[str, str], tuple[str, str]] = {}
         self._station_cache: dict[str, str] = {}
         header, sample = self._read_head()
-        self.info, self._cols, self._candidate_columns = self._detect(header, sample, format)
+        self.info, self._cols, self._candidate_columns = detect(
+            path, self.source, header, sample, format
+        )
         self._min_fields = self._minimum_fields()
         blocks = self._cols.blocks
         if blocks is not None and "votes" not in blocks.offsets:
@@ -193,148 +173,6 @@ class ResultsParser:
         while header and not header[-1]:
             header.pop()
         return header, sample
-
-    def _detect(
-        self,
-        header: list[str],
-        sample: list[tuple[int, list[str]]],
-        forced: ResultsFormat | None,
-    ) -> tuple[ResultsFileInfo, _Columns, list[int]]:
-        layout = analyse_header(header)
-        self._check_required(layout)
-        blocks = find_blocks(layout)
-        candidate_columns: list[int] = []
-        if blocks is None:
-            candidate_columns = self._candidate_columns_of(layout, sample)
-            kind: Literal["blocks", "candidate_columns", "long"] = "candidate_columns"
-        elif forced == "long" or (forced is None and self._looks_long(layout, blocks, sample)):
-            kind = "long"
-            blocks = BlockLayout(0, len(header), dict(layout.block), 1)
-        else:
-            kind = "blocks"
-        if forced == "long" and kind != "long":
-            raise self._error(1, None, "format « long » demandé mais aucune colonne « Voix »")
-        info = ResultsFileInfo(
-            file=str(self.path),
-            format="long" if kind == "long" else "wide",
-            layout=kind,
-            encoding=self.source.encoding,
-            separator=self.source.separator,
-            columns=header,
-            block_width=blocks.width if blocks and kind == "blocks" else None,
-            header_blocks=blocks.header_blocks if blocks and kind == "blocks" else 0,
-            has_labels="label" in layout.block,
-            has_lists=bool({"list_short", "list_long"} & layout.block.keys()),
-            has_round="round" in layout.station,
-            blank_and_null_combined="blank_and_null" in layout.station,
-        )
-        info.derived_fields = self._derived_fields(layout)
-        info.blank_and_null_combined |= "blank" in info.derived_fields
-        used = set(candidate_columns)
-        info.ignored_columns = [header[i] for i in layout.unknown if i not in used]
-        info.hints = hints_from_name(str(self.path))
-        if sample:
-            self._hints_from_row(info, layout, sample[0][1])
-        return info, _Columns(layout, blocks), candidate_columns
-
-    def _check_required(self, layout: HeaderLayout) -> None:
-        station = layout.station
-        missing = []
-        if "station_id" not in station:
-            if "commune_code" not in station:
-                missing.append("Code de la commune")
-            if "station_code" not in station:
-                missing.append("Code du b.vote")
-        if not ({"registered", "voters", "valid_votes"} & station.keys() or layout.block):
-            missing.append("Inscrits")
-        if missing:
-            names = ", ".join(f"« {name} »" for name in missing)
-            seen = "; ".join(layout.header[:6])
-            raise self._error(
-                1,
-                None,
-                f"en-tête non reconnu (colonnes manquantes : {names} ; reçu « {seen} … ») ; "
-                f"{REQUIRED_HINT}",
-            )
-
-    def _candidate_columns_of(
-        self, layout: HeaderLayout, sample: list[tuple[int, list[str]]]
-    ) -> list[int]:
-        last_station = max(layout.station.values())
-        columns = [i for i in layout.unknown if i > last_station]
-        for _line, row in sample[:5]:
-            for index in columns:
-                value = row[index].strip() if index < len(row) else ""
-                if value and not value.lstrip("-").isdigit():
-                    columns = []
-                    break
-            if not columns:
-                break
-        if not columns:
-            raise self._error(
-                1,
-                None,
-                "en-tête non reconnu : aucune colonne de candidat (« N°Panneau ; Nom ; Voix » "
-                f"ou une colonne de voix par candidat) ; {REQUIRED_HINT}",
-            )
-        return columns
-
-    def _looks_long(
-        self, layout: HeaderLayout, blocks: BlockLayout, sample: list[tuple[int, list[str]]]
-    ) -> bool:
-        if blocks.header_blocks > 1:
-            return False
-        width = len(layout.header)
-        if any(len(row) > width + 1 for _, row in sample):
-            return False
-        keys = [self._sample_key(layout, row) for _, row in sample]
-        return any(a == b for a, b in pairwise(keys))
-
-    @staticmethod
-    def _sample_key(layout: HeaderLayout, row: list[str]) -> tuple[str, ...]:
-        wanted = ("department_code", "commune_code", "station_code", "station_id", "round")
-        return tuple(row[layout.station[k]] for k in wanted if k in layout.station
-                     if layout.station[k] < len(row))  # fmt: skip
-
-    @staticmethod
-    def _derived_fields(layout: HeaderLayout) -> list[str]:
-        have = layout.station.keys()
-        derived = []
-        if "abstentions" not in have and {"registered", "voters"} <= have:
-            derived.append("abstentions")
-        if (
-            "null_votes" not in have
-            and "blank_and_null" not in have
-            and {
-                "voters",
-                "blank",
-                "valid_votes",
-            }
-            <= have
-        ):
-            derived.append("null_votes")
-        if (
-            not {"blank", "null_votes", "blank_and_null"} & have
-            and {"voters", "valid_votes"} <= have
-        ):
-            derived += ["blank", "null_votes"]  # before 2014 blank ballots counted as null
-        if "valid_votes" not in have:
-            derived.append("valid_votes")
-        if "voters" not in have and {"registered", "abstentions"} <= have:
-            derived.append("voters")
-        return derived
-
-    def _hints_from_row(self, info: ResultsFileInfo, layout: HeaderLayout, row: list[str]) -> None:
-        def cell(name: str) -> str:
-            index = layout.station.get(name, -1)
-            return row[index].strip() if 0 <= index < len(row) else ""
-
-        if cell("election_type"):
-            info.hints["election_type_raw"] = cell("election_type")
-        if cell("round").isdigit():
-            info.hints.setdefault("round", str(int(cell("round"))))
-        if cell("department_code"):
-            info.hints["first_department_code"] = cell("department_code")
 
     # -- streaming ------------------------------------------------------------------------
 
