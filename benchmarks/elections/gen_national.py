@@ -13,7 +13,8 @@ Two measuring modes print wall seconds, CPU seconds and peak RSS on the same fil
     .venv/bin/python benchmarks/elections/gen_national.py --parse /tmp/national-pr22-t1.txt
     /work/bench-duckdb/bin/python benchmarks/elections/gen_national.py --duckdb FILE
 
-``--parse`` streams the file with circo's `read_results` (project venv); ``--duckdb`` times
+``--parse`` streams the file with circo's `read_results` (project venv; add ``--compact`` for
+the import's stream, without one object per candidate); ``--duckdb`` times
 DuckDB's ``read_csv`` materialising every column in memory (a separate venv with duckdb; DuckDB
 is not a circo dependency). numpy and circo are imported lazily so each mode needs only its own.
 """
@@ -142,18 +143,25 @@ def report(label: str, wall_started: float, cpu_started: float, detail: str) -> 
     print(f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB — {detail}")
 
 
-def measure_parser(path: Path) -> None:
+def measure_parser(path: Path, *, compact: bool = False) -> None:
+    """Stream the file: one `StationResult` with its `CandidateVotes` per bureau, or with
+    ``compact`` the import's stream (a ballot index and a list of votes per bureau)."""
     from circo.elections.parsers import read_results
 
     wall, cpu = time.perf_counter(), time.process_time()
     parser = read_results(path)
     stations = candidates = 0
-    for station in parser:
-        stations += 1
-        candidates += len(station.candidates)
+    if compact:
+        for record in parser.compact():
+            stations += 1
+            candidates += len(record.votes)
+    else:
+        for station in parser:
+            stations += 1
+            candidates += len(station.candidates)
     detail = (f"{stations} bureaux, {candidates} candidate results, {parser.warning_count} "
               f"warnings ({parser.info.layout}, {parser.info.encoding})")  # fmt: skip
-    report("circo read_results", wall, cpu, detail)
+    report(f"circo read_results{'.compact()' if compact else ''}", wall, cpu, detail)
 
 
 def measure_duckdb(path: Path) -> None:
@@ -180,9 +188,10 @@ def main() -> None:
     mode.add_argument("--parse", type=Path, help="time circo's parser on this file")
     mode.add_argument("--duckdb", type=Path, help="time DuckDB's read_csv on this file")
     parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--compact", action="store_true", help="--parse: the import's stream")
     args = parser.parse_args()
     if args.parse:
-        measure_parser(args.parse)
+        measure_parser(args.parse, compact=args.compact)
         return
     if args.duckdb:
         measure_duckdb(args.duckdb)

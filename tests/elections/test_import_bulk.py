@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circo.elections import bulk
-from circo.elections.bulk import BULK_TABLES, secondary_indexes
+from circo.elections.bulk import BULK_TABLES, bulk_insert, secondary_indexes
 from circo.elections.errors import ImportFailed
 from circo.elections.importing import import_results
-from circo.elections.models import Candidate, CandidateVotes, Election, StationResult
+from circo.elections.models import Candidate, CandidateVotes, Election, StationResult, Territory
 from circo.elections.parsers import ParseError, read_results
 from circo.elections.service import territory_results
 from tests.elections.sample_files import cut_rhone
@@ -137,6 +137,22 @@ def test_bad_votes_after_the_ballot_is_known_name_line_and_block(
     assert caught.value.loc == "votes.csv, ligne 5, colonne Voix_3"
     assert "1 2x" in caught.value.message
     assert _counts(session) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("count", [1, 166, 167, 500])
+def test_bulk_insert_writes_every_row_once(session: Session, count: int) -> None:
+    # 6 columns: 166 rows per multi-row statement on SQLite, so these counts hit its edges.
+    columns = ("key", "level", "code", "name", "parent_key", "department_code")
+    rows = [(f"bv:T{n:05d}", "bv", f"T{n:05d}", f"n{n}", None, None) for n in range(count)]
+    bulk_insert(session, "el_territories", columns, rows[: count // 2 + 1])
+    bulk_insert(session, "el_territories", columns, rows, skip_existing=True)
+    written = session.execute(
+        select(Territory.key, Territory.name)
+        .where(Territory.code.like("T%"))
+        .order_by(Territory.key)
+    ).all()
+    session.rollback()
+    assert [tuple(row) for row in written] == [(key, name) for key, _, _, name, _, _ in rows]
 
 
 @pytest.mark.parametrize("name", RESULT_FILES)
