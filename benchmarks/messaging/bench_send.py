@@ -24,7 +24,9 @@ from circo.config import Settings
 from circo.core.jobs import run_pending
 from circo.core.service import create_campaign
 from circo.core.tenancy import system_context
-from circo.crm import importer
+from circo.crm.importer.commit import commit_import
+from circo.crm.importer.mapping import suggest_mapping
+from circo.crm.importer.reading import read_bytes
 from circo.messaging import delivery, service
 from circo.runtime import open_runtime
 
@@ -79,13 +81,11 @@ def main() -> None:
             f"Prénom{index},Nom{index},p{index}@example.org,Lyon,{index % 300 + 1:04d},oui"
             for index in range(args.contacts)
         ]
-        parsed = importer.read_bytes("\n".join(csv_lines).encode(), filename="contacts.csv")
+        parsed = read_bytes("\n".join(csv_lines).encode(), filename="contacts.csv")
         with runtime.session() as session:
             campaign = create_campaign(session, slug="bench", name="Benchmark")
             ctx = system_context(campaign)
-            importer.commit_import(
-                session, ctx, parsed, importer.suggest_mapping(parsed.headers), source="bench"
-            )
+            commit_import(session, ctx, parsed, suggest_mapping(parsed.headers), source="bench")
             point = service.add_point(
                 session, ctx, title="Petite enfance", summary="une place en crèche pour chacun"
             )

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from circo.cli import app
 from circo.crm.errors import ImportFileError
-from circo.crm.importer import read_bytes, resolve_mapping, suggest_mapping
+from circo.crm.importer.mapping import resolve_mapping, suggest_mapping
+from circo.crm.importer.reading import read_bytes
 from circo.crm.models import Contact, Interaction
 from circo.privacy.consent import can_contact
 from circo.privacy.models import ConsentRecord

@@ -20,7 +20,7 @@ from circo.crm.contacts import add_tags, record_answer, search_contacts
 from circo.crm.dedup import merge_contacts, refresh_duplicates
 from circo.crm.errors import RollUseRefused
 from circo.crm.events import EventCreate, check_in, create_event, invite_contact
-from circo.crm.importer import read_bytes
+from circo.crm.importer.reading import read_bytes
 from circo.crm.models import DuplicatePair, Interaction, RollEntry
 from circo.crm.rolls import RollFilter, import_roll, query_roll, refuse_use
 from circo.crm.schemas import SegmentFilter, VolunteerCreate

@@ -20,7 +20,7 @@ from circo.cli import app
 from circo.config import Settings
 from circo.crm.contacts import add_note, record_answer
 from circo.crm.events import check_in, create_event, invite_segment
-from circo.crm.importer import read_bytes
+from circo.crm.importer.reading import read_bytes
 from circo.crm.models import Contact
 from circo.crm.rolls import import_roll
 from circo.crm.schemas import EventCreate, SegmentFilter

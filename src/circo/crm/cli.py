@@ -65,21 +65,24 @@ def contacts_import(
     as_json: JsonOption = False,
 ) -> None:
     """Importer des contacts (CSV/XLSX) ; tout ou rien / import contacts, atomically."""
-    from circo.crm import importer
+    from circo.crm.importer.commit import commit_import
+    from circo.crm.importer.mapping import parse_mapping, resolve_mapping
+    from circo.crm.importer.reading import read_file
+    from circo.crm.importer.validation import preview
 
     if not file.is_file():
         raise CircoError(f"fichier introuvable : {file}", loc=str(file))
-    parsed = importer.read_file(file)
+    parsed = read_file(file)
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        resolved = importer.resolve_mapping(
+        resolved = resolve_mapping(
             parsed.headers,
-            importer.parse_mapping(mapping),
+            parse_mapping(mapping),
             session=session,
             ctx=ctx,
             filename=parsed.filename,
         )
         if dry_run:
-            report = importer.preview(parsed, resolved)
+            report = preview(parsed, resolved)
             session.rollback()
             _emit(
                 report,
@@ -90,7 +93,7 @@ def contacts_import(
             return
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Import", total=len(parsed.rows))
-            result = importer.commit_import(
+            result = commit_import(
                 session,
                 ctx,
                 parsed,
@@ -265,7 +268,7 @@ def contacts_roll_import(
     data_dir: DataDirOption = None,
 ) -> None:
     """Importer la liste électorale (L37) ou une liste d'émargement (L68) / import the roll."""
-    from circo.crm.importer import read_file
+    from circo.crm.importer.reading import read_file
     from circo.crm.rolls import import_roll
 
     parsed = read_file(file)

@@ -21,7 +21,7 @@ from circo.core import audit
 from circo.core.tenancy import CampaignContext
 from circo.crm import normalise
 from circo.crm.errors import CrmError, ImportFileError, NotFound, RollUseRefused
-from circo.crm.importer import ParsedFile
+from circo.crm.importer.reading import ParsedFile
 from circo.crm.models import ElectoralRoll, RollEntry
 
 ROLL_PURPOSE = "communication politique (Code électoral L37)"

@@ -23,12 +23,16 @@ from circo.core.models import Role
 from circo.core.security import new_token
 from circo.core.tenancy import CampaignContext
 from circo.crm import contacts as contacts_service
-from circo.crm import dedup, importer, rolls
+from circo.crm import dedup, rolls
 from circo.crm import events as events_service
 from circo.crm import segments as segments_service
 from circo.crm import volunteers as volunteers_service
 from circo.crm.errors import CrmError, ImportFileError, NotFound
 from circo.crm.export import export_rows, render_export
+from circo.crm.importer.commit import commit_import
+from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
+from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
+from circo.crm.importer.validation import preview
 from circo.crm.models import RollEntry
 from circo.crm.routes_api import router as api_router
 from circo.crm.schemas import (
@@ -283,7 +287,7 @@ def import_upload(
     name = file.filename or "contacts.csv"
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
     content = file.file.read()
-    importer.read_bytes(content, filename=name)  # refuse unreadable files at once
+    read_bytes(content, filename=name)  # refuse unreadable files at once
     token = secrets.token_hex(12)
     folder = _upload_dir(settings, ctx)
     folder.mkdir(parents=True, exist_ok=True)
@@ -292,13 +296,13 @@ def import_upload(
     return RedirectResponse(f"/c/{ctx.campaign.slug}/contacts/import/{token}", status_code=303)
 
 
-def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> importer.ParsedFile:
+def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> ParsedFile:
     path = _upload_path(settings, ctx, token)
     if path.suffix == ".name":
         path = next(p for p in path.parent.glob(f"{token}.*") if p.suffix != ".name")
     name_file = path.with_suffix(".name")
     name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
-    return importer.read_file(path, filename=name)
+    return read_file(path, filename=name)
 
 
 @pages.get("/c/{slug}/contacts/import/{token}", response_class=HTMLResponse)
@@ -306,7 +310,7 @@ def import_mapping(
     request: Request, session: SessionDep, settings: SettingsDep, ctx: DataDep, token: str
 ) -> HTMLResponse:
     parsed = _parsed(settings, ctx, token)
-    suggested = importer.suggest_mapping(parsed.headers, session=session, ctx=ctx)
+    suggested = suggest_mapping(parsed.headers, session=session, ctx=ctx)
     custom = [f"custom:{f.key}" for f in contacts_service.custom_fields(session, ctx)]
     return render(
         request,
@@ -315,14 +319,14 @@ def import_mapping(
             "token": token,
             "parsed": parsed,
             "suggested": suggested,
-            "fields": importer.FIELDS,
+            "fields": FIELDS,
             "custom": custom,
             "sample": parsed.rows[:5],
         },
     )
 
 
-def _form_mapping(form: FormData, parsed: importer.ParsedFile) -> dict[str, str]:
+def _form_mapping(form: FormData, parsed: ParsedFile) -> dict[str, str]:
     if "mapping_json" in form:
         return {str(k): str(v) for k, v in json.loads(str(form["mapping_json"])).items()}
     return {
@@ -341,10 +345,10 @@ def import_preview(
 ) -> HTMLResponse:
     parsed = _parsed(settings, ctx, token)
     explicit = _form_mapping(form, parsed)
-    mapping = importer.resolve_mapping(
+    mapping = resolve_mapping(
         parsed.headers, explicit, session=session, ctx=ctx, filename=parsed.filename
     )
-    report = importer.preview(parsed, mapping)
+    report = preview(parsed, mapping)
     return render(
         request,
         "crm/import_preview.html",
@@ -362,14 +366,14 @@ def import_commit(
     form: FormDep,
 ) -> HTMLResponse:
     parsed = _parsed(settings, ctx, token)
-    mapping = importer.resolve_mapping(
+    mapping = resolve_mapping(
         parsed.headers,
         json.loads(str(form["mapping_json"])),
         session=session,
         ctx=ctx,
         filename=parsed.filename,
     )
-    result = importer.commit_import(
+    result = commit_import(
         session, ctx, parsed, mapping, skip_invalid=form.get("skip_invalid") == "1"
     )
     for path in _upload_dir(settings, ctx).glob(f"{token}.*"):
