@@ -29,16 +29,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from circo.field.routing import haversine_path_m, project
-from circo.field.turfs import (
-    CAP,
-    FLOOR,
-    Address,
-    TurfPlan,
-    compactness_ratio,
-    cut_turfs,
-    route_to_mst_ratio,
-    synthetic_addresses,
-)
+from circo.field.turfs.inputs import synthetic_addresses
+from circo.field.turfs.output import compactness_ratio, route_to_mst_ratio
+from circo.field.turfs.partition import CAP, FLOOR
+from circo.field.turfs.plan import Address, TurfPlan, cut_turfs
 
 REU_SAMPLE = Path("/work/shared/data/fr-reu-adresses-sample-29/addresses_sample.csv")
 TARGET = 50

@@ -13,19 +13,9 @@ import numpy as np
 import pytest
 
 from circo.field.routing import haversine_path_m, order_route, path_length
-from circo.field.turfs import (
-    Address,
-    Turf,
-    TurfInputError,
-    TurfPlan,
-    compactness_ratio,
-    cut_turfs,
-    plan_to_json,
-    read_addresses_csv,
-    route_to_mst_ratio,
-    synthetic_addresses,
-    turf_svg,
-)
+from circo.field.turfs.inputs import read_addresses_csv, synthetic_addresses
+from circo.field.turfs.output import compactness_ratio, plan_to_json, route_to_mst_ratio, turf_svg
+from circo.field.turfs.plan import Address, Turf, TurfInputError, TurfPlan, cut_turfs
 
 TARGET = 50
 

@@ -40,7 +40,8 @@ def cut_turfs_command(
 ) -> None:
     """Découper des adresses en secteurs (sans base) / cut addresses into turfs (no database)."""
     from circo.field.sources import addresses_from_csv
-    from circo.field.turfs import TurfInputError, cut_turfs, plan_to_json
+    from circo.field.turfs.output import plan_to_json
+    from circo.field.turfs.plan import TurfInputError, cut_turfs
 
     if doors_per_turf < 1:
         raise CircoError(

@@ -10,7 +10,7 @@ class FieldError(CircoError):
 
 
 class TurfFileError(FieldError):
-    """A bad addresses file for turf cutting (wraps `circo.field.turfs.TurfInputError`)."""
+    """A bad addresses file for turf cutting (wraps `circo.field.turfs.plan.TurfInputError`)."""
 
 
 class TurfNotFound(NotFound):

@@ -18,9 +18,9 @@ from circo.core import audit
 from circo.core.models import Membership, Role, User
 from circo.core.tenancy import CampaignContext
 from circo.field import questionnaire as qn
-from circo.field import turfs as cutting
 from circo.field.errors import AssignmentNotFound, FieldError, TurfNotFound
 from circo.field.models import Assignment, Questionnaire, Turf, TurfPlan, TurfStop, Visit
+from circo.field.turfs import plan as cutting
 
 ORGANISER_ROLES = (Role.organiser, Role.data)
 Q = TypeVar("Q")

@@ -1,5 +1,6 @@
 """Where the addresses of a turf plan come from: a CSV file, the REU addresses imported by the
-elections domain, or the shipped sample (demo). Every source yields `circo.field.turfs.Address`.
+elections domain, or the shipped sample (demo). Every source yields
+`circo.field.turfs.plan.Address`.
 
 The elections domain owns the REU points; this module only calls its service function
 (``circo.elections.service.reu_addresses``) and says clearly when it is not available.
@@ -16,7 +17,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from circo.field.errors import SourceUnavailable, TurfFileError
-from circo.field.turfs import Address, TurfInputError, read_addresses_csv
+from circo.field.turfs.inputs import read_addresses_csv
+from circo.field.turfs.plan import Address, TurfInputError
 
 SAMPLE_FILE = "reu_sample_29039.csv"
 

@@ -17,7 +17,7 @@ from circo.core import audit
 from circo.core.tenancy import CampaignContext
 from circo.field import questionnaire as qn
 from circo.field import service
-from circo.field.turfs import turf_svg
+from circo.field.turfs.output import turf_svg
 
 _environment = Environment(
     loader=FileSystemLoader(str(resources.files("circo") / "field" / "templates")),
