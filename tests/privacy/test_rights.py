@@ -26,7 +26,7 @@ from circo.crm.rolls import import_roll
 from circo.crm.schemas import EventCreate, SegmentFilter
 from circo.db import utcnow
 from circo.privacy.consent import can_contact
-from circo.privacy.rights import create_request
+from circo.privacy.rights.requests import create_request
 from circo.runtime import Runtime
 from circo.web.app import create_app
 from tests.crm.helpers import CSV_HEADER, ctx_of, make_contact, write_csv

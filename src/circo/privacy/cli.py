@@ -113,7 +113,8 @@ def privacy_access(
     data_dir: DataDirOption = None,
 ) -> None:
     """Tout ce que la campagne détient sur une personne (JSON, PDF) / right of access."""
-    from circo.privacy.rights import access_export, access_pdf, complete_request, create_request
+    from circo.privacy.rights.access import access_export, access_pdf
+    from circo.privacy.rights.requests import complete_request, create_request
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
         request = create_request(session, ctx, kind="access", channel="cli")
@@ -135,7 +136,8 @@ def privacy_erase(
     as_json: JsonOption = False,
 ) -> None:
     """Effacer une personne partout (base et fichiers) / erase a person everywhere."""
-    from circo.privacy.rights import compact_sqlite, erase_person
+    from circo.privacy.rights.erasure import erase_person
+    from circo.privacy.rights.traces import compact_sqlite
 
     if not email and not phone:
         raise CircoError("indiquez --email et/ou --phone", loc="--email")
@@ -202,7 +204,7 @@ def privacy_requests(
     campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
 ) -> None:
     """Demandes d'exercice des droits et leurs échéances / rights requests and deadlines."""
-    from circo.privacy.rights import is_overdue, list_requests
+    from circo.privacy.rights.requests import is_overdue, list_requests
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
         rows: list[dict[str, Any]] = [

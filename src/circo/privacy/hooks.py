@@ -37,7 +37,8 @@ class Identity:
     names: set[tuple[str, str]] = field(default_factory=set)  # (first name, last name)
 
     def needles(self) -> list[str]:
-        """Strings whose presence anywhere means the person is still there (see rights.py)."""
+        """Strings whose presence anywhere means the person is still there (see
+        `circo.privacy.rights.traces`)."""
         from circo.crm.normalise import phone_variants
 
         found: set[str] = set(self.emails)

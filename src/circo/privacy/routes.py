@@ -15,10 +15,19 @@ from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
-from circo.privacy import rights, selfservice
+from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
 from circo.privacy.register import processing_register
 from circo.privacy.retention import run_retention
+from circo.privacy.rights.access import access_export, access_pdf
+from circo.privacy.rights.erasure import apply_opposition, erase_person
+from circo.privacy.rights.requests import (
+    complete_request,
+    create_request,
+    get_request,
+    is_overdue,
+    list_requests,
+)
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
@@ -43,8 +52,8 @@ def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:
 
     if ctx.role not in (Role.admin, Role.data):
         return []
-    pending = rights.list_requests(session, ctx, open_only=True)
-    overdue = sum(1 for request in pending if rights.is_overdue(request))
+    pending = list_requests(session, ctx, open_only=True)
+    overdue = sum(1 for request in pending if is_overdue(request))
     calendar = check_calendar(ctx.campaign, utcnow(), "message")
     cards = [
         Card(
@@ -72,10 +81,8 @@ def privacy_page(request: Request, session: SessionDep, ctx: DpoDep) -> HTMLResp
         request,
         "privacy/overview.html",
         {
-            "requests": rights.list_requests(session, ctx),
-            "overdue": {
-                r.id for r in rights.list_requests(session, ctx) if rights.is_overdue(r, now)
-            },
+            "requests": list_requests(session, ctx),
+            "overdue": {r.id for r in list_requests(session, ctx) if is_overdue(r, now)},
             "calendar": {
                 kind: check_calendar(ctx.campaign, now, kind)
                 for kind in ("message", "sms", "paid_ads")
@@ -97,29 +104,27 @@ def request_create(
 ) -> Response:
     """Record a request received by letter, phone or email; erasure and opposition are carried
     out at once, access is answered with the JSON / PDF download."""
-    request = rights.create_request(
-        session, ctx, kind=kind, requester=email or None, details=details
-    )
+    request = create_request(session, ctx, kind=kind, requester=email or None, details=details)
     if kind == "erasure":
-        rights.erase_person(
+        erase_person(
             session, ctx, settings, email=email or None, phone=phone or None, request=request
         )
     elif kind == "opposition":
-        count = rights.apply_opposition(
+        count = apply_opposition(
             session,
             ctx,
             email=email or None,
             phone=phone or None,
             source="demande enregistrée par l'équipe",
         )
-        rights.complete_request(session, ctx, request, outcome={"contacts": count})
+        complete_request(session, ctx, request, outcome={"contacts": count})
     return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
 
 
 @pages.post("/c/{slug}/privacy/requests/{request_id}/done")
 def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
-    request = rights.get_request(session, ctx, request_id)
-    rights.complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
+    request = get_request(session, ctx, request_id)
+    complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
     return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
 
 
@@ -127,10 +132,10 @@ def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
 def access_download(
     session: SessionDep, ctx: DpoDep, fmt: str, email: str = "", phone: str = ""
 ) -> Response:
-    export = rights.access_export(session, ctx, email=email or None, phone=phone or None)
+    export = access_export(session, ctx, email=email or None, phone=phone or None)
     if fmt == "pdf":
         return Response(
-            rights.access_pdf(export),
+            access_pdf(export),
             media_type="application/pdf",
             headers={"Content-Disposition": 'attachment; filename="acces.pdf"'},
         )
@@ -255,9 +260,9 @@ def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
             "channel": r.channel,
             "received_at": r.received_at,
             "due_at": r.due_at,
-            "overdue": rights.is_overdue(r),
+            "overdue": is_overdue(r),
         }
-        for r in rights.list_requests(session, ctx)
+        for r in list_requests(session, ctx)
     ]
 
 

@@ -22,13 +22,9 @@ from circo.crm import normalise
 from circo.db import utcnow
 from circo.privacy.errors import PermissionDenied, PrivacyError
 from circo.privacy.models import RightsRequest
-from circo.privacy.rights import (
-    access_export,
-    apply_opposition,
-    complete_request,
-    create_request,
-    erase_person,
-)
+from circo.privacy.rights.access import access_export
+from circo.privacy.rights.erasure import apply_opposition, erase_person
+from circo.privacy.rights.requests import complete_request, create_request
 
 SALT = "circo.selfservice"
 MAX_AGE = 7 * 86400
