@@ -88,14 +88,14 @@ def test_scale_moves_keep_the_likelihood_and_invert(state) -> None:
 
 
 def test_md_converges_on_a_well_posed_problem() -> None:
-    data = make_groups_candidates(seed=11, n_units=120)
-    est = MultinomialDirichletEI(n_warmup=150, n_draws=300, random_state=0).fit(data.X, data.T)
+    data = make_groups_candidates(seed=12, n_units=300)
+    est = MultinomialDirichletEI(n_warmup=200, n_draws=400, random_state=0).fit(data.X, data.T)
     assert est.rhat_.shape == (3, 4)
     assert float(est.rhat_.max()) < 1.1
     assert float(est.ess_.min()) > 20
     assert 0.05 < est.collective_acceptance_ < 0.9
     assert 0.05 < est.scale_acceptance_ < 0.9
-    assert est.n_iterations_ == 150 + (2 + est.extra_blocks_) * 150
+    assert est.n_iterations_ == 200 + (2 + est.extra_blocks_) * 200
 
 
 def test_md_runs_extra_blocks_while_rhat_is_above_target() -> None:

@@ -26,6 +26,9 @@ FloatArray = NDArray[np.float64]
 _TINY = 1e-300
 _RIDGE_TARGET = 0.3
 _ALPHA_TARGET = 0.35
+#: collective quads per table cell and per iteration; share of groups given a row-scale move
+_COLLECTIVE_PER_CELL = 1.0
+_ROW_SCALE_SHARE = 1.0
 
 
 def _rows_density(alpha_rows: FloatArray, log_sums: FloatArray, n_units: int) -> FloatArray:
@@ -33,6 +36,12 @@ def _rows_density(alpha_rows: FloatArray, log_sums: FloatArray, n_units: int) ->
     normaliser = gammaln(alpha_rows.sum(axis=3)) - gammaln(alpha_rows).sum(axis=3)
     value = n_units * normaliser + ((alpha_rows - 1.0) * log_sums).sum(axis=3)
     return np.asarray(value.sum(axis=2), dtype=np.float64)
+
+
+def _ridge_dimension(fractions: FloatArray, n_rows: int, n_cols: int) -> FloatArray:
+    """(n,) dimension of each unit's ridge: (R−1)(C−1), or R(C−1) for an empty unit."""
+    present = (fractions > 0).any(axis=1)
+    return np.where(present, (n_rows - 1) * (n_cols - 1), n_rows * (n_cols - 1)).astype(np.float64)
 
 
 class SamplerState:
@@ -76,7 +85,7 @@ class MDSampler:
         n_rows, n_cols = state.alpha.shape[1:]
         cells = n_rows * n_cols
         ridge_calls = -(-cells // (2 * (n_rows // 2) * (n_cols // 2)))
-        collective_calls = -(-cells // (n_rows // 2))
+        collective_calls = max(1, round(_COLLECTIVE_PER_CELL * cells / (n_rows // 2)))
         split = self.allocate(rng, state, fractions, votes)
         alpha_stats = self.update_alpha(rng, state, split, adapt)
         self.draw_beta(rng, state, split)
@@ -231,9 +240,7 @@ class MDSampler:
         configuration typical, so both move in one accepted step.
         """
         n_chains, n_units, n_rows, n_cols = state.beta.shape
-        dimension = np.where(
-            (fractions > 0).any(axis=1), (n_rows - 1) * (n_cols - 1), n_rows * (n_cols - 1)
-        ).astype(np.float64)
+        dimension = _ridge_dimension(fractions, n_rows, n_cols)
         log_sums = np.log(state.beta).sum(axis=1)  # (K, R, C)
         accepted = 0
         for _ in range(n_moves):
@@ -273,7 +280,7 @@ class MDSampler:
         n_chains, n_units, n_rows, n_cols = state.beta.shape
         log_sums = np.log(state.beta).sum(axis=1)  # (K, R, C)
         accepted = 0
-        for row in rng.permutation(n_rows):
+        for row in rng.permutation(n_rows)[: max(1, round(_ROW_SCALE_SHARE * n_rows))]:
             step = rng.standard_normal(n_chains) * state.row_scale[:, row]
             move = propose_row_scale(state.beta, centres, fractions, int(row), step)
             alpha_new = state.alpha.copy()
@@ -293,7 +300,7 @@ class MDSampler:
                 state.row_scale[:, row] *= np.exp(0.2 * (accept - _RIDGE_TARGET))
                 np.clip(state.row_scale, 1e-4, 5.0, out=state.row_scale)
             accepted += int(accept.sum())
-        return accepted, n_rows * n_chains
+        return accepted, max(1, round(_ROW_SCALE_SHARE * n_rows)) * n_chains
 
     def _alpha_log_prior(self, alpha: FloatArray) -> FloatArray:
         """Log Gamma(prior_shape, prior_rate) density of α summed over the last two axes."""

@@ -16,10 +16,12 @@ units, R, C) at once:
    likelihood is flat. Four cells (r, c), (r, d), (s, c), (s, d) move along it by a random walk
    on the logit of the position between the ridge's ends, so shares of 1–3 % move as easily
    as large ones.
-4. Moves of the hierarchy, the slow directions of data augmentation: every unit moves along
-   the same ridge direction with α following (collective moves), and the concentration of α —
-   of all groups, then of each group — changes while every unit's distance from its ridge
-   centre (the point nearest the α means) shrinks or grows to match.
+4. Moves of the hierarchy, the slow directions of data augmentation (the units' positions
+   on their ridges and α determine each other). Each keeps every unit on its ridge:
+   collective moves (every unit takes the same logit step on the same four cells, α follows
+   the change of mean log β); concentration moves (α of all groups, then of each group, is
+   scaled while every unit's deviation from its ridge centre — the ridge point nearest the
+   α means — shrinks or grows to match).
 
 Step sizes adapt during warm-up only. Draws are kept in two blocks of ``n_draws / 2``; while
 the largest split R̂ of the global shares is ≥ ``target_rhat`` another block is run and the
@@ -109,7 +111,7 @@ class MultinomialDirichletEI(EIEstimator):
         n_warmup: int = 400,
         n_draws: int = 1200,
         target_rhat: float = 1.05,
-        max_extra_blocks: int = 4,
+        max_extra_blocks: int = 2,
         thin: int = 4,
         prior_shape: float = 4.0,
         prior_rate: float = 0.5,
