@@ -352,6 +352,19 @@ def _transfer_view(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _transfer_form(
+    session: Session, ctx: CampaignContext, *, source: str, target: str, territory: str
+) -> dict[str, Any]:
+    """What the transfers and diagnostics pages' shared form shows (elections, territory…)."""
+    return {
+        "elections": _elections(session),
+        "territory": territory or _default_territory(ctx),
+        "source": source,
+        "target": target,
+        "warning": UNDER_COVERAGE,
+    }
+
+
 @router.get("/c/{slug}/targeting/transfers", response_class=HTMLResponse, include_in_schema=False)
 def transfers_page(
     request: Request,
@@ -362,15 +375,8 @@ def transfers_page(
     territory: ElectionQ = "",
     method: ElectionQ = "em",
 ) -> Response:
-    values: dict[str, Any] = {
-        "elections": _elections(session),
-        "territory": territory or _default_territory(ctx),
-        "source": source,
-        "target": target,
-        "method": method,
-        "methods": METHOD_CHOICES,
-        "warning": UNDER_COVERAGE,
-    }
+    values = _transfer_form(session, ctx, source=source, target=target, territory=territory)
+    values.update(method=method, methods=METHOD_CHOICES)
     status = 200
     if source and target and values["territory"]:
         try:
@@ -549,13 +555,7 @@ def diagnostics_page(
     row: ElectionQ = "",
     column: ElectionQ = "",
 ) -> Response:
-    values: dict[str, Any] = {
-        "elections": _elections(session),
-        "territory": territory or _default_territory(ctx),
-        "source": source,
-        "target": target,
-        "warning": UNDER_COVERAGE,
-    }
+    values = _transfer_form(session, ctx, source=source, target=target, territory=territory)
     status = 200
     if source and target and values["territory"]:
         try:
