@@ -196,10 +196,11 @@ def needs_upgrade(engine: Engine) -> bool:
     from circo.schema_revisions import known_revisions, schema_state
 
     current = current_revisions(engine)
-    if schema_state(current) == "unknown":
+    state = schema_state(current)
+    if state == "unknown":
         unknown = sorted(current - known_revisions()[0])
         raise ConfigError(
             "la base a été créée par une version de circo plus récente ou inconnue "
             f"(révision {', '.join(unknown)}) : mettez circo à jour"
         )
-    return schema_state(current) == "outdated"
+    return state == "outdated"

@@ -120,7 +120,7 @@ def for_paramstyle(sql: str, paramstyle: str) -> str:
     return sql if paramstyle == "qmark" else sql.replace("?", "%s")
 
 
-ELECTION_SQL = "SELECT id, key, round FROM el_elections WHERE key = ? AND round = ?"
+ELECTION_SQL = "SELECT id FROM el_elections WHERE key = ? AND round = ?"
 
 
 def find_election_id(execute: Execute, *, key: str, round_number: int) -> int | None:
