@@ -16,6 +16,8 @@ PARTIES = ["dem", "rep", "non"]
 @pytest.fixture(scope="session")
 def senc() -> dict[str, np.ndarray]:
     """senc (eiPack): 212 NC precincts, race × party registration with the true 3×3 tables."""
+    if not SENC.is_file():  # as the `shared_data` fixture: skipped without ../shared
+        pytest.skip(f"shared data file missing: {SENC}")
     with SENC.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     groups = np.array([[float(r[race]) for race in RACES] for r in rows])
