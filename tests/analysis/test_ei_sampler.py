@@ -6,13 +6,7 @@ import numpy as np
 import pytest
 
 from circo.analysis.ei import EMEstimator, MultinomialDirichletEI, em_mult
-from circo.analysis.ei._md_moves import (
-    disjoint_quads,
-    propose_row_scale,
-    propose_scale,
-    propose_segment,
-    ridge_centres,
-)
+from circo.analysis.ei import _md_kernel as kernel
 from circo.analysis.ei.em import linearised_bootstrap
 from circo.analysis.ei.synthetic import make_groups_candidates, make_transfer
 
@@ -31,60 +25,106 @@ def state() -> dict[str, np.ndarray]:
 
 
 def _theta(beta: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    return np.einsum("ir,kirc->kic", fractions, beta)
+    return np.einsum("ir,irc->ic", fractions, beta)
 
 
 def _check_on_ridge(new: np.ndarray, beta: np.ndarray, fractions: np.ndarray) -> None:
     assert (new > 0).all()
-    np.testing.assert_allclose(new.sum(axis=3), 1.0, atol=1e-12)
+    np.testing.assert_allclose(new.sum(axis=-1), 1.0, atol=1e-12)
     np.testing.assert_allclose(_theta(new, fractions), _theta(beta, fractions), atol=1e-12)
 
 
-def test_segment_moves_keep_the_likelihood_and_invert(state) -> None:
-    beta, fractions, alpha = state["beta"], state["fractions"], state["alpha"]
-    quads = disjoint_quads(np.random.default_rng(0), 6, 4)
-    assert len({(r, c) for q in quads for r in q[:2] for c in q[2:]}) == 4 * len(quads)
-    step = np.random.default_rng(1).normal(0, 2.0, (len(quads), 2, 40))
-    forward = propose_segment(beta, fractions, alpha, quads, step)
+def _segment(beta: np.ndarray, fractions: np.ndarray, quad, steps) -> tuple:
+    """Apply segment moves unit by unit; returns (moved β, statuses, log Jacobians)."""
+    r, s, c, d = quad
     moved = beta.copy()
-    moved[:, :, forward.rows, forward.cols] = forward.new.transpose(2, 3, 0, 1)
-    assert forward.valid.sum() > 0.9 * forward.valid.size
-    with_absent = (quads[:, :2] == 2).any(axis=1)  # quads touching group 2, absent in unit 3
-    assert not forward.usable[with_absent, 3].any()
-    assert forward.usable[~with_absent, 3].all()
-    _check_on_ridge(moved, beta, fractions)
-    back = propose_segment(moved, fractions, alpha, quads, -step)
-    restored = moved.copy()
-    restored[:, :, back.rows, back.cols] = back.new.transpose(2, 3, 0, 1)
-    np.testing.assert_allclose(restored, beta, rtol=1e-9, atol=1e-14)
-    # the Jacobians of a move and of its inverse cancel
-    np.testing.assert_allclose(forward.log_jacobian + back.log_jacobian, 0.0, atol=1e-8)
+    out = np.empty(4)
+    statuses, jacobians = [], []
+    for i in range(beta.shape[0]):
+        status, log_jacobian = kernel.segment_move(beta[i], fractions[i], r, s, c, d, steps[i], out)
+        if status == 0:
+            moved[i, r, c], moved[i, r, d], moved[i, s, c], moved[i, s, d] = out
+        statuses.append(status)
+        jacobians.append(log_jacobian)
+    return moved, np.array(statuses), np.array(jacobians)
+
+
+def test_segment_moves_keep_the_likelihood_and_invert(state) -> None:
+    beta, fractions = state["beta"][0], state["fractions"]
+    steps = np.random.default_rng(1).normal(0, 2.0, 40)
+    for quad in [(0, 1, 2, 3), (2, 5, 0, 1), (4, 3, 3, 0)]:
+        moved, status, forward = _segment(beta, fractions, quad, steps)
+        touches_absent = 2 in quad[:2]
+        assert (status[3] == 1) == touches_absent  # group 2 is absent from unit 3
+        assert (status == 0).sum() >= 39
+        _check_on_ridge(moved, beta, fractions)
+        assert np.abs(moved - beta).max() > 1e-3
+        restored, _, back = _segment(moved, fractions, quad, -steps)
+        np.testing.assert_allclose(restored, beta, rtol=1e-9, atol=1e-14)
+        # the Jacobians of a move and of its inverse cancel
+        np.testing.assert_allclose(forward + back, 0.0, atol=1e-8)
+
+
+def _centres(beta: np.ndarray, fractions: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    centres = np.empty_like(beta)
+    kernel.ridge_centres(beta, fractions, alpha, centres)
+    return centres
+
+
+def _scale(beta, fractions, alpha, step) -> tuple[np.ndarray, float]:
+    centres = _centres(beta, fractions, alpha)
+    new = beta.copy()
+    total = 0.0
+    for i in range(beta.shape[0]):
+        factor, log_jacobian, ok = kernel.scale_factor(beta[i], centres[i], step, 15.0)
+        assert ok
+        new[i] = centres[i] + factor * (beta[i] - centres[i])
+        total += log_jacobian
+    return new, total
+
+
+def _row_scale(beta, fractions, alpha, row, step) -> tuple[np.ndarray, float]:
+    centres = _centres(beta, fractions, alpha)
+    new = beta.copy()
+    direction = np.empty(beta.shape[1:])
+    total = 0.0
+    for i in range(beta.shape[0]):
+        scale, log_jacobian, ok = kernel.row_scale_position(
+            beta[i], centres[i], fractions[i], row, step, direction
+        )
+        assert ok
+        new[i] = beta[i] + (1.0 - scale) * direction
+        total += log_jacobian
+    return new, total
 
 
 def test_scale_moves_keep_the_likelihood_and_invert(state) -> None:
-    beta, fractions, alpha = state["beta"], state["fractions"], state["alpha"]
-    means = alpha / alpha.sum(axis=2, keepdims=True)
-    centres = ridge_centres(means, fractions, beta)
-    _check_on_ridge(centres, beta, fractions)
-    dimension = np.full(40, 15.0)
-    step = np.array([0.4, -0.7])
-    forward = propose_scale(beta, centres, step, dimension)
-    assert forward.valid.all()
-    _check_on_ridge(forward.new, beta, fractions)
-    back = propose_scale(
-        forward.new, ridge_centres(means, fractions, forward.new), -step, dimension
-    )
-    np.testing.assert_allclose(back.new, beta, rtol=1e-8, atol=1e-13)
-    np.testing.assert_allclose(forward.log_jacobian + back.log_jacobian, 0.0, atol=1e-6)
-    for row in (0, 2, 5):
-        forward = propose_row_scale(beta, centres, fractions, row, step)
-        assert forward.valid.all()
-        _check_on_ridge(forward.new, beta, fractions)
-        back = propose_row_scale(
-            forward.new, ridge_centres(means, fractions, forward.new), fractions, row, -step
-        )
-        np.testing.assert_allclose(back.new, beta, rtol=1e-8, atol=1e-13)
-        np.testing.assert_allclose(forward.log_jacobian + back.log_jacobian, 0.0, atol=1e-6)
+    beta, fractions, alpha = state["beta"][0], state["fractions"], state["alpha"][0]
+    _check_on_ridge(_centres(beta, fractions, alpha), beta, fractions)
+    for step in (0.4, -0.7):
+        forward, jacobian = _scale(beta, fractions, alpha, step)
+        _check_on_ridge(forward, beta, fractions)
+        assert np.abs(forward - beta).max() > 1e-3
+        back, back_jacobian = _scale(forward, fractions, alpha, -step)
+        np.testing.assert_allclose(back, beta, rtol=1e-8, atol=1e-13)
+        assert jacobian + back_jacobian == pytest.approx(0.0, abs=1e-6)
+        for row in (0, 2, 5):
+            forward, jacobian = _row_scale(beta, fractions, alpha, row, step)
+            _check_on_ridge(forward, beta, fractions)
+            back, back_jacobian = _row_scale(forward, fractions, alpha, row, -step)
+            np.testing.assert_allclose(back, beta, rtol=1e-8, atol=1e-13)
+            assert jacobian + back_jacobian == pytest.approx(0.0, abs=1e-6)
+
+
+def test_md_is_reproducible_for_a_seed() -> None:
+    data = make_groups_candidates(seed=5, n_units=80)
+    fits = [
+        MultinomialDirichletEI(n_warmup=50, n_draws=60, random_state=3).fit(data.X, data.T)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(fits[0].global_draws_, fits[1].global_draws_)
+    other = MultinomialDirichletEI(n_warmup=50, n_draws=60, random_state=4).fit(data.X, data.T)
+    assert not np.array_equal(fits[0].global_draws_, other.global_draws_)
 
 
 def test_md_converges_on_a_well_posed_problem() -> None:

@@ -1,4 +1,5 @@
-"""circo.analysis is a pure library: numpy, scipy, the standard library and itself only."""
+"""circo.analysis is a pure library: numpy, scipy (numba to compile them), the standard library
+and itself only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import circo.analysis
 
-ALLOWED_THIRD_PARTY = {"numpy", "scipy"}
+ALLOWED_THIRD_PARTY = {"numpy", "scipy", "numba"}
 PACKAGE_DIR = Path(circo.analysis.__file__).parent
 
 
