@@ -5,7 +5,7 @@ Usage (PyEI is not a circo dependency; it lives in its own virtualenv):
 
 DATA.npz holds X (n, R) group counts and T (n, C) candidate counts. Writes global shares
 (group-count weighted, from the posterior draws of b), 95 % intervals, unit posterior means,
-wall time and peak RSS.
+wall time, CPU time and peak RSS.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ import numpy as np
 from pyei.r_by_c import RowByColumnEI
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process (all its threads) and of its waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     data = np.load(sys.argv[1])
     groups, candidates = data["X"].astype(float), data["T"].astype(float)
@@ -27,6 +34,7 @@ def main() -> None:
     group_fractions = (groups / totals[:, None]).T
     votes_fractions = (candidates / totals[:, None]).T
     start = time.perf_counter()
+    cpu_start = _cpu_seconds()
     model = RowByColumnEI(model_name="multinomial-dirichlet")
     model.fit(
         group_fractions,
@@ -37,6 +45,7 @@ def main() -> None:
         random_seed=0,
     )
     seconds = time.perf_counter() - start
+    cpu_seconds = _cpu_seconds() - cpu_start
     b = model.sim_trace["posterior"]["b"].values  # chains, draws, n, R, C
     weights = groups / groups.sum(axis=0)  # (n, R)
     global_draws = np.einsum("ir,kdirc->kdrc", weights, b)
@@ -51,6 +60,7 @@ def main() -> None:
         rhat = float("nan")
     out = {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "global": flat.mean(axis=0).tolist(),
         "intervals": np.stack([low, high], axis=-1).tolist(),
         "unit_shares": b.mean(axis=(0, 1)).tolist(),

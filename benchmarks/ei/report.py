@@ -20,6 +20,7 @@ COLUMNS = [
     ("coverage_units", "{:.0%}"),
     ("max_rhat", "{:.3f}"),
     ("seconds", "{:.2f}"),
+    ("cpu_seconds", "{:.1f}"),
     ("peak_rss_mb", "{:.0f}"),
 ]
 

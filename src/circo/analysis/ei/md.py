@@ -23,10 +23,11 @@ Sampler (``_md_kernel``, compiled by numba; chains run in parallel threads):
    deviation from its ridge centre — the ridge point nearest the α means — shrinks or grows
    to match).
 
-Step sizes adapt during warm-up only. Draws are kept in two blocks of ``n_draws / 2``; while
-the largest split R̂ of the global shares is ≥ ``target_rhat`` another block is run and the
-oldest dropped (counted as warm-up), at most ``max_extra_blocks`` times, so a slow problem
-gets longer chains and the result stays reproducible for a seed. R̂ and bulk ESS of every
+Step sizes adapt during warm-up only. Draws come in blocks of ``n_draws / 2``, two at first;
+while the largest split R̂ of the global shares is ≥ ``target_rhat`` another block is run, at
+most ``max_extra_blocks`` times, and the later half of all blocks is kept (the earlier half
+counts as warm-up: "run longer, discard the first half"), so a slow problem gets longer chains
+*and* more kept draws, and the result stays reproducible for a seed. R̂ and bulk ESS of every
 global share are reported in ``rhat_``, ``ess_`` and ``summary()``.
 """
 
@@ -172,7 +173,7 @@ class MultinomialDirichletEI(EIEstimator):
         n_warmup: warm-up iterations per chain (discarded; step sizes adapt).
         n_draws: kept iterations per chain (two blocks of n_draws / 2).
         target_rhat, max_extra_blocks: while the largest R̂ is ≥ target_rhat, run up to
-            max_extra_blocks more blocks of n_draws / 2 iterations, dropping the oldest.
+            max_extra_blocks more blocks of n_draws / 2 iterations, keeping the later half.
         thin: keep one draw every ``thin`` iterations for unit-level intervals.
         prior_shape, prior_rate: Gamma hyper-prior of α (PyEI/eiPack: 4 and 0.5).
         level: credible-interval level. random_state: seed.
@@ -214,7 +215,7 @@ class MultinomialDirichletEI(EIEstimator):
         n_warmup: int = 400,
         n_draws: int = 1200,
         target_rhat: float = 1.05,
-        max_extra_blocks: int = 2,
+        max_extra_blocks: int = 10,
         thin: int = 4,
         prior_shape: float = 4.0,
         prior_rate: float = 0.5,
@@ -264,14 +265,23 @@ class MultinomialDirichletEI(EIEstimator):
                 return list(pool.map(task, chains))
 
             each_chain(lambda chain: problem.warm_up(chain, self.n_warmup))
-            blocks = [each_chain(lambda chain: problem.block(chain, block_size)) for _ in range(2)]
+            run = [each_chain(lambda chain: problem.block(chain, block_size)) for _ in range(2)]
             extra = 0
-            while extra < self.max_extra_blocks and self._worst_rhat(blocks) >= self.target_rhat:
-                blocks = [blocks[1], each_chain(lambda chain: problem.block(chain, block_size))]
+            while (
+                extra < self.max_extra_blocks
+                and self._worst_rhat(self._kept(run)) >= self.target_rhat
+            ):
+                run.append(each_chain(lambda chain: problem.block(chain, block_size)))
+                run[len(run) - len(self._kept(run)) - 1] = []  # no longer kept: free it
                 extra += 1
         self.n_iterations_ = self.n_warmup + (2 + extra) * block_size
         self.extra_blocks_ = extra
-        self._finish(data, blocks)
+        self._finish(data, self._kept(run))
+
+    @staticmethod
+    def _kept(run: list[list[_Block]]) -> list[list[_Block]]:
+        """The blocks kept as draws: the later half of the run after warm-up (at least 2)."""
+        return run[len(run) - max(2, (len(run) + 1) // 2) :]
 
     @staticmethod
     def _global_draws(blocks: list[list[_Block]]) -> FloatArray:
