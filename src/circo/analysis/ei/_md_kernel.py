@@ -552,8 +552,8 @@ def row_scale_moves(  # type: ignore[no-untyped-def]
     for position in range(n_rows - 1, 0, -1):  # Fisher–Yates shuffle of the groups
         other = np.random.randint(0, position + 1)
         order[position], order[other] = order[other], order[position]
+    log_sums = log_sums_of(beta)
     for row in order:
-        log_sums = log_sums_of(beta)
         step = np.random.standard_normal() * row_scale[row]
         log_ratio = -2.0 * step * n_cols
         new_sums.fill(0.0)
@@ -594,6 +594,7 @@ def row_scale_moves(  # type: ignore[no-untyped-def]
                     for c in range(n_cols):
                         beta[i, s, c] += (1.0 - lambdas[i]) * direction[s, c]
             _copy_into(alpha, alpha_new)
+            _copy_into(log_sums, new_sums)
             counts[COUNT_SCALE] += 1
         counts[COUNT_SCALE + 1] += 1
         if adapt:
@@ -635,7 +636,9 @@ def run_iterations(  # type: ignore[no-untyped-def]
     One sweep: data augmentation, collapsed α, β | α (exact Gibbs), ridge moves of every unit,
     collective moves, then the concentration moves of all groups (twice) and of each group.
     When recording (not adapting), iteration t writes ``global_draws[t]`` (Σ_i w_ir β_irc),
-    every ``thin``-th β into ``unit_draws`` and adds β and α to the running sums.
+    adds β and α to the running sums and, every ``thin``-th iteration, writes the realised
+    shares of each unit's groups (the sweep's split of its votes, N_irc / N_ir·) into
+    ``unit_draws``.
     """
     np.random.seed(seed)
     n_units, n_rows, n_cols = beta.shape
@@ -673,7 +676,12 @@ def run_iterations(  # type: ignore[no-untyped-def]
             keep = t % thin == 0
             for i in range(n_units):
                 for r in range(n_rows):
+                    voters = 0
                     for c in range(n_cols):
                         beta_sum[i, r, c] += beta[i, r, c]
-                        if keep:
-                            unit_draws[t // thin, i, r, c] = beta[i, r, c]
+                        voters += split[i, r, c]
+                    if keep:  # the unit's realised shares: this sweep's split of its votes
+                        for c in range(n_cols):
+                            unit_draws[t // thin, i, r, c] = (
+                                split[i, r, c] / voters if voters > 0 else beta[i, r, c]
+                            )

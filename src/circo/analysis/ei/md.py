@@ -183,7 +183,10 @@ class MultinomialDirichletEI(EIEstimator):
         intervals_: (R, C, 2) equal-tailed credible intervals of the global shares.
         unit_tables_: (n, R, C) posterior mean counts ``X_ir β_irc`` made to match both margins
             exactly by IPF.
-        unit_shares_mean_: (n, R, C) posterior mean of β; unit_intervals_: (n, R, C, 2).
+        unit_shares_mean_: (n, R, C) posterior mean of β.
+        unit_intervals_: (n, R, C, 2) credible intervals of each unit's realised shares — how
+            its group's voters actually split (N_irc / N_ir·, the augmented counts) — which is
+            what the unit tables estimate; they are wider than intervals of β for small groups.
         global_draws_: (n_chains, n_draws, R, C) draws of the global shares.
         alpha_mean_: (R, C) posterior mean of α.
         rhat_, ess_: (R, C) split R̂ and effective sample size of every global share.
