@@ -222,3 +222,17 @@ def test_auto_picks_md_for_small_and_em_for_large() -> None:
 
     assert choose_method(500, 3, 4) == "md"
     assert choose_method(70_000, 14, 4) == "em"
+
+
+def test_rounded_shares_still_sum_to_one() -> None:
+    from circo.analysis.ei.api import round_to_sum_one
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        shares = rng.dirichlet(np.full(int(rng.integers(2, 15)), 0.5))
+        rounded = round_to_sum_one(shares, 6)
+        assert sum(rounded) == pytest.approx(1.0, abs=1e-12)
+        assert np.abs(np.array(rounded) - shares).max() <= 1.000001e-6
+    # rounding each share alone gives 1.000001 here
+    assert sum(round(v, 6) for v in [0.1474364, 0.5067664, 0.0795774, 0.2662198]) != 1.0
+    assert round_to_sum_one(np.zeros(3), 6) == [0.0, 0.0, 0.0]

@@ -58,7 +58,7 @@ def test_fit_senc_contract_and_accuracy(shared_data: Path, method: str) -> None:
     assert len(payload["units"]) == 212
     assert payload["units"][0]["unit"] == "ABBOTTS"
     for group in GROUPS:
-        assert sum(payload["global"][group].values()) == pytest.approx(1.0, abs=1e-4)
+        assert sum(payload["global"][group].values()) == pytest.approx(1.0, abs=1e-9)
         for party in PARTIES:
             low, high = payload["intervals"][group][party]
             assert low <= high

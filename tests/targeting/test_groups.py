@@ -45,7 +45,7 @@ def test_ei_groups_cli_json(backend: str) -> None:
     assert options[-3:] == ["Blancs", "Nuls", "Abstention"]
     assert "MACRON" in options
     for group in CS8:
-        assert sum(payload["global"][group].values()) == pytest.approx(1.0, abs=1e-4)
+        assert sum(payload["global"][group].values()) == pytest.approx(1.0, abs=1e-9)
         for option in options:
             low, high = payload["intervals"][group][option]
             assert 0 <= low <= high <= 1

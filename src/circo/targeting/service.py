@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from circo.analysis.ei._base import EIEstimator
-from circo.analysis.ei.api import fit_ei
+from circo.analysis.ei.api import fit_ei, round_to_sum_one
 from circo.analysis.ei.em import EMEstimator
 from circo.analysis.errors import AnalysisError
 from circo.analysis.targeting import (
@@ -166,7 +166,10 @@ class TransferResult:
             "unmatched": {"from_only": self.unmatched_source, "to_only": self.unmatched_target},
             "rows": self.rows,
             "columns": self.columns,
-            "global": matrix(self.shares),
+            "global": {
+                row: dict(zip(self.columns, round_to_sum_one(self.shares[i], 6), strict=True))
+                for i, row in enumerate(self.rows)
+            },
             "intervals": {
                 row: {
                     col: [

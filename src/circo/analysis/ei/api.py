@@ -77,6 +77,24 @@ def fit_ei(
     )
 
 
+def round_to_sum_one(shares: np.ndarray, digits: int) -> list[float]:
+    """Round shares that sum to 1 to ``digits`` decimals so that they still sum to 1.
+
+    Largest-remainder rounding: rounding each share alone can leave the sum 1 ± 10^-digits.
+    """
+    values = np.asarray(shares, dtype=np.float64)
+    total = float(values.sum())
+    if not total > 0:  # no voters in this row: nothing to make sum to 1
+        return [round(float(value), digits) for value in values]
+    unit = 10**digits
+    scaled = values * unit / total
+    floors = np.floor(scaled)
+    missing = round(float(unit - floors.sum()))
+    order = np.argsort(-(scaled - floors), kind="stable")
+    floors[order[: max(missing, 0)]] += 1
+    return [round(float(value) / unit, digits) for value in floors]
+
+
 def ei_result_to_json(est: EIEstimator, *, digits: int = 6) -> dict[str, Any]:
     """The CLI contract: ``{"method", "global", "intervals", "units", "seconds"}``.
 
@@ -87,11 +105,16 @@ def ei_result_to_json(est: EIEstimator, *, digits: int = 6) -> dict[str, Any]:
     est._check_fitted()
     groups, candidates = est.group_names_, est.candidate_names_
 
-    def matrix(values: np.ndarray) -> dict[str, dict[str, float]]:
+    def counts(values: np.ndarray) -> dict[str, dict[str, float]]:
         return {
             g: {c: round(float(values[r, k]), digits) for k, c in enumerate(candidates)}
             for r, g in enumerate(groups)
         }
+
+    shares = {
+        g: dict(zip(candidates, round_to_sum_one(est.global_[r], digits), strict=True))
+        for r, g in enumerate(groups)
+    }
 
     intervals = {
         g: {
@@ -104,12 +127,12 @@ def ei_result_to_json(est: EIEstimator, *, digits: int = 6) -> dict[str, Any]:
         for r, g in enumerate(groups)
     }
     units = [
-        {"unit": name, "table": matrix(est.unit_tables_[i])}
+        {"unit": name, "table": counts(est.unit_tables_[i])}
         for i, name in enumerate(est.unit_names_)
     ]
     return {
         "method": est.method,
-        "global": matrix(est.global_),
+        "global": shares,
         "intervals": intervals,
         "units": units,
         "seconds": round(float(est.seconds_), 4),
