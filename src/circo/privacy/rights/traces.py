@@ -23,12 +23,18 @@ SKIPPED_FILES = {".secret_key"}
 
 
 def _text_columns(table: Any) -> list[Any]:
-    return [
-        column
-        for column in table.columns
-        if isinstance(column.type, (String, Text, JSON))
-        or (column.type.__class__.__name__ == "UTCDateTime" and False)
-    ]
+    return [column for column in table.columns if isinstance(column.type, (String, Text, JSON))]
+
+
+def _mentions(columns: list[Any], needles: list[str]) -> Any:
+    """SQL condition: some column contains some needle (case-insensitive, LIKE-escaped)."""
+    return or_(
+        *(
+            func.lower(cast(column, Text)).contains(needle.lower(), autoescape=True)
+            for column in columns
+            for needle in needles
+        )
+    )
 
 
 def find_traces(
@@ -45,17 +51,12 @@ def find_traces(
         columns = _text_columns(table)
         if not columns:
             continue
-        clauses = [
-            func.lower(cast(column, Text)).contains(needle.lower(), autoescape=True)
-            for column in columns
-            for needle in needles
-        ]
         scope = (
             table.c.id == ctx.campaign_id
             if table.name == "campaigns"
             else table.c.campaign_id == ctx.campaign_id
         )
-        query = select(table).where(scope, or_(*clauses))
+        query = select(table).where(scope, _mentions(columns, needles))
         result = session.execute(query).mappings().all()
         if result:
             found[table.name] = (
@@ -100,14 +101,11 @@ def scrub_database(session: Session, ctx: CampaignContext, needles: list[str]) -
         columns = _text_columns(table)
         if not columns:
             continue
-        clauses = [
-            func.lower(cast(column, Text)).contains(needle.lower(), autoescape=True)
-            for column in columns
-            for needle in needles
-        ]
         rows = (
             session.execute(
-                select(table).where(table.c.campaign_id == ctx.campaign_id, or_(*clauses))
+                select(table).where(
+                    table.c.campaign_id == ctx.campaign_id, _mentions(columns, needles)
+                )
             )
             .mappings()
             .all()
