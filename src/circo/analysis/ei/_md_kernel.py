@@ -144,7 +144,9 @@ def update_alpha(alpha, split, alpha_scale, prior_shape, prior_rate, adapt, coun
                 counts[COUNT_ALPHA] += 1
             counts[COUNT_ALPHA + 1] += 1
             if adapt:
-                alpha_scale[r, c] *= math.exp(0.1 * (accepted - _ALPHA_TARGET))
+                alpha_scale[r, c] = _adapted(
+                    alpha_scale[r, c], accepted, 0.1, _ALPHA_TARGET, 0.0, np.inf
+                )
 
 
 # -- moves along each unit's ridge -----------------------------------------------------------
@@ -214,9 +216,7 @@ def ridge_moves(beta, x, alpha, ridge_scale, n_moves, adapt, counts):  # type: i
                 counts[COUNT_RIDGE] += 1
             counts[COUNT_RIDGE + 1] += 1
             if adapt:
-                ridge_scale[i] = min(
-                    max(ridge_scale[i] * math.exp(0.1 * (accepted - _RIDGE_TARGET)), 1e-3), 20.0
-                )
+                ridge_scale[i] = _adapted(ridge_scale[i], accepted, 0.1, _RIDGE_TARGET, 1e-3, 20.0)
 
 
 @njit(cache=True, nogil=True)
@@ -239,6 +239,24 @@ def _log_prior(alpha, rows, prior_shape, prior_rate):  # type: ignore[no-untyped
         for c in range(alpha.shape[1]):
             total += (prior_shape - 1.0) * math.log(alpha[r, c]) - prior_rate * alpha[r, c]
     return total
+
+
+@njit(cache=True, nogil=True)
+def _add_hierarchy_change(  # type: ignore[no-untyped-def]
+    log_ratio, alpha_new, alpha, rows, sums_new, sums_old, n_units, prior_shape, prior_rate
+):
+    """log_ratio plus the change of Σ_i log Dirichlet(β_ir | α_r) and of α's log prior."""
+    log_ratio += _dirichlet_rows(alpha_new, rows, sums_new, n_units)
+    log_ratio -= _dirichlet_rows(alpha, rows, sums_old, n_units)
+    log_ratio += _log_prior(alpha_new, rows, prior_shape, prior_rate)
+    log_ratio -= _log_prior(alpha, rows, prior_shape, prior_rate)
+    return log_ratio
+
+
+@njit(cache=True, nogil=True)
+def _adapted(step, accepted, rate, target, low, high):  # type: ignore[no-untyped-def]
+    """A step size nudged towards the target acceptance rate, kept within [low, high]."""
+    return min(max(step * math.exp(rate * (accepted - target)), low), high)
 
 
 @njit(cache=True, nogil=True)
@@ -314,10 +332,17 @@ def collective_moves(  # type: ignore[no-untyped-def]
                     if alpha_new[rows[side], col] <= 0:
                         positive = False
             if positive:
-                log_ratio += _dirichlet_rows(alpha_new, rows, sums_new, n_units)
-                log_ratio -= _dirichlet_rows(alpha, rows, log_sums, n_units)
-                log_ratio += _log_prior(alpha_new, rows, prior_shape, prior_rate)
-                log_ratio -= _log_prior(alpha, rows, prior_shape, prior_rate)
+                log_ratio = _add_hierarchy_change(
+                    log_ratio,
+                    alpha_new,
+                    alpha,
+                    rows,
+                    sums_new,
+                    log_sums,
+                    n_units,
+                    prior_shape,
+                    prior_rate,
+                )
                 accepted = math.log(np.random.random()) < log_ratio
         if accepted:
             for i in range(n_units):
@@ -334,14 +359,8 @@ def collective_moves(  # type: ignore[no-untyped-def]
             counts[COUNT_COLLECTIVE] += 1
         counts[COUNT_COLLECTIVE + 1] += 1
         if adapt:
-            quad_steps[key_r, key_s, key_c, key_d] = min(
-                max(
-                    quad_steps[key_r, key_s, key_c, key_d]
-                    * math.exp(0.2 * (accepted - _RIDGE_TARGET)),
-                    1e-4,
-                ),
-                5.0,
-            )
+            key = (key_r, key_s, key_c, key_d)
+            quad_steps[key] = _adapted(quad_steps[key], accepted, 0.2, _RIDGE_TARGET, 1e-4, 5.0)
 
 
 # -- concentration moves ---------------------------------------------------------------------
@@ -466,10 +485,17 @@ def scale_moves(  # type: ignore[no-untyped-def]
             for r in range(n_rows):
                 for c in range(n_cols):
                     alpha_new[r, c] = alpha[r, c] * shrink
-            log_ratio += _dirichlet_rows(alpha_new, all_rows, new_sums, n_units)
-            log_ratio -= _dirichlet_rows(alpha, all_rows, log_sums, n_units)
-            log_ratio += _log_prior(alpha_new, all_rows, prior_shape, prior_rate)
-            log_ratio -= _log_prior(alpha, all_rows, prior_shape, prior_rate)
+            log_ratio = _add_hierarchy_change(
+                log_ratio,
+                alpha_new,
+                alpha,
+                all_rows,
+                new_sums,
+                log_sums,
+                n_units,
+                prior_shape,
+                prior_rate,
+            )
             accepted = math.log(np.random.random()) < log_ratio
         if accepted:
             for i in range(n_units):
@@ -483,9 +509,7 @@ def scale_moves(  # type: ignore[no-untyped-def]
             counts[COUNT_SCALE] += 1
         counts[COUNT_SCALE + 1] += 1
         if adapt:
-            scale_step[0] = min(
-                max(scale_step[0] * math.exp(0.2 * (accepted - _RIDGE_TARGET)), 1e-4), 5.0
-            )
+            scale_step[0] = _adapted(scale_step[0], accepted, 0.2, _RIDGE_TARGET, 1e-4, 5.0)
 
 
 @njit(cache=True, nogil=True)
@@ -582,10 +606,17 @@ def row_scale_moves(  # type: ignore[no-untyped-def]
             shrink = math.exp(-2.0 * step)
             for c in range(n_cols):
                 alpha_new[row, c] *= shrink
-            log_ratio += _dirichlet_rows(alpha_new, all_rows, new_sums, n_units)
-            log_ratio -= _dirichlet_rows(alpha, all_rows, log_sums, n_units)
-            log_ratio += _log_prior(alpha_new, all_rows, prior_shape, prior_rate)
-            log_ratio -= _log_prior(alpha, all_rows, prior_shape, prior_rate)
+            log_ratio = _add_hierarchy_change(
+                log_ratio,
+                alpha_new,
+                alpha,
+                all_rows,
+                new_sums,
+                log_sums,
+                n_units,
+                prior_shape,
+                prior_rate,
+            )
             accepted = math.log(np.random.random()) < log_ratio
         if accepted:
             for i in range(n_units):
@@ -598,9 +629,7 @@ def row_scale_moves(  # type: ignore[no-untyped-def]
             counts[COUNT_SCALE] += 1
         counts[COUNT_SCALE + 1] += 1
         if adapt:
-            row_scale[row] = min(
-                max(row_scale[row] * math.exp(0.2 * (accepted - _RIDGE_TARGET)), 1e-4), 5.0
-            )
+            row_scale[row] = _adapted(row_scale[row], accepted, 0.2, _RIDGE_TARGET, 1e-4, 5.0)
 
 
 # -- one chain, many sweeps ------------------------------------------------------------------
