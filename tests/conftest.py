@@ -26,6 +26,8 @@ from circo.config import Settings
 from circo.db import make_engine, upgrade
 from circo.runtime import Runtime, open_runtime
 
+pytest_plugins = ["tests.server"]  # the live_server fixture (a real `circo serve` subprocess)
+
 PG_ADMIN_URL = os.environ.get(
     "CIRCO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
