@@ -43,6 +43,7 @@ from circo.crm.schemas import (
     VolunteerCreate,
 )
 from circo.crm.timeline import timeline
+from circo.db import after_commit, remove_files
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
@@ -376,8 +377,9 @@ def import_commit(
     result = commit_import(
         session, ctx, parsed, mapping, skip_invalid=form.get("skip_invalid") == "1"
     )
-    for path in _upload_dir(settings, ctx).glob(f"{token}.*"):
-        path.unlink(missing_ok=True)
+    uploaded = list(_upload_dir(settings, ctx).glob(f"{token}.*"))
+    # The file goes only once its rows are committed: a failed commit keeps it for a retry.
+    after_commit(session, lambda: remove_files(uploaded))
     return render(request, "crm/import_done.html", {"result": result})
 
 
