@@ -200,7 +200,6 @@ def refresh_all(
     ]
 
 
-@jobs.handler(JOB_KIND)
 def refresh_feed_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     feed = session.get(Feed, int(job.payload.get("feed_id", 0)))
     if feed is None:

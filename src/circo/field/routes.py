@@ -21,7 +21,6 @@ from pydantic import BaseModel
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
-from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
 from circo.field.errors import FieldError
 from circo.web.deps import (
     CampaignDep,

@@ -7,8 +7,9 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from circo.core.models import Role
 from circo.core.security import new_token
@@ -19,7 +20,7 @@ from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
 from circo.privacy.register import processing_register
 from circo.privacy.retention import run_retention
-from circo.privacy.rights.access import access_export, access_pdf
+from circo.privacy.rights.access import access_export, access_pdf, answer_access
 from circo.privacy.rights.erasure import apply_opposition, erase_person
 from circo.privacy.rights.requests import (
     complete_request,
@@ -28,6 +29,7 @@ from circo.privacy.rights.requests import (
     is_overdue,
     list_requests,
 )
+from circo.privacy.rights.traces import compact_after_commit
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
@@ -109,6 +111,7 @@ def request_create(
         erase_person(
             session, ctx, settings, email=email or None, phone=phone or None, request=request
         )
+        compact_after_commit(session)
     elif kind == "opposition":
         count = apply_opposition(
             session,
@@ -292,6 +295,37 @@ def api_consent(session: SessionDep, ctx: DpoDep, payload: dict[str, Any]) -> di
         proof=payload.get("proof") or {"via": "api"},
     )
     return {"id": record.id, "channel": record.channel, "status": record.status}
+
+
+class PersonQuery(BaseModel):
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+
+
+@api.get("/access")
+def api_access(
+    session: SessionDep,
+    ctx: DpoDep,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    """Right of access (GDPR art. 15): everything held on the person — the same file as
+    ``circo privacy access``."""
+    return answer_access(session, ctx, email=email, phone=phone, channel="api")
+
+
+@api.post("/erasure")
+def api_erasure(
+    session: SessionDep, settings: SettingsDep, ctx: DpoDep, body: PersonQuery
+) -> dict[str, Any]:
+    """Right to erasure (GDPR art. 17): the person is deleted everywhere — the same as
+    ``circo privacy erase``; the report is sent once the erasure is committed."""
+    request = create_request(session, ctx, kind="erasure", channel="api")
+    report = erase_person(
+        session, ctx, settings, email=body.email, phone=body.phone, request=request
+    )
+    compact_after_commit(session)
+    return report.as_dict()
 
 
 router = APIRouter()

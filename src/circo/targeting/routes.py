@@ -30,7 +30,6 @@ from circo.elections.service import list_elections
 from circo.elections.territories import parse_territory
 from circo.errors import CircoError
 from circo.targeting import charts, jobs
-from circo.targeting import sheet as sheet_section
 from circo.targeting.diagnostics import transfer_diagnostics
 from circo.targeting.export import rows_to_csv
 from circo.targeting.groups import GROUP_SETS, estimate_group_vote
@@ -44,11 +43,10 @@ from circo.targeting.service import (
     target_stations,
 )
 from circo.web.deps import SessionDep, require_role
-from circo.web.registry import DOMAIN_ROUTE_MODULES, Card, NavItem
+from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 
 add_template_dir(str(resources.files("circo") / "targeting" / "templates"))
-sheet_section.register()
 
 router = APIRouter()
 READERS = (Role.organiser, Role.data)
@@ -99,7 +97,9 @@ def _round_or_none(value: str) -> tuple[str, int] | None:
 
 def field_handoff_available() -> bool:
     """Turf cutting is offered when the field module is installed with its plan page."""
-    if "circo.field.routes" not in DOMAIN_ROUTE_MODULES:
+    from circo.domains import registry
+
+    if "field" not in {domain.name for domain in registry().domains}:
         return False
     try:
         service = importlib.import_module("circo.field.service")

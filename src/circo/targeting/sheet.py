@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from circo.core.tenancy import CampaignContext
 from circo.errors import CircoError
-from circo.maps.hooks import SheetSection, register_sheet_section
+from circo.maps.hooks import SheetSection
 from circo.targeting.preferences import load_choice
 from circo.targeting.service import load_keys, parse_election_round, target_stations
 
@@ -57,7 +57,3 @@ def priority_stations(
             f"Aucun bureau de ce territoire dans le ciblage de la campagne ({choice.territory})."
         )
     return section
-
-
-def register() -> None:
-    register_sheet_section("priority_stations", priority_stations)
