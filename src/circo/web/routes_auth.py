@@ -95,7 +95,7 @@ def login_submit(
         token,
         max_age=settings.session_hours * 3600,
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
         samesite="lax",
     )
     response.delete_cookie(ANON_CSRF_COOKIE)
