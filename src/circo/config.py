@@ -47,9 +47,14 @@ class Settings(BaseSettings):
     )
     session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
     login_max_failures: int = Field(
-        5, description="Failed logins allowed per email or address in the window."
+        5,
+        description="Failed logins of one account before each new attempt waits (1 s, 2 s, "
+        "4 s… up to the window); a known browser or a password reset skips the wait.",
     )
-    login_window_minutes: int = Field(15, description="Window of the login rate limit.")
+    login_max_failures_per_ip: int = Field(
+        20, description="Failed logins allowed from one client address in the window."
+    )
+    login_window_minutes: int = Field(15, description="Window of the login rate limits.")
 
     smtp_host: str | None = Field(None, description="SMTP server; unset: mail goes to .eml files.")
     smtp_port: int = Field(25, description="SMTP port.")

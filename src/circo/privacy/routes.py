@@ -14,6 +14,7 @@ from circo.core.models import Role
 from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
+from circo.core.throttle import limit_email_request
 from circo.db import utcnow
 from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
@@ -33,6 +34,8 @@ from circo.web.deps import (
     CampaignDep,
     SessionDep,
     SettingsDep,
+    client_ip,
+    get_settings,
     require_role,
     verify_anonymous_csrf,
 )
@@ -172,7 +175,10 @@ def _anon(request: Request, template: str, context: dict[str, object]) -> HTMLRe
     token = request.cookies.get(ANON_CSRF_COOKIE) or new_token()
     response = render(request, template, {**context, "csrf_token": token})
     if request.cookies.get(ANON_CSRF_COOKIE) != token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        secure = get_settings(request).secure_cookies
+        response.set_cookie(
+            ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
@@ -194,6 +200,15 @@ def public_submit(
     kind: Annotated[str, Form()],
 ) -> HTMLResponse:
     campaign = get_campaign(session, slug)
+    limit_email_request(
+        session,
+        action="privacy.self_service_requested",
+        email=email,
+        ip=client_ip(request),
+        per_address=settings.email_throttle_per_address,
+        per_ip=settings.email_throttle_per_ip,
+        campaign_id=campaign.id,
+    )
     selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
     return _anon(
         request,
