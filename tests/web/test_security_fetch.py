@@ -3,12 +3,17 @@ never reach internal addresses, failures all look alike, and a fetch holds no tr
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 
 from circo.config import Settings
+from circo.runtime import Runtime
+from circo.web.app import create_app
+from tests.factories import login, make_campaign, make_user
 from tests.server import LiveServer, free_port, init_campaign
 from tests.web.security_support import page_csrf, recorder
 
@@ -133,21 +138,17 @@ def test_allow_list_redirect_check_and_no_transaction_during_fetch(
             server.kill()
 
 
-def test_url_fetching_can_be_turned_off(settings: Settings, tmp_path: Path) -> None:
-    email, password = init_campaign(settings, SLUG)
-    with recorder() as target:
-        server = _start(
-            settings,
-            tmp_path,
-            CIRCO_URL_FETCH_ENABLED="false",
-            CIRCO_URL_FETCH_ALLOW_HOSTS=f"127.0.0.1:{target.port}",
+def test_url_fetching_can_be_turned_off(runtime: Runtime) -> None:
+    with runtime.session() as session:
+        admin = make_user(session, campaign=make_campaign(session, slug=SLUG), email="a@ex.org")
+        admin_email = admin.email
+    settings = runtime.settings.model_copy(update={"url_fetch_enabled": False})
+    switched_off = dataclasses.replace(runtime, settings=settings)
+    with recorder() as target, TestClient(create_app(settings, runtime=switched_off)) as client:
+        csrf = login(client, admin_email)
+        answer = client.post(
+            f"{KB}/url", data={"url": f"{target.url}/page"}, headers={"X-CSRF-Token": csrf, **JSON}
         )
-        try:
-            with server.client() as client:
-                server.login(client, email, password)
-                answer = _add_url(client, page_csrf(client, KB), f"{target.url}/page")
-                assert answer.status_code == 403, answer.text
-                assert "CIRCO_URL_FETCH_ENABLED=false" in answer.json()["message"]
-                assert target.paths == []
-        finally:
-            server.kill()
+        assert answer.status_code == 403, answer.text
+        assert "CIRCO_URL_FETCH_ENABLED=false" in answer.json()["message"]
+        assert target.paths == []
