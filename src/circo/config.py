@@ -48,8 +48,13 @@ class Settings(BaseSettings):
     session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
     login_max_failures: int = Field(
         5,
-        description="Failed logins of one account before each new attempt waits (1 s, 2 s, "
-        "4 s… up to the window); a known browser or a password reset skips the wait.",
+        description="Failed logins of one account before each new attempt waits (see "
+        "login_backoff_seconds); a known browser or a password reset skips the wait.",
+    )
+    login_backoff_seconds: int = Field(
+        30,
+        description="First wait after login_max_failures failures of an account; doubles with "
+        "each further failure, up to the window.",
     )
     login_max_failures_per_ip: int = Field(
         20, description="Failed logins allowed from one client address in the window."

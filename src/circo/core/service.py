@@ -306,11 +306,18 @@ def _failures(since: datetime) -> Any:
 
 
 def _account_wait_seconds(
-    session: Session, *, email: str, since: datetime, max_failures: int, window_minutes: int
+    session: Session,
+    *,
+    email: str,
+    since: datetime,
+    max_failures: int,
+    window_minutes: int,
+    backoff_seconds: int,
 ) -> float:
     """Seconds before this account may try again: 0 until ``max_failures`` failures since the
-    last success (a login, or a password reset by emailed link), then doubling per failure
-    (1 s, 2 s, 4 s…) up to the window, counted from the last failure."""
+    last success (a login, or a password reset by emailed link), then ``backoff_seconds``
+    doubling per further failure (30 s, 60 s, 120 s…) up to the window, counted from the last
+    failure."""
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(
             LoginAttempt.email == email, LoginAttempt.success.is_(True)
@@ -325,7 +332,7 @@ def _account_wait_seconds(
             LoginAttempt.email == email, LoginAttempt.success.is_(False)
         )
     )
-    delay = min(2.0 ** (failures - max_failures), window_minutes * 60.0)
+    delay = min(backoff_seconds * 2.0 ** (failures - max_failures), window_minutes * 60.0)
     assert last_failure is not None
     return max((last_failure + timedelta(seconds=delay) - utcnow()).total_seconds(), 0.0)
 
@@ -339,15 +346,16 @@ def authenticate(
     max_failures: int,
     window_minutes: int,
     max_failures_per_ip: int = 20,
+    backoff_seconds: int = 30,
     device_user_id: int | None = None,
 ) -> User:
     """The user with these credentials, throttled without locking the owner out.
 
     * per client address: ``max_failures_per_ip`` failures in the window, then 429;
     * per account: after ``max_failures`` failures, each attempt waits an exponential back-off
-      (`_account_wait_seconds`), except from a browser this user already logged in with
-      (``device_user_id``, from the signed known-device cookie); a password reset by emailed
-      link ends the back-off.
+      (`_account_wait_seconds`, from ``backoff_seconds``), except from a browser this user
+      already logged in with (``device_user_id``, from the signed known-device cookie); a
+      password reset by emailed link ends the back-off.
 
     Unknown and known addresses cost the same: a password is always verified (against a dummy
     hash when there is no such user), so the answer time does not tell them apart.
@@ -368,6 +376,7 @@ def authenticate(
             since=since,
             max_failures=max_failures,
             window_minutes=window_minutes,
+            backoff_seconds=backoff_seconds,
         )
         if wait > 0:
             raise TooManyRequests(

@@ -101,6 +101,7 @@ def login_submit(
             max_failures=settings.login_max_failures,
             window_minutes=settings.login_window_minutes,
             max_failures_per_ip=settings.login_max_failures_per_ip,
+            backoff_seconds=settings.login_backoff_seconds,
             device_user_id=_device_user_id(request, settings),
         )
     except TooManyRequests as exc:
