@@ -27,6 +27,7 @@ from circo.assistant.service import DocumentMeta, add_place, add_text, ensure_ca
 from circo.config import Settings, load_settings
 from circo.core import jobs
 from circo.core.models import Campaign, Job
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
 
@@ -134,11 +135,10 @@ def refresh_feeds(
     session: Session, ctx: CampaignContext, feeds: list[Feed], *, settings: Settings | None
 ) -> list[dict[str, Any]]:
     """Download every feed with no transaction open (what the session did so far is committed
-    first: see `service.fetch_outside_transaction`), then store the new items."""
+    first: see `netguard.leave_transaction`), then store the new items."""
     settings = settings or load_settings()
     urls = [feed.url for feed in feeds]
-    if session.in_transaction():
-        session.commit()
+    leave_transaction(session)
     downloads = [download(url, settings=settings) for url in urls]
     return [
         apply_download(session, ctx, feed, fetched, settings=settings)

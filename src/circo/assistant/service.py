@@ -27,6 +27,7 @@ from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.models import DocType, Document, Passage, Place
 from circo.assistant.segment import Extracted, segment
 from circo.config import Settings, load_settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 logger = logging.getLogger(__name__)
@@ -107,15 +108,8 @@ def parse_day(value: str | None, *, loc: str = "date") -> date | None:
 def fetch_outside_transaction(
     session: Session, url: str, *, settings: Settings
 ) -> tuple[bytes, str | None]:
-    """Fetch ``url`` with no database transaction open.
-
-    A fetch may last the whole URL deadline: inside a transaction it would hold SQLite's write
-    lock (every other request of every campaign waits) or a PostgreSQL connection. What the
-    request or command did so far (reads, authentication bookkeeping) is committed first; the
-    session opens a new transaction at its next query.
-    """
-    if session.in_transaction():
-        session.commit()
+    """Fetch ``url`` with no database transaction open (see `netguard.leave_transaction`)."""
+    leave_transaction(session)
     return fetch(url, settings=settings)
 
 

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.errors import CircoError
@@ -62,6 +63,18 @@ class UrlFetchDisabled(UrlFetchError):
 
 class _Refused(Exception):
     """Internal: the precise reason, logged, never shown."""
+
+
+def leave_transaction(session: Session) -> None:
+    """Call before any network call made while handling a request, a command or a job.
+
+    A network call may last its whole deadline; inside a transaction it would hold SQLite's
+    write lock (every request of every campaign waits) or a PostgreSQL connection. What the
+    session did so far (reads, authentication bookkeeping) is committed; its next query opens
+    a new transaction. Loaded objects stay readable (sessions do not expire them on commit).
+    """
+    if session.in_transaction():
+        session.commit()
 
 
 def generic_error(url: str, policy: FetchPolicy) -> UrlFetchError:
