@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ ARTICLE = (
 @dataclass
 class Recorder:
     """A loopback HTTP server: ``/page`` (HTML), ``/redirect`` (to ``redirect_to``),
-    ``/stall`` (answers once ``release`` is set, after setting ``stalled``); records paths."""
+    ``/stall`` (answers once ``release`` is set, after setting ``stalled``), and any POST as a
+    stalling language-model endpoint; records paths."""
 
     url: str = ""
     port: int = 0
@@ -50,6 +52,19 @@ def recorder() -> Iterator[Recorder]:
             body = ARTICLE.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            """A language-model endpoint that stalls like ``/stall`` then answers no point."""
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.paths.append(self.path)
+            state.stalled.set()
+            state.release.wait(timeout=120)
+            body = json.dumps({"choices": [{"message": {"content": "[]"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

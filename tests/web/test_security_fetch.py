@@ -99,6 +99,8 @@ def test_allow_list_redirect_check_and_no_transaction_during_fetch(
             tmp_path,
             CIRCO_URL_FETCH_ALLOW_HOSTS=f"127.0.0.1:{target.port}",
             CIRCO_URL_FETCH_TIMEOUT="60",
+            CIRCO_LLM_BASE_URL=f"{target.url}/v1",
+            CIRCO_LLM_MODEL="modele-local",
         )
         try:
             with server.client() as client:
@@ -134,6 +136,26 @@ def test_allow_list_redirect_check_and_no_transaction_during_fetch(
                 target.release.set()
                 fetching.join(timeout=60)
                 assert outcome["stalled"].status_code == 303, outcome["stalled"].text
+
+                # Same for a slow language model answering a question.
+                target.stalled, target.release = threading.Event(), threading.Event()
+                asking = threading.Thread(
+                    target=lambda: outcome.update(
+                        asked=client.get(
+                            f"/api/campaigns/{SLUG}/assistant/ask", params={"q": "usine Dupuis"}
+                        )
+                    )
+                )
+                asking.start()
+                assert target.stalled.wait(timeout=60)
+                with httpx.Client(base_url=server.base_url, timeout=20) as third:
+                    assert third.get("/health").status_code == 200
+                    server.login(third, email, password)
+                assert asking.is_alive()
+                target.release.set()
+                asking.join(timeout=60)
+                assert outcome["asked"].status_code == 200, outcome["asked"].text
+                assert "/v1/chat/completions" in target.paths
         finally:
             server.kill()
 
