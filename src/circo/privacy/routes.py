@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from circo.core.email import send_email
 from circo.core.models import Role
+from circo.core.netguard import leave_transaction
 from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
@@ -209,7 +211,11 @@ def public_submit(
         per_ip=settings.email_throttle_per_ip,
         campaign_id=campaign.id,
     )
-    selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
+    _request, message = selfservice.prepare(
+        session, system_context(campaign), settings, email=email, kind=kind
+    )
+    leave_transaction(session)  # committed before the mail server is called
+    send_email(settings, message)
     return _anon(
         request,
         "privacy/public.html",

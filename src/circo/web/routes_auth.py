@@ -12,6 +12,7 @@ from circo.config import Settings
 from circo.core import service
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.errors import AuthError, CircoError, TooManyRequests
+from circo.core.netguard import leave_transaction
 from circo.core.security import new_token, sign, unsign
 from circo.core.throttle import limit_email_request
 from circo.web.deps import (
@@ -181,6 +182,7 @@ def forgot_submit(
             request, "password_forgot.html", {"sent": False, "error": str(exc)}, status=429
         )
     started = service.start_password_reset(session, email=email)
+    leave_transaction(session)  # committed before the mail server is called
     if started is not None:
         user, token = started
         link = f"{settings.base_url.rstrip('/')}/password/reset?token={token}"
