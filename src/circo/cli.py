@@ -167,7 +167,16 @@ def _serve(data_dir: Path | None, host: str, port: int) -> None:
     register_job_handlers()
     application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
     console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    trusted = runtime.settings.trusted_proxies
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (none default).
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 @app.command()

@@ -11,10 +11,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from circo.core.email import send_email
 from circo.core.models import Role
+from circo.core.netguard import leave_transaction
 from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
+from circo.core.throttle import limit_email_request
 from circo.db import utcnow
 from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
@@ -35,6 +38,8 @@ from circo.web.deps import (
     CampaignDep,
     SessionDep,
     SettingsDep,
+    client_ip,
+    get_settings,
     require_role,
     verify_anonymous_csrf,
 )
@@ -175,7 +180,10 @@ def _anon(request: Request, template: str, context: dict[str, object]) -> HTMLRe
     token = request.cookies.get(ANON_CSRF_COOKIE) or new_token()
     response = render(request, template, {**context, "csrf_token": token})
     if request.cookies.get(ANON_CSRF_COOKIE) != token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        secure = get_settings(request).secure_cookies
+        response.set_cookie(
+            ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
@@ -197,7 +205,20 @@ def public_submit(
     kind: Annotated[str, Form()],
 ) -> HTMLResponse:
     campaign = get_campaign(session, slug)
-    selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
+    limit_email_request(
+        session,
+        action="privacy.self_service_requested",
+        email=email,
+        ip=client_ip(request),
+        per_address=settings.email_throttle_per_address,
+        per_ip=settings.email_throttle_per_ip,
+        campaign_id=campaign.id,
+    )
+    _request, message = selfservice.prepare(
+        session, system_context(campaign), settings, email=email, kind=kind
+    )
+    leave_transaction(session)  # committed before the mail server is called
+    send_email(settings, message)
     return _anon(
         request,
         "privacy/public.html",

@@ -112,7 +112,17 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         )
         response = await call_next(request)
         if asked in ("fr", "en"):
-            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
+            response.set_cookie(
+                LANG_COOKIE,
+                asked,
+                max_age=365 * 86400,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        if settings.effective_hsts_seconds:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={settings.effective_hsts_seconds}"
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
