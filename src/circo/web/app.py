@@ -23,7 +23,7 @@ from circo.core.jobs import JobWorker
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
-from circo.web import api_core, routes_auth, routes_core
+from circo.web import api_core, routes_auth, routes_core, validation
 from circo.web.deps import LANG_COOKIE, LoginRequired
 from circo.web.registry import CORE_NAV, DOMAIN_ROUTE_MODULES, NavItem
 from circo.web.templating import render
@@ -158,13 +158,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"loc": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-            for error in exc.errors()
-        ]
+        problems = validation.french_problems(exc.errors())
         if _wants_json(request):
             return JSONResponse(
-                {"error": "ValidationError", "message": "requête invalide", "details": problems},
+                {
+                    "error": "ValidationError",
+                    "message": validation.summary(problems),
+                    "details": problems,
+                },
                 status_code=422,
             )
         message = "; ".join(f"{item['loc']} : {item['message']}" for item in problems)
