@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -157,7 +158,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    @app.exception_handler(pydantic.ValidationError)  # a schema built by a page from its form
+    async def validation_error(
+        request: Request, exc: RequestValidationError | pydantic.ValidationError
+    ) -> Response:
         problems = validation.french_problems(exc.errors())
         if _wants_json(request):
             return JSONResponse(
