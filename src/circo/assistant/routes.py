@@ -38,20 +38,13 @@ from circo.assistant.schemas import (
     SearchHitRead,
 )
 from circo.assistant.tasks import argue, ask, ask_stream, mode_for
+from circo.bounds import MAX_COUNT, SHORT_TEXT, ShortText, no_nul
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
-from circo.web.types import (
-    MAX_COUNT,
-    SHORT_TEXT,
-    IdPath,
-    QueryOptText,
-    ShortText,
-    limit_query,
-    no_nul,
-)
+from circo.web.types import IdPath, QueryOptText, limit_query
 
 add_template_dir(str(resources.files("circo") / "assistant" / "templates"))
 

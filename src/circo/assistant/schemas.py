@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
-from circo.web.types import ReadModel, ShortText
+from circo.bounds import ReadModel, ShortText
 
 Claim = Annotated[ShortText, StringConstraints(min_length=3, max_length=2000)]
 

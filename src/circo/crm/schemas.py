@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from circo.web.types import (
+from circo.bounds import (
     FiniteFloat,
     Id,
     JsonObject,
