@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from circo.bounds import ReadModel, ShortText
 
 Claim = Annotated[ShortText, StringConstraints(min_length=3, max_length=2000)]
 
 
-class RebutIn(ReadModel):
+class RebutIn(BaseModel):
     claim: Claim
 
 
-class LeafletIn(ReadModel):
+class LeafletIn(BaseModel):
     territory: Annotated[ShortText, StringConstraints(max_length=100)]
     topic: Annotated[ShortText, StringConstraints(max_length=200)]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from circo.bounds import Id, JsonObject, LongText, ReadModel, SaneDate, ShortText
 
 MAX_QUESTIONS = 200
 
 
-class AssignmentIn(ReadModel):
+class AssignmentIn(BaseModel):
     day: SaneDate
     turf_id: Id | None = None
     bureau: Annotated[ShortText, StringConstraints(max_length=40)] | None = None
@@ -21,7 +21,7 @@ class AssignmentIn(ReadModel):
     note: LongText = ""
 
 
-class QuestionnaireIn(ReadModel):
+class QuestionnaireIn(BaseModel):
     name: Annotated[ShortText, StringConstraints(max_length=200)] = ""
     questions: list[JsonObject] = Field(max_length=MAX_QUESTIONS)
     recontact_wording: LongText | None = None

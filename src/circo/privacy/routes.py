@@ -28,6 +28,14 @@ from circo.privacy.rights.requests import (
     is_overdue,
     list_requests,
 )
+from circo.privacy.schemas import (
+    CalendarRead,
+    ConsentIn,
+    ConsentRead,
+    ProcessingRead,
+    RetentionRead,
+    RightsRequestRead,
+)
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
@@ -38,6 +46,7 @@ from circo.web.deps import (
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
+from circo.web.types import QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -236,8 +245,8 @@ def public_confirm(
 # --- JSON API ---------------------------------------------------------------------------------
 
 
-@api.get("/calendar")
-def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
+@api.get("/calendar", response_model=CalendarRead)
+def api_calendar(ctx: CampaignDep, kind: QueryText = "message") -> dict[str, Any]:
     if kind not in ("message", "paid_ads", "sms", "phone"):
         kind = "message"
     decision = check_calendar(ctx.campaign, utcnow(), kind)  # type: ignore[arg-type]
@@ -250,7 +259,7 @@ def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
     }
 
 
-@api.get("/requests")
+@api.get("/requests", response_model=list[RightsRequestRead])
 def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return [
         {
@@ -266,32 +275,32 @@ def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     ]
 
 
-@api.get("/register")
+@api.get("/register", response_model=list[ProcessingRead])
 def api_register(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return processing_register(session, ctx)
 
 
-@api.get("/retention")
+@api.get("/retention", response_model=RetentionRead)
 def api_retention(session: SessionDep, settings: SettingsDep, ctx: DpoDep) -> dict[str, Any]:
     return run_retention(session, ctx, settings, apply=False).as_dict()
 
 
-@api.post("/consents")
-def api_consent(session: SessionDep, ctx: DpoDep, payload: dict[str, Any]) -> dict[str, Any]:
+@api.post("/consents", response_model=ConsentRead)
+def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> ConsentRead:
     from circo.crm.contacts import get_contact
     from circo.privacy.consent import record_consent
 
-    contact = get_contact(session, ctx, int(payload.get("contact_id", 0)))
+    contact = get_contact(session, ctx, payload.contact_id)
     record = record_consent(
         session,
         ctx,
         contact_id=contact.id,
-        channel=str(payload.get("channel")),
-        status=str(payload.get("status")),
-        source=str(payload.get("source") or "api"),
-        proof=payload.get("proof") or {"via": "api"},
+        channel=payload.channel,
+        status=payload.status,
+        source=payload.source or "api",
+        proof=payload.proof or {"via": "api"},
     )
-    return {"id": record.id, "channel": record.channel, "status": record.status}
+    return ConsentRead(id=record.id, channel=record.channel, status=record.status)
 
 
 router = APIRouter()
