@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query
 
+from circo.bounds import ShortText
 from circo.core.models import Job
 from circo.core.tenancy import CampaignContext
 from circo.targeting import jobs
@@ -22,8 +22,19 @@ from circo.targeting.routes.common import (
     ranking_report,
     start_fit_job,
 )
+from circo.targeting.schemas import (
+    DiagnosticsRead,
+    FitJobIn,
+    FitJobRead,
+    GroupVoteRead,
+    RankingRead,
+    TransfersRead,
+)
 from circo.targeting.service import TargetingError, estimate_transfers, parse_election_round
 from circo.web.deps import SessionDep
+from circo.web.types import IdPath
+
+RefQ = Annotated[ShortText, Query(max_length=100)]
 
 router = APIRouter()
 
@@ -31,7 +42,7 @@ router = APIRouter()
 API = "/api/campaigns/{slug}/targeting"
 
 
-@router.get(f"{API}/stations")
+@router.get(f"{API}/stations", response_model=RankingRead)
 def api_stations(
     session: SessionDep,
     ctx: ReaderDep,
@@ -70,14 +81,14 @@ def _inline_method(method: str) -> None:
         )
 
 
-@router.get(f"{API}/transfers")
+@router.get(f"{API}/transfers", response_model=TransfersRead)
 def api_transfers(
     session: SessionDep,
     ctx: FitterDep,
-    source: Annotated[str, Query(alias="from")],
-    target: Annotated[str, Query(alias="to")],
-    territory: Annotated[str, Query()],
-    method: Annotated[str, Query()] = "em",
+    source: Annotated[ShortText, Query(alias="from", max_length=100)],
+    target: Annotated[ShortText, Query(alias="to", max_length=100)],
+    territory: RefQ,
+    method: RefQ = "em",
 ) -> dict[str, Any]:
     """Vote transfers between two rounds (point estimates; ``md`` through ``POST …/jobs``)."""
     _inline_method(method)
@@ -90,14 +101,14 @@ def api_transfers(
     ).as_dict()
 
 
-@router.get(f"{API}/groups")
+@router.get(f"{API}/groups", response_model=GroupVoteRead)
 def api_groups(
     session: SessionDep,
     ctx: FitterDep,
-    election: Annotated[str, Query()],
-    territory: Annotated[str, Query()],
-    variables: Annotated[str, Query()] = "cs",
-    method: Annotated[str, Query()] = "em",
+    election: RefQ,
+    territory: RefQ,
+    variables: RefQ = "cs",
+    method: RefQ = "em",
 ) -> dict[str, Any]:
     """Estimated vote of each group (the ``circo ei groups --json`` shape)."""
     _inline_method(method)
@@ -110,15 +121,15 @@ def api_groups(
     ).as_dict()
 
 
-@router.get(f"{API}/diagnostics")
+@router.get(f"{API}/diagnostics", response_model=DiagnosticsRead)
 def api_diagnostics(
     session: SessionDep,
     ctx: FitterDep,
-    source: Annotated[str, Query(alias="from")],
-    target: Annotated[str, Query(alias="to")],
-    territory: Annotated[str, Query()],
-    row: Annotated[str, Query()] = "",
-    column: Annotated[str, Query()] = "",
+    source: Annotated[ShortText, Query(alias="from", max_length=100)],
+    target: Annotated[ShortText, Query(alias="to", max_length=100)],
+    territory: RefQ,
+    row: RefQ = "",
+    column: RefQ = "",
 ) -> dict[str, Any]:
     """Tomography lines of one cell and the largest residuals per bureau."""
     return transfer_diagnostics(
@@ -143,18 +154,14 @@ def _job_json(ctx: CampaignContext, job: Job) -> dict[str, Any]:
     }
 
 
-@router.post(f"{API}/jobs", status_code=202)
-def api_start_job(
-    session: SessionDep,
-    ctx: FitterDep,
-    body: Annotated[dict[str, Any], Body()],
-) -> JSONResponse:
+@router.post(f"{API}/jobs", status_code=202, response_model=FitJobRead)
+def api_start_job(session: SessionDep, ctx: FitterDep, body: FitJobIn) -> dict[str, Any]:
     """Queue a long fit: ``{"kind": "targeting.transfers", "from", "to", "territory", "method"}``
     or ``{"kind": "targeting.groups", "election", "territory", "variables", "method"}``."""
-    job = start_fit_job(session, ctx, kind=str(body.get("kind", "")), payload=body)
-    return JSONResponse(_job_json(ctx, job), status_code=202)
+    job = start_fit_job(session, ctx, kind=body.kind, payload=body.payload())
+    return _job_json(ctx, job)
 
 
-@router.get(f"{API}/jobs/{{job_id}}")
-def api_job(session: SessionDep, ctx: FitterDep, job_id: int) -> dict[str, Any]:
+@router.get(f"{API}/jobs/{{job_id}}", response_model=FitJobRead)
+def api_job(session: SessionDep, ctx: FitterDep, job_id: IdPath) -> dict[str, Any]:
     return _job_json(ctx, jobs.get_fit_job(session, ctx, job_id=job_id))

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
+from circo.bounds import ShortText
 from circo.core import audit
 from circo.core.models import Job, Role
 from circo.core.tenancy import CampaignContext
@@ -140,8 +141,9 @@ def choice_query(choice: TargetingChoice) -> str:
     )
 
 
-ElectionQ = Annotated[str, Query()]
-FloatQ = Annotated[float | None, Query()]
+ElectionQ = Annotated[ShortText, Query(max_length=100)]
+# Weights of the ranking: finite, and bounded well past any sensible value.
+FloatQ = Annotated[float | None, Query(allow_inf_nan=False, ge=-1000, le=1000)]
 
 
 def audited_export(
