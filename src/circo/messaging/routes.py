@@ -565,7 +565,7 @@ def sms_inbound(
     except ValueError:
         raise MessagingError("corps JSON illisible (attendu un objet)", loc="body") from None
     if not hasattr(data, "get"):
-        raise MessagingError("corps JSON : un objet attendu, ex. {\"from\": …}", loc="body")
+        raise MessagingError('corps JSON : un objet attendu, ex. {"from": …}', loc="body")
     phone = str(data.get("from") or data.get("msisdn") or data.get("sender") or "")
     text = str(data.get("text") or data.get("content") or data.get("body") or "")
     if not phone:

@@ -108,7 +108,7 @@ class DiagnosticsRead(ReadModel):
     columns: list[str]
     stations: int
     estimate: EstimateRead
-    tomography: list[list[float] | None]
+    tomography: list[list[list[float]] | None]  # per bureau: two end points (x, y), or None
     residuals: list[ResidualRead]
     diagnostics: dict[str, Any]
 
