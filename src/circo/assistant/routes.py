@@ -61,6 +61,10 @@ NAV_ITEMS = [
 
 
 def dashboard_cards(session: SessionDep, ctx: CampaignContext) -> list[Card]:
+    if ctx.role is Role.volunteer:  # a volunteer's dashboard holds only their own cards
+        return [
+            Card("Argumentaire", "→", "chercher un argument", f"/c/{ctx.campaign.slug}/assistant")
+        ]
     documents, passages = repository.count_documents(session, ctx)
     return [
         Card(
@@ -357,6 +361,12 @@ def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: int, fmt: str
 # --- JSON API ---------------------------------------------------------------------------------
 
 
+# One server-sent event: ``event`` (start, point, dropped, done, error) and its JSON ``data``.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+    "required": ["data"],
+}
 Keyword = Annotated[str, Query(min_length=1, max_length=SHORT_TEXT), AfterValidator(no_nul)]
 
 
@@ -413,7 +423,7 @@ def api_ask(
     API + "/ask/stream",
     tags=["assistant"],
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}},
 )
 def api_ask_stream(
     session: SessionDep,

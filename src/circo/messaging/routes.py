@@ -48,6 +48,8 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
+    if ctx.role not in (Role.admin, Role.comms, Role.data):
+        return []  # campaign-wide figures and subjects: for the people who send messages
     sent = session.scalar(
         ctx.scoped(select(func.count(Delivery.id)), Delivery).where(Delivery.status == "sent")
     )
@@ -203,6 +205,10 @@ def api_preview(
     payload: DraftIn,
     contact_id: IdQuery = None,
 ) -> dict[str, Any]:
+    if contact_id is not None:
+        from circo.crm.contacts import get_contact
+
+        get_contact(session, ctx, contact_id)  # 404 for another campaign's contact
     shown = compose.preview(session, ctx, settings, draft=payload.draft(), contact_id=contact_id)
     return {
         "reachable": shown.reachable,

@@ -42,8 +42,10 @@ def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLRe
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
-    members = service.list_members(session, ctx=ctx)
-    return render(request, "dashboard.html", {"cards": cards, "members_count": len(members)})
+    # A volunteer sees only cards about themselves: no campaign-wide figure.
+    members = [] if ctx.role is Role.volunteer else service.list_members(session, ctx=ctx)
+    count = None if ctx.role is Role.volunteer else len(members)
+    return render(request, "dashboard.html", {"cards": cards, "members_count": count})
 
 
 # --- users and roles --------------------------------------------------------------------------
