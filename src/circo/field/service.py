@@ -334,7 +334,9 @@ def _check_member_id(session: Session, ctx: CampaignContext, user_id: int) -> in
         )
     )
     if found is None:
-        raise FieldError(f"utilisateur {user_id} inconnu dans cette campagne", loc="volunteer")
+        raise FieldError(
+            f"utilisateur {user_id} inconnu dans cette campagne", loc="user_id", status=404
+        )
     return int(found)
 
 

@@ -198,6 +198,12 @@ def _prepare(
         raise FieldError(
             f"adresse {item.stop_id} hors du secteur {item.turf_id}", loc="stop_id", status=404
         )
+    if item.questionnaire_id is not None and item.questionnaire_id not in questionnaires:
+        raise FieldError(
+            f"questionnaire {item.questionnaire_id} introuvable",
+            loc="questionnaire_id",
+            status=404,
+        )
     questionnaire = questionnaires.get(item.questionnaire_id or active.id, active)
     outcome = qn.validate_outcome(item.outcome)
     answers = qn.validate_answers(questionnaire.questions, item.answers, outcome=outcome)
