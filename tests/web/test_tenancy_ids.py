@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from circo.assistant.service import DocumentMeta, add_bytes
 from circo.config import Settings
 from circo.core.tenancy import system_context
-from circo.crm import contacts, events, segments, volunteers
+from circo.crm import contacts, dedup, events, segments, volunteers
 from circo.crm.schemas import ContactCreate, EventCreate, SegmentFilter
 from circo.field import service as field_service
 from circo.messaging.service import add_point
-from tests.factories import login
+from tests.factories import login, make_two_campaigns
 from tests.field.conftest import make_field_world
 
 ID_SUFFIXES = ("_id", "_ids")
@@ -288,3 +288,34 @@ def test_ids_of_another_campaign_in_bodies_and_queries_are_refused(app: FastAPI,
                 f"{other.text[:300]}"
             )
             assert "ValidationError" in other.text or other.json()["loc"], other.text
+
+
+def test_dismissing_another_campaigns_duplicate_pair_is_404(app: FastAPI, session: Session) -> None:
+    world = make_two_campaigns(session)
+    ctx_b = system_context(world.b)
+    for _ in range(2):
+        contacts.create_contact(
+            session,
+            ctx_b,
+            data=ContactCreate(first_name="Jeanne", last_name="Doublon", email="jd@example.org"),
+        )
+    dedup.refresh_duplicates(session, ctx_b)
+    ((pair, _a, _b),) = dedup.open_pairs(session, ctx_b)
+    pair_id = pair.id
+    session.commit()  # and end the transaction: the app writes next
+    with TestClient(app) as client:
+        csrf = login(client, "admin-a@example.org")
+        answer = client.post(
+            f"/c/camp-a/contacts/duplicates/{pair_id}/dismiss",
+            data={"csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 404
+        huge = client.post(
+            f"/c/camp-a/contacts/duplicates/{2**63}/dismiss",
+            data={"csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert huge.status_code == 422
+    still_open = [row[0].id for row in dedup.open_pairs(session, ctx_b)]
+    assert still_open == [pair_id]

@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from circo.crm import dedup
+from circo.bounds import MAX_ID
+from circo.crm import dedup, pairs
 from circo.crm.routes.common import DataDep, back_to
 from circo.web.deps import SessionDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 pages = APIRouter(include_in_schema=False)
 
@@ -28,13 +30,16 @@ def duplicates_refresh(session: SessionDep, ctx: DataDep) -> Response:
 
 @pages.post("/c/{slug}/contacts/duplicates/merge")
 def duplicates_merge(
-    session: SessionDep, ctx: DataDep, keep: Annotated[int, Form()], merge: Annotated[int, Form()]
+    session: SessionDep,
+    ctx: DataDep,
+    keep: Annotated[int, Form(ge=1, le=MAX_ID)],
+    merge: Annotated[int, Form(ge=1, le=MAX_ID)],
 ) -> Response:
     dedup.merge_contacts(session, ctx, keep_id=keep, merge_id=merge)
     return back_to(ctx, "contacts/duplicates", "merged")
 
 
 @pages.post("/c/{slug}/contacts/duplicates/{pair_id}/dismiss")
-def duplicates_dismiss(session: SessionDep, ctx: DataDep, pair_id: int) -> Response:
-    dedup.dismiss_pair(session, ctx, pair_id)
+def duplicates_dismiss(session: SessionDep, ctx: DataDep, pair_id: IdPath) -> Response:
+    pairs.dismiss(session, ctx, pair_id)  # 404 for another campaign's pair
     return back_to(ctx, "contacts/duplicates")
