@@ -114,7 +114,7 @@ def passage_page(
     request: Request,
     session: SessionDep,
     ctx: CampaignDep,
-    passage_id: int,
+    passage_id: IdPath,
     start: int | None = None,
     end: int | None = None,
 ) -> HTMLResponse:
@@ -247,7 +247,7 @@ def kb_url(
 
 
 @router.post(PAGE + "/kb/{document_id}/delete", include_in_schema=False)
-def kb_delete(session: SessionDep, ctx: CommsDep, document_id: int) -> Response:
+def kb_delete(session: SessionDep, ctx: CommsDep, document_id: IdPath) -> Response:
     title = service.delete_document(session, ctx, document_id=document_id)
     return _back_to_kb(ctx, f"supprimé : {title}")
 
@@ -309,7 +309,7 @@ def leaflets_create(
 
 @router.get(PAGE + "/leaflets/{leaflet_id}", response_class=HTMLResponse, include_in_schema=False)
 def leaflet_editor(
-    request: Request, session: SessionDep, ctx: CommsDep, leaflet_id: int
+    request: Request, session: SessionDep, ctx: CommsDep, leaflet_id: IdPath
 ) -> HTMLResponse:
     draft = repository.get_leaflet(session, ctx, leaflet_id)
     return render(
@@ -344,7 +344,7 @@ def leaflet_save(session: SessionDep, ctx: CommsDep, leaflet_id: int, form: Form
 
 
 @router.get(PAGE + "/leaflets/{leaflet_id}/export.{fmt}", include_in_schema=False)
-def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: int, fmt: str) -> Response:
+def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: IdPath, fmt: str) -> Response:
     draft = repository.get_leaflet(session, ctx, leaflet_id)
     filename = f"tract-{draft.id}"
     if fmt == "pdf":

@@ -106,7 +106,7 @@ def field_plan(
     session: SessionDep,
     ctx: CampaignDep,
     bureaux: Annotated[str, Form()] = "",
-    doors_per_turf: Annotated[int, Form()] = 50,
+    doors_per_turf: Annotated[int, Form(ge=1, le=10_000)] = 50,
     source: Annotated[str, Form()] = "reu",
 ) -> Response:
     _organiser(ctx)
@@ -149,7 +149,7 @@ def field_assign(
 
 
 @router.get("/c/{slug}/field/turfs/{turf_id}/walklist.pdf", include_in_schema=False)
-def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> Response:
+def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: IdPath) -> Response:
     from circo.field.walklist import walk_list_pdf
 
     pdf = walk_list_pdf(session, ctx, turf_id=turf_id)

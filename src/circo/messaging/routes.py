@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from circo.assistant.service import check_passages
-from circo.bounds import FiniteFloat, Id, LongText, ShortText
+from circo.bounds import MAX_ID, FiniteFloat, Id, LongText, ShortText
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
@@ -302,7 +302,7 @@ def matrix_toggle(
     session: SessionDep,
     ctx: CommsDep,
     segment: Annotated[str, Form()],
-    point_id: Annotated[int, Form()],
+    point_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     on: Annotated[str, Form()] = "1",
 ) -> Response:
     service.set_cell(session, ctx, segment=segment, point_id=point_id, on=on == "1")
@@ -413,7 +413,7 @@ def compose_action(
     "/c/{slug}/messages/{message_id:int}", response_class=HTMLResponse, include_in_schema=False
 )
 def message_page(
-    request: Request, session: SessionDep, ctx: CommsDep, message_id: int
+    request: Request, session: SessionDep, ctx: CommsDep, message_id: IdPath
 ) -> HTMLResponse:
     message = service.get_message(session, ctx, message_id)
     return render(
@@ -433,7 +433,7 @@ def message_page(
 def message_winner(
     session: SessionDep,
     ctx: CommsDep,
-    message_id: int,
+    message_id: IdPath,
     variant: Annotated[str, Form()] = "",
 ) -> Response:
     message = service.get_message(session, ctx, message_id)
@@ -443,7 +443,7 @@ def message_winner(
 
 
 @router.post("/c/{slug}/messages/{message_id:int}/cancel", include_in_schema=False)
-def message_cancel(session: SessionDep, ctx: CommsDep, message_id: int) -> Response:
+def message_cancel(session: SessionDep, ctx: CommsDep, message_id: IdPath) -> Response:
     service.cancel(session, ctx, message=service.get_message(session, ctx, message_id))
     return RedirectResponse(_page(ctx, f"/{message_id}", msg="ok"), status_code=303)
 

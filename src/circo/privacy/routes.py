@@ -46,7 +46,7 @@ from circo.web.deps import (
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
-from circo.web.types import QueryText
+from circo.web.types import IdPath, QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -131,7 +131,7 @@ def request_create(
 
 
 @pages.post("/c/{slug}/privacy/requests/{request_id}/done")
-def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
+def request_done(session: SessionDep, ctx: DpoDep, request_id: IdPath) -> Response:
     request = get_request(session, ctx, request_id)
     complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
     return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)

@@ -16,6 +16,7 @@ from circo.db import UTC
 from circo.web.deps import AdminDep, CampaignDep, SessionDep, SettingsDep, UserDep
 from circo.web.registry import Card
 from circo.web.templating import gettext_for, render
+from circo.web.types import IdPath
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,7 +119,7 @@ def users_set_role(
 
 
 @router.post("/c/{slug}/users/{user_id}/remove")
-def users_remove(session: SessionDep, ctx: AdminDep, user_id: int) -> Response:
+def users_remove(session: SessionDep, ctx: AdminDep, user_id: IdPath) -> Response:
     service.remove_member(session, ctx=ctx, user_id=user_id)
     return RedirectResponse(f"/c/{ctx.campaign.slug}/users?msg=user-removed", status_code=303)
 
@@ -205,6 +206,6 @@ def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_token_revoke(session: SessionDep, user: UserDep, token_id: int) -> Response:
+def account_token_revoke(session: SessionDep, user: UserDep, token_id: IdPath) -> Response:
     service.revoke_api_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account?msg=token-revoked", status_code=303)

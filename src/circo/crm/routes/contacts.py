@@ -14,6 +14,7 @@ from circo.crm.schemas import ContactCreate, ContactUpdate
 from circo.crm.timeline import timeline
 from circo.web.deps import CampaignDep, FormDep, SessionDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 pages = APIRouter(include_in_schema=False)
 
@@ -68,7 +69,7 @@ def contact_create(
 
 @pages.get("/c/{slug}/contacts/{contact_id:int}", response_class=HTMLResponse)
 def contact_page(
-    request: Request, session: SessionDep, ctx: CampaignDep, contact_id: int
+    request: Request, session: SessionDep, ctx: CampaignDep, contact_id: IdPath
 ) -> HTMLResponse:
     from circo.privacy.consent import CONSENT_CHANNELS, consent_history, decide_many, oppositions_of
 
@@ -131,7 +132,7 @@ def contact_tag(
 def contact_consent(
     session: SessionDep,
     ctx: DataDep,
-    contact_id: int,
+    contact_id: IdPath,
     channel: Annotated[str, Form()],
     status: Annotated[str, Form()],
     source: Annotated[str, Form()],

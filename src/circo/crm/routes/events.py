@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from circo.bounds import MAX_ID
 from circo.crm import contacts as contacts_service
 from circo.crm import events as events_service
 from circo.crm import segments as segments_service
@@ -17,6 +18,7 @@ from circo.crm.routes.common import OrganiserDep, back_to
 from circo.crm.schemas import EventCreate
 from circo.web.deps import SessionDep, SettingsDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 pages = APIRouter(include_in_schema=False)
 
@@ -66,7 +68,7 @@ def event_create(
 
 @pages.get("/c/{slug}/events/{event_id}", response_class=HTMLResponse)
 def event_page(
-    request: Request, session: SessionDep, ctx: OrganiserDep, event_id: int
+    request: Request, session: SessionDep, ctx: OrganiserDep, event_id: IdPath
 ) -> HTMLResponse:
     event = events_service.get_event(session, ctx, event_id)
     return render(
@@ -86,7 +88,7 @@ def event_invite(
     session: SessionDep,
     settings: SettingsDep,
     ctx: OrganiserDep,
-    event_id: int,
+    event_id: IdPath,
     segment: Annotated[str, Form()],
 ) -> Response:
     filters = segments_service.resolve_segment(session, ctx, segment)
@@ -96,7 +98,7 @@ def event_invite(
 
 @pages.get("/c/{slug}/events/{event_id}/checkin", response_class=HTMLResponse)
 def event_checkin_page(
-    request: Request, session: SessionDep, ctx: OrganiserDep, event_id: int, q: str = ""
+    request: Request, session: SessionDep, ctx: OrganiserDep, event_id: IdPath, q: str = ""
 ) -> HTMLResponse:
     event = events_service.get_event(session, ctx, event_id)
     rows = events_service.attendees(session, ctx, event_id=event.id)
@@ -108,7 +110,10 @@ def event_checkin_page(
 
 @pages.post("/c/{slug}/events/{event_id}/checkin")
 def event_checkin(
-    session: SessionDep, ctx: OrganiserDep, event_id: int, contact_id: Annotated[int, Form()]
+    session: SessionDep,
+    ctx: OrganiserDep,
+    event_id: IdPath,
+    contact_id: Annotated[int, Form(ge=1, le=MAX_ID)],
 ) -> Response:
     events_service.check_in(session, ctx, event_id=event_id, contact_id=contact_id)
     return back_to(ctx, f"events/{event_id}/checkin")

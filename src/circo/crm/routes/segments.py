@@ -16,6 +16,7 @@ from circo.crm.routes.common import DataDep, SegmentsDep, back_to, csv_list
 from circo.crm.schemas import SegmentFilter
 from circo.web.deps import SessionDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 pages = APIRouter(include_in_schema=False)
 
@@ -59,7 +60,7 @@ def segment_create(
 
 
 @pages.get("/c/{slug}/segments/{segment_id}/export.{fmt}")
-def segment_export(session: SessionDep, ctx: DataDep, segment_id: int, fmt: str) -> Response:
+def segment_export(session: SessionDep, ctx: DataDep, segment_id: IdPath, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise CrmError(f"format inconnu « {fmt} » (csv ou xlsx)", loc="format")
     segment = segments_service.get_segment(session, ctx, segment_id)

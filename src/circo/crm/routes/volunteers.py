@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from circo.bounds import MAX_ID
 from circo.crm import volunteers as volunteers_service
 from circo.crm.routes.common import OrganiserDep, back_to, csv_list
 from circo.crm.schemas import VolunteerCreate
 from circo.web.deps import SessionDep, SettingsDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 pages = APIRouter(include_in_schema=False)
 
@@ -57,7 +59,7 @@ def volunteer_invite(
 def volunteer_step(
     session: SessionDep,
     ctx: OrganiserDep,
-    volunteer_id: int,
+    volunteer_id: IdPath,
     step: Annotated[str, Form()],
     done: Annotated[str, Form()] = "1",
 ) -> Response:
@@ -82,8 +84,8 @@ def team_create(
 def team_member(
     session: SessionDep,
     ctx: OrganiserDep,
-    team_id: int,
-    volunteer_id: Annotated[int, Form()],
+    team_id: IdPath,
+    volunteer_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     leader: Annotated[str, Form()] = "",
 ) -> Response:
     volunteers_service.add_team_member(

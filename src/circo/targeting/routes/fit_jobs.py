@@ -13,6 +13,7 @@ from circo.targeting.routes.groups import group_view
 from circo.targeting.routes.transfers import transfer_view
 from circo.web.deps import SessionDep
 from circo.web.templating import render
+from circo.web.types import IdPath
 
 router = APIRouter()
 
@@ -48,7 +49,7 @@ def start_job_page(
 @router.get(
     "/c/{slug}/targeting/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False
 )
-def job_page(request: Request, session: SessionDep, ctx: FitterDep, job_id: int) -> Response:
+def job_page(request: Request, session: SessionDep, ctx: FitterDep, job_id: IdPath) -> Response:
     job = jobs.get_fit_job(session, ctx, job_id=job_id)
     values: dict[str, Any] = {"job": job, "warning": UNDER_COVERAGE}
     if job.status == "done" and job.result:
