@@ -127,6 +127,8 @@ def _wants_json(request: Request) -> bool:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    validation.document_error_shape(app)
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_json(request):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fastapi import FastAPI
+
 _LOCATIONS = {"path": "chemin", "query": "paramètre", "body": "corps", "header": "en-tête"}
 
 
@@ -75,3 +77,40 @@ def summary(problems: list[dict[str, str]]) -> str:
     first = problems[0]
     more = f" (et {len(problems) - 1} autre(s) problème(s))" if len(problems) > 1 else ""
     return f"requête invalide — {_location(first['loc'].split('.'))} : {first['message']}{more}"
+
+
+# The body of every 422 (see `circo.web.app`), as the OpenAPI document describes it.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ValidationErrorBody",
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "const": "ValidationError"},
+        "message": {"type": "string"},
+        "details": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"loc": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["loc", "message"],
+            },
+        },
+    },
+    "required": ["error", "message", "details"],
+}
+
+
+def document_error_shape(app: FastAPI) -> None:
+    """Make the OpenAPI document describe circo's 422 body instead of FastAPI's default."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            schemas = document.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_SCHEMA
+                schemas.pop("ValidationError", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
