@@ -71,3 +71,8 @@ def test_bodies_out_of_bounds(admin: TestClient) -> None:
     _problem(day, "day")
     far = admin.post(f"{API}/volunteers", json={"email": "v@example.org", "lat": 1e308})
     _problem(far, "lat")
+
+
+def test_a_slug_with_a_nul_character_is_an_unknown_campaign(admin: TestClient) -> None:
+    assert admin.get("/api/campaigns/camp%00a/contacts").status_code == 404
+    assert admin.get("/api/campaigns/" + "x" * 5000).status_code == 404
