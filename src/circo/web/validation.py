@@ -79,13 +79,16 @@ def summary(problems: list[dict[str, str]]) -> str:
     return f"requête invalide — {_location(first['loc'].split('.'))} : {first['message']}{more}"
 
 
-# The body of every 422 (see `circo.web.app`), as the OpenAPI document describes it.
+# The body of a 422, as the OpenAPI document describes it: a request the schemas refuse
+# (``"error": "ValidationError"`` with ``details``), or a value a domain rule refuses (a
+# `CircoError` with ``loc``, e.g. an unknown document type).
 ERROR_SCHEMA: dict[str, Any] = {
-    "title": "ValidationErrorBody",
+    "title": "ErrorBody",
     "type": "object",
     "properties": {
-        "error": {"type": "string", "const": "ValidationError"},
+        "error": {"type": "string"},
         "message": {"type": "string"},
+        "loc": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         "details": {
             "type": "array",
             "items": {
@@ -95,7 +98,7 @@ ERROR_SCHEMA: dict[str, Any] = {
             },
         },
     },
-    "required": ["error", "message", "details"],
+    "required": ["error", "message"],
 }
 
 
