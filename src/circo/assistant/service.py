@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 
 from circo.assistant import repository
 from circo.assistant.analysis import analyse, fold
-from circo.assistant.errors import AssistantError, DocumentError, FetchError, LLMError
+from circo.assistant.errors import (
+    AssistantError,
+    DocumentError,
+    DocumentNotFound,
+    FetchError,
+    LLMError,
+)
 from circo.assistant.extract import FORMATS, extract, fetch, is_url
 from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.models import DocType, Document, Passage, Place
@@ -481,3 +487,14 @@ __all__ = [
     "parse_day",
     "parse_doc_type",
 ]
+
+
+def check_passages(session: Session, ctx: CampaignContext, passage_ids: Iterable[int]) -> None:
+    """NotFound (naming ``passage_ids``) unless every passage belongs to the campaign."""
+    for passage_id in passage_ids:
+        try:
+            repository.get_passage(session, ctx, passage_id)
+        except DocumentNotFound:
+            raise DocumentNotFound(
+                f"passage introuvable dans cette campagne : n° {passage_id}", loc="passage_ids"
+            ) from None

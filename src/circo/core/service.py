@@ -112,7 +112,13 @@ def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.slug)))
 
 
+def _plausible_slug(slug: str) -> bool:
+    return len(slug) <= 200 and "\x00" not in slug
+
+
 def get_campaign(session: Session, slug: str) -> Campaign:
+    if not _plausible_slug(slug):
+        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
@@ -147,6 +153,8 @@ def campaigns_of_user(session: Session, user: User) -> list[tuple[Campaign, Role
 
 def context_for(session: Session, *, user: User, slug: str, ip: str | None) -> CampaignContext:
     """The user's context on campaign ``slug``; 404 (not 403) when they are not a member."""
+    if not _plausible_slug(slug):  # a NUL or a novel: no such campaign (and no SQL error)
+        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
     row = session.execute(
         select(Campaign, Membership.role)
         .join(Membership, Membership.campaign_id == Campaign.id)

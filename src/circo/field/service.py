@@ -305,6 +305,10 @@ def assign(
         user_id = _check_member_id(session, ctx, user_id)
     if (user_id is None) == (team_id is None):
         raise FieldError("précisez un·e bénévole ou une équipe (l'un des deux)", loc="volunteer")
+    if team_id is not None:
+        from circo.crm.volunteers import get_team
+
+        get_team(session, ctx, team_id)  # 404 for a team of another campaign
     assignment = Assignment(
         campaign_id=ctx.campaign_id,
         turf_id=turf_id,
@@ -330,7 +334,9 @@ def _check_member_id(session: Session, ctx: CampaignContext, user_id: int) -> in
         )
     )
     if found is None:
-        raise FieldError(f"utilisateur {user_id} inconnu dans cette campagne", loc="volunteer")
+        raise FieldError(
+            f"utilisateur {user_id} inconnu dans cette campagne", loc="user_id", status=404
+        )
     return int(found)
 
 

@@ -7,9 +7,8 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 
 from circo.core.email import send_email
 from circo.core.models import Role
@@ -33,6 +32,16 @@ from circo.privacy.rights.requests import (
     list_requests,
 )
 from circo.privacy.rights.traces import compact_after_commit
+from circo.privacy.schemas import (
+    CalendarRead,
+    ConsentIn,
+    ConsentRead,
+    ErasureRead,
+    PersonIn,
+    ProcessingRead,
+    RetentionRead,
+    RightsRequestRead,
+)
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
@@ -45,6 +54,7 @@ from circo.web.deps import (
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
+from circo.web.types import IdPath, QueryOptText, QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -130,7 +140,7 @@ def request_create(
 
 
 @pages.post("/c/{slug}/privacy/requests/{request_id}/done")
-def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
+def request_done(session: SessionDep, ctx: DpoDep, request_id: IdPath) -> Response:
     request = get_request(session, ctx, request_id)
     complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
     return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
@@ -260,8 +270,8 @@ def public_confirm(
 # --- JSON API ---------------------------------------------------------------------------------
 
 
-@api.get("/calendar")
-def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
+@api.get("/calendar", response_model=CalendarRead)
+def api_calendar(ctx: CampaignDep, kind: QueryText = "message") -> dict[str, Any]:
     if kind not in ("message", "paid_ads", "sms", "phone"):
         kind = "message"
     decision = check_calendar(ctx.campaign, utcnow(), kind)  # type: ignore[arg-type]
@@ -274,7 +284,7 @@ def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
     }
 
 
-@api.get("/requests")
+@api.get("/requests", response_model=list[RightsRequestRead])
 def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return [
         {
@@ -290,45 +300,40 @@ def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     ]
 
 
-@api.get("/register")
+@api.get("/register", response_model=list[ProcessingRead])
 def api_register(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return processing_register(session, ctx)
 
 
-@api.get("/retention")
+@api.get("/retention", response_model=RetentionRead)
 def api_retention(session: SessionDep, settings: SettingsDep, ctx: DpoDep) -> dict[str, Any]:
     return run_retention(session, ctx, settings, apply=False).as_dict()
 
 
-@api.post("/consents")
-def api_consent(session: SessionDep, ctx: DpoDep, payload: dict[str, Any]) -> dict[str, Any]:
+@api.post("/consents", response_model=ConsentRead)
+def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> ConsentRead:
     from circo.crm.contacts import get_contact
     from circo.privacy.consent import record_consent
 
-    contact = get_contact(session, ctx, int(payload.get("contact_id", 0)))
+    contact = get_contact(session, ctx, payload.contact_id)
     record = record_consent(
         session,
         ctx,
         contact_id=contact.id,
-        channel=str(payload.get("channel")),
-        status=str(payload.get("status")),
-        source=str(payload.get("source") or "api"),
-        proof=payload.get("proof") or {"via": "api"},
+        channel=payload.channel,
+        status=payload.status,
+        source=payload.source or "api",
+        proof=payload.proof or {"via": "api"},
     )
-    return {"id": record.id, "channel": record.channel, "status": record.status}
-
-
-class PersonQuery(BaseModel):
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=40)
+    return ConsentRead(id=record.id, channel=record.channel, status=record.status)
 
 
 @api.get("/access")
 def api_access(
     session: SessionDep,
     ctx: DpoDep,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    phone: Annotated[str | None, Query(max_length=40)] = None,
+    email: QueryOptText = None,
+    phone: QueryOptText = None,
 ) -> dict[str, Any]:
     """Right of access (GDPR art. 15): everything held on the person — the same file as
     ``circo privacy access``."""
@@ -337,8 +342,8 @@ def api_access(
 
 @api.post("/erasure")
 def api_erasure(
-    session: SessionDep, settings: SettingsDep, ctx: DpoDep, body: PersonQuery
-) -> dict[str, Any]:
+    session: SessionDep, settings: SettingsDep, ctx: DpoDep, body: PersonIn
+) -> ErasureRead:
     """Right to erasure (GDPR art. 17): the person is deleted everywhere — the same as
     ``circo privacy erase``; the report is sent once the erasure is committed."""
     request = create_request(session, ctx, kind="erasure", channel="api")
@@ -346,7 +351,7 @@ def api_erasure(
         session, ctx, settings, email=body.email, phone=body.phone, request=request
     )
     compact_after_commit(session)
-    return report.as_dict()
+    return ErasureRead(**report.as_dict())
 
 
 router = APIRouter()

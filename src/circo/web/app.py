@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -23,7 +24,7 @@ from circo.domains import load_domains, resolve
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
-from circo.web import api_core, routes_auth, routes_core
+from circo.web import api_core, routes_auth, routes_core, validation
 from circo.web.deps import LANG_COOKIE, LoginRequired
 from circo.web.registry import CORE_NAV, NavItem
 from circo.web.templating import render
@@ -138,6 +139,8 @@ def _wants_json(request: Request) -> bool:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    validation.document_error_shape(app)
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_json(request):
@@ -169,14 +172,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"loc": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-            for error in exc.errors()
-        ]
+    @app.exception_handler(pydantic.ValidationError)  # a schema built by a page from its form
+    async def validation_error(
+        request: Request, exc: RequestValidationError | pydantic.ValidationError
+    ) -> Response:
+        problems = validation.french_problems(exc.errors())
         if _wants_json(request):
             return JSONResponse(
-                {"error": "ValidationError", "message": "requête invalide", "details": problems},
+                {
+                    "error": "ValidationError",
+                    "message": validation.summary(problems),
+                    "details": problems,
+                },
                 status_code=422,
             )
         message = "; ".join(f"{item['loc']} : {item['message']}" for item in problems)

@@ -23,6 +23,7 @@ from circo.web.deps import (
 )
 from circo.web.registry import Card
 from circo.web.templating import gettext_for, render
+from circo.web.types import IdPath
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,8 +50,10 @@ def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLRe
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
-    members = service.list_members(session, ctx=ctx)
-    return render(request, "dashboard.html", {"cards": cards, "members_count": len(members)})
+    # A volunteer sees only cards about themselves: no campaign-wide figure.
+    members = [] if ctx.role is Role.volunteer else service.list_members(session, ctx=ctx)
+    count = None if ctx.role is Role.volunteer else len(members)
+    return render(request, "dashboard.html", {"cards": cards, "members_count": count})
 
 
 # --- users and roles --------------------------------------------------------------------------
@@ -123,7 +126,7 @@ def users_set_role(
 
 
 @router.post("/c/{slug}/users/{user_id}/remove")
-def users_remove(session: SessionDep, ctx: AdminDep, user_id: int) -> Response:
+def users_remove(session: SessionDep, ctx: AdminDep, user_id: IdPath) -> Response:
     service.remove_member(session, ctx=ctx, user_id=user_id)
     return RedirectResponse(f"/c/{ctx.campaign.slug}/users?msg=user-removed", status_code=303)
 
@@ -218,6 +221,6 @@ def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_token_revoke(session: SessionDep, user: UserDep, token_id: int) -> Response:
+def account_token_revoke(session: SessionDep, user: UserDep, token_id: IdPath) -> Response:
     service.revoke_api_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account?msg=token-revoked", status_code=303)
