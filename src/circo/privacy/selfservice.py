@@ -25,6 +25,7 @@ from circo.privacy.models import RightsRequest
 from circo.privacy.rights.access import access_export
 from circo.privacy.rights.erasure import apply_opposition, erase_person
 from circo.privacy.rights.requests import complete_request, create_request
+from circo.privacy.rights.traces import compact_after_commit
 
 SALT = "circo.selfservice"
 MAX_AGE = 7 * 86400
@@ -113,4 +114,5 @@ def verify(session: Session, settings: Settings, *, slug: str, token: str) -> Ve
         complete_request(session, ctx, request, outcome={"contacts": count})
         return Verified("opposition", contacts=count)
     report = erase_person(session, ctx, settings, email=email, request=request)
+    compact_after_commit(session)  # deleted rows leave no bytes in the SQLite file
     return Verified("erasure", contacts=report.contacts)
