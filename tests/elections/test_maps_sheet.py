@@ -18,6 +18,7 @@ from circo.maps.classify import breaks_for, class_of
 from circo.maps.hooks import SheetSection, register_sheet_section
 from circo.maps.service import MapRequest, draw_map
 from circo.maps.sheet import build_sheet, render_html, render_pdf
+from tests.data_files import demo_file
 from tests.elections.sample_files import national_paris
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -38,18 +39,16 @@ def _priority(session: Session, ctx: object, territory: str) -> SheetSection:
     return SheetSection(title="Bureaux prioritaires", columns=["Bureau"], rows=[["75056_0101"]])
 
 
-def test_paris_map_and_sheet(
-    session: Session, shared_data: Path, tmp_path: Path, cli_env: dict[str, str]
-) -> None:
+def test_paris_map_and_sheet(session: Session, tmp_path: Path, cli_env: dict[str, str]) -> None:
     import_results(
         session,
-        path=national_paris(shared_data, tmp_path, round_number=1),
+        path=national_paris(round_number=1),
         key="pres-2017",
         round_number=1,
     )
     import_geo(
         session,
-        path=shared_data / "fr-paris-geo" / "paris_bureaux_de_vote_2017_wgs84.geojson.gz",
+        path=demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"),
         kind="bureaux",
     )
     session.commit()
