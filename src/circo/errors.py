@@ -26,7 +26,7 @@ class CircoError(Exception):
         return {"error": type(self).__name__, "message": self.message, "loc": self.loc}
 
 
-class FieldError(CircoError):
+class FieldValueError(CircoError):
     """One named field holds an invalid value: ``field`` says where (it is also ``loc``),
     ``reason`` what was received and what was expected. Code that needs the field catches this
     type and reads the attributes — never a ``"field: reason"`` string parsed back."""

@@ -15,7 +15,7 @@ from circo.crm.importer.mapping import resolve_mapping
 from circo.crm.importer.reading import read_bytes
 from circo.crm.importer.validation import plan_import
 from circo.crm.schemas import ContactUpdate
-from circo.errors import FieldError
+from circo.errors import FieldValueError
 from circo.runtime import Runtime
 from circo.web.app import create_app
 from tests.crm.helpers import ctx_of, make_contact
@@ -23,12 +23,12 @@ from tests.factories import login, make_campaign, make_two_campaigns
 
 
 def test_field_error_carries_field_and_reason() -> None:
-    error = FieldError("postal_code", "code postal invalide « 6900 » (attendu 5 chiffres)")
+    error = FieldValueError("postal_code", "code postal invalide « 6900 » (attendu 5 chiffres)")
     assert (error.field, error.reason) == ("postal_code", error.message)
     assert error.loc == "postal_code"
     assert error.status == 400
     assert error.to_dict() == {
-        "error": "FieldError",
+        "error": "FieldValueError",
         "message": "code postal invalide « 6900 » (attendu 5 chiffres)",
         "loc": "postal_code",
     }

@@ -1,13 +1,13 @@
 """Errors of the organising domain."""
 
-from circo.errors import CircoError, FieldError, NotFound, PermissionDenied
+from circo.errors import CircoError, FieldValueError, NotFound, PermissionDenied
 
 
 class CrmError(CircoError):
     pass
 
 
-class ContactFieldError(FieldError, CrmError):
+class ContactFieldError(FieldValueError, CrmError):
     """A contact field with an invalid value (``field``, ``reason``)."""
 
 
@@ -27,7 +27,7 @@ __all__ = [
     "ContactFieldError",
     "ContactNotFound",
     "CrmError",
-    "FieldError",
+    "FieldValueError",
     "ImportFileError",
     "NotFound",
     "PermissionDenied",
