@@ -21,6 +21,7 @@ from circo.crm.models import (
     ContactTag,
     CustomField,
     Household,
+    RelationshipKind,
     Tag,
 )
 from circo.crm.schemas import ContactCreate, ContactUpdate
@@ -29,7 +30,7 @@ from circo.db import utcnow
 from circo.privacy.scope import contact_visibility
 
 SEARCH_LIMIT = 50
-RELATIONSHIP_KINDS = ("contact", "supporter", "member", "volunteer", "donor", "press", "elected")
+RELATIONSHIP_KINDS = tuple(kind.value for kind in RelationshipKind)
 
 
 def visible_contacts(session: Session, ctx: CampaignContext) -> Select[Contact]:
