@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.errors import ContactFieldError, ContactNotFound, CrmError
 from circo.crm.models import (
@@ -322,9 +322,7 @@ def tags_of(
     rows = session.execute(
         select(ContactTag.contact_id, Tag.name)
         .join(Tag, Tag.id == ContactTag.tag_id)
-        .where(
-            ContactTag.campaign_id == ctx.campaign_id, ContactTag.contact_id.in_(list(contact_ids))
-        )
+        .where(campaign_filter(ContactTag, ctx), ContactTag.contact_id.in_(list(contact_ids)))
         .order_by(Tag.name)
     )
     result: dict[int, list[str]] = {}
