@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.privacy.hooks import Identity, register_access_hook, register_erasure_hook
 
@@ -24,7 +24,7 @@ def deliveries_of(
         select(Delivery, MessageCampaign.subject)
         .join(MessageCampaign, MessageCampaign.id == Delivery.message_id)
         .where(
-            Delivery.campaign_id == ctx.campaign_id,
+            campaign_filter(Delivery, ctx),
             Delivery.contact_id.in_(identity.contact_ids),
         )
         .order_by(Delivery.id)
@@ -53,7 +53,7 @@ def erase_deliveries(session: Session, ctx: CampaignContext, identity: Identity)
         return 0
     result = session.execute(
         delete(Delivery).where(
-            Delivery.campaign_id == ctx.campaign_id,
+            campaign_filter(Delivery, ctx),
             Delivery.contact_id.in_(identity.contact_ids),
         )
     )

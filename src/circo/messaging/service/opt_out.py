@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.db import utcnow
 from circo.messaging import directory
 from circo.messaging.errors import MessageNotFound
@@ -22,7 +22,7 @@ def cancel_pending_for(
     result = session.execute(
         update(Delivery)
         .where(
-            Delivery.campaign_id == ctx.campaign_id,
+            campaign_filter(Delivery, ctx),
             Delivery.contact_id.in_(contact_ids),
             Delivery.channel == channel,
             Delivery.status.in_(ACTIVE),
