@@ -92,3 +92,21 @@ def test_sqlite_rebuild_of_a_parent_table_keeps_its_children(tmp_path: Path) -> 
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_code_constants_agree_with_the_enums() -> None:
+    from circo.crm.events import EVENT_KINDS, RSVP_ANSWERS
+    from circo.crm.models import AttendeeStatus, EventKind
+
+    assert set(EVENT_KINDS) == set(EventKind)
+    assert set(RSVP_ANSWERS) == set(AttendeeStatus) - {AttendeeStatus.invited}
+
+
+def test_privacy_constants_agree_with_the_enums() -> None:
+    from circo.privacy.consent import CONSENT_CHANNELS
+    from circo.privacy.models import Channel, ConsentChannel, OppositionChannel, RequestKind
+    from circo.privacy.rights.requests import REQUEST_KINDS
+
+    assert set(CONSENT_CHANNELS) == set(ConsentChannel)
+    assert set(OppositionChannel) == {"all", *Channel}
+    assert set(REQUEST_KINDS) == set(RequestKind)
