@@ -26,6 +26,7 @@ from circo.config import Settings
 from circo.db import make_engine, upgrade
 from circo.domains import load_domains
 from circo.runtime import Runtime, open_runtime
+from tests.data_files import TEST_DATA
 
 pytest_plugins = ["tests.server"]  # the live_server fixture (a real `circo serve` subprocess)
 
@@ -33,7 +34,6 @@ PG_ADMIN_URL = os.environ.get(
     "CIRCO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 _pg_state: dict[str, object] = {}
 
@@ -214,6 +214,6 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder missing: {SHARED_DATA}")
-    return SHARED_DATA
+    """The small real files copied into ``tests/data/shared`` (see its PROVENANCE.md); bigger
+    ones: ``tests.data_files.demo_file`` / ``shared_file`` (fails under CI=true when missing)."""
+    return TEST_DATA

@@ -6,6 +6,7 @@ No engine is built at import time. Services ``flush()``; the request or CLI comm
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, ForeignKey, MetaData, create_engine, event, inspect, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -229,3 +240,22 @@ def needs_upgrade(engine: Engine) -> bool:
             f"(révision {', '.join(unknown)}) : mettez circo à jour"
         )
     return state == "outdated"
+
+
+# --- closed sets of values (status, kind, channel…) ---------------------------------------------
+
+
+def str_enum(values: type[enum.StrEnum], *, name: str, length: int) -> Enum:
+    """A string column restricted to the values of ``values`` by a CHECK constraint named
+    ``ck_<table>_<name>`` (by the naming convention) — the same on SQLite and PostgreSQL (no
+    native enum type, so adding a value is a constraint change, not a type migration). Strings
+    and members are both accepted on write (StrEnum members are strings); reads give members."""
+    return Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -17,6 +17,7 @@ from circo.maps.choropleth import to_png, to_svg
 from circo.maps.classify import breaks_for, class_of
 from circo.maps.service import MapRequest, draw_map
 from circo.maps.sheet import build_sheet, render_html, render_pdf
+from tests.data_files import demo_file
 from tests.elections.sample_files import national_paris
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -33,18 +34,16 @@ def test_quantile_and_fixed_classes() -> None:
     assert breaks_for(values, method="fixed", fixed=[0.5]) == [0.5, 1.0]
 
 
-def test_paris_map_and_sheet(
-    session: Session, shared_data: Path, tmp_path: Path, cli_env: dict[str, str]
-) -> None:
+def test_paris_map_and_sheet(session: Session, tmp_path: Path, cli_env: dict[str, str]) -> None:
     import_results(
         session,
-        path=national_paris(shared_data, tmp_path, round_number=1),
+        path=national_paris(round_number=1),
         key="pres-2017",
         round_number=1,
     )
     import_geo(
         session,
-        path=shared_data / "fr-paris-geo" / "paris_bureaux_de_vote_2017_wgs84.geojson.gz",
+        path=demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"),
         kind="bureaux",
     )
     session.commit()

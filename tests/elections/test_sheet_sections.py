@@ -18,12 +18,12 @@ NEWS_TITLE = "Le conseil municipal vote le budget du tramway T6"
 
 
 def test_sheet_sections_render_once_with_local_news(
-    session: Session, shared_data: Path, tmp_path: Path, live_server: LiveServer
+    session: Session, tmp_path: Path, live_server: LiveServer
 ) -> None:
     world = make_two_campaigns(session)
     import_results(
         session,
-        path=cut_rhone(shared_data, tmp_path, round_number=1),
+        path=cut_rhone(tmp_path, round_number=1),
         key="pres-2017",
         round_number=1,
     )

@@ -42,7 +42,7 @@ from circo.core.security import (
     token_hash,
     verify_password,
 )
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.db import utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -215,7 +215,7 @@ def set_role(
     """Give ``user`` a role on ``campaign`` (creating or changing the membership); audited."""
     membership = session.scalar(
         select(Membership).where(
-            Membership.user_id == user.id, Membership.campaign_id == campaign.id
+            Membership.user_id == user.id, campaign_filter(Membership, campaign.id)
         )
     )
     previous = membership.role if membership else None
@@ -243,7 +243,7 @@ def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
     admins = session.scalar(
         select(func.count())
         .select_from(Membership)
-        .where(Membership.campaign_id == campaign.id, Membership.role == Role.admin.value)
+        .where(campaign_filter(Membership, campaign.id), Membership.role == Role.admin.value)
     )
     if (admins or 0) <= 1:
         raise RoleError("impossible de retirer le dernier administrateur de la campagne")
@@ -251,9 +251,7 @@ def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
 
 def remove_member(session: Session, *, ctx: CampaignContext, user_id: int) -> None:
     membership = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user_id, Membership.campaign_id == ctx.campaign_id
-        )
+        select(Membership).where(Membership.user_id == user_id, campaign_filter(Membership, ctx))
     )
     if membership is None:
         raise NotFound("membre inconnu dans cette campagne", loc="user")
@@ -281,7 +279,7 @@ def list_members(session: Session, *, ctx: CampaignContext) -> list[MemberRow]:
     rows = session.execute(
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(Membership, ctx))
         .order_by(User.email)
     ).all()
     return [MemberRow(user=user, role=Role(role)) for user, role in rows]
@@ -291,7 +289,7 @@ def get_member(session: Session, *, ctx: CampaignContext, user_id: int) -> Membe
     row = session.execute(
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.campaign_id == ctx.campaign_id, User.id == user_id)
+        .where(campaign_filter(Membership, ctx), User.id == user_id)
     ).first()
     if row is None:
         raise NotFound("membre inconnu dans cette campagne", loc="user")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.contacts import _search_clause, visible_contacts
 from circo.crm.errors import CrmError, NotFound
 from circo.crm.models import (
@@ -35,7 +35,7 @@ def segment_query(
         tagged = (
             select(ContactTag.contact_id)
             .join(Tag, Tag.id == ContactTag.tag_id)
-            .where(ContactTag.campaign_id == ctx.campaign_id, Tag.name.in_(filters.tags))
+            .where(campaign_filter(ContactTag, ctx), Tag.name.in_(filters.tags))
         )
         if filters.tags_all:
             tagged = tagged.group_by(ContactTag.contact_id).having(
@@ -52,14 +52,14 @@ def segment_query(
         query = query.where(Contact.relationship_kind.in_(filters.relationship_kinds))
     for question, answers in filters.answers.items():
         answered = select(ContactAnswer.contact_id).where(
-            ContactAnswer.campaign_id == ctx.campaign_id, ContactAnswer.question == question
+            campaign_filter(ContactAnswer, ctx), ContactAnswer.question == question
         )
         if answers:
             answered = answered.where(ContactAnswer.answer.in_(answers))
         query = query.where(Contact.id.in_(answered))
     if filters.attended_event_ids:
         attended = select(EventAttendee.contact_id).where(
-            EventAttendee.campaign_id == ctx.campaign_id,
+            campaign_filter(EventAttendee, ctx),
             EventAttendee.event_id.in_(filters.attended_event_ids),
             EventAttendee.checked_in_at.is_not(None),
         )
