@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 
 
 @dataclass
@@ -118,9 +118,7 @@ def delete_rows(
     if not ids:
         return 0
     result = session.execute(
-        delete(model).where(
-            model.campaign_id == ctx.campaign_id, getattr(model, column).in_(list(ids))
-        )
+        delete(model).where(campaign_filter(model, ctx), getattr(model, column).in_(list(ids)))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -143,19 +141,19 @@ def move_rows(
             tuple(row)
             for row in session.execute(
                 select(*(getattr(model, name) for name in unique_with)).where(
-                    model.campaign_id == ctx.campaign_id, link == kept_id
+                    campaign_filter(model, ctx), link == kept_id
                 )
             )
         }
         for row in session.scalars(
-            select(model).where(model.campaign_id == ctx.campaign_id, link == merged_id)
+            select(model).where(campaign_filter(model, ctx), link == merged_id)
         ).all():
             if tuple(getattr(row, name) for name in unique_with) in kept_keys:
                 session.delete(row)
         session.flush()
     session.execute(
         update(model)
-        .where(model.campaign_id == ctx.campaign_id, link == merged_id)
+        .where(campaign_filter(model, ctx), link == merged_id)
         .values({column: kept_id})
     )
 
@@ -173,7 +171,7 @@ def _core_access(
         plain_row(event)
         for event in session.scalars(
             select(AuditEvent).where(
-                AuditEvent.campaign_id == ctx.campaign_id,
+                campaign_filter(AuditEvent, ctx),
                 AuditEvent.target_type == "contact",
                 AuditEvent.target_id.in_(ids or ["-"]),
             )
@@ -184,7 +182,7 @@ def _core_access(
         rows = session.execute(
             select(User, Membership.role)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.campaign_id == ctx.campaign_id, User.email.in_(identity.emails))
+            .where(campaign_filter(Membership, ctx), User.email.in_(identity.emails))
         )
         for user, role in rows:
             accounts.append({**plain_row(user, exclude=("password_hash",)), "role": str(role)})

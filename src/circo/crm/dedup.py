@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from circo.core import audit
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.contacts import get_contact
 from circo.crm.errors import CrmError
@@ -68,7 +68,7 @@ def detect_duplicates(session: Session, ctx: CampaignContext) -> list[Candidate]
             Contact.search_name,
             Contact.postal_code,
             Contact.address_line,
-        ).where(Contact.campaign_id == ctx.campaign_id)
+        ).where(campaign_filter(Contact, ctx))
     ).all()
     found: dict[tuple[int, int], Candidate] = {}
 
@@ -124,13 +124,13 @@ def refresh_duplicates(session: Session, ctx: CampaignContext) -> int:
     candidates = detect_duplicates(session, ctx)
     session.execute(
         delete(DuplicatePair).where(
-            DuplicatePair.campaign_id == ctx.campaign_id, DuplicatePair.status == "open"
+            campaign_filter(DuplicatePair, ctx), DuplicatePair.status == "open"
         )
     )
     dismissed = set(
         session.execute(
             select(DuplicatePair.contact_a, DuplicatePair.contact_b).where(
-                DuplicatePair.campaign_id == ctx.campaign_id
+                campaign_filter(DuplicatePair, ctx)
             )
         )
     )
@@ -172,7 +172,7 @@ def open_pairs(
 def dismiss_pair(session: Session, ctx: CampaignContext, pair_id: int) -> None:
     session.execute(
         update(DuplicatePair)
-        .where(DuplicatePair.campaign_id == ctx.campaign_id, DuplicatePair.id == pair_id)
+        .where(campaign_filter(DuplicatePair, ctx), DuplicatePair.id == pair_id)
         .values(status="dismissed")
     )
 

@@ -18,7 +18,7 @@ from circo.core.personal import (
     move_rows,
     plain_row,
 )
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.models import (
     Contact,
@@ -49,7 +49,7 @@ def roll_matches(session: Session, ctx: CampaignContext, identity: Identity) -> 
     matched: list[int] = []
     rows = session.execute(
         select(RollEntry.id, RollEntry.last_name, RollEntry.first_names).where(
-            RollEntry.campaign_id == ctx.campaign_id
+            campaign_filter(RollEntry, ctx)
         )
     )
     for entry_id, last_name, first_names in rows:
@@ -153,13 +153,13 @@ def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[st
         records[model.__tablename__] = delete_rows(session, ctx, model, ids)
     session.execute(
         delete(DuplicatePair).where(
-            DuplicatePair.campaign_id == ctx.campaign_id,
+            campaign_filter(DuplicatePair, ctx),
             or_(DuplicatePair.contact_a.in_(ids), DuplicatePair.contact_b.in_(ids)),
         )
     )
     session.execute(
         update(Volunteer)
-        .where(Volunteer.campaign_id == ctx.campaign_id, Volunteer.contact_id.in_(ids))
+        .where(campaign_filter(Volunteer, ctx), Volunteer.contact_id.in_(ids))
         .values(contact_id=None)
     )
     households = set(session.scalars(select(Contact.household_id).where(Contact.id.in_(ids))))
@@ -176,7 +176,7 @@ def _delete_empty_households(session: Session, ctx: CampaignContext, ids: set[in
         if not remaining:
             session.execute(
                 delete(Household).where(
-                    Household.campaign_id == ctx.campaign_id, Household.id == household_id
+                    campaign_filter(Household, ctx), Household.id == household_id
                 )
             )
 
@@ -194,7 +194,7 @@ def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) 
     move_rows(session, ctx, Volunteer, kept_id, merged_id)
     session.execute(
         delete(DuplicatePair).where(
-            DuplicatePair.campaign_id == ctx.campaign_id,
+            campaign_filter(DuplicatePair, ctx),
             or_(DuplicatePair.contact_a == merged_id, DuplicatePair.contact_b == merged_id),
         )
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from circo.core.models import Role
 from circo.core.personal import Identity, PersonalData, TableRule, delete_rows, move_rows
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.field.models import Recontact, Visit
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[st
     if visit_clauses:
         result = session.execute(
             update(Visit)
-            .where(Visit.campaign_id == ctx.campaign_id, or_(*visit_clauses))
+            .where(campaign_filter(Visit, ctx), or_(*visit_clauses))
             .values(contact_id=None, answers={})
         )
         visits = int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.models import Contact, TeamMember, Volunteer
 from circo.field.models import Assignment, Turf, TurfStop, Visit
 from circo.field.service import scoped
@@ -27,7 +27,7 @@ METRES_PER_DEGREE = 111_320.0
 
 def assigned_turfs(session: Session, ctx: CampaignContext, user_id: int) -> set[int]:
     teams = select(TeamMember.team_id).join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-    teams = teams.where(Volunteer.campaign_id == ctx.campaign_id, Volunteer.user_id == user_id)
+    teams = teams.where(campaign_filter(Volunteer, ctx), Volunteer.user_id == user_id)
     rows = session.execute(
         scoped(ctx, select(Assignment.turf_id, Assignment.bureau), Assignment).where(
             Assignment.status != "cancelled",
@@ -95,7 +95,7 @@ def volunteer_contacts(session: Session, ctx: CampaignContext) -> Select[Any]:
         )
     )
     return select(Contact.id).where(
-        Contact.campaign_id == ctx.campaign_id, Contact.id.in_(sorted(near | met))
+        campaign_filter(Contact, ctx), Contact.id.in_(sorted(near | met))
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.core.personal import Identity, PersonalData, TableRule, delete_rows, move_rows
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.messaging.models import Delivery, MessageCampaign
 
 
@@ -24,7 +24,7 @@ def access(
         select(Delivery, MessageCampaign.subject)
         .join(MessageCampaign, MessageCampaign.id == Delivery.message_id)
         .where(
-            Delivery.campaign_id == ctx.campaign_id,
+            campaign_filter(Delivery, ctx),
             Delivery.contact_id.in_(identity.contact_ids),
         )
         .order_by(Delivery.id)

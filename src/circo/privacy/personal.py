@@ -17,7 +17,7 @@ from circo.core.personal import (
     move_rows,
     plain_row,
 )
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 from circo.privacy.rights.requests import requester_hash
 
@@ -59,7 +59,7 @@ def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[st
     if ids:
         session.execute(
             update(RightsRequest)
-            .where(RightsRequest.campaign_id == ctx.campaign_id, RightsRequest.contact_id.in_(ids))
+            .where(campaign_filter(RightsRequest, ctx), RightsRequest.contact_id.in_(ids))
             .values(contact_id=None, requester=None)
         )
     hashes = [requester_hash(value) for value in identity.emails]
@@ -67,7 +67,7 @@ def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[st
         session.execute(
             update(RightsRequest)
             .where(
-                RightsRequest.campaign_id == ctx.campaign_id,
+                campaign_filter(RightsRequest, ctx),
                 RightsRequest.requester_hash.in_(hashes),
             )
             .values(requester=None, details="")

@@ -15,7 +15,8 @@ from sqlalchemy import JSON, Engine, String, Text, cast, func, or_, select, upda
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
-from circo.core.tenancy import CampaignContext
+from circo.core.models import Campaign
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.db import Base
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,9 @@ def find_traces(
         if not columns:
             continue
         scope = (
-            table.c.id == ctx.campaign_id
+            Campaign.id == ctx.campaign_id
             if table.name == "campaigns"
-            else table.c.campaign_id == ctx.campaign_id
+            else campaign_filter(table.c, ctx)
         )
         query = select(table).where(scope, _mentions(columns, needles))
         result = session.execute(query).mappings().all()
@@ -106,9 +107,7 @@ def scrub_database(session: Session, ctx: CampaignContext, needles: list[str]) -
             continue
         rows = (
             session.execute(
-                select(table).where(
-                    table.c.campaign_id == ctx.campaign_id, _mentions(columns, needles)
-                )
+                select(table).where(campaign_filter(table.c, ctx), _mentions(columns, needles))
             )
             .mappings()
             .all()
