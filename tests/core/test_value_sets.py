@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import circo.models  # noqa: F401  (every domain's tables)
 import pytest
 from alembic import command
 from sqlalchemy import Enum, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-import circo.models  # noqa: F401  (every domain's tables)
 from circo.db import Base, alembic_config, make_engine, upgrade
 from circo.messaging.models import Delivery, MessageCampaign
 from tests.crm.helpers import ctx_of, make_contact
