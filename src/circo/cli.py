@@ -163,9 +163,14 @@ def _serve(data_dir: Path | None, host: str, port: int) -> None:
     _check_port(host, port)
     runtime = open_runtime_for_serving(settings_for(data_dir))
     register_job_handlers()
-    application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
     console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if runtime.settings.web_workers > 1:
+        from circo.web.serving import serve_workers
+
+        serve_workers(runtime, host=host, port=port)
+        return
+    application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()

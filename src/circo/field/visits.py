@@ -236,18 +236,26 @@ def _prepare(
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert the rows whose key is new; returns {key: id} of the rows really inserted."""
+    """Insert the rows whose key is new; returns {key: id} of the rows really inserted.
+
+    One statement on the table (not the ORM entity) executed with the list of rows:
+    SQLAlchemy's "insertmanyvalues" sends it as multi-row INSERTs whose compiled form is cached
+    (a ``.values(rows)`` statement is compiled again for every batch)."""
     if not rows:
         return {}
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = Visit.__table__
     statement = (
-        module.insert(Visit)
-        .values(rows)
+        _dialect_module(session)
+        .insert(table)
         .on_conflict_do_nothing(index_elements=["campaign_id", "idempotency_key"])
-        .returning(Visit.idempotency_key, Visit.id)
+        .returning(table.c.idempotency_key, table.c.id)
     )
-    return {str(key): int(visit_id) for key, visit_id in session.execute(statement).all()}
+    return {str(key): int(visit_id) for key, visit_id in session.execute(statement, rows).all()}
+
+
+def _dialect_module(session: Session) -> Any:
+    """The dialect's ``insert`` with ON CONFLICT (PostgreSQL or SQLite)."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _tally(
@@ -282,8 +290,7 @@ def _tally(
 def _upsert_tallies(
     session: Session, ctx: CampaignContext, counts: Counter[tuple[str, date, str, str]]
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    """One upsert for the batch: each (bureau, day, question, value) moves by its count."""
     rows = [
         {
             "campaign_id": ctx.campaign_id,
@@ -295,12 +302,13 @@ def _upsert_tallies(
         }
         for (bureau, day, question, value), count in sorted(counts.items())
     ]
-    statement = module.insert(AnswerTally).values(rows)
+    table = AnswerTally.__table__
+    statement = _dialect_module(session).insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["campaign_id", "bureau", "day", "question", "value"],
-        set_={"count": AnswerTally.count + statement.excluded["count"]},
+        set_={"count": table.c.count + statement.excluded["count"]},
     )
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def _recontacts(
