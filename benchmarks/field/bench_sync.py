@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -240,9 +241,55 @@ async def load(
         **percentiles(stats["batch_latencies"], "batch_"),
         "shed_503": stats["shed"],
         "errors": len(errors),
-        "error_kinds": sorted(set(errors)),
+        "error_kinds": dict(Counter(errors)),
         "acknowledged": stats["acknowledged"],
     }
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (the workers of ``circo serve``), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of live processes (Linux /proc; 0 for a vanished one)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def database_backends(url: str) -> list[int]:
+    """PostgreSQL server processes serving the benchmark's database (none for SQLite: it
+    runs inside the server's processes, so its CPU is in the server's figure)."""
+    if not url.startswith("postgresql"):
+        return []
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        pids = connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        found = [int(pid) for pid in pids]
+    engine.dispose()
+    return found
 
 
 def verify(url: str, acknowledged: set[str]) -> dict[str, int]:
@@ -292,7 +339,20 @@ def main() -> None:
         server = subprocess.Popen(command, env=env)
         base_url = f"http://127.0.0.1:{port}"
         wait_until_up(base_url, server)
+        server_before = cpu_seconds(process_tree(server.pid))
+        client_before = time.process_time()
         result = asyncio.run(load(base_url, pairs, args))
+        client_cpu = time.process_time() - client_before
+        server_cpu = cpu_seconds(process_tree(server.pid)) - server_before
+        database_cpu = cpu_seconds(database_backends(url))
+        per_request = 1000 / max(result["requests"], 1)
+        result.update(
+            cpu_ms_per_request={
+                "server": round(server_cpu * per_request, 2),
+                "database": round(database_cpu * per_request, 2),
+                "client": round(client_cpu * per_request, 2),
+            }
+        )
         acknowledged = result.pop("acknowledged")
         result.update(verify(url, acknowledged))
         result.update(
