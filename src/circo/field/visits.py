@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -143,29 +143,28 @@ def _questionnaires(
     return found
 
 
+class _Place(Protocol):
+    """What a visit needs of its turf and stop: plain rows, not ORM objects (cheaper)."""
+
+    id: int
+    turf_id: int
+    bureau: str | None
+
+
 def _load_places(
     session: Session, ctx: CampaignContext, visits: list[VisitIn]
-) -> tuple[dict[int, Turf], dict[int, TurfStop]]:
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The batch's turfs ``(id, bureau)`` and stops ``(id, turf_id)`` of this campaign."""
     turf_ids = sorted({item.turf_id for item in visits if item.turf_id is not None})
     stop_ids = sorted({item.stop_id for item in visits if item.stop_id is not None})
-    turfs = (
-        {
-            t.id: t
-            for t in session.scalars(ctx.scoped(select(Turf), Turf).where(Turf.id.in_(turf_ids)))
-        }
-        if turf_ids
-        else {}
-    )
-    stops = (
-        {
-            s.id: s
-            for s in session.scalars(
-                ctx.scoped(select(TurfStop), TurfStop).where(TurfStop.id.in_(stop_ids))
-            )
-        }
-        if stop_ids
-        else {}
-    )
+    turfs: dict[int, Any] = {}
+    if turf_ids:
+        turf_rows = service.scoped(ctx, select(Turf.id, Turf.bureau), Turf)
+        turfs = {row.id: row for row in session.execute(turf_rows.where(Turf.id.in_(turf_ids)))}
+    stops: dict[int, Any] = {}
+    if stop_ids:
+        stop_rows = service.scoped(ctx, select(TurfStop.id, TurfStop.turf_id), TurfStop)
+        stops = {row.id: row for row in session.execute(stop_rows.where(TurfStop.id.in_(stop_ids)))}
     return turfs, stops
 
 
@@ -181,8 +180,8 @@ def _prepare(
     item: VisitIn,
     questionnaires: dict[int, Questionnaire],
     active: Questionnaire,
-    turfs: dict[int, Turf],
-    stops: dict[int, TurfStop],
+    turfs: dict[int, _Place],
+    stops: dict[int, _Place],
     allowed: set[int] | None,
 ) -> _Prepared:
     turf = turfs.get(item.turf_id) if item.turf_id is not None else None
