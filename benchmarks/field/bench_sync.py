@@ -181,6 +181,7 @@ async def volunteer(
                 stats["errors"].append(type(exc).__name__)
                 break
             stats["latencies"].append(time.perf_counter() - started)
+            stats["finished_at"].append(time.perf_counter())
             requests += 1
             if response.status_code == 503 and "retry-after" in response.headers:
                 stats["shed"] += 1
@@ -199,6 +200,16 @@ async def volunteer(
                     stats["errors"].append("rejected")
             break
     return requests
+
+
+def steady_rate(finished_at: list[float]) -> float:
+    """Requests/s between the 10th and the 90th percentile of completion times: the rate
+    while every phone is active, without the ramp-up and the tail of the last phones."""
+    if len(finished_at) < 10:
+        return float("nan")
+    times = sorted(finished_at)
+    first, last = len(times) // 10, len(times) * 9 // 10
+    return round((last - first) / max(times[last] - times[first], 1e-9), 1)
 
 
 def percentiles(seconds: list[float], prefix: str) -> dict[str, float]:
@@ -221,6 +232,7 @@ async def load(
         "errors": [],
         "shed": 0,
         "created": 0,
+        "finished_at": [],
     }
     limits = httpx.Limits(max_connections=len(pairs), max_keepalive_connections=len(pairs))
     async with httpx.AsyncClient(base_url=base_url, timeout=args.timeout, limits=limits) as client:
@@ -237,6 +249,7 @@ async def load(
         "elapsed_s": round(elapsed, 1),
         "requests_per_s": round(sum(counts) / elapsed, 1),
         "visits_created_per_s": round(stats["created"] / elapsed, 1),
+        "steady_requests_per_s": steady_rate(stats["finished_at"]),
         **percentiles(stats["latencies"], ""),
         **percentiles(stats["batch_latencies"], "batch_"),
         "shed_503": stats["shed"],

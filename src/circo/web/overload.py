@@ -53,7 +53,14 @@ REPLAY_CHUNK = 1 << 16
 # PostgreSQL states meaning "try again": serialization failure, deadlock, lock not available,
 # too many connections, cannot connect now.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "53300", "57P03"})
-SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked")
+# Texts of the same conditions where no SQLSTATE comes with the error: SQLite's lock timeout,
+# and PostgreSQL refusing a new connection (the error is raised by the connection attempt).
+BUSY_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "too many clients already",
+    "remaining connection slots are reserved",
+)
 
 
 def overload_message(retry_after: int) -> str:
@@ -241,7 +248,7 @@ def is_busy_error(exc: BaseException) -> bool:
     original = exc.orig
     if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True
-    return any(text in str(original).lower() for text in SQLITE_BUSY_MESSAGES)
+    return any(text in str(original).lower() for text in BUSY_MESSAGES)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
