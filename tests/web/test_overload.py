@@ -230,3 +230,43 @@ def test_sqlite_reads_are_served_while_a_writer_holds_the_lock(
     assert me.status_code == 200
     assert me.json()["turfs"][0]["id"] == world.assigned.id
     assert walk_list.status_code == 200
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_serve_with_several_worker_processes(
+    settings: Settings, session: Session, tmp_path: Path
+) -> None:
+    """CIRCO_WEB_WORKERS=2: two server processes answer, syncs are recorded once, and
+    stopping the supervisor stops its workers."""
+    world, token = _volunteer_token(session)
+    server = LiveServer(settings, tmp_path / "server.log", CIRCO_WEB_WORKERS="2")
+    server.start()
+    try:
+        assert server.process is not None
+        supervisor = server.process.pid
+        batches = [_batch(world.assigned.id) for _ in range(6)]
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            responses = list(pool.map(lambda batch: _post(server, token, batch), batches))
+        assert [r.status_code for r in responses] == [200] * 6
+        workers = [
+            pid
+            for pid in _children(supervisor)  # the web workers, not multiprocessing's tracker
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2, server.log()
+    finally:
+        server.stop()  # SIGTERM: the supervisor shuts its workers down before exiting
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+    assert _stored(session, world.campaigns.a.id) == (30, 30, 30)
