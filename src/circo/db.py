@@ -6,6 +6,7 @@ No engine is built at import time. Services ``flush()``; the request or CLI comm
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Enum,
     ForeignKey,
     MetaData,
     create_engine,
@@ -323,3 +325,22 @@ def needs_upgrade(engine: Engine) -> bool:
             f"(révision {', '.join(unknown)}) : mettez circo à jour"
         )
     return state == "outdated"
+
+
+# --- closed sets of values (status, kind, channel…) ---------------------------------------------
+
+
+def str_enum(values: type[enum.StrEnum], *, name: str, length: int) -> Enum:
+    """A string column restricted to the values of ``values`` by a CHECK constraint named
+    ``ck_<table>_<name>`` (by the naming convention) — the same on SQLite and PostgreSQL (no
+    native enum type, so adding a value is a constraint change, not a type migration). Strings
+    and members are both accepted on write (StrEnum members are strings); reads give members."""
+    return Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

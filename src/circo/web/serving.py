@@ -12,6 +12,7 @@ it after enqueuing, it picks jobs up at its next poll.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -29,8 +30,9 @@ def worker_app() -> FastAPI:
     return create_app(settings, runtime=open_runtime(settings), run_jobs=False)
 
 
-def serve_workers(runtime: Runtime, *, host: str, port: int) -> None:
-    """Serve with ``runtime.settings.web_workers`` processes; jobs run in this process."""
+def serve_workers(runtime: Runtime, **options: Any) -> None:
+    """Serve with ``runtime.settings.web_workers`` processes; jobs run in this process.
+    ``options`` are uvicorn's (host, port, proxy headers…), as for one process."""
     settings = runtime.settings
     os.environ["CIRCO_DATA_DIR"] = str(settings.data_dir)
     worker = JobWorker(runtime.factory, settings)
@@ -39,11 +41,8 @@ def serve_workers(runtime: Runtime, *, host: str, port: int) -> None:
         uvicorn.run(
             "circo.web.serving:worker_app",
             factory=True,
-            host=host,
-            port=port,
             workers=settings.web_workers,
-            log_level="warning",
-            access_log=False,
+            **options,
         )
     finally:
         worker.stop()
