@@ -20,13 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core.service import create_api_token
 from circo.field.models import AnswerTally, Visit
+from circo.runtime import Runtime
 from tests.field.conftest import FieldWorld, make_field_world
 from tests.server import LiveServer
 
@@ -270,3 +273,31 @@ def test_serve_with_several_worker_processes(
         server.stop()  # SIGTERM: the supervisor shuts its workers down before exiting
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
     assert _stored(session, world.campaigns.a.id) == (30, 30, 30)
+
+
+def test_busy_database_errors_answer_503_and_others_stay_500(runtime: Runtime) -> None:
+    """A lock timeout escaping an endpoint is a 503 with Retry-After (page or JSON); any
+    other database error is still a server error."""
+    from circo.web.app import create_app
+
+    app = create_app(runtime.settings, runtime=runtime)
+
+    def locked() -> None:
+        raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    def broken() -> None:
+        raise IntegrityError("INSERT …", {}, sqlite3.IntegrityError("UNIQUE constraint failed"))
+
+    app.add_api_route("/api/test-locked", locked)
+    app.add_api_route("/test-locked", locked)
+    app.add_api_route("/api/test-broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = client.get("/api/test-locked")
+        page = client.get("/test-locked", headers={"Accept": "text/html"})
+        other = client.get("/api/test-broken")
+    assert api.status_code == 503
+    assert api.headers["retry-after"] == str(runtime.settings.web_retry_after)
+    assert api.json()["error"] == "Overloaded"
+    assert page.status_code == 503
+    assert "Serveur surchargé" in page.text
+    assert other.status_code == 500
