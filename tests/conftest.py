@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.db import make_engine, upgrade
+from circo.domains import load_domains
 from circo.runtime import Runtime, open_runtime
 
 pytest_plugins = ["tests.server"]  # the live_server fixture (a real `circo serve` subprocess)
@@ -50,6 +51,7 @@ def _probe_postgres() -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    load_domains()  # as the CLI and the web app do: every domain's tables, hooks and handlers
     reason = _probe_postgres()
     _pg_state["reason"] = reason
     if reason and IN_CI:

@@ -7,7 +7,7 @@ No engine is built at import time. Services ``flush()``; the request or CLI comm
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -159,6 +159,31 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the session's transaction has committed — never on rollback.
+
+    For effects outside the database that must follow the commit, e.g. deleting an uploaded
+    file only once the rows read from it are committed."""
+    pending: list[Callable[[], object]] = session.info.setdefault("after_commit", [])
+    if not pending:
+
+        def run(committed: Session) -> None:
+            callbacks = committed.info.pop("after_commit", [])
+            for function in callbacks:
+                function()
+
+        event.listen(session, "after_commit", run, once=True)
+        event.listen(
+            session, "after_rollback", lambda rolled: rolled.info.pop("after_commit", None)
+        )
+    pending.append(callback)
+
+
+def remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 # --- migrations -------------------------------------------------------------------------------

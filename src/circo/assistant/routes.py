@@ -41,7 +41,15 @@ from circo.assistant.tasks import argue, ask, ask_stream, mode_for
 from circo.bounds import MAX_COUNT, SHORT_TEXT, ShortText, no_nul
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
-from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
+from circo.db import session_scope
+from circo.web.deps import (
+    CampaignDep,
+    FormDep,
+    RuntimeDep,
+    SessionDep,
+    SettingsDep,
+    require_role,
+)
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 from circo.web.types import IdPath, QueryOptText, limit_query
@@ -430,22 +438,26 @@ def api_ask(
     responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}},
 )
 def api_ask_stream(
-    session: SessionDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
     ctx: CampaignDep,
     q: Keyword,
     limit: Annotated[int, limit_query(20)] = 5,
 ) -> StreamingResponse:
-    """Server-sent events: ``start``, one ``point`` per checked point, ``dropped``, ``done``."""
-    events = ask_stream(session, ctx, query=q, settings=settings, limit=limit)
+    """Server-sent events: ``start``, one ``point`` per checked point, ``dropped``, ``done``.
+
+    The stream reads the database while it is sent, in its own read-only session (the
+    request's session has committed and closed by then)."""
 
     def body() -> Iterator[str]:
-        try:
-            for kind, data in events:
-                encoded = json.dumps(data, ensure_ascii=False, default=str)
-                yield f"event: {kind}\ndata: {encoded}\n\n"
-        except AssistantError as exc:
-            yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n"
+        with session_scope(runtime.factory) as session:
+            events = ask_stream(session, ctx, query=q, settings=settings, limit=limit)
+            try:
+                for kind, data in events:
+                    encoded = json.dumps(data, ensure_ascii=False, default=str)
+                    yield f"event: {kind}\ndata: {encoded}\n\n"
+            except AssistantError as exc:
+                yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n"
 
     return StreamingResponse(
         body(),

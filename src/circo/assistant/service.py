@@ -32,7 +32,8 @@ from circo.assistant.extract import FORMATS, extract, fetch, is_url
 from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.models import DocType, Document, Passage, Place
 from circo.assistant.segment import Extracted, segment
-from circo.config import Settings
+from circo.config import Settings, load_settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,14 @@ def parse_day(value: str | None, *, loc: str = "date") -> date | None:
 # --- adding -----------------------------------------------------------------------------------
 
 
+def fetch_outside_transaction(
+    session: Session, url: str, *, settings: Settings
+) -> tuple[bytes, str | None]:
+    """Fetch ``url`` with no database transaction open (see `netguard.leave_transaction`)."""
+    leave_transaction(session)
+    return fetch(url, settings=settings)
+
+
 def add_source(
     session: Session,
     ctx: CampaignContext,
@@ -123,7 +132,9 @@ def add_source(
     if meta.doc_type:
         meta.doc_type = parse_doc_type(meta.doc_type)
     if is_url(source):
-        data, content_type = fetch(source)
+        data, content_type = fetch_outside_transaction(
+            session, source, settings=settings or load_settings()
+        )
         name = source if "." in source.rsplit("/", 1)[-1] else source + ".html"
         return [
             add_bytes(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -27,24 +27,26 @@ _HANDLERS: dict[str, JobHandler] = {}
 _STARTUP: list[Callable[[Session], object]] = []
 
 
-def on_startup(function: Callable[[Session], object]) -> Callable[[Session], object]:
-    """Register ``function(session)`` to run when a worker starts (e.g. queue a daily job)."""
-    _STARTUP.append(function)
-    return function
+def install_handlers(
+    handlers: Mapping[str, JobHandler], startup: Iterable[Callable[[Session], object]]
+) -> None:
+    """Install the domains' handlers and startup functions (called by
+    `circo.domains.load_domains`; the manifest is the one list of them)."""
+    _HANDLERS.update(handlers)
+    for function in startup:
+        if function not in _STARTUP:
+            _STARTUP.append(function)
+
+
+def register_handler(kind: str, function: JobHandler) -> None:
+    """One more handler outside the manifest (tests)."""
+    _HANDLERS[kind] = function
 
 
 def run_startup(factory: sessionmaker[Session]) -> None:
     for function in _STARTUP:
         with session_scope(factory) as session:
             function(session)
-
-
-def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    def register(function: JobHandler) -> JobHandler:
-        _HANDLERS[kind] = function
-        return function
-
-    return register
 
 
 def enqueue(

@@ -372,6 +372,5 @@ def send_reminders(
     return {"reminded": reminded}
 
 
-@jobs.handler("crm.event_reminder")
 def reminder_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     return send_reminders(session, settings, event_id=int(job.payload["event_id"]))

@@ -20,7 +20,6 @@ from markupsafe import Markup
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
-from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
 from circo.field.errors import FieldError
 from circo.field.schemas import (
     AssignmentCreated,

@@ -2,8 +2,10 @@
 
 from alembic import context
 
-import circo.models  # noqa: F401  (registers every domain's tables)
 from circo.db import Base
+from circo.domains import load_domains
+
+load_domains()  # every domain's tables in the metadata (the manifest lists their modules)
 
 config = context.config
 engine = config.attributes["engine"]

@@ -187,7 +187,6 @@ def run_retention(
     return report
 
 
-@jobs.on_startup
 def ensure_retention_scheduled(session: Session) -> Job:
     """Queue the daily retention run if it is not queued yet (idempotent per day)."""
     day = int(clock.time() // 86400) + 1
@@ -200,7 +199,6 @@ def ensure_retention_scheduled(session: Session) -> Job:
     )
 
 
-@jobs.handler("privacy.retention")
 def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Apply the retention policies of every campaign (or of ``payload["campaign_id"]``), then
     schedule the next daily run."""

@@ -10,16 +10,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from circo.core.email import send_email
 from circo.core.models import Role
+from circo.core.netguard import leave_transaction
 from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
+from circo.core.throttle import limit_email_request
 from circo.db import utcnow
 from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
 from circo.privacy.register import processing_register
 from circo.privacy.retention import run_retention
-from circo.privacy.rights.access import access_export, access_pdf
+from circo.privacy.rights.access import access_export, access_pdf, answer_access
 from circo.privacy.rights.erasure import apply_opposition, erase_person
 from circo.privacy.rights.requests import (
     complete_request,
@@ -28,10 +31,13 @@ from circo.privacy.rights.requests import (
     is_overdue,
     list_requests,
 )
+from circo.privacy.rights.traces import compact_after_commit
 from circo.privacy.schemas import (
     CalendarRead,
     ConsentIn,
     ConsentRead,
+    ErasureRead,
+    PersonIn,
     ProcessingRead,
     RetentionRead,
     RightsRequestRead,
@@ -41,12 +47,14 @@ from circo.web.deps import (
     CampaignDep,
     SessionDep,
     SettingsDep,
+    client_ip,
+    get_settings,
     require_role,
     verify_anonymous_csrf,
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
-from circo.web.types import IdPath, QueryText
+from circo.web.types import IdPath, QueryOptText, QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -118,6 +126,7 @@ def request_create(
         erase_person(
             session, ctx, settings, email=email or None, phone=phone or None, request=request
         )
+        compact_after_commit(session)
     elif kind == "opposition":
         count = apply_opposition(
             session,
@@ -181,7 +190,10 @@ def _anon(request: Request, template: str, context: dict[str, object]) -> HTMLRe
     token = request.cookies.get(ANON_CSRF_COOKIE) or new_token()
     response = render(request, template, {**context, "csrf_token": token})
     if request.cookies.get(ANON_CSRF_COOKIE) != token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        secure = get_settings(request).secure_cookies
+        response.set_cookie(
+            ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
@@ -203,7 +215,20 @@ def public_submit(
     kind: Annotated[str, Form()],
 ) -> HTMLResponse:
     campaign = get_campaign(session, slug)
-    selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
+    limit_email_request(
+        session,
+        action="privacy.self_service_requested",
+        email=email,
+        ip=client_ip(request),
+        per_address=settings.email_throttle_per_address,
+        per_ip=settings.email_throttle_per_ip,
+        campaign_id=campaign.id,
+    )
+    _request, message = selfservice.prepare(
+        session, system_context(campaign), settings, email=email, kind=kind
+    )
+    leave_transaction(session)  # committed before the mail server is called
+    send_email(settings, message)
     return _anon(
         request,
         "privacy/public.html",
@@ -301,6 +326,32 @@ def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> Consent
         proof=payload.proof or {"via": "api"},
     )
     return ConsentRead(id=record.id, channel=record.channel, status=record.status)
+
+
+@api.get("/access")
+def api_access(
+    session: SessionDep,
+    ctx: DpoDep,
+    email: QueryOptText = None,
+    phone: QueryOptText = None,
+) -> dict[str, Any]:
+    """Right of access (GDPR art. 15): everything held on the person — the same file as
+    ``circo privacy access``."""
+    return answer_access(session, ctx, email=email, phone=phone, channel="api")
+
+
+@api.post("/erasure")
+def api_erasure(
+    session: SessionDep, settings: SettingsDep, ctx: DpoDep, body: PersonIn
+) -> ErasureRead:
+    """Right to erasure (GDPR art. 17): the person is deleted everywhere — the same as
+    ``circo privacy erase``; the report is sent once the erasure is committed."""
+    request = create_request(session, ctx, kind="erasure", channel="api")
+    report = erase_person(
+        session, ctx, settings, email=body.email, phone=body.phone, request=request
+    )
+    compact_after_commit(session)
+    return ErasureRead(**report.as_dict())
 
 
 router = APIRouter()

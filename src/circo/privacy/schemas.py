@@ -68,3 +68,21 @@ class RetentionRead(ReadModel):
     applied: bool
     items: list[RetentionItemRead]
     total: int
+
+
+class PersonIn(BaseModel):
+    """Who a right of the person is about: an email and/or a phone."""
+
+    email: Annotated[ShortText, StringConstraints(max_length=320)] | None = None
+    phone: Annotated[ShortText, StringConstraints(max_length=40)] | None = None
+
+
+class ErasureRead(ReadModel):
+    """What an erasure removed, table by table, and the request that logs it."""
+
+    contacts: int
+    records: dict[str, int]
+    scrubbed: dict[str, int]
+    files_deleted: list[str]
+    files_rewritten: list[str]
+    request_id: int | None

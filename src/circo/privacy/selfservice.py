@@ -39,6 +39,16 @@ def start(
     session: Session, ctx: CampaignContext, settings: Settings, *, email: str, kind: str
 ) -> RightsRequest:
     """Record the (unverified) request and email the verification link."""
+    request, message = prepare(session, ctx, settings, email=email, kind=kind)
+    send_email(settings, message)
+    return request
+
+
+def prepare(
+    session: Session, ctx: CampaignContext, settings: Settings, *, email: str, kind: str
+) -> tuple[RightsRequest, OutgoingEmail]:
+    """Record the (unverified) request; the email with the verification link, to send once
+    the request is committed (no mail server call inside a transaction)."""
     if kind not in KINDS:
         raise PrivacyError(f"demande inconnue « {kind} » (access, opposition, erasure)", loc="kind")
     try:
@@ -52,19 +62,16 @@ def start(
     )
     token = sign(settings.effective_secret_key(), SALT, {"k": ctx.campaign_id, "r": request.id})
     link = f"{settings.base_url.rstrip('/')}/p/{ctx.campaign.slug}/donnees/confirmer/{token}"
-    send_email(
-        settings,
-        OutgoingEmail(
-            to=address,
-            subject=f"Confirmez votre demande — {ctx.campaign.name}",
-            text=(
-                f"Bonjour,\n\nNous avons reçu une demande pour {KINDS[kind]} auprès de "
-                f"« {ctx.campaign.name} ».\nPour la confirmer, ouvrez ce lien (valable 7 jours) :"
-                f"\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message."
-            ),
+    message = OutgoingEmail(
+        to=address,
+        subject=f"Confirmez votre demande — {ctx.campaign.name}",
+        text=(
+            f"Bonjour,\n\nNous avons reçu une demande pour {KINDS[kind]} auprès de "
+            f"« {ctx.campaign.name} ».\nPour la confirmer, ouvrez ce lien (valable 7 jours) :"
+            f"\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message."
         ),
     )
-    return request
+    return request, message
 
 
 @dataclass

@@ -69,7 +69,6 @@ def _round(payload: dict[str, Any], name: str) -> tuple[str, int]:
     return parse_election_round(value, option=name)
 
 
-@jobs.handler(TRANSFERS)
 def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     from circo.targeting.service import estimate_transfers
 
@@ -84,7 +83,6 @@ def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, A
     return result.as_dict()
 
 
-@jobs.handler(GROUPS)
 def run_groups(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     from circo.targeting.groups import estimate_group_vote
 

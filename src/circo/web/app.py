@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,12 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from circo import __version__
 from circo.config import Settings
 from circo.core.jobs import JobWorker
+from circo.domains import load_domains, resolve
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
 from circo.web import api_core, routes_auth, routes_core, validation
 from circo.web.deps import LANG_COOKIE, LoginRequired
-from circo.web.registry import CORE_NAV, DOMAIN_ROUTE_MODULES, NavItem
+from circo.web.registry import CORE_NAV, NavItem
 from circo.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -39,13 +39,15 @@ CONTENT_SECURITY_POLICY = (
 
 
 def domain_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in DOMAIN_ROUTE_MODULES]
+    """The routes module of every domain of the manifest that has pages or an API."""
+    return [resolve(domain.routes) for domain in load_domains().domains if domain.routes]
 
 
 def create_app(
     settings: Settings, *, runtime: Runtime | None = None, run_jobs: bool = False
 ) -> FastAPI:
     """Build the app; with no runtime given, connect (and create the schema of an empty DB)."""
+    load_domains()  # every domain's tables, hooks and job handlers, as in the CLI
     runtime = runtime or open_runtime_for_serving(settings)
     settings.effective_secret_key()  # refuse the default secret in production, early
     worker = JobWorker(runtime.factory, settings) if run_jobs else None
@@ -111,7 +113,17 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         )
         response = await call_next(request)
         if asked in ("fr", "en"):
-            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
+            response.set_cookie(
+                LANG_COOKIE,
+                asked,
+                max_age=365 * 86400,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        if settings.effective_hsts_seconds:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={settings.effective_hsts_seconds}"
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -13,7 +13,14 @@ from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.db import UTC
-from circo.web.deps import AdminDep, CampaignDep, SessionDep, SettingsDep, UserDep
+from circo.web.deps import (
+    SESSION_COOKIE,
+    AdminDep,
+    CampaignDep,
+    SessionDep,
+    SettingsDep,
+    UserDep,
+)
 from circo.web.registry import Card
 from circo.web.templating import gettext_for, render
 from circo.web.types import IdPath
@@ -192,7 +199,15 @@ def account_password(
     current: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
-    service.change_password(session, user=user, current=current, new_password=password)
+    token = request.cookies.get(SESSION_COOKIE)
+    current_session = service.web_session_user(session, token) if token else None
+    service.change_password(
+        session,
+        user=user,
+        current=current,
+        new_password=password,
+        keep_session_id=current_session[1].id if current_session else None,
+    )
     return RedirectResponse("/account?msg=password-changed", status_code=303)
 
 

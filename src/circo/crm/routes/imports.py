@@ -20,6 +20,7 @@ from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
 from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
 from circo.crm.importer.validation import preview
 from circo.crm.routes.common import DataDep
+from circo.db import after_commit, remove_files
 from circo.web.deps import FormDep, SessionDep, SettingsDep
 from circo.web.templating import render
 
@@ -142,6 +143,7 @@ def import_commit(
     result = commit_import(
         session, ctx, parsed, mapping, skip_invalid=form.get("skip_invalid") == "1"
     )
-    for path in _upload_dir(settings, ctx).glob(f"{token}.*"):
-        path.unlink(missing_ok=True)
+    uploaded = list(_upload_dir(settings, ctx).glob(f"{token}.*"))
+    # The file goes only once its rows are committed: a failed commit keeps it for a retry.
+    after_commit(session, lambda: remove_files(uploaded))
     return render(request, "crm/import_done.html", {"result": result})

@@ -16,13 +16,11 @@ from importlib import resources
 
 from fastapi import APIRouter
 
-from circo.targeting import sheet as sheet_section
 from circo.targeting.routes import api, diagnostics, fit_jobs, groups, ranking, transfers
 from circo.targeting.routes.dashboard import NAV_ITEMS, dashboard_cards
 from circo.web.templating import add_template_dir
 
 add_template_dir(str(resources.files("circo") / "targeting" / "templates"))
-sheet_section.register()
 
 __all__ = ["NAV_ITEMS", "dashboard_cards", "router"]
 

@@ -25,7 +25,6 @@ from circo.targeting.service import (
     target_stations,
 )
 from circo.web.deps import require_role
-from circo.web.registry import DOMAIN_ROUTE_MODULES
 
 READERS = (Role.organiser, Role.data)
 FITTERS = (Role.data,)
@@ -70,7 +69,9 @@ def round_or_none(value: str) -> tuple[str, int] | None:
 
 def field_handoff_available() -> bool:
     """Turf cutting is offered when the field module is installed with its plan page."""
-    if "circo.field.routes" not in DOMAIN_ROUTE_MODULES:
+    from circo.domains import registry
+
+    if "field" not in {domain.name for domain in registry().domains}:
         return False
     try:
         service = importlib.import_module("circo.field.service")
