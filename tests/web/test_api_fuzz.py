@@ -89,6 +89,15 @@ def _seed(server: LiveServer, admin_token: str, world: FieldWorld) -> None:
         assert segment.status_code == 201, segment.text
         point = client.post(f"/api/campaigns/{SLUG}/messages/points", json={"title": "Écoles"})
         assert point.status_code == 201, point.text
+        message = client.post(
+            f"/api/campaigns/{SLUG}/messages", json={"subject": "Rentrée", "body": "Bonjour"}
+        )
+        assert message.status_code == 201, message.text
+        document = client.post(
+            f"/api/campaigns/{SLUG}/assistant/documents",
+            files={"file": ("programme.txt", "Les écoles rouvriront.\n\nLa cantine aussi.")},
+        )
+        assert document.status_code == 200, document.text
     assert world.turfs_a, "the field world has turfs"
 
 

@@ -8,6 +8,7 @@ campaign B's id (refused, never a 2xx) — same body otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +25,7 @@ from circo.core.tenancy import system_context
 from circo.crm import contacts, dedup, events, segments, volunteers
 from circo.crm.schemas import ContactCreate, EventCreate, SegmentFilter
 from circo.field import service as field_service
-from circo.messaging.service import add_point
+from circo.messaging.service import Draft, add_point, start_send
 from tests.factories import login, make_two_campaigns
 from tests.field.conftest import make_field_world
 
@@ -66,8 +67,17 @@ def _rows(session: Session, settings: Settings, campaign: Any, tag: str) -> dict
     turf = field_service.visible_turfs(session, ctx)[0]
     stop = field_service.turf_stops(session, ctx, turf_id=turf.id)[0]
     questionnaire = field_service.active_questionnaire(session, ctx)
-    segments.create_segment(session, ctx, name=f"Segment {tag}", filters=SegmentFilter())
+    segment = segments.create_segment(session, ctx, name=f"Segment {tag}", filters=SegmentFilter())
+    message = start_send(
+        session,
+        ctx,
+        settings,
+        draft=Draft(channel="email", segment="all", subject=f"Objet {tag}", body="x"),
+    )
     return {
+        "segment": segment.id,
+        "message": message.id,
+        "document": document.document_id,
         "contact": contact.id,
         "event": event.id,
         "team": team.id,
@@ -319,3 +329,36 @@ def test_dismissing_another_campaigns_duplicate_pair_is_404(app: FastAPI, sessio
         assert huge.status_code == 422
     still_open = [row[0].id for row in dedup.open_pairs(session, ctx_b)]
     assert still_open == [pair_id]
+
+
+PATH_IDS = {
+    "contact_id": "contact",
+    "event_id": "event",
+    "segment_id": "segment",
+    "turf_id": "turf",
+    "message_id": "message",
+    "document_id": "document",
+    "passage_id": "passage",
+}
+
+
+def test_ids_of_another_campaign_in_paths_are_404(app: FastAPI, ids: Ids) -> None:
+    """Every API route reading a row by id (GET, DELETE) answers 404 for campaign B's row."""
+    spec = app.openapi()
+    checked = []
+    with TestClient(app) as client:
+        client.headers["X-CSRF-Token"] = login(client, "admin-a@example.org")
+        for path, operations in spec["paths"].items():
+            names = [p for p in re.findall(r"{(\w+)}", path) if p != "slug"]
+            if not path.startswith("/api/campaigns/") or not names:
+                continue
+            for method in operations:
+                if method not in ("get", "delete") or not set(names) <= set(PATH_IDS):
+                    continue
+                url = path.replace("{slug}", "camp-a")
+                for name in names:
+                    url = url.replace(f"{{{name}}}", str(ids.other[PATH_IDS[name]]))
+                answer = client.request(method.upper(), url)
+                assert answer.status_code == 404, f"{method} {path}: {answer.status_code}"
+                checked.append(path)
+    assert len(checked) >= 10

@@ -375,7 +375,11 @@ SSE_EVENT = {
     "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
     "required": ["data"],
 }
-Keyword = Annotated[str, Query(min_length=1, max_length=SHORT_TEXT), AfterValidator(no_nul)]
+Keyword = Annotated[
+    str,
+    Query(min_length=1, max_length=SHORT_TEXT, examples=["écoles"]),
+    AfterValidator(no_nul),
+]
 
 
 @router.get(API + "/search", tags=["assistant"], response_model=list[SearchHitRead])

@@ -33,6 +33,7 @@ from circo.privacy.rights.requests import (
 )
 from circo.privacy.rights.traces import compact_after_commit
 from circo.privacy.schemas import (
+    AccessRead,
     CalendarRead,
     ConsentIn,
     ConsentRead,
@@ -328,7 +329,7 @@ def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> Consent
     return ConsentRead(id=record.id, channel=record.channel, status=record.status)
 
 
-@api.get("/access")
+@api.get("/access", response_model=AccessRead)
 def api_access(
     session: SessionDep,
     ctx: DpoDep,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from circo.bounds import Id, JsonObject, ReadModel, ShortText
 
@@ -86,3 +86,26 @@ class ErasureRead(ReadModel):
     files_deleted: list[str]
     files_rewritten: list[str]
     request_id: int | None
+
+
+class AccessQueryRead(ReadModel):
+    email: str | None
+    phone: str | None
+
+
+class AccessCampaignRead(ReadModel):
+    slug: str
+    name: str
+
+
+class AccessRead(BaseModel):
+    """The right-of-access file: the fixed keys below, then one key per domain holding personal
+    data (its own tables, `circo.core.personal`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    campaign: AccessCampaignRead
+    generated_at: str
+    query: AccessQueryRead
+    contacts: list[dict[str, Any]]
+    other_records: dict[str, list[dict[str, Any]]]

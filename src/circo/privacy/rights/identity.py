@@ -19,8 +19,14 @@ def resolve_identity(
     """The contacts with this email or phone and every form of their identity."""
     if not email and not phone:
         raise PrivacyError("indiquez --email ou --phone", loc="--email")
-    wanted_email = normalise.normalise_email(email) if email else None
-    wanted_phone = normalise.normalise_phone(phone) if phone else None
+    try:
+        wanted_email = normalise.normalise_email(email) if email else None
+    except ValueError as exc:
+        raise PrivacyError(str(exc), loc="email") from None
+    try:
+        wanted_phone = normalise.normalise_phone(phone) if phone else None
+    except ValueError as exc:
+        raise PrivacyError(str(exc), loc="phone") from None
     clauses = []
     if wanted_email:
         clauses.append(Contact.email == wanted_email)
