@@ -377,6 +377,7 @@ def register_job_handlers() -> None:
 
 
 def register_domains() -> None:
+    importlib.import_module("circo.core.worker_cli").register(app)  # `circo worker` (job engine)
     for module_name in DOMAIN_CLI_MODULES:
         importlib.import_module(module_name).register(app)
 
