@@ -101,20 +101,41 @@ def refresh_feed(
     session: Session, ctx: CampaignContext, feed: Feed, *, settings: Settings | None = None
 ) -> dict[str, Any]:
     """Fetch the feed and add its new items; errors are recorded on the feed, not raised."""
-    feed.last_fetched_at = utcnow()
+    return store_fetched(session, ctx, feed, fetch_feed(feed.url), settings=settings)
+
+
+def fetch_feed(url: str) -> Any:
+    """Download and parse a feed (no database: a job runs it with no transaction open); the
+    parsed feed, or the `FetchError` to record."""
     try:
-        data, _content_type = fetch(feed.url, what="flux")
+        data, _content_type = fetch(url, what="flux")
         parsed = feedparser.parse(data)
         if parsed.bozo and not parsed.entries:
             raise FetchError(
-                f"flux illisible : {feed.url} n'est pas un flux RSS/Atom "
+                f"flux illisible : {url} n'est pas un flux RSS/Atom "
                 f"({type(parsed.bozo_exception).__name__})",
-                loc=feed.url,
+                loc=url,
             )
     except FetchError as exc:
-        feed.status, feed.last_error = "error", exc.message
+        return exc
+    return parsed
+
+
+def store_fetched(
+    session: Session,
+    ctx: CampaignContext,
+    feed: Feed,
+    fetched: Any,
+    *,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Record what `fetch_feed` returned: the error on the feed, or its new items."""
+    feed.last_fetched_at = utcnow()
+    if isinstance(fetched, FetchError):
+        feed.status, feed.last_error = "error", fetched.message
         session.flush()
-        return {"feed_id": feed.id, "status": "error", "error": exc.message, "new": 0}
+        return {"feed_id": feed.id, "status": "error", "error": fetched.message, "new": 0}
+    parsed = fetched
     ensure_campaign_place(session, ctx)
     places = repository.list_places(session, ctx)
     feed.title = str(parsed.feed.get("title") or feed.title or feed.url)[:300]
@@ -202,12 +223,19 @@ def refresh_all(
 
 @jobs.handler(JOB_KIND)
 def refresh_feed_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
+    """Read the feed's address, end the read, download (no lock held), then store in one go."""
     feed = session.get(Feed, int(job.payload.get("feed_id", 0)))
+    if feed is None:
+        return {"status": "skipped", "reason": "flux supprimé"}
+    url = feed.url
+    session.commit()
+    fetched = fetch_feed(url)
+    feed = session.get(Feed, int(job.payload.get("feed_id", 0)), populate_existing=True)
     if feed is None:
         return {"status": "skipped", "reason": "flux supprimé"}
     campaign = session.get(Campaign, feed.campaign_id)
     assert campaign is not None
-    result = refresh_feed(session, system_context(campaign), feed, settings=settings)
+    result = store_fetched(session, system_context(campaign), feed, fetched, settings=settings)
     schedule_next(session, feed)
     return result
 

@@ -46,6 +46,26 @@ class MemberRead(BaseModel):
     role: str
 
 
+class JobProgressRead(BaseModel):
+    done: int
+    total: int | None
+    percent: int | None
+
+
+class JobRead(BaseModel):
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    max_attempts: int
+    progress: JobProgressRead | None
+    error: str | None
+    worker: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    result: dict[str, object] | None
+
+
 class AuditEventRead(BaseModel):
     at: datetime
     actor: str
@@ -127,3 +147,12 @@ def audit_events(
         )
         for event in events
     ]
+
+
+@router.get("/campaigns/{slug}/jobs/{job_id}", response_model=JobRead)
+def job_read(session: SessionDep, ctx: AdminDep, job_id: int) -> JobRead:
+    """A background job of the campaign: status, attempts, progress, error and result."""
+    from circo.core.jobs.store import get_campaign_job, status_of
+
+    job = get_campaign_job(session, campaign_id=ctx.campaign_id, job_id=job_id)
+    return JobRead.model_validate({**status_of(job), "result": job.result})

@@ -248,3 +248,13 @@ def status_of(job: Job) -> dict[str, Any]:
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "updated_at": job.updated_at.isoformat() if job.updated_at else None,
     }
+
+
+def get_campaign_job(session: Session, *, campaign_id: int, job_id: int) -> Job:
+    """A job of this campaign; another campaign's job (or an instance-wide one) is 404."""
+    from circo.errors import NotFound
+
+    job = session.get(Job, job_id)
+    if job is None or job.campaign_id != campaign_id:
+        raise NotFound(f"travail n° {job_id} introuvable dans cette campagne", loc="job_id")
+    return job
