@@ -210,6 +210,7 @@ def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, A
         query = query.where(Campaign.id == campaign_id)
     totals = {}
     campaigns = list(session.scalars(query))
+    session.commit()
     for done, campaign in enumerate(campaigns):
         jobs.report_progress(job, done, len(campaigns))
         report = run_retention(session, system_context(campaign), settings, apply=True)

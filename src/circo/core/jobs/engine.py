@@ -212,22 +212,45 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_PROCESS_SWEEPER: dict[int, Sweeper] = {}
+
+
+def _sweep_in_this_process(engine: JobEngine) -> None:
+    """Start one sweeper per worker process (huey calls this in each worker at start)."""
+    if os.getpid() not in _PROCESS_SWEEPER:
+        _PROCESS_SWEEPER[os.getpid()] = sweeper = Sweeper(engine)
+        sweeper.start()
+
+
 def run_worker(engine: JobEngine, *, workers: int) -> None:
-    """``circo worker``: ``workers`` huey worker processes and a sweeper, until SIGINT/SIGTERM."""
+    """``circo worker``: ``workers`` huey workers and their sweepers, until SIGINT/SIGTERM.
+
+    Over Redis the workers are processes (forked by huey; CPU-bound fits use every core), and
+    no database connection is open in the parent when it forks: SQLite keeps its locks per
+    process, and a child that inherits a connection caught mid-transaction would find the
+    database locked forever. With the embedded SQLite queue they are threads, for the same
+    reason (huey's scheduler thread holds the queue file while it forks).
+    """
     engine.check_queue()
     engine.activate()
+    runner.run_startup(engine.factory)
     sql_engine = engine.factory.kw.get("bind")
+    if sql_engine is not None:
+        sql_engine.dispose()
+    forks = engine.backend == "redis"
+    parent = os.getpid()
 
-    def _after_fork() -> None:
-        _die_with_parent()
-        if sql_engine is not None:
-            sql_engine.dispose(close=False)  # never share the parent's connections
+    @engine.huey.on_startup()
+    def _worker_started() -> None:
+        if os.getpid() != parent:
+            _die_with_parent()
+            if sql_engine is not None:
+                sql_engine.dispose(close=False)  # never use the parent's connections
+        _sweep_in_this_process(engine)
 
-    os.register_at_fork(after_in_child=_after_fork)
-    sweeper = _start_consumers(engine)
     consumer = engine.huey.create_consumer(
         workers=workers,
-        worker_type="process",
+        worker_type="process" if forks else "thread",
         periodic=False,
         max_delay=1.0,
         health_check_interval=2,
@@ -237,5 +260,4 @@ def run_worker(engine: JobEngine, *, workers: int) -> None:
     try:
         consumer.run()
     finally:
-        sweeper.stop()
         engine.deactivate()

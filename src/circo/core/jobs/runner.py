@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from circo.config import Settings
 from circo.core.jobs import registry, store
@@ -88,6 +88,12 @@ def report_progress(job: Job, done: int, total: int | None = None) -> None:
     outside the handler's transaction); pages and the API show it while the job runs."""
     flight = _HEARTBEAT.get(job.id)
     if flight is None:  # not run by a runner (a handler called directly): nothing to show
+        return
+    session = object_session(job)
+    if session is not None and session.in_transaction() and session.get_bind().name == "sqlite":
+        # SQLite has one writer and the handler's open transaction holds it: write there
+        # (shown at its commit) rather than wait for ourselves.
+        store.set_progress_in(session, job.id, flight.attempt, done, total)
         return
     store.set_progress(flight.factory, job.id, flight.attempt, done, total)
 

@@ -160,12 +160,18 @@ def set_progress(
     factory: sessionmaker[Session], job_id: int, attempt: int, done: int, total: int | None
 ) -> None:
     with session_scope(factory) as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
-            .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        set_progress_in(session, job_id, attempt, done, total)
+
+
+def set_progress_in(
+    session: Session, job_id: int, attempt: int, done: int, total: int | None
+) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+        .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def recover_stale(
