@@ -110,24 +110,41 @@ def queue_jobs(runtime: Any, count: int) -> list[int]:
         return [jobs.enqueue(session, kind=KINDS[index % 3]).id for index in range(count)]
 
 
-def wait_done(runtime: Any, ids: list[int], deadline_seconds: float = 900) -> None:
-    from sqlalchemy import func, select
-
-    from circo.core.models import Job
-
+def wait_done(settings: Any, ids: list[int], deadline_seconds: float = 900) -> None:
+    """Poll the jobs table until ``ids`` are finished. On SQLite through a plain autocommit
+    connection: a read there takes no lock, where circo's sessions begin with BEGIN IMMEDIATE
+    and polling with them would compete with the workers for the write lock."""
+    first, last = min(ids), max(ids)
+    query = (
+        "SELECT count(*) FROM jobs WHERE id BETWEEN :first AND :last "
+        "AND status IN ('done', 'failed')"
+    )
     deadline = time.monotonic() + deadline_seconds
-    while True:
-        with runtime.session() as session:
-            finished = session.scalar(
-                select(func.count())
-                .select_from(Job)
-                .where(Job.id.in_(ids), Job.status.in_(("done", "failed")))
-            )
-        if finished == len(ids):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{finished}/{len(ids)} jobs done before the deadline")
-        time.sleep(0.05)
+    if settings.is_sqlite:
+        import sqlite3
+
+        path = settings.effective_database_url.removeprefix("sqlite:///")
+        connection = sqlite3.connect(path, isolation_level=None)
+
+        def finished() -> int:
+            return int(connection.execute(query, {"first": first, "last": last}).fetchone()[0])
+
+    else:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(settings.effective_database_url, isolation_level="AUTOCOMMIT")
+        connection = engine.connect()
+
+        def finished() -> int:
+            return int(connection.execute(text(query), {"first": first, "last": last}).scalar())
+
+    try:
+        while (count := finished()) < len(ids):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{count}/{len(ids)} jobs done before the deadline")
+            time.sleep(0.05)
+    finally:
+        connection.close()
 
 
 def failed_count(runtime: Any) -> int:
@@ -171,10 +188,10 @@ def through_workers(settings: Any, *, workers: int, count: int) -> dict[str, Any
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_done(runtime, queue_jobs(runtime, 4 * workers))  # warm-up: workers started
+        wait_done(settings, queue_jobs(runtime, 4 * workers))  # warm-up: workers started
         started = time.perf_counter()
         ids = queue_jobs(runtime, count)
-        wait_done(runtime, ids)
+        wait_done(settings, ids)
         seconds = time.perf_counter() - started
     finally:
         process.terminate()
@@ -183,7 +200,21 @@ def through_workers(settings: Any, *, workers: int, count: int) -> dict[str, Any
         engine.deactivate()
     failed = failed_count(runtime)
     runtime.close()
+    drop_database(settings)
     return {"seconds": round(seconds, 2), "jobs_per_s": round(count / seconds, 1), "failed": failed}
+
+
+def drop_database(settings: Any) -> None:
+    if settings.is_sqlite:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.effective_database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def inline(settings: Any, *, count: int) -> dict[str, Any]:
@@ -197,6 +228,7 @@ def inline(settings: Any, *, count: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     failed = failed_count(runtime)
     runtime.close()
+    drop_database(settings)
     assert ran == count
     return {"seconds": round(seconds, 2), "jobs_per_s": round(count / seconds, 1), "failed": failed}
 

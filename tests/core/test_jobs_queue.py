@@ -76,8 +76,11 @@ def test_a_job_reaches_the_queue_only_when_its_row_is_committed(
     assert engine.huey.pending_count() == 0
     with runtime.session() as session:
         job_id = jobs.enqueue(session, kind="test.effect").id
-        assert engine.huey.pending_count() == 0  # not before the commit
-    assert engine.huey.pending_count() == 1
+        jobs.enqueue(session, kind="test.effect", idempotency_key="deux")
+        jobs.enqueue(session, kind="test.effect", idempotency_key="deux")  # the same job
+        assert engine.huey.pending_count() == 0  # not before the commit (savepoints released)
+    assert engine.huey.pending_count() == 2
+    run_next(engine)
     run_next(engine)
     with runtime.session() as session:
         job = session.get(Job, job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
@@ -31,7 +32,8 @@ def worker(data_dir: DataDirOption = None, workers: WorkersOption = 2) -> None:
     from circo.core.jobs.engine import JobEngine, run_worker
     from circo.runtime import open_runtime
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    level = logging.DEBUG if os.environ.get("CIRCO_DEBUG") == "1" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     register_job_handlers()
     settings = settings_for(data_dir)
     runtime = open_runtime(settings)

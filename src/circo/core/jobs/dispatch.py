@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,13 @@ def after_commit(session: Session, job_id: int, run_after: datetime) -> None:
     if _PENDING not in session.info:
         session.info[_PENDING] = []
         event.listen(session, "after_commit", _send_pending)
-        event.listen(session, "after_rollback", _drop_pending)
+        event.listen(session, "after_soft_rollback", _drop_pending)
     session.info[_PENDING].append((job_id, run_after))
 
 
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: the row is not committed yet
+        return
     pending = session.info.get(_PENDING) or []
     session.info[_PENDING] = []
     if not pending:
@@ -66,5 +68,6 @@ def _send_pending(session: Session) -> None:
             logger.exception("could not hand job %s to the queue", job_id)
 
 
-def _drop_pending(session: Session) -> None:
-    session.info[_PENDING] = []
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a SAVEPOINT
+        session.info[_PENDING] = []

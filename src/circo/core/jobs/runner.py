@@ -90,7 +90,11 @@ def report_progress(job: Job, done: int, total: int | None = None) -> None:
     if flight is None:  # not run by a runner (a handler called directly): nothing to show
         return
     session = object_session(job)
-    if session is not None and session.in_transaction() and session.get_bind().name == "sqlite":
+    if (
+        session is not None
+        and session.in_transaction()
+        and session.get_bind().dialect.name == "sqlite"
+    ):
         # SQLite has one writer and the handler's open transaction holds it: write there
         # (shown at its commit) rather than wait for ourselves.
         store.set_progress_in(session, job.id, flight.attempt, done, total)
@@ -108,6 +112,7 @@ def run_one(factory: sessionmaker[Session], settings: Settings, job_id: int) -> 
     """
     attempt = store.claim(factory, job_id)
     if attempt is None:
+        logger.debug("job %s not claimed (not queued or not due)", job_id)
         return Outcome(ran=False)
     interval = max(0.2, settings.jobs_lease_seconds / 4)
     _HEARTBEAT.add(job_id, _Flight(factory, attempt, interval))
