@@ -205,3 +205,33 @@ def test_status_of_shows_progress(runtime: Runtime) -> None:
         shown = jobs.status_of(job)
     assert shown["progress"] == {"done": 3, "total": 4, "percent": 75}
     assert shown["status"] == "queued"
+
+
+def test_the_job_page_shows_the_progress_of_a_running_fit(
+    runtime: Runtime, settings: Settings
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from circo.web.app import create_app
+    from tests.factories import login, make_campaign, make_user
+
+    with runtime.session() as session:
+        campaign = make_campaign(session, slug="progres")
+        make_user(session, campaign=campaign, email="data@example.org")
+        job = jobs.enqueue(
+            session,
+            kind="targeting.transfers",
+            payload={"from": "pres-2022:1", "to": "pres-2022:2", "territory": "com:69123"},
+            campaign_id=campaign.id,
+        )
+        job.status, job.attempts, job.progress_done, job.progress_total = "running", 1, 1, 2
+        job_id = job.id
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        login(client, "data@example.org")
+        page = client.get(f"/c/progres/targeting/jobs/{job_id}")
+        shown = client.get(f"/api/campaigns/progres/jobs/{job_id}").json()
+    assert page.status_code == 200
+    assert 'data-testid="job-progress"' in page.text
+    assert '<progress value="1" max="2">' in page.text
+    assert shown["progress"] == {"done": 1, "total": 2, "percent": 50}
+    assert shown["status"] == "running"
