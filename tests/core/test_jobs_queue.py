@@ -235,3 +235,27 @@ def test_the_job_page_shows_the_progress_of_a_running_fit(
     assert '<progress value="1" max="2">' in page.text
     assert shown["progress"] == {"done": 1, "total": 2, "percent": 50}
     assert shown["status"] == "running"
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "expected"),
+    [
+        ("http://127.0.0.1:6379", "CIRCO_REDIS_URL invalide : « http://127.0.0.1:6379 »"),
+        ("redis://127.0.0.1:1/0", "file de travaux injoignable (redis)"),
+    ],
+)
+def test_circo_worker_refuses_a_bad_or_unreachable_redis(
+    cli_env: dict[str, str],
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_url: str,
+    expected: str,
+) -> None:
+    from typer.testing import CliRunner
+
+    from circo.cli import app
+
+    monkeypatch.setenv("CIRCO_REDIS_URL", redis_url)
+    result = CliRunner().invoke(app, ["worker", "--workers", "1"], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split())
