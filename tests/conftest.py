@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.db import make_engine, upgrade
+from circo.domains import load_domains
 from circo.runtime import Runtime, open_runtime
+from tests.data_files import TEST_DATA
 
 pytest_plugins = ["tests.server"]  # the live_server fixture (a real `circo serve` subprocess)
 
@@ -32,7 +34,6 @@ PG_ADMIN_URL = os.environ.get(
     "CIRCO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 _pg_state: dict[str, object] = {}
 
@@ -50,6 +51,7 @@ def _probe_postgres() -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    load_domains()  # as the CLI and the web app do: every domain's tables, hooks and handlers
     reason = _probe_postgres()
     _pg_state["reason"] = reason
     if reason and IN_CI:
@@ -212,6 +214,6 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder missing: {SHARED_DATA}")
-    return SHARED_DATA
+    """The small real files copied into ``tests/data/shared`` (see its PROVENANCE.md); bigger
+    ones: ``tests.data_files.demo_file`` / ``shared_file`` (fails under CI=true when missing)."""
+    return TEST_DATA

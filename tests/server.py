@@ -32,6 +32,7 @@ import pytest
 from circo.config import Settings
 
 STARTUP_DEADLINE_SECONDS = 60.0
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
 
 
 def free_port() -> int:
@@ -144,16 +145,23 @@ class LiveServer:
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=60, **kwargs)  # type: ignore[arg-type]
 
-    def login(self, client: httpx.Client, email: str, password: str) -> None:
-        """Log in through the login form (reads the CSRF token from the page)."""
-        page = client.get("/login")
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        data = {"email": email, "password": password}
-        if match:
-            data["csrf_token"] = match.group(1)
-        response = client.post("/login", data=data)
-        assert response.status_code in (200, 303), response.text[:500]
-        assert "circo_session" in client.cookies or response.status_code == 303
+    def login(self, client: httpx.Client, email: str, password: str) -> str:
+        """Log in through the login form, as a browser does; returns the session's CSRF token
+        (for ``X-CSRF-Token`` headers and ``csrf_token`` form fields)."""
+        client.get("/login")
+        response = client.post(
+            "/login",
+            data={
+                "email": email,
+                "password": password,
+                "csrf_token": client.cookies.get("circo_csrf") or "",
+                "next": "/account",
+            },
+        )
+        assert response.status_code == 303, response.text[:500]
+        match = CSRF_META.search(client.get("/account").text)
+        assert match, "logged-in pages carry the CSRF token"
+        return match.group(1)
 
 
 @pytest.fixture

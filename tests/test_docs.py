@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from circo.config import Settings
@@ -33,3 +34,28 @@ def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
     key = Settings(data_dir=tmp_path).effective_secret_key()
     assert len(key) == 64
     assert Settings(data_dir=tmp_path).effective_secret_key() == key
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+PARENT_PATH = re.compile(r"(?<![\w./])((?:\.\./)+[\w./-]*)")
+OUTSIDE = re.compile(r"(?<![\w.-])/?(?:\w+/)*shared/(?:data|DESIGN\.md|STYLE\.md)\b")
+
+
+def test_docs_point_inside_the_repository() -> None:
+    """README and docs link to files of the repository only (no ../shared/…)."""
+    problems = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        targets = [t for t in MARKDOWN_LINK.findall(text) if not t.startswith(("http", "mailto:"))]
+        for target in targets + PARENT_PATH.findall(text):
+            path = target.split("#")[0]
+            if not path:
+                continue
+            resolved = (doc.parent / path).resolve()
+            if not resolved.is_relative_to(ROOT):
+                problems.append(f"{doc.name}: {target} is outside the repository")
+            elif target in targets and not resolved.exists():
+                problems.append(f"{doc.name}: {target} does not exist")
+        problems += [f"{doc.name}: mentions {m.group(0)}" for m in OUTSIDE.finditer(text)]
+    assert problems == []

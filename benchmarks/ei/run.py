@@ -42,7 +42,7 @@ from circo.analysis.ei.metrics import (
 from circo.analysis.ei.synthetic import make_groups_candidates, make_large, make_transfer
 
 HERE = Path(__file__).resolve().parent
-SENC = HERE.parents[2] / "shared" / "data" / "ei-senc-truth" / "senc.csv"
+SENC = HERE.parents[1] / "tests" / "data" / "shared" / "ei-senc-truth" / "senc.csv"
 DATASETS = ["a", "b", "b2025", "c2000", "c20000", "c70000", "senc"]
 
 

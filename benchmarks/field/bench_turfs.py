@@ -34,7 +34,14 @@ from circo.field.turfs.output import compactness_ratio, route_to_mst_ratio
 from circo.field.turfs.partition import CAP, FLOOR
 from circo.field.turfs.plan import Address, TurfPlan, cut_turfs
 
-REU_SAMPLE = Path("/work/shared/data/fr-reu-adresses-sample-29/addresses_sample.csv")
+REU_SAMPLE = (
+    Path(__file__).resolve().parents[2]
+    / "tests"
+    / "data"
+    / "shared"
+    / "fr-reu-adresses-sample-29"
+    / "addresses_sample.csv"
+)
 TARGET = 50
 
 

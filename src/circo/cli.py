@@ -1,13 +1,13 @@
 """The ``circo`` command line: every batch job of the platform.
 
-Each domain adds its sub-commands in `register_domains` (one line per domain). A `CircoError`
+Each domain's sub-commands come from the manifest (`circo.domains`, ``Domain.cli``), and every
+command runs with the domains loaded (`load_domains()` in the root callback). A `CircoError`
 becomes one clear line on stderr and exit code 2; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import socket
 import sys
@@ -29,6 +29,8 @@ from circo.cli_common import (
     runtime_for,
     settings_for,
 )
+from circo.core import worker_cli
+from circo.domains import DOMAINS, load_domains, resolve
 from circo.errors import CircoError, ConfigError
 
 
@@ -94,6 +96,7 @@ def root(
     if version:
         typer.echo(f"circo {__version__}")
         raise typer.Exit()
+    load_domains()
 
 
 # --- init, serve, demo ------------------------------------------------------------------------
@@ -165,7 +168,16 @@ def _serve(data_dir: Path | None, host: str, port: int) -> None:
     register_job_handlers()
     application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
     console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    trusted = runtime.settings.trusted_proxies
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (none default).
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 @app.command()
@@ -346,43 +358,50 @@ def jobs_run(data_dir: DataDirOption = None) -> None:
     console.print(f"{ran} travail(aux) exécuté(s)")
 
 
-# --- domains ----------------------------------------------------------------------------------
+# --- domains ---------------------------------------------------------------------------------
 
-# Each domain exposes ``register(app: typer.Typer) -> None`` in ``circo/<domain>/cli.py``.
-DOMAIN_CLI_MODULES: list[str] = [
-    "circo.assistant.cli",
-    "circo.crm.cli",
-    "circo.elections.cli",
-    "circo.field.cli",
-    "circo.maps.cli",
-    "circo.messaging.cli",
-    "circo.privacy.cli",
-    "circo.targeting.cli",
-]
 
-# Modules whose import registers background-job handlers.
-JOB_HANDLER_MODULES: list[str] = [
-    "circo.assistant.feeds",
-    "circo.crm.events",
-    "circo.field.alerts",
-    "circo.messaging.delivery",
-    "circo.privacy.retention",
-    "circo.targeting.jobs",
-]
+@app.command("domains")
+def domains_command(as_json: JsonOption = False) -> None:
+    """Lister les domaines et ce qu'ils apportent / list the domains and what they provide."""
+    from circo.domains import registry
+
+    described = registry().describe()
+    if as_json:
+        print_json(described)
+        return
+    for domain in registry().domains:
+        parts = [
+            label
+            for label, present in (
+                ("tables", domain.models),
+                ("commandes", domain.cli),
+                ("pages et API", domain.routes),
+                ("travaux", domain.jobs),
+                ("données personnelles", domain.personal_data),
+                ("fiche territoire", domain.sheet_sections),
+                ("démo", domain.demo),
+                ("périmètre bénévole", domain.volunteer_scope),
+            )
+            if present
+        ]
+        typer.echo(f"{domain.name}\t{', '.join(parts)}")
 
 
 def register_job_handlers() -> None:
-    for module_name in JOB_HANDLER_MODULES:
-        importlib.import_module(module_name)
+    """Load the domains (job handlers included); kept for the worker's entry point."""
+    load_domains()
 
 
-def register_domains() -> None:
-    importlib.import_module("circo.core.worker_cli").register(app)  # `circo worker` (job engine)
-    for module_name in DOMAIN_CLI_MODULES:
-        importlib.import_module(module_name).register(app)
+def _add_domain_commands() -> None:
+    """Each domain's ``register(app)`` from the manifest (the CLI's own construction)."""
+    worker_cli.register(app)  # `circo worker` (job engine, circo.core.jobs)
+    for domain in DOMAINS:
+        if domain.cli:
+            resolve(domain.cli).register(app)
 
 
-register_domains()
+_add_domain_commands()
 
 
 def main() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-change-me"
+
+# A list setting read from the environment as comma-separated values ("80,443"), not JSON.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -37,14 +41,25 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL used in links sent by email."
     )
-    cookie_secure: bool = Field(
-        False, description="Send the session cookie only over HTTPS (turn on behind TLS)."
+    cookie_secure: bool | None = Field(
+        None,
+        description="Send cookies only over HTTPS; unset: on when env=production, off otherwise.",
     )
     session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
     login_max_failures: int = Field(
-        5, description="Failed logins allowed per email or address in the window."
+        5,
+        description="Failed logins of one account before each new attempt waits (see "
+        "login_backoff_seconds); a known browser or a password reset skips the wait.",
     )
-    login_window_minutes: int = Field(15, description="Window of the login rate limit.")
+    login_backoff_seconds: int = Field(
+        30,
+        description="First wait after login_max_failures failures of an account; doubles with "
+        "each further failure, up to the window.",
+    )
+    login_max_failures_per_ip: int = Field(
+        20, description="Failed logins allowed from one client address in the window."
+    )
+    login_window_minutes: int = Field(15, description="Window of the login rate limits.")
 
     smtp_host: str | None = Field(None, description="SMTP server; unset: mail goes to .eml files.")
     smtp_port: int = Field(25, description="SMTP port.")
@@ -102,6 +117,92 @@ class Settings(BaseSettings):
     tile_url: str | None = Field(
         None, description="Optional map tile URL template for map backgrounds."
     )
+
+    # --- security (docs/security.md) ---------------------------------------------------------
+    hsts_seconds: int | None = Field(
+        None,
+        description="max-age of the Strict-Transport-Security header; unset: one year when "
+        "env=production, no header otherwise; 0: no header.",
+    )
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed "
+        "(comma-separated, e.g. 127.0.0.1,10.0.0.0/8); empty: the header is ignored.",
+    )
+    known_device_days: int = Field(
+        180,
+        description="Days a browser that logged in stays 'known': it may log in while the "
+        "account is being slowed down by failed attempts from elsewhere.",
+    )
+    email_throttle_per_address: int = Field(
+        3, description="Password-reset / self-service emails per address and per hour."
+    )
+    email_throttle_per_ip: int = Field(
+        10, description="Password-reset / self-service email requests per client address per hour."
+    )
+    url_fetch_enabled: bool = Field(
+        True, description="Allow fetching URLs given by users (knowledge-base URLs, news feeds)."
+    )
+    url_fetch_allowed_ports: CommaList = Field(
+        default_factory=lambda: ["80", "443"],
+        description="Ports a fetched URL may use (comma-separated).",
+    )
+    url_fetch_allow_hosts: CommaList = Field(
+        default_factory=list,
+        description="Hosts, addresses or networks fetched even when private or loopback "
+        "(comma-separated, optional :port, e.g. intranet.local,10.1.2.3:8080); for local use.",
+    )
+    url_fetch_timeout: float = Field(
+        20.0, description="Total deadline of one URL fetch (redirects included), in seconds."
+    )
+    url_fetch_max_bytes: int = Field(
+        50_000_000, description="Largest response body a URL fetch accepts, in bytes."
+    )
+
+    @field_validator(
+        "trusted_proxies", "url_fetch_allowed_ports", "url_fetch_allow_hosts", mode="before"
+    )
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("url_fetch_allowed_ports")
+    @classmethod
+    def _check_ports(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.isdigit() or not 0 < int(item) < 65536:
+                raise ValueError(
+                    f"port invalide « {item} » dans CIRCO_URL_FETCH_ALLOWED_PORTS "
+                    "(attendu des nombres de 1 à 65535 séparés par des virgules, ex. 80,443)"
+                )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"adresse invalide « {item} » dans CIRCO_TRUSTED_PROXIES (attendu des "
+                    "adresses IP ou réseaux séparés par des virgules, ex. 127.0.0.1,10.0.0.0/8)"
+                ) from None
+        return value
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure``: explicit setting, else on in production."""
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def effective_hsts_seconds(self) -> int:
+        """max-age of the HSTS header (0: no header)."""
+        if self.hsts_seconds is not None:
+            return max(self.hsts_seconds, 0)
+        return 31_536_000 if self.env == "production" else 0
 
     @field_validator("data_dir", mode="before")
     @classmethod

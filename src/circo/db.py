@@ -6,15 +6,26 @@ No engine is built at import time. Services ``flush()``; the request or CLI comm
 
 from __future__ import annotations
 
+import enum
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, ForeignKey, MetaData, create_engine, event, inspect, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -161,6 +172,31 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the session's transaction has committed — never on rollback.
+
+    For effects outside the database that must follow the commit, e.g. deleting an uploaded
+    file only once the rows read from it are committed."""
+    pending: list[Callable[[], object]] = session.info.setdefault("after_commit", [])
+    if not pending:
+
+        def run(committed: Session) -> None:
+            callbacks = committed.info.pop("after_commit", [])
+            for function in callbacks:
+                function()
+
+        event.listen(session, "after_commit", run, once=True)
+        event.listen(
+            session, "after_rollback", lambda rolled: rolled.info.pop("after_commit", None)
+        )
+    pending.append(callback)
+
+
+def remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 
@@ -204,3 +240,22 @@ def needs_upgrade(engine: Engine) -> bool:
             f"(révision {', '.join(unknown)}) : mettez circo à jour"
         )
     return state == "outdated"
+
+
+# --- closed sets of values (status, kind, channel…) ---------------------------------------------
+
+
+def str_enum(values: type[enum.StrEnum], *, name: str, length: int) -> Enum:
+    """A string column restricted to the values of ``values`` by a CHECK constraint named
+    ``ck_<table>_<name>`` (by the naming convention) — the same on SQLite and PostgreSQL (no
+    native enum type, so adding a value is a constraint change, not a type migration). Strings
+    and members are both accepted on write (StrEnum members are strings); reads give members."""
+    return Enum(
+        values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

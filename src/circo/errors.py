@@ -26,6 +26,17 @@ class CircoError(Exception):
         return {"error": type(self).__name__, "message": self.message, "loc": self.loc}
 
 
+class FieldValueError(CircoError):
+    """One named field holds an invalid value: ``field`` says where (it is also ``loc``),
+    ``reason`` what was received and what was expected. Code that needs the field catches this
+    type and reads the attributes — never a ``"field: reason"`` string parsed back."""
+
+    def __init__(self, field: str, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason, status=status, loc=field)
+        self.field = field
+        self.reason = reason
+
+
 class NotFound(CircoError):
     status = 404
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-SENC = Path(__file__).resolve().parents[3] / "shared" / "data" / "ei-senc-truth" / "senc.csv"
+from tests.data_files import TEST_DATA
+
+SENC = TEST_DATA / "ei-senc-truth" / "senc.csv"
 RACES = {"white": "wh", "black": "bl", "natam": "natam"}
 PARTIES = ["dem", "rep", "non"]
 
@@ -16,8 +17,6 @@ PARTIES = ["dem", "rep", "non"]
 @pytest.fixture(scope="session")
 def senc() -> dict[str, np.ndarray]:
     """senc (eiPack): 212 NC precincts, race × party registration with the true 3×3 tables."""
-    if not SENC.is_file():  # as the `shared_data` fixture: skipped without ../shared
-        pytest.skip(f"shared data file missing: {SENC}")
     with SENC.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     groups = np.array([[float(r[race]) for race in RACES] for r in rows])

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 from tests.factories import make_campaign
 
+from circo.config import Settings
 from circo.core.tenancy import CampaignContext, system_context
 
 PROGRAMME_MD = """# Programme de Claire Martin
@@ -83,6 +84,11 @@ def make_docx(heading: str, paragraphs: list[str]) -> bytes:
 class LocalServer:
     url: str
     routes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def allowed_by(self, settings: Settings) -> Settings:
+        """``settings`` allow-listing this loopback server (URL fetches refuse loopback)."""
+        host_port = self.url.removeprefix("http://")
+        return settings.model_copy(update={"url_fetch_allow_hosts": [host_port]})
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:

@@ -17,6 +17,7 @@ from circo.assistant.errors import DocumentError, FetchError
 from circo.assistant.models import Document, Passage, Posting
 from circo.assistant.retrieval import Filters, search
 from circo.assistant.service import DocumentMeta, add_source
+from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 
 HTML_PAGE = """<html><head><title>Fermeture de l'usine Dupuis</title></head><body>
@@ -146,15 +147,22 @@ def test_bad_inputs_name_the_document(
 
 
 def test_urls_are_fetched_and_unreachable_ones_reported(
-    session: Session, ctx: CampaignContext, web_server: LocalServer
+    session: Session, ctx: CampaignContext, web_server: LocalServer, settings: Settings
 ) -> None:
     web_server.routes["/article"] = ("text/html; charset=utf-8", HTML_PAGE.encode())
-    outcome = add_source(session, ctx, source=f"{web_server.url}/article", meta=DocumentMeta())[0]
+    allowed = web_server.allowed_by(settings)
+    source = f"{web_server.url}/article"
+    outcome = add_source(session, ctx, source=source, meta=DocumentMeta(), settings=allowed)[0]
     assert outcome.status == "added"
     assert "Dupuis" in outcome.title
-    with pytest.raises(FetchError, match="404") as raised:
-        add_source(session, ctx, source=f"{web_server.url}/absent", meta=DocumentMeta())
+    with pytest.raises(FetchError, match="impossible de récupérer") as raised:
+        add_source(
+            session, ctx, source=f"{web_server.url}/absent", meta=DocumentMeta(), settings=allowed
+        )
     assert f"{web_server.url}/absent" in str(raised.value)
+    # Without the allow-list, the loopback server is refused before any request is sent.
+    with pytest.raises(FetchError, match="adresse refusée"):
+        add_source(session, ctx, source=source, meta=DocumentMeta(), settings=settings)
 
 
 def test_filters_by_type_territory_and_date(

@@ -12,12 +12,14 @@ from circo.runtime import Runtime
 CALLS: list[int] = []
 
 
-@jobs.handler("test.echo")
 def _echo(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     CALLS.append(job.payload["n"])
     if job.payload.get("fail_until", 0) >= job.attempts:
         raise RuntimeError("not yet")
     return {"echo": job.payload["n"]}
+
+
+jobs.register_handler("test.echo", _echo)
 
 
 def test_jobs_run_once_idempotent_and_retry(runtime: Runtime) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -7,8 +10,9 @@ from sqlalchemy.orm import Session
 from circo.core import service
 from circo.core.audit import SYSTEM
 from circo.core.errors import AuthError, CircoError, RoleError, TooManyRequests
-from circo.core.models import AuditEvent, Role
+from circo.core.models import AuditEvent, LoginAttempt, Role
 from circo.core.security import token_hash
+from circo.db import utcnow
 from tests.factories import DEFAULT_PASSWORD, make_campaign, make_user
 
 
@@ -86,6 +90,37 @@ def test_authenticate_and_throttle(session: Session) -> None:
             max_failures=3,
             window_minutes=15,
         )
+
+
+def test_backoff_doubles_and_a_known_browser_skips_it(session: Session) -> None:
+    user = make_user(session, campaign=make_campaign(session), email="a@example.org")
+    a_while_ago = utcnow() - timedelta(seconds=45)
+    attacker: dict[str, Any] = {"email": "a@example.org", "ip": "6.6.6.6", "success": False}
+
+    def attempt(*, device: int | None = None) -> None:
+        service.authenticate(
+            session,
+            email="a@example.org",
+            password=DEFAULT_PASSWORD,
+            ip="1.2.3.4",
+            max_failures=5,
+            window_minutes=15,
+            backoff_seconds=30,
+            device_user_id=device,
+        )
+
+    for _ in range(5):
+        session.add(
+            LoginAttempt(email="a@example.org", ip="6.6.6.6", success=False, at=a_while_ago)
+        )
+    session.flush()
+    attempt()  # 5 failures 45 s ago: the 30 s wait is over
+    for _ in range(6):
+        session.add(LoginAttempt(**attacker, at=utcnow()))
+    session.flush()
+    with pytest.raises(TooManyRequests, match="pour ce compte"):
+        attempt()
+    attempt(device=user.id)  # this browser logged in as this user before
 
 
 def test_api_tokens_are_hashed_at_rest_and_revocable(session: Session) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from circo.cli import app
+from circo.config import Settings
 from circo.crm.errors import ImportFileError
 from circo.crm.importer.mapping import resolve_mapping, suggest_mapping
 from circo.crm.importer.reading import read_bytes
@@ -19,6 +20,7 @@ from circo.privacy.consent import can_contact
 from circo.privacy.models import ConsentRecord
 from tests.crm.helpers import contact_count, ctx_of, table_counts, write_csv
 from tests.factories import make_campaign
+from tests.server import run_cli
 
 runner = CliRunner()
 
@@ -163,3 +165,51 @@ def test_malformed_file_changes_nothing(
     assert "Erreur" in result.output
     session.expire_all()
     assert table_counts(session) == before
+
+
+def test_cli_import_accepts_overseas_mobiles_in_national_format(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    make_campaign(session)
+    session.commit()
+    csv_file = write_csv(
+        tmp_path / "outre-mer.csv",
+        [
+            "Line;Guadeloupe;gp@example.org;0690 12 34 56;;;;oui;",
+            "Yann;Guyane;gf@example.org;06 94 20 12 34;;;;oui;",
+            "Maëlle;Martinique;mq@example.org;0696.12.34.56;;;;oui;",
+            "Réa;Réunion;re@example.org;0692 12 34 56;;;;oui;",
+            "Maoulida;Mayotte;yt@example.org;06 39 69 12 34;;;;oui;",
+            "Jean;Metropole;fr@example.org;06 12 34 56 78;;;;oui;",
+        ],
+    )
+    result = run_cli(settings, "contacts", "import", str(csv_file), "--json")
+    assert result.returncode == 0, result.stderr
+    session.expire_all()
+    phones = {c.last_name: c.phone for c in session.scalars(select(Contact))}
+    assert phones == {
+        "Guadeloupe": "+590690123456",
+        "Guyane": "+594694201234",
+        "Martinique": "+596696123456",
+        "Réunion": "+262692123456",
+        "Mayotte": "+262639691234",
+        "Metropole": "+33612345678",
+    }
+    session.rollback()
+
+
+def test_cli_import_names_the_row_and_column_of_a_number_no_french_territory_uses(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    make_campaign(session)
+    session.commit()
+    csv_file = write_csv(
+        tmp_path / "faux.csv",
+        ["Line;Guadeloupe;gp@example.org;0690 12 34 56;;;;oui;", "Faux;Numero;;0612;;;;;"],
+    )
+    result = run_cli(settings, "contacts", "import", str(csv_file))
+    assert result.returncode == 2
+    assert "ligne 3" in result.stderr
+    assert "Téléphone" in result.stderr
+    assert "0612" in result.stderr
+    assert contact_count(session, 1) == 0  # atomic: nothing imported

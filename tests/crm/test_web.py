@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,13 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.core.models import Role
-from circo.core.tenancy import CampaignContext
 from circo.crm.events import create_event, rsvp_token
 from circo.crm.models import Contact, EventAttendee, Interaction
 from circo.crm.schemas import EventCreate
 from circo.db import utcnow
 from circo.privacy.consent import record_consent
-from circo.privacy.scope import register_volunteer_scope, unregister_volunteer_scope
 from circo.runtime import Runtime
 from circo.web.app import create_app
 from tests.crm.helpers import ctx_of, make_contact
@@ -48,36 +45,6 @@ def test_campaign_a_cannot_see_campaign_b_contacts(session: Session, client: Tes
     assert [row["id"] for row in listed] == [contact_a.id]
     assert client.get("/api/campaigns/camp-a/contacts", params={"q": "b@example.org"}).json() == []
     assert client.get(f"/api/campaigns/camp-a/contacts/{contact_a.id}").status_code == 200
-
-
-def test_volunteer_sees_only_contacts_on_assigned_turfs(
-    session: Session, client: TestClient
-) -> None:
-    world = make_two_campaigns(session)
-    ctx = ctx_of(world.a)
-    on_turf = make_contact(session, ctx, last_name="Turf", email="t@example.org")
-    elsewhere = make_contact(session, ctx, last_name="Ailleurs")
-    session.commit()
-    login(client, "volunteer-a@example.org")
-    # no turf provider registered: the volunteer sees nobody
-    assert client.get(f"/api/campaigns/camp-a/contacts/{on_turf.id}").status_code == 404
-    assert client.get("/api/campaigns/camp-a/contacts").json() == []
-
-    def provider(_session: Session, caller: CampaignContext) -> Any:
-        assigned = [on_turf.id] if caller.actor.user_id == world.volunteer_a.id else []
-        return select(Contact.id).where(Contact.id.in_(assigned))
-
-    register_volunteer_scope(provider)
-    try:
-        assert client.get(f"/api/campaigns/camp-a/contacts/{on_turf.id}").status_code == 200
-        assert client.get(f"/api/campaigns/camp-a/contacts/{elsewhere.id}").status_code == 404
-        assert [r["id"] for r in client.get("/api/campaigns/camp-a/contacts").json()] == [
-            on_turf.id
-        ]
-        assert client.get("/api/campaigns/camp-a/segments").status_code == 403
-        assert client.get("/c/camp-a/volunteers").status_code == 403
-    finally:
-        unregister_volunteer_scope(provider)
 
 
 def test_staff_pages_render_and_import_wizard(session: Session, client: TestClient) -> None:

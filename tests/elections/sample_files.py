@@ -1,4 +1,5 @@
-"""Real result files cut to a few communes, written into a test's tmp folder."""
+"""Real result files (shipped in ``circo/elections/demo_data``) cut to a few communes, written
+into a test's tmp folder."""
 
 from __future__ import annotations
 
@@ -6,18 +7,23 @@ import csv
 import gzip
 from pathlib import Path
 
-RHONE = "fr-presidentielle-2017-rhone-mi"
-T1_FILE = "2017-bronze_burvot_t1_rhone_69.csv"
-T2_FILE = "2017-bronze_burvot_t2_rhone_69.csv"
+from tests.data_files import demo_file
+
 LYON = "123"  # Ministry commune code of Lyon inside département 69
 
 
-def cut_rhone(
-    shared_data: Path, folder: Path, *, round_number: int, communes: tuple[str, ...] = (LYON,)
-) -> Path:
+def rhone_file(round_number: int) -> Path:
+    """The Ministry file of the Rhône, présidentielle 2017 (gzipped, content unchanged)."""
+    return demo_file(f"pres2017_t{round_number}_rhone69_mi.csv.gz")
+
+
+def rhone_bytes(round_number: int) -> bytes:
+    return gzip.decompress(rhone_file(round_number).read_bytes())
+
+
+def cut_rhone(folder: Path, *, round_number: int, communes: tuple[str, ...] = (LYON,)) -> Path:
     """The Ministry file of the Rhône, only the rows of ``communes`` (header kept)."""
-    source = shared_data / RHONE / (T1_FILE if round_number == 1 else T2_FILE)
-    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = rhone_bytes(round_number).decode("utf-8").splitlines(keepends=True)
     kept = [lines[0]] + [line for line in lines[1:] if line.split(";")[4] in communes]
     target = folder / f"rhone_t{round_number}_{'-'.join(communes)}.csv"
     target.write_text("".join(kept), encoding="utf-8")
@@ -53,16 +59,6 @@ def candidate_votes(path: Path, last_name: str) -> int:
     return total
 
 
-def national_paris(shared_data: Path, folder: Path, *, round_number: int) -> Path:
-    """The national "large" file cut to Paris (département 75)."""
-    source = (
-        shared_data
-        / "fr-presidentielle-2017-bv"
-        / f"2017-presidentielle-{round_number}_par_bureau_large.csv.gz"
-    )
-    target = folder / f"paris_t{round_number}.csv"
-    with gzip.open(source, "rt", encoding="utf-8") as handle, target.open("w") as out:
-        for number, line in enumerate(handle):
-            if number == 0 or line.startswith("75,"):
-                out.write(line)
-    return target
+def national_paris(*, round_number: int) -> Path:
+    """The national "large" file cut to Paris (département 75), as shipped for the demo."""
+    return demo_file(f"pres2017_t{round_number}_paris_large.csv.gz")

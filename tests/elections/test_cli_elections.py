@@ -13,10 +13,8 @@ from tests.elections.sample_files import cut_rhone, file_totals
 runner = CliRunner()
 
 
-def test_import_then_results_json(
-    cli_env: dict[str, str], shared_data: Path, tmp_path: Path
-) -> None:
-    t1 = cut_rhone(shared_data, tmp_path, round_number=1, communes=("123", "266"))
+def test_import_then_results_json(cli_env: dict[str, str], tmp_path: Path) -> None:
+    t1 = cut_rhone(tmp_path, round_number=1, communes=("123", "266"))
     imported = runner.invoke(
         app, ["import", "results", str(t1), "--election", "pres-2017", "--round", "1", "--json"]
     )
@@ -46,10 +44,8 @@ def test_import_then_results_json(
     ]
 
 
-def test_cli_errors_are_one_line_with_exit_2(
-    cli_env: dict[str, str], shared_data: Path, tmp_path: Path
-) -> None:
-    t1 = cut_rhone(shared_data, tmp_path, round_number=1)
+def test_cli_errors_are_one_line_with_exit_2(cli_env: dict[str, str], tmp_path: Path) -> None:
+    t1 = cut_rhone(tmp_path, round_number=1)
     lines = t1.read_text(encoding="utf-8").splitlines(keepends=True)
     broken = tmp_path / "broken.csv"
     broken.write_text(lines[0] + lines[1].replace(";", ",", 3) + "".join(lines[2:]))

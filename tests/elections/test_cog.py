@@ -69,9 +69,9 @@ def test_cog_tables_name_the_territories_and_map_old_codes(session: Session) -> 
 
 
 def test_results_of_a_commune_include_the_communes_merged_into_it(
-    cli_env: dict[str, str], shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    t1 = cut_rhone(shared_data, tmp_path, round_number=1, communes=("123", "266"))
+    t1 = cut_rhone(tmp_path, round_number=1, communes=("123", "266"))
     imported = runner.invoke(
         app, ["import", "results", str(t1), "--election", "pres-2017", "--round", "1"]
     )

@@ -15,23 +15,22 @@ from circo.elections.errors import ImportFailed
 from circo.elections.geography import import_geo, import_insee, import_reu
 from circo.elections.models import Geometry, StationIris
 from circo.elections.service import stations_demographics, territory_demographics
+from tests.data_files import demo_file
 
-GEO = "fr-paris-geo"
 
-
-def test_paris_area_weights_and_demographics(session: Session, shared_data: Path) -> None:
+def test_paris_area_weights_and_demographics(session: Session) -> None:
     bureaux = import_geo(
         session,
-        path=shared_data / GEO / "paris_bureaux_de_vote_2017_wgs84.geojson.gz",
+        path=demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"),
         kind="bureaux",
     )
     # 896 polygons, 10 duplicated id_bv upstream: 886 distinct bureaux.
     assert bureaux["contours"] == 886
     iris = import_geo(
-        session, path=shared_data / GEO / "paris_iris_contours_lambert93.geojson.gz", kind="iris"
+        session, path=demo_file("paris_iris_contours_lambert93.geojson.gz"), kind="iris"
     )
     assert iris["contours"] == 987
-    insee = import_insee(session, path=shared_data / "fr-paris-iris-insee" / "diplomes-2015.csv")
+    insee = import_insee(session, path=demo_file("paris_diplomes_2015.csv.gz"))
     assert insee["iris"] == 992
     session.commit()
 
@@ -100,10 +99,10 @@ def test_reu_address_weights(session: Session, shared_data: Path, tmp_path: Path
         assert link.iris_share == pytest.approx(counts[key] / commune_totals[commune], rel=0.05)
 
 
-def test_geo_import_rejects_unknown_kind(session: Session, shared_data: Path) -> None:
+def test_geo_import_rejects_unknown_kind(session: Session) -> None:
     with pytest.raises(ImportFailed):
         import_geo(
             session,
-            path=shared_data / GEO / "paris_iris_contours_lambert93.geojson.gz",
+            path=demo_file("paris_iris_contours_lambert93.geojson.gz"),
             kind="communes",
         )

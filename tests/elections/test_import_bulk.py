@@ -37,8 +37,8 @@ def _counts(session: Session) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def lyon_t1(shared_data: Path, tmp_path: Path) -> Path:
-    return cut_rhone(shared_data, tmp_path, round_number=1)
+def lyon_t1(tmp_path: Path) -> Path:
+    return cut_rhone(tmp_path, round_number=1)
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ def _counts(session: Session) -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
-def lyon_t1(shared_data: Path, tmp_path: Path) -> Path:
-    return cut_rhone(shared_data, tmp_path, round_number=1)
+def lyon_t1(tmp_path: Path) -> Path:
+    return cut_rhone(tmp_path, round_number=1)
 
 
 def test_lyon_totals_match_the_file(session: Session, lyon_t1: Path) -> None:
@@ -136,10 +136,8 @@ def test_reimport_replaces_the_same_round(session: Session, lyon_t1: Path) -> No
     assert _counts(session) == first == (1, 294, 11, 294 * 11)
 
 
-def test_evolution_lists_unmatched_bureaux(
-    session: Session, shared_data: Path, lyon_t1: Path, tmp_path: Path
-) -> None:
-    t2 = cut_rhone(shared_data, tmp_path, round_number=2)
+def test_evolution_lists_unmatched_bureaux(session: Session, lyon_t1: Path, tmp_path: Path) -> None:
+    t2 = cut_rhone(tmp_path, round_number=2)
     lines = t2.read_text(encoding="utf-8").splitlines(keepends=True)
     dropped = [line.split(";")[6] for line in lines[1:3]]
     t2.write_text(lines[0] + "".join(lines[3:]), encoding="utf-8")

@@ -19,16 +19,9 @@ from circo.elections.parsers import (
     read_iris_table,
     read_reu_addresses,
 )
+from tests.data_files import TEST_DATA, demo_file, shared_file
 
 DATA = Path(__file__).parent / "data"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"real data file missing: {path} (see ../shared/data/README.md)")
-    return path
 
 
 # -- IRIS tables ----------------------------------------------------------------------------
@@ -72,8 +65,8 @@ def test_indicator_aliases() -> None:
     assert indicator_alias("DISP_MED15", year_suffix="15") == "disp_med"
 
 
-def test_real_paris_census_and_filosofi_files() -> None:
-    diplomas = read_iris_table(shared("fr-paris-iris-insee/diplomes-2015.csv"))
+def test_real_paris_census_files() -> None:
+    diplomas = read_iris_table(demo_file("paris_diplomes_2015.csv.gz"))
     rows = {record.iris_code: record for record in diplomas}
     assert len(rows) == 992
     first = rows["751010101"]
@@ -82,12 +75,15 @@ def test_real_paris_census_and_filosofi_files() -> None:
     assert diplomas.info.aliases["nscol_15p_sup"] == "P15_NSCOL15P_SUP"
     assert "LIBIRIS" not in diplomas.info.indicators
     assert "TRIRIS" not in diplomas.info.indicators
-    cs8 = read_iris_table(shared("fr-paris-iris-insee/RP_2011_CS8_Paris.csv"))
+    cs8 = read_iris_table(TEST_DATA / "fr-paris-iris-insee" / "RP_2011_CS8_Paris.csv")
     cs_rows = list(cs8)
     assert cs_rows[0].commune_code == "75101"  # no COM column: taken from the IRIS code
     assert cs8.info.aliases["pop_15p_cs3"] == "C11_POP15P_CS3"
     assert cs_rows[0].values["C11_POP15P_CS3"] == 294
-    income = read_iris_table(shared("fr-paris-iris-insee/revenus-2015.csv.gz"))
+
+
+def test_real_filosofi_file_of_all_france() -> None:
+    income = read_iris_table(shared_file("fr-paris-iris-insee/revenus-2015.csv.gz"))
     by_code = {record.iris_code: record for record in income}
     assert len(by_code) == 12_227
     assert income.info.aliases["disp_med"] == "DISP_MED15"
@@ -161,9 +157,7 @@ def test_geojson_without_features_is_refused(tmp_path: Path) -> None:
 
 
 def test_real_paris_bureaux_layer() -> None:
-    reader = read_bureau_contours(
-        shared("fr-paris-geo/paris_bureaux_de_vote_2017_wgs84.geojson.gz")
-    )
+    reader = read_bureau_contours(demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"))
     contours = list(reader)
     assert len(contours) == 896
     keys = {c.station_key for c in contours}
@@ -175,7 +169,7 @@ def test_real_paris_bureaux_layer() -> None:
 
 
 def test_real_iris_contours_are_reprojected_to_wgs84() -> None:
-    paris = read_iris_contours(shared("fr-paris-geo/paris_iris_contours_lambert93.geojson.gz"))
+    paris = read_iris_contours(demo_file("paris_iris_contours_lambert93.geojson.gz"))
     contours = list(paris)
     assert len(contours) == 987
     assert paris.info.source_epsg == 2154
@@ -185,8 +179,11 @@ def test_real_iris_contours_are_reprojected_to_wgs84() -> None:
     assert max(lons) < 2.47
     assert 48.81 < min(lats)
     assert max(lats) < 48.91
+
+
+def test_real_iris_contours_of_the_rhone() -> None:
     rhone = list(
-        read_iris_contours(shared("fr-rhone-iris-contours/iris_dep69_lambert93.geojson.gz"))
+        read_iris_contours(shared_file("fr-rhone-iris-contours/iris_dep69_lambert93.geojson.gz"))
     )
     assert len(rhone) == 752
     assert all(c.commune_code.startswith("69") for c in rhone)
@@ -204,7 +201,9 @@ def test_reu_addresses_fixture_and_real_sample() -> None:
     assert first.address == "1 Rue de Brest 29000 Quimper"
     assert rows[2].longitude is None
     assert rows[2].address_count == 1
-    sample = list(read_reu_addresses(shared("fr-reu-adresses-sample-29/addresses_sample.csv")))
+    sample = list(
+        read_reu_addresses(TEST_DATA / "fr-reu-adresses-sample-29" / "addresses_sample.csv")
+    )
     assert len(sample) == 12_335
     per_commune: dict[str, int] = {}
     for row in sample:

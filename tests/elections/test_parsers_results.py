@@ -1,5 +1,6 @@
 """Results parser: fixture files cut from real Ministry files (and crafted variants of their
-documented layouts), malformed files, and the real files of ../shared/data."""
+documented layouts), malformed files, and real files: the Rhône file shipped with the demo
+and the national file of the shared open-data folder (``tests.data_files.shared_file``)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,16 @@ from circo.elections.parsers import (
     normalize_station_code,
     read_results,
 )
+from tests.data_files import shared_file
+from tests.elections.sample_files import rhone_file
 
 DATA = Path(__file__).parent / "data"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-RHONE_T1 = SHARED / "fr-presidentielle-2017-rhone-mi" / "2017-bronze_burvot_t1_rhone_69.csv"
-NATIONAL_T1 = SHARED / "fr-presidentielle-2017-bv" / "2017-presidentielle-1_par_bureau_large.csv.gz"
+RHONE_T1 = rhone_file(1)
+NATIONAL_T1 = "fr-presidentielle-2017-bv/2017-presidentielle-1_par_bureau_large.csv.gz"
 
 
 def stations(path: Path, **options: object) -> dict[str, StationResult]:
     return {station.station_key: station for station in read_results(path, **options)}  # type: ignore[arg-type]
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"real data file missing: {path} (see ../shared/data/README.md)")
-    return path
 
 
 # -- codes ----------------------------------------------------------------------------------
@@ -324,20 +320,20 @@ def test_non_contiguous_long_rows_are_refused(tmp_path: Path) -> None:
 
 
 def test_real_rhone_ministry_layout_totals() -> None:
-    parser = read_results(shared(RHONE_T1))
+    parser = read_results(RHONE_T1)
     registered = valid = count = 0
     for station in parser:
         count += 1
         registered += station.registered or 0
         valid += station.valid_votes
-    # Figures of ../shared/data/fr-presidentielle-2017-rhone-mi/PROVENANCE.md
+    # Figures of the PROVENANCE.md of fr-presidentielle-2017-rhone-mi (shared open-data folder)
     assert (count, registered, valid) == (1287, 1_155_604, 888_512)
     assert parser.warnings == []
     assert parser.info.department_codes == {"69"}
 
 
 def test_real_national_file_totals_and_cross_format_agreement() -> None:
-    national = read_results(shared(NATIONAL_T1))
+    national = read_results(shared_file(NATIONAL_T1))
     totals = {"registered": 0, "voters": 0, "blank": 0, "valid": 0, "MACRON": 0, "LE PEN": 0}
     rhone: dict[str, tuple[int | None, int | None, int]] = {}
     for station in national:
@@ -358,7 +354,6 @@ def test_real_national_file_totals_and_cross_format_agreement() -> None:
     assert national.info.stations == 69_242
     assert national.warnings == []
     ministry = {
-        s.station_key: (s.registered, s.voters, s.valid_votes)
-        for s in read_results(shared(RHONE_T1))
+        s.station_key: (s.registered, s.voters, s.valid_votes) for s in read_results(RHONE_T1)
     }
     assert ministry == rhone  # same keys and numbers from two layouts of the same election

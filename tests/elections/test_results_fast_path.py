@@ -24,8 +24,8 @@ AlembicVersion = table("alembic_version", column("version_num"))
 
 
 @pytest.fixture
-def imported(cli_env: dict[str, str], shared_data: Path, tmp_path: Path) -> dict[str, str]:
-    t1 = cut_rhone(shared_data, tmp_path, round_number=1, communes=("123", "266"))
+def imported(cli_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    t1 = cut_rhone(tmp_path, round_number=1, communes=("123", "266"))
     result = runner.invoke(
         app, ["import", "results", str(t1), "--election", "pres-2017", "--round", "1"]
     )

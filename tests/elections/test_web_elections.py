@@ -11,29 +11,28 @@ from circo.elections.geography import import_geo
 from circo.elections.importing import import_results
 from circo.runtime import Runtime
 from circo.web.app import create_app
+from tests.data_files import demo_file
 from tests.elections.sample_files import cut_rhone, national_paris
 from tests.factories import login, make_two_campaigns
 
 
-def test_pages_and_api(
-    session: Session, runtime: Runtime, shared_data: Path, tmp_path: Path
-) -> None:
+def test_pages_and_api(session: Session, runtime: Runtime, tmp_path: Path) -> None:
     make_two_campaigns(session)
     import_results(
         session,
-        path=national_paris(shared_data, tmp_path, round_number=1),
+        path=national_paris(round_number=1),
         key="pres-2017",
         round_number=1,
     )
     import_results(
         session,
-        path=cut_rhone(shared_data, tmp_path, round_number=2),
+        path=cut_rhone(tmp_path, round_number=2),
         key="pres-2017",
         round_number=2,
     )
     import_geo(
         session,
-        path=shared_data / "fr-paris-geo" / "paris_bureaux_de_vote_2017_wgs84.geojson.gz",
+        path=demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"),
         kind="bureaux",
     )
     session.commit()

@@ -1,4 +1,5 @@
-"""Fixtures of the targeting tests: real results cut small, imported through the services.
+"""Fixtures of the targeting tests: real results (shipped demo files) cut small, imported
+through the services.
 
 * ``rhone``: présidentielle 2017, both rounds, the first 60 bureaux of the Rhône (no contours);
 * ``paris``: présidentielle 2017 round 1 in Paris 1er–4e, the bureaux and IRIS contours of those
@@ -22,9 +23,10 @@ from circo.elections.geography import import_geo, import_insee
 from circo.elections.importing import import_results
 from circo.runtime import Runtime
 from circo.web.app import create_app
+from tests.data_files import demo_file
+from tests.elections.sample_files import national_paris, rhone_file
 from tests.factories import TwoCampaigns, make_two_campaigns, make_user
 
-RHONE = "fr-presidentielle-2017-rhone-mi"
 ARRONDISSEMENTS = ("01", "02", "03", "04")
 
 
@@ -49,28 +51,23 @@ def world(session: Session) -> TwoCampaigns:
 
 
 def cut_lines(source: Path, target: Path, *, rows: int) -> Path:
-    """The header and the first ``rows`` bureaux of a Ministry file (same bytes)."""
-    lines = source.read_bytes().splitlines(keepends=True)
+    """The header and the first ``rows`` bureaux of a Ministry file (same bytes; gunzipped)."""
+    content = source.read_bytes()
+    lines = (gzip.decompress(content) if source.suffix == ".gz" else content).splitlines(True)
     target.write_bytes(b"".join(lines[: rows + 1]))
     return target
 
 
 @pytest.fixture
-def rhone(session: Session, shared_data: Path, tmp_path: Path) -> None:
+def rhone(session: Session, tmp_path: Path) -> None:
     for round_number in (1, 2):
-        path = cut_lines(
-            shared_data / RHONE / f"2017-bronze_burvot_t{round_number}_rhone_69.csv",
-            tmp_path / f"rhone_t{round_number}.csv",
-            rows=60,
-        )
+        path = cut_lines(rhone_file(round_number), tmp_path / f"rhone_t{round_number}.csv", rows=60)
         import_results(session, path=path, key="pres-2017", round_number=round_number)
     session.commit()
 
 
-def _paris_results(shared_data: Path, folder: Path) -> Path:
-    source = (
-        shared_data / "fr-presidentielle-2017-bv" / "2017-presidentielle-1_par_bureau_large.csv.gz"
-    )
+def _paris_results(folder: Path) -> Path:
+    source = national_paris(round_number=1)
     target = folder / "paris_t1.csv"
     prefixes = tuple(f"75,056,{number}" for number in ARRONDISSEMENTS)
     with gzip.open(source, "rt", encoding="utf-8") as handle, target.open("w") as out:
@@ -89,15 +86,12 @@ def _features(source: Path, target: Path, keep: object) -> Path:
 
 @pytest.fixture
 def paris(session: Session, shared_data: Path, tmp_path: Path) -> None:
-    geo = shared_data / "fr-paris-geo"
     iris_prefixes = tuple(f"751{number}" for number in ARRONDISSEMENTS)
-    import_results(
-        session, path=_paris_results(shared_data, tmp_path), key="pres-2017", round_number=1
-    )
+    import_results(session, path=_paris_results(tmp_path), key="pres-2017", round_number=1)
     import_geo(
         session,
         path=_features(
-            geo / "paris_bureaux_de_vote_2017_wgs84.geojson.gz",
+            demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"),
             tmp_path / "bureaux.geojson",
             lambda props: str(props["id_bv"])[:2] in ARRONDISSEMENTS,
         ),
@@ -106,7 +100,7 @@ def paris(session: Session, shared_data: Path, tmp_path: Path) -> None:
     import_geo(
         session,
         path=_features(
-            geo / "paris_iris_contours_lambert93.geojson.gz",
+            demo_file("paris_iris_contours_lambert93.geojson.gz"),
             tmp_path / "iris.geojson",
             lambda props: str(props["CODE_IRIS"]).startswith(iris_prefixes),
         ),

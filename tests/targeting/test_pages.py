@@ -130,6 +130,12 @@ def test_transfers_and_diagnostics_pages(client: TestClient, world: TwoCampaigns
     )
     assert refused.status_code == 400
     assert "file de travaux" in refused.json()["message"]
+    cell = client.get(
+        "/api/campaigns/camp-a/targeting/diagnostics",
+        params={**TRANSFERS, "method": "goodman"},
+    )
+    assert cell.status_code == 200, cell.text
+    assert {"from", "to", "tomography", "residuals", "estimate"} <= set(cell.json())
 
 
 @pytest.mark.usefixtures("rhone")

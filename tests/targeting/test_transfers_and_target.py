@@ -11,27 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from circo.cli import app
+from tests.elections.sample_files import rhone_file
+from tests.targeting.conftest import cut_lines
 
 runner = CliRunner()
-RHONE = "fr-presidentielle-2017-rhone-mi"
-
-
-def cut(source: Path, target: Path, *, rows: int) -> Path:
-    """The header and the first ``rows`` bureaux of a Ministry file (same bytes, same encoding)."""
-    lines = source.read_bytes().splitlines(keepends=True)
-    target.write_bytes(b"".join(lines[: rows + 1]))
-    return target
 
 
 @pytest.fixture
-def two_rounds(shared_data: Path, tmp_path: Path, cli_env: dict[str, str]) -> None:
-    folder = shared_data / RHONE
+def two_rounds(tmp_path: Path, cli_env: dict[str, str]) -> None:
     for round_number in (1, 2):
-        path = cut(
-            folder / f"2017-bronze_burvot_t{round_number}_rhone_69.csv",
-            tmp_path / f"t{round_number}.csv",
-            rows=60,
-        )
+        path = cut_lines(rhone_file(round_number), tmp_path / f"t{round_number}.csv", rows=60)
         result = runner.invoke(
             app,
             [

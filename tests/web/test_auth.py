@@ -110,7 +110,7 @@ def test_repeated_failed_logins_are_throttled(client: TestClient, session: Sessi
         data={"email": world.admin_a.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
         follow_redirects=False,
     )
-    assert right.status_code == 429  # even the right password waits for the window
+    assert right.status_code == 429  # from a new browser, even the right password waits
 
 
 def test_password_reset_by_email_link(

@@ -12,6 +12,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from circo.config import Settings
+from circo.core.tenancy import system_context
+from circo.messaging.service import Draft, start_send
 from tests.factories import login, make_two_campaigns
 
 
@@ -131,3 +134,34 @@ def test_invitation_creates_user_and_sends_email(client: TestClient, session: Se
     )
     assert bad.status_code == 400
     assert "rôle inconnu" in bad.text
+
+
+def test_volunteer_dashboard_shows_only_their_own_cards(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    """The campaign's dashboard as a real volunteer: cards about them (their canvassing, the
+    argument search), never a campaign-wide figure such as the last message's subject."""
+    world = make_two_campaigns(session)
+    ctx = system_context(world.a)
+    start_send(
+        session,
+        ctx,
+        settings,
+        draft=Draft(channel="email", segment="all", subject="Sujet-confidentiel-42", body="x"),
+    )
+    session.commit()
+    with TestClient(app) as admin:
+        login(admin, "admin-a@example.org")
+        page = admin.get("/c/camp-a/")
+        assert "Sujet-confidentiel-42" in page.text  # the staff's dashboard has it
+        assert "membres de la campagne" in page.text
+    with TestClient(app) as volunteer:
+        login(volunteer, "volunteer-a@example.org")
+        page = volunteer.get("/c/camp-a/")
+        assert page.status_code == 200
+        assert "Mon porte-à-porte" in page.text
+        assert "Argumentaire" in page.text
+        for leak in ("Sujet-confidentiel-42", "Messages envoyés", "membres de la campagne"):
+            assert leak not in page.text, f"a volunteer's dashboard shows {leak!r}"
+        assert "Base documentaire" not in page.text
+        assert "passages indexés" not in page.text

@@ -15,10 +15,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from circo.assistant.errors import DocumentError, FetchError
 from circo.assistant.segment import Block, Extracted, TextBuilder, trimmed
+from circo.config import Settings
+from circo.core.netguard import UrlFetchError, fetch_url
 
 FORMATS = {
     ".pdf": "pdf",
@@ -31,11 +31,8 @@ FORMATS = {
     ".text": "text",
     ".csv": "csv",
 }
-FETCH_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-MAX_DOWNLOAD_BYTES = 50_000_000
 PARALLEL_PDF_PAGES = 64  # from this many pages, text extraction runs in several processes
 MAX_PDF_WORKERS = 8
-USER_AGENT = "circo-assistant/1.0 (+https://github.com/circo)"
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -62,24 +59,16 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def fetch(url: str, *, what: str = "URL") -> tuple[bytes, str | None]:
-    """Download ``url`` (timeouts, size limit); a clear FetchError naming the URL otherwise."""
+def fetch(url: str, *, settings: Settings) -> tuple[bytes, str | None]:
+    """Download ``url`` through the SSRF guard (`circo.core.netguard`); FetchError otherwise.
+
+    Never call it inside a database transaction (see `service.fetch_outside_transaction`).
+    """
     try:
-        with httpx.Client(
-            timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-        ) as client:
-            response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise FetchError(
-            f"{what} injoignable : {url} ({type(exc).__name__}: {exc})", loc=url
-        ) from exc
-    if response.status_code >= 400:
-        raise FetchError(
-            f"{what} injoignable : {url} a répondu HTTP {response.status_code}", loc=url
-        )
-    if len(response.content) > MAX_DOWNLOAD_BYTES:
-        raise FetchError(f"{what} trop volumineux (> 50 Mo) : {url}", loc=url)
-    return response.content, response.headers.get("content-type")
+        fetched = fetch_url(url, settings=settings)
+    except UrlFetchError as exc:
+        raise FetchError(exc.message, loc=url, status=exc.status) from None
+    return fetched.content, fetched.content_type
 
 
 def extract(data: bytes, *, name: str, content_type: str | None = None) -> Extracted:

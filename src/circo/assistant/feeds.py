@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,9 +24,10 @@ from circo.assistant.extract import fetch, is_url
 from circo.assistant.models import DocType, Feed, Place
 from circo.assistant.segment import TextBuilder
 from circo.assistant.service import DocumentMeta, add_place, add_text, ensure_campaign_place
-from circo.config import Settings
+from circo.config import Settings, load_settings
 from circo.core import jobs
 from circo.core.models import Campaign, Job
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
 
@@ -97,18 +99,18 @@ def match_places(text: str, places: list[Place]) -> list[str]:
     return found
 
 
-def refresh_feed(
-    session: Session, ctx: CampaignContext, feed: Feed, *, settings: Settings | None = None
-) -> dict[str, Any]:
-    """Fetch the feed and add its new items; errors are recorded on the feed, not raised."""
-    return store_fetched(session, ctx, feed, fetch_feed(feed.url), settings=settings)
+@dataclass
+class Download:
+    """A feed fetched and parsed, or the reason it could not be."""
+
+    parsed: Any = None
+    error: str | None = None
 
 
-def fetch_feed(url: str) -> Any:
-    """Download and parse a feed (no database: a job runs it with no transaction open); the
-    parsed feed, or the `FetchError` to record."""
+def download(url: str, *, settings: Settings) -> Download:
+    """Fetch and parse a feed — network only, call it with no database transaction open."""
     try:
-        data, _content_type = fetch(url, what="flux")
+        data, _content_type = fetch(url, settings=settings)
         parsed = feedparser.parse(data)
         if parsed.bozo and not parsed.entries:
             raise FetchError(
@@ -117,25 +119,48 @@ def fetch_feed(url: str) -> Any:
                 loc=url,
             )
     except FetchError as exc:
-        return exc
-    return parsed
+        return Download(error=exc.message)
+    return Download(parsed=parsed)
 
 
-def store_fetched(
+def refresh_feed(
+    session: Session, ctx: CampaignContext, feed: Feed, *, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Fetch the feed (outside any transaction) and add its new items; errors are recorded on
+    the feed, not raised."""
+    return refresh_feeds(session, ctx, [feed], settings=settings)[0]
+
+
+def refresh_feeds(
+    session: Session, ctx: CampaignContext, feeds: list[Feed], *, settings: Settings | None
+) -> list[dict[str, Any]]:
+    """Download every feed with no transaction open (what the session did so far is committed
+    first: see `netguard.leave_transaction`), then store the new items."""
+    settings = settings or load_settings()
+    urls = [feed.url for feed in feeds]
+    leave_transaction(session)
+    downloads = [download(url, settings=settings) for url in urls]
+    return [
+        apply_download(session, ctx, feed, fetched, settings=settings)
+        for feed, fetched in zip(feeds, downloads, strict=True)
+    ]
+
+
+def apply_download(
     session: Session,
     ctx: CampaignContext,
     feed: Feed,
-    fetched: Any,
+    fetched: Download,
     *,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Record what `fetch_feed` returned: the error on the feed, or its new items."""
+    """Record a download on its feed: the error, or the new items as documents."""
     feed.last_fetched_at = utcnow()
-    if isinstance(fetched, FetchError):
-        feed.status, feed.last_error = "error", fetched.message
+    if fetched.error is not None:
+        feed.status, feed.last_error = "error", fetched.error
         session.flush()
-        return {"feed_id": feed.id, "status": "error", "error": fetched.message, "new": 0}
-    parsed = fetched
+        return {"feed_id": feed.id, "status": "error", "error": fetched.error, "new": 0}
+    parsed = fetched.parsed
     ensure_campaign_place(session, ctx)
     places = repository.list_places(session, ctx)
     feed.title = str(parsed.feed.get("title") or feed.title or feed.url)[:300]
@@ -215,27 +240,16 @@ def _entry_day(entry: Any) -> date | None:
 def refresh_all(
     session: Session, ctx: CampaignContext, *, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
-    return [
-        refresh_feed(session, ctx, feed, settings=settings)
-        for feed in repository.list_feeds(session, ctx)
-    ]
+    return refresh_feeds(session, ctx, repository.list_feeds(session, ctx), settings=settings)
 
 
-@jobs.handler(JOB_KIND)
 def refresh_feed_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
-    """Read the feed's address, end the read, download (no lock held), then store in one go."""
     feed = session.get(Feed, int(job.payload.get("feed_id", 0)))
-    if feed is None:
-        return {"status": "skipped", "reason": "flux supprimé"}
-    url = feed.url
-    session.commit()
-    fetched = fetch_feed(url)
-    feed = session.get(Feed, int(job.payload.get("feed_id", 0)), populate_existing=True)
     if feed is None:
         return {"status": "skipped", "reason": "flux supprimé"}
     campaign = session.get(Campaign, feed.campaign_id)
     assert campaign is not None
-    result = store_fetched(session, system_context(campaign), feed, fetched, settings=settings)
+    result = refresh_feed(session, system_context(campaign), feed, settings=settings)
     schedule_next(session, feed)
     return result
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, utcnow
+from circo.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class DocType(enum.StrEnum):
@@ -24,6 +24,12 @@ class DocType(enum.StrEnum):
     poll = "poll"
     news = "news"
     rebuttal = "rebuttal"
+
+
+class FeedStatus(enum.StrEnum):
+    new = "new"  # never fetched
+    ok = "ok"
+    error = "error"  # last fetch failed (``last_error``)
 
 
 class Document(Base):
@@ -40,7 +46,9 @@ class Document(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(300))
-    doc_type: Mapped[str] = mapped_column(String(16), default=DocType.article.value)
+    doc_type: Mapped[str] = mapped_column(
+        str_enum(DocType, name="doc_type", length=16), default=DocType.article
+    )
     published_on: Mapped[date | None] = mapped_column(Date)
     territory_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(2000))
@@ -123,7 +131,9 @@ class Feed(Base):
     url: Mapped[str] = mapped_column(String(2000))
     territory_code: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(
+        str_enum(FeedStatus, name="status", length=16), default=FeedStatus.new
+    )
     last_error: Mapped[str | None] = mapped_column(Text)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     items_total: Mapped[int] = mapped_column(Integer, default=0)

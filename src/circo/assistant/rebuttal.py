@@ -22,6 +22,7 @@ from circo.assistant.models import DocType
 from circo.assistant.retrieval import Hit, search
 from circo.assistant.tasks import mode_for
 from circo.config import Settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 VERDICTS = ("contradicted", "supported", "unverified")
@@ -110,6 +111,7 @@ def rebut(
     if not hits:
         return result
     if mode == "llm":
+        leave_transaction(session)
         return _rebut_llm(result, hits[:8], settings=settings, max_evidence=max_evidence)
     claim_terms = set(analyse(claim))
     for hit in hits:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from circo.assistant.errors import DocumentNotFound
 from circo.assistant.models import Document, Feed, Leaflet, Passage, Place, Posting
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def insert_passages(
 def corpus_stats(session: Session, campaign_id: int) -> tuple[int, float]:
     count, average = session.execute(
         select(func.count(Passage.id), func.avg(Passage.token_count)).where(
-            Passage.campaign_id == campaign_id
+            campaign_filter(Passage, campaign_id)
         )
     ).one()
     return int(count or 0), float(average or 0.0)
@@ -129,7 +129,7 @@ def postings_for(
     session: Session, campaign_id: int, terms: Iterable[str]
 ) -> list[tuple[int, str, int, int]]:
     query = select(Posting.passage_id, Posting.term, Posting.tf, Posting.length).where(
-        Posting.campaign_id == campaign_id, Posting.term.in_(sorted(set(terms)))
+        campaign_filter(Posting, campaign_id), Posting.term.in_(sorted(set(terms)))
     )
     return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
 
@@ -139,7 +139,7 @@ def document_frequencies(
 ) -> dict[str, int]:
     query = (
         select(Posting.term, func.count())
-        .where(Posting.campaign_id == campaign_id, Posting.term.in_(sorted(set(terms))))
+        .where(campaign_filter(Posting, campaign_id), Posting.term.in_(sorted(set(terms))))
         .group_by(Posting.term)
     )
     return {term: int(count) for term, count in session.execute(query)}
@@ -167,7 +167,7 @@ def bm25_top(
     score = func.sum(weight * tf * literal(k1 + 1) / (tf + literal(k1) * norm)).label("score")
     query = (
         select(Posting.passage_id, score)
-        .where(Posting.campaign_id == campaign_id, Posting.term.in_(sorted(weights)))
+        .where(campaign_filter(Posting, campaign_id), Posting.term.in_(sorted(weights)))
         .group_by(Posting.passage_id)
         .order_by(score.desc(), Posting.passage_id)
         .limit(limit)
@@ -201,7 +201,7 @@ def filtered_passage_ids(
     query = (
         select(Passage.id, Document.territory_codes)
         .join(Document, Document.id == Passage.document_id)
-        .where(Passage.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(Passage, ctx))
     )
     if doc_types:
         query = query.where(Document.doc_type.in_(list(doc_types)))
@@ -237,7 +237,7 @@ def passage_rows(
             Passage.end_offset,
         )
         .join(Document, Document.id == Passage.document_id)
-        .where(Passage.campaign_id == ctx.campaign_id, Passage.id.in_(list(passage_ids)))
+        .where(campaign_filter(Passage, ctx), Passage.id.in_(list(passage_ids)))
     )
     found = {
         row[0]: PassageRow(
@@ -276,7 +276,7 @@ def document_passages(session: Session, ctx: CampaignContext, document_id: int) 
 
 def embeddings(session: Session, campaign_id: int) -> list[tuple[int, list[float]]]:
     query = select(Passage.id, Passage.embedding).where(
-        Passage.campaign_id == campaign_id, Passage.embedding.is_not(None)
+        campaign_filter(Passage, campaign_id), Passage.embedding.is_not(None)
     )
     return [(row[0], row[1]) for row in session.execute(query) if row[1]]
 
@@ -284,7 +284,7 @@ def embeddings(session: Session, campaign_id: int) -> list[tuple[int, list[float
 def passage_fingerprint(session: Session, campaign_id: int) -> tuple[int, int]:
     count, highest = session.execute(
         select(func.count(Passage.id), func.max(Passage.id)).where(
-            Passage.campaign_id == campaign_id
+            campaign_filter(Passage, campaign_id)
         )
     ).one()
     return int(count or 0), int(highest or 0)

@@ -22,6 +22,7 @@ from circo.assistant.errors import LLMError
 from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.repository import PassageRow
 from circo.config import Settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 K1 = 1.2
@@ -205,6 +206,7 @@ def _dense(
     if found is None:
         return []
     ids, matrix = found
+    leave_transaction(session)
     try:
         vector = LLMClient(settings).embed([query], model=settings.embeddings_model or "")[0]
     except LLMError:

@@ -16,18 +16,43 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator
 
 from circo.assistant import feeds, leaflet, repository, service
 from circo.assistant.errors import AssistantError
 from circo.assistant.rebuttal import rebut
 from circo.assistant.retrieval import Filters, search
+from circo.assistant.schemas import (
+    AddOutcomeRead,
+    AnswerRead,
+    ArgumentSheetRead,
+    DeletedRead,
+    DocumentDetail,
+    DocumentRead,
+    FeedRead,
+    LeafletIn,
+    LeafletRead,
+    PassageContextRead,
+    RebutIn,
+    RebuttalRead,
+    SearchHitRead,
+)
 from circo.assistant.tasks import argue, ask, ask_stream, mode_for
+from circo.bounds import MAX_COUNT, SHORT_TEXT, ShortText, no_nul
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
-from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
+from circo.db import session_scope
+from circo.web.deps import (
+    CampaignDep,
+    FormDep,
+    RuntimeDep,
+    SessionDep,
+    SettingsDep,
+    require_role,
+)
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
+from circo.web.types import IdPath, QueryOptText, limit_query
 
 add_template_dir(str(resources.files("circo") / "assistant" / "templates"))
 
@@ -44,6 +69,10 @@ NAV_ITEMS = [
 
 
 def dashboard_cards(session: SessionDep, ctx: CampaignContext) -> list[Card]:
+    if ctx.role is Role.volunteer:  # a volunteer's dashboard holds only their own cards
+        return [
+            Card("Argumentaire", "→", "chercher un argument", f"/c/{ctx.campaign.slug}/assistant")
+        ]
     documents, passages = repository.count_documents(session, ctx)
     return [
         Card(
@@ -93,7 +122,7 @@ def passage_page(
     request: Request,
     session: SessionDep,
     ctx: CampaignDep,
-    passage_id: int,
+    passage_id: IdPath,
     start: int | None = None,
     end: int | None = None,
 ) -> HTMLResponse:
@@ -226,7 +255,7 @@ def kb_url(
 
 
 @router.post(PAGE + "/kb/{document_id}/delete", include_in_schema=False)
-def kb_delete(session: SessionDep, ctx: CommsDep, document_id: int) -> Response:
+def kb_delete(session: SessionDep, ctx: CommsDep, document_id: IdPath) -> Response:
     title = service.delete_document(session, ctx, document_id=document_id)
     return _back_to_kb(ctx, f"supprimé : {title}")
 
@@ -288,7 +317,7 @@ def leaflets_create(
 
 @router.get(PAGE + "/leaflets/{leaflet_id}", response_class=HTMLResponse, include_in_schema=False)
 def leaflet_editor(
-    request: Request, session: SessionDep, ctx: CommsDep, leaflet_id: int
+    request: Request, session: SessionDep, ctx: CommsDep, leaflet_id: IdPath
 ) -> HTMLResponse:
     draft = repository.get_leaflet(session, ctx, leaflet_id)
     return render(
@@ -323,7 +352,7 @@ def leaflet_save(session: SessionDep, ctx: CommsDep, leaflet_id: int, form: Form
 
 
 @router.get(PAGE + "/leaflets/{leaflet_id}/export.{fmt}", include_in_schema=False)
-def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: int, fmt: str) -> Response:
+def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: IdPath, fmt: str) -> Response:
     draft = repository.get_leaflet(session, ctx, leaflet_id)
     filename = f"tract-{draft.id}"
     if fmt == "pdf":
@@ -340,26 +369,26 @@ def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: int, fmt: str
 # --- JSON API ---------------------------------------------------------------------------------
 
 
-class RebutIn(BaseModel):
-    claim: str = Field(min_length=3, max_length=2000)
+# One server-sent event: ``event`` (start, point, dropped, done, error) and its JSON ``data``.
+SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+    "required": ["data"],
+}
+Keyword = Annotated[str, Query(min_length=1, max_length=SHORT_TEXT), AfterValidator(no_nul)]
 
 
-class LeafletIn(BaseModel):
-    territory: str
-    topic: str
-
-
-@router.get(API + "/search", tags=["assistant"])
+@router.get(API + "/search", tags=["assistant"], response_model=list[SearchHitRead])
 def api_search(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
-    q: Annotated[str, Query(min_length=1)],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    type: str | None = None,
-    territory: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    q: Keyword,
+    limit: Annotated[int, limit_query(50)] = 10,
+    type: QueryOptText = None,
+    territory: QueryOptText = None,
+    since: QueryOptText = None,
+    until: QueryOptText = None,
 ) -> list[dict[str, Any]]:
     """Passages ranked for a keyword (BM25 with French analysis, + dense when configured)."""
     hits = search(
@@ -386,36 +415,45 @@ def api_search(
     ]
 
 
-@router.get(API + "/ask", tags=["assistant"])
+@router.get(API + "/ask", tags=["assistant"], response_model=AnswerRead)
 def api_ask(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
-    q: Annotated[str, Query(min_length=1)],
-    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    q: Keyword,
+    limit: Annotated[int, limit_query(50)] = 5,
 ) -> dict[str, Any]:
     """Sourced points for a keyword or question (the field app's keyword search)."""
     return ask(session, ctx, query=q, settings=settings, limit=limit).detail()
 
 
-@router.get(API + "/ask/stream", tags=["assistant"])
+@router.get(
+    API + "/ask/stream",
+    tags=["assistant"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}},
+)
 def api_ask_stream(
-    session: SessionDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
     ctx: CampaignDep,
-    q: Annotated[str, Query(min_length=1)],
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    q: Keyword,
+    limit: Annotated[int, limit_query(20)] = 5,
 ) -> StreamingResponse:
-    """Server-sent events: ``start``, one ``point`` per checked point, ``dropped``, ``done``."""
-    events = ask_stream(session, ctx, query=q, settings=settings, limit=limit)
+    """Server-sent events: ``start``, one ``point`` per checked point, ``dropped``, ``done``.
+
+    The stream reads the database while it is sent, in its own read-only session (the
+    request's session has committed and closed by then)."""
 
     def body() -> Iterator[str]:
-        try:
-            for kind, data in events:
-                encoded = json.dumps(data, ensure_ascii=False, default=str)
-                yield f"event: {kind}\ndata: {encoded}\n\n"
-        except AssistantError as exc:
-            yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n"
+        with session_scope(runtime.factory) as session:
+            events = ask_stream(session, ctx, query=q, settings=settings, limit=limit)
+            try:
+                for kind, data in events:
+                    encoded = json.dumps(data, ensure_ascii=False, default=str)
+                    yield f"event: {kind}\ndata: {encoded}\n\n"
+            except AssistantError as exc:
+                yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n"
 
     return StreamingResponse(
         body(),
@@ -424,30 +462,30 @@ def api_ask_stream(
     )
 
 
-@router.get(API + "/argue", tags=["assistant"])
+@router.get(API + "/argue", tags=["assistant"], response_model=ArgumentSheetRead)
 def api_argue(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
-    q: Annotated[str, Query(min_length=1)],
+    q: Keyword,
 ) -> dict[str, Any]:
     return argue(session, ctx, keyword=q, settings=settings).detail()
 
 
-@router.post(API + "/rebut", tags=["assistant"])
+@router.post(API + "/rebut", tags=["assistant"], response_model=RebuttalRead)
 def api_rebut(
     session: SessionDep, settings: SettingsDep, ctx: CampaignDep, payload: RebutIn
 ) -> dict[str, Any]:
     return rebut(session, ctx, claim=payload.claim, settings=settings).detail()
 
 
-@router.get(API + "/documents", tags=["assistant"])
+@router.get(API + "/documents", tags=["assistant"], response_model=list[DocumentRead])
 def api_documents(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
     return [service.document_summary(d) for d in repository.list_documents(session, ctx)]
 
 
-@router.get(API + "/documents/{document_id}", tags=["assistant"])
-def api_document(session: SessionDep, ctx: CampaignDep, document_id: int) -> dict[str, Any]:
+@router.get(API + "/documents/{document_id}", tags=["assistant"], response_model=DocumentDetail)
+def api_document(session: SessionDep, ctx: CampaignDep, document_id: IdPath) -> dict[str, Any]:
     document = repository.get_document(session, ctx, document_id)
     passages = repository.document_passages(session, ctx, document_id)
     return {
@@ -465,16 +503,16 @@ def api_document(session: SessionDep, ctx: CampaignDep, document_id: int) -> dic
     }
 
 
-@router.post(API + "/documents", tags=["assistant"])
+@router.post(API + "/documents", tags=["assistant"], response_model=AddOutcomeRead)
 def api_upload(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CommsDep,
     file: Annotated[UploadFile, File()],
-    doc_type: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
-    territory: Annotated[str, Form()] = "",
-    day: Annotated[str, Form()] = "",
+    doc_type: Annotated[ShortText, Form()] = "",
+    title: Annotated[ShortText, Form()] = "",
+    territory: Annotated[ShortText, Form()] = "",
+    day: Annotated[ShortText, Form()] = "",
 ) -> dict[str, Any]:
     name = file.filename or "document"
     outcome = service.add_bytes(
@@ -489,28 +527,28 @@ def api_upload(
     return outcome.as_dict()
 
 
-@router.delete(API + "/documents/{document_id}", tags=["assistant"])
-def api_delete(session: SessionDep, ctx: CommsDep, document_id: int) -> dict[str, Any]:
+@router.delete(API + "/documents/{document_id}", tags=["assistant"], response_model=DeletedRead)
+def api_delete(session: SessionDep, ctx: CommsDep, document_id: IdPath) -> dict[str, Any]:
     return {"deleted": service.delete_document(session, ctx, document_id=document_id)}
 
 
-@router.get(API + "/passages/{passage_id}", tags=["assistant"])
+@router.get(API + "/passages/{passage_id}", tags=["assistant"], response_model=PassageContextRead)
 def api_passage(
     session: SessionDep,
     ctx: CampaignDep,
-    passage_id: int,
-    start: int | None = None,
-    end: int | None = None,
+    passage_id: IdPath,
+    start: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None,
+    end: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None,
 ) -> dict[str, Any]:
     return _passage_context(session, ctx, passage_id, start, end)
 
 
-@router.get(API + "/feeds", tags=["assistant"])
+@router.get(API + "/feeds", tags=["assistant"], response_model=list[FeedRead])
 def api_feeds(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
     return [feeds.feed_summary(f) for f in repository.list_feeds(session, ctx)]
 
 
-@router.post(API + "/leaflets", tags=["assistant"])
+@router.post(API + "/leaflets", tags=["assistant"], response_model=LeafletRead)
 def api_leaflet(
     session: SessionDep, settings: SettingsDep, ctx: CommsDep, payload: LeafletIn
 ) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,12 +21,19 @@ from sqlalchemy.orm import Session
 
 from circo.assistant import repository
 from circo.assistant.analysis import analyse, fold
-from circo.assistant.errors import AssistantError, DocumentError, FetchError, LLMError
+from circo.assistant.errors import (
+    AssistantError,
+    DocumentError,
+    DocumentNotFound,
+    FetchError,
+    LLMError,
+)
 from circo.assistant.extract import FORMATS, extract, fetch, is_url
 from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.models import DocType, Document, Passage, Place
 from circo.assistant.segment import Extracted, segment
-from circo.config import Settings
+from circo.config import Settings, load_settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 logger = logging.getLogger(__name__)
@@ -104,6 +111,14 @@ def parse_day(value: str | None, *, loc: str = "date") -> date | None:
 # --- adding -----------------------------------------------------------------------------------
 
 
+def fetch_outside_transaction(
+    session: Session, url: str, *, settings: Settings
+) -> tuple[bytes, str | None]:
+    """Fetch ``url`` with no database transaction open (see `netguard.leave_transaction`)."""
+    leave_transaction(session)
+    return fetch(url, settings=settings)
+
+
 def add_source(
     session: Session,
     ctx: CampaignContext,
@@ -117,7 +132,9 @@ def add_source(
     if meta.doc_type:
         meta.doc_type = parse_doc_type(meta.doc_type)
     if is_url(source):
-        data, content_type = fetch(source)
+        data, content_type = fetch_outside_transaction(
+            session, source, settings=settings or load_settings()
+        )
         name = source if "." in source.rsplit("/", 1)[-1] else source + ".html"
         return [
             add_bytes(
@@ -470,3 +487,14 @@ __all__ = [
     "parse_day",
     "parse_doc_type",
 ]
+
+
+def check_passages(session: Session, ctx: CampaignContext, passage_ids: Iterable[int]) -> None:
+    """NotFound (naming ``passage_ids``) unless every passage belongs to the campaign."""
+    for passage_id in passage_ids:
+        try:
+            repository.get_passage(session, ctx, passage_id)
+        except DocumentNotFound:
+            raise DocumentNotFound(
+                f"passage introuvable dans cette campagne : n° {passage_id}", loc="passage_ids"
+            ) from None

@@ -22,6 +22,7 @@ from circo.assistant.llm import LLMClient, llm_configured
 from circo.assistant.models import DocType
 from circo.assistant.retrieval import Filters, Hit, search
 from circo.config import Settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def ask(
         answer.points = extractive_points(hits, query, limit=limit)
         return answer
     context = hits[: max(limit * 2, 8)]
+    leave_transaction(session)  # the language model may take a while: hold no lock
     client = LLMClient(settings)
     messages = generation.ask_messages(query, context, limit=limit)
     answer.points, answer.dropped = generation.llm_points(client, messages, context, limit=limit)
@@ -95,6 +97,7 @@ def ask_stream(
     """
     mode = mode_for(settings, offline=offline)
     hits = search(session, ctx, query=query, limit=max(limit * 3, 12), settings=settings)
+    leave_transaction(session)
     return _stream(query, mode, hits, settings=settings, limit=limit)
 
 
@@ -223,6 +226,7 @@ def _argue_llm(
     hits = search(session, ctx, query=sheet.keyword, limit=16, settings=settings)
     if not hits:
         return sheet
+    leave_transaction(session)
     task = (
         "Tâche : fiche argumentaire sur le mot-clé. kind = proposal (propositions du "
         "programme), fact (faits et chiffres), objection (réponse à une objection probable ; "
@@ -261,6 +265,7 @@ def write(
             "CIRCO_LLM_BASE_URL et CIRCO_LLM_MODEL (ex. un serveur Ollama local)."
         )
     hits = search(session, ctx, query=topic, limit=10, settings=settings)
+    leave_transaction(session)
     client = LLMClient(settings)
     text = client.chat(generation.creative_messages(kind, topic, hits), temperature=0.7)
     sources = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -23,6 +24,13 @@ MIN_PASSWORD_LENGTH = 10
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash of a random password, verified for unknown accounts (equal work: no timing
+    difference between a known and an unknown email)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

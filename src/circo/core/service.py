@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from circo.core import audit
@@ -34,12 +36,13 @@ from circo.core.models import (
 )
 from circo.core.security import (
     MIN_PASSWORD_LENGTH,
+    dummy_password_hash,
     hash_password,
     new_token,
     token_hash,
     verify_password,
 )
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.db import utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -109,7 +112,13 @@ def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.slug)))
 
 
+def _plausible_slug(slug: str) -> bool:
+    return len(slug) <= 200 and "\x00" not in slug
+
+
 def get_campaign(session: Session, slug: str) -> Campaign:
+    if not _plausible_slug(slug):
+        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
@@ -144,6 +153,8 @@ def campaigns_of_user(session: Session, user: User) -> list[tuple[Campaign, Role
 
 def context_for(session: Session, *, user: User, slug: str, ip: str | None) -> CampaignContext:
     """The user's context on campaign ``slug``; 404 (not 403) when they are not a member."""
+    if not _plausible_slug(slug):  # a NUL or a novel: no such campaign (and no SQL error)
+        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
     row = session.execute(
         select(Campaign, Membership.role)
         .join(Membership, Membership.campaign_id == Campaign.id)
@@ -204,7 +215,7 @@ def set_role(
     """Give ``user`` a role on ``campaign`` (creating or changing the membership); audited."""
     membership = session.scalar(
         select(Membership).where(
-            Membership.user_id == user.id, Membership.campaign_id == campaign.id
+            Membership.user_id == user.id, campaign_filter(Membership, campaign.id)
         )
     )
     previous = membership.role if membership else None
@@ -232,7 +243,7 @@ def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
     admins = session.scalar(
         select(func.count())
         .select_from(Membership)
-        .where(Membership.campaign_id == campaign.id, Membership.role == Role.admin.value)
+        .where(campaign_filter(Membership, campaign.id), Membership.role == Role.admin.value)
     )
     if (admins or 0) <= 1:
         raise RoleError("impossible de retirer le dernier administrateur de la campagne")
@@ -240,9 +251,7 @@ def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
 
 def remove_member(session: Session, *, ctx: CampaignContext, user_id: int) -> None:
     membership = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user_id, Membership.campaign_id == ctx.campaign_id
-        )
+        select(Membership).where(Membership.user_id == user_id, campaign_filter(Membership, ctx))
     )
     if membership is None:
         raise NotFound("membre inconnu dans cette campagne", loc="user")
@@ -270,7 +279,7 @@ def list_members(session: Session, *, ctx: CampaignContext) -> list[MemberRow]:
     rows = session.execute(
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(Membership, ctx))
         .order_by(User.email)
     ).all()
     return [MemberRow(user=user, role=Role(role)) for user, role in rows]
@@ -280,7 +289,7 @@ def get_member(session: Session, *, ctx: CampaignContext, user_id: int) -> Membe
     row = session.execute(
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.campaign_id == ctx.campaign_id, User.id == user_id)
+        .where(campaign_filter(Membership, ctx), User.id == user_id)
     ).first()
     if row is None:
         raise NotFound("membre inconnu dans cette campagne", loc="user")
@@ -290,16 +299,48 @@ def get_member(session: Session, *, ctx: CampaignContext, user_id: int) -> Membe
 # --- authentication ---------------------------------------------------------------------------
 
 
-def _recent_failures(session: Session, *, email: str, ip: str | None, minutes: int) -> int:
-    since = utcnow() - timedelta(minutes=minutes)
-    query = (
+def _count(session: Session, query: Any) -> int:
+    return int(session.scalar(query) or 0)
+
+
+def _failures(since: datetime) -> Any:
+    return (
         select(func.count())
         .select_from(LoginAttempt)
         .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     )
-    by_email = session.scalar(query.where(LoginAttempt.email == email)) or 0
-    by_ip = session.scalar(query.where(LoginAttempt.ip == ip)) or 0 if ip else 0
-    return max(by_email, by_ip // 4)
+
+
+def _account_wait_seconds(
+    session: Session,
+    *,
+    email: str,
+    since: datetime,
+    max_failures: int,
+    window_minutes: int,
+    backoff_seconds: int,
+) -> float:
+    """Seconds before this account may try again: 0 until ``max_failures`` failures since the
+    last success (a login, or a password reset by emailed link), then ``backoff_seconds``
+    doubling per further failure (30 s, 60 s, 120 s…) up to the window, counted from the last
+    failure."""
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.success.is_(True)
+        )
+    )
+    start = max(since, last_success) if last_success is not None else since
+    failures = _count(session, _failures(start).where(LoginAttempt.email == email))
+    if failures < max_failures:
+        return 0.0
+    last_failure = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.success.is_(False)
+        )
+    )
+    delay = min(backoff_seconds * 2.0 ** (failures - max_failures), window_minutes * 60.0)
+    assert last_failure is not None
+    return max((last_failure + timedelta(seconds=delay) - utcnow()).total_seconds(), 0.0)
 
 
 def authenticate(
@@ -310,15 +351,50 @@ def authenticate(
     ip: str | None,
     max_failures: int,
     window_minutes: int,
+    max_failures_per_ip: int = 20,
+    backoff_seconds: int = 30,
+    device_user_id: int | None = None,
 ) -> User:
-    """The user with these credentials; throttles repeated failures per email and per address."""
+    """The user with these credentials, throttled without locking the owner out.
+
+    * per client address: ``max_failures_per_ip`` failures in the window, then 429;
+    * per account: after ``max_failures`` failures, each attempt waits an exponential back-off
+      (`_account_wait_seconds`, from ``backoff_seconds``), except from a browser this user
+      already logged in with (``device_user_id``, from the signed known-device cookie); a
+      password reset by emailed link ends the back-off.
+
+    Unknown and known addresses cost the same: a password is always verified (against a dummy
+    hash when there is no such user), so the answer time does not tell them apart.
+    """
     email = email.strip().lower()
-    if _recent_failures(session, email=email, ip=ip, minutes=window_minutes) >= max_failures:
+    since = utcnow() - timedelta(minutes=window_minutes)
+    if ip and _count(session, _failures(since).where(LoginAttempt.ip == ip)) >= max_failures_per_ip:
         raise TooManyRequests(
-            f"trop de tentatives de connexion : réessayez dans {window_minutes} minutes"
+            f"trop d'échecs de connexion depuis votre adresse : réessayez dans {window_minutes} "
+            "minutes"
         )
     user = get_user_by_email(session, email)
-    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
+    known_device = user is not None and device_user_id == user.id
+    if not known_device:
+        wait = _account_wait_seconds(
+            session,
+            email=email,
+            since=since,
+            max_failures=max_failures,
+            window_minutes=window_minutes,
+            backoff_seconds=backoff_seconds,
+        )
+        if wait > 0:
+            raise TooManyRequests(
+                f"trop d'échecs de connexion pour ce compte : réessayez dans {math.ceil(wait)} "
+                "secondes, connectez-vous depuis un appareil déjà utilisé, ou choisissez un "
+                "nouveau mot de passe (« Mot de passe oublié », lien par e-mail)"
+            )
+    if user is None or not user.is_active:
+        verify_password(dummy_password_hash(), password)  # same work as for a real account
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
     session.add(LoginAttempt(email=email, ip=ip, success=ok))
     session.flush()
     if not ok or user is None:
@@ -441,7 +517,11 @@ def start_password_reset(
     return user, token
 
 
-def finish_password_reset(session: Session, *, token: str, new_password: str) -> User:
+def finish_password_reset(
+    session: Session, *, token: str, new_password: str, ip: str | None = None
+) -> User:
+    """Set the new password; every session, API token and other reset link of the user ends,
+    and the login back-off of the account is lifted (the link proves the mailbox)."""
     reset = session.scalar(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
     )
@@ -452,17 +532,50 @@ def finish_password_reset(session: Session, *, token: str, new_password: str) ->
     if user is None:
         raise AuthError("lien de réinitialisation invalide", status=400)
     user.password_hash = hash_password(new_password)
-    reset.used_at = utcnow()
-    for web_session in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
-        session.delete(web_session)
-    audit.record(session, actor=Actor(user_id=user.id, email=user.email), action="password.reset")
+    end_credentials(session, user=user, keep_session_id=None)
+    session.add(LoginAttempt(email=user.email, ip=ip, success=True))
+    audit.record(
+        session, actor=Actor(user_id=user.id, email=user.email, ip=ip), action="password.reset"
+    )
     session.flush()
     return user
 
 
-def change_password(session: Session, *, user: User, current: str, new_password: str) -> None:
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new_password: str,
+    keep_session_id: int | None = None,
+) -> None:
+    """Change the password; every other session, every API token and reset link ends."""
     if not verify_password(user.password_hash, current):
         raise AuthError("mot de passe actuel incorrect", status=400)
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
+    end_credentials(session, user=user, keep_session_id=keep_session_id)
+    audit.record(session, actor=Actor(user_id=user.id, email=user.email), action="password.change")
     session.flush()
+
+
+def end_credentials(session: Session, *, user: User, keep_session_id: int | None) -> None:
+    """Log the user out everywhere (but ``keep_session_id``), revoke their API tokens and every
+    unused password-reset link."""
+    now = utcnow()
+    session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user.id,
+            WebSession.id != (keep_session_id if keep_session_id is not None else -1),
+        )
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )

@@ -7,7 +7,7 @@ they ``flush()``, never ``commit()``):
 Contacts (`circo.crm.contacts`)
     ``visible_contacts(session, ctx) -> Select[Contact]`` — the only way to query contacts:
     scoped to the campaign and to what the role may see (volunteers: their turfs only, see
-    `circo.privacy.scope.register_volunteer_scope`).
+    `circo.privacy.scope` and `circo.field.scope`).
     ``get_contact(session, ctx, contact_id) -> Contact`` (404 outside the caller's view),
     ``create_contact(session, ctx, *, data: ContactCreate, source="saisie") -> Contact``,
     ``update_contact(session, ctx, *, contact_id, data: ContactUpdate) -> Contact``,
@@ -27,8 +27,8 @@ Segments (`circo.crm.segments`)
     polling_stations, consent_channel, answers {question: [answers]}, attended_event_ids,
     relationship_kinds, text.
 Duplicates (`circo.crm.dedup`)
-    ``refresh_duplicates``, ``merge_contacts(session, ctx, *, keep_id, merge_id)``;
-    ``register_merge_hook(hook(session, ctx, kept_id, merged_id))`` for tables of other domains.
+    ``refresh_duplicates``, ``merge_contacts(session, ctx, *, keep_id, merge_id)``; each
+    domain moves its own rows (``PersonalData.merge`` in the manifest, `circo.core.personal`).
 Volunteers (`circo.crm.volunteers`)
     ``volunteer_for_user(session, ctx, user_id)``, ``nearby_volunteers(session, ctx, *, lat, lon)``,
     ``list_volunteers``, ``list_teams``, ``invite_volunteer``.

@@ -12,15 +12,16 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
-from circo.crm.errors import ContactNotFound, CrmError
+from circo.crm.errors import ContactFieldError, ContactNotFound, CrmError
 from circo.crm.models import (
     Contact,
     ContactAnswer,
     ContactTag,
     CustomField,
     Household,
+    RelationshipKind,
     Tag,
 )
 from circo.crm.schemas import ContactCreate, ContactUpdate
@@ -29,7 +30,7 @@ from circo.db import utcnow
 from circo.privacy.scope import contact_visibility
 
 SEARCH_LIMIT = 50
-RELATIONSHIP_KINDS = ("contact", "supporter", "member", "volunteer", "donor", "press", "elected")
+RELATIONSHIP_KINDS = tuple(kind.value for kind in RelationshipKind)
 
 
 def visible_contacts(session: Session, ctx: CampaignContext) -> Select[Contact]:
@@ -47,7 +48,8 @@ def get_contact(session: Session, ctx: CampaignContext, contact_id: int) -> Cont
 
 
 def normalise_fields(values: dict[str, Any]) -> dict[str, Any]:
-    """Normalised copy of contact fields; ValueError("champ: raison") when one is invalid."""
+    """Normalised copy of contact fields; `ContactFieldError` (field, reason) when one is
+    invalid."""
     result = dict(values)
     checks: dict[str, Callable[[Any], str | None]] = {
         "email": normalise.normalise_email,
@@ -61,7 +63,7 @@ def normalise_fields(values: dict[str, Any]) -> dict[str, Any]:
             try:
                 result[field] = function(result[field])
             except ValueError as exc:
-                raise ValueError(f"{field}: {exc}") from None
+                raise ContactFieldError(field, str(exc)) from None
     if "first_name" in result or "last_name" in result:
         first, last = normalise.person_name(result.get("first_name"), result.get("last_name"))
         result["first_name"], result["last_name"] = first, last
@@ -70,8 +72,9 @@ def normalise_fields(values: dict[str, Any]) -> dict[str, Any]:
             result[field] = normalise.clean_text(str(result[field])) or None
     kind = result.get("relationship_kind")
     if kind is not None and kind not in RELATIONSHIP_KINDS:
-        raise ValueError(
-            f"relationship_kind: « {kind} » inconnu (attendu : {', '.join(RELATIONSHIP_KINDS)})"
+        raise ContactFieldError(
+            "relationship_kind",
+            f"« {kind} » inconnu (attendu : {', '.join(RELATIONSHIP_KINDS)})",
         )
     return result
 
@@ -99,11 +102,7 @@ def create_contact(
     session: Session, ctx: CampaignContext, *, data: ContactCreate, source: str = "saisie"
 ) -> Contact:
     values = data.model_dump(exclude={"tags"})
-    try:
-        values = normalise_fields(values)
-    except ValueError as exc:
-        field, _, reason = str(exc).partition(": ")
-        raise CrmError(reason, loc=field) from None
+    values = normalise_fields(values)
     if not (values["last_name"] or values["email"] or values["phone"]):
         raise CrmError("un contact a au moins un nom, un e-mail ou un téléphone", loc="last_name")
     values["source"] = values.get("source") or source
@@ -126,11 +125,7 @@ def update_contact(
     values) on the timeline."""
     contact = get_contact(session, ctx, contact_id)
     changes = data.model_dump(exclude_unset=True)
-    try:
-        changes = normalise_fields(changes)
-    except ValueError as exc:
-        field, _, reason = str(exc).partition(": ")
-        raise CrmError(reason, loc=field) from None
+    changes = normalise_fields(changes)
     changed = [key for key, value in changes.items() if getattr(contact, key) != value]
     for key in changed:
         setattr(contact, key, changes[key])
@@ -327,9 +322,7 @@ def tags_of(
     rows = session.execute(
         select(ContactTag.contact_id, Tag.name)
         .join(Tag, Tag.id == ContactTag.tag_id)
-        .where(
-            ContactTag.campaign_id == ctx.campaign_id, ContactTag.contact_id.in_(list(contact_ids))
-        )
+        .where(campaign_filter(ContactTag, ctx), ContactTag.contact_id.in_(list(contact_ids)))
         .order_by(Tag.name)
     )
     result: dict[int, list[str]] = {}

@@ -9,27 +9,21 @@ and similarity is computed with rapidfuzz inside each block.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from circo.core import audit
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.contacts import get_contact
 from circo.crm.errors import CrmError
 from circo.crm.models import (
     Contact,
-    ContactAnswer,
-    ContactTag,
     DuplicatePair,
-    EventAttendee,
-    Interaction,
-    Volunteer,
 )
 from circo.crm.timeline import add_interaction
 from circo.db import utcnow
@@ -54,17 +48,6 @@ MERGE_FIELDS = (
     "notes",
 )
 
-MergeHook = Callable[[Session, CampaignContext, int, int], None]
-merge_hooks: list[MergeHook] = []
-
-
-def register_merge_hook(hook: MergeHook) -> MergeHook:
-    """Other domains move their rows from the merged contact to the kept one:
-    ``hook(session, ctx, kept_id, merged_id)``."""
-    if hook not in merge_hooks:
-        merge_hooks.append(hook)
-    return hook
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -85,7 +68,7 @@ def detect_duplicates(session: Session, ctx: CampaignContext) -> list[Candidate]
             Contact.search_name,
             Contact.postal_code,
             Contact.address_line,
-        ).where(Contact.campaign_id == ctx.campaign_id)
+        ).where(campaign_filter(Contact, ctx))
     ).all()
     found: dict[tuple[int, int], Candidate] = {}
 
@@ -141,13 +124,13 @@ def refresh_duplicates(session: Session, ctx: CampaignContext) -> int:
     candidates = detect_duplicates(session, ctx)
     session.execute(
         delete(DuplicatePair).where(
-            DuplicatePair.campaign_id == ctx.campaign_id, DuplicatePair.status == "open"
+            campaign_filter(DuplicatePair, ctx), DuplicatePair.status == "open"
         )
     )
     dismissed = set(
         session.execute(
             select(DuplicatePair.contact_a, DuplicatePair.contact_b).where(
-                DuplicatePair.campaign_id == ctx.campaign_id
+                campaign_filter(DuplicatePair, ctx)
             )
         )
     )
@@ -189,7 +172,7 @@ def open_pairs(
 def dismiss_pair(session: Session, ctx: CampaignContext, pair_id: int) -> None:
     session.execute(
         update(DuplicatePair)
-        .where(DuplicatePair.campaign_id == ctx.campaign_id, DuplicatePair.id == pair_id)
+        .where(campaign_filter(DuplicatePair, ctx), DuplicatePair.id == pair_id)
         .values(status="dismissed")
     )
 
@@ -203,8 +186,9 @@ def merge_contacts(
     take_from_merged: tuple[str, ...] = (),
 ) -> Contact:
     """Merge ``merge_id`` into ``keep_id``: empty fields are filled, ``take_from_merged`` fields
-    are overwritten, other emails/phones are kept as alternatives, and the timeline, answers,
-    tags, events, consents and oppositions of both are kept on the surviving contact."""
+    are overwritten, other emails/phones are kept as alternatives, and every row of every domain
+    that names the merged contact (timeline, answers, tags, events, consents, oppositions,
+    deliveries, visits…) now names the surviving contact (`circo.core.personal`)."""
     if keep_id == merge_id:
         raise CrmError("impossible de fusionner un contact avec lui-même", loc="merge")
     kept, merged = get_contact(session, ctx, keep_id), get_contact(session, ctx, merge_id)
@@ -232,17 +216,14 @@ def merge_contacts(
     kept.name_key = normalise.name_key(first, last)
     if merged.relationship_kind != "contact" and kept.relationship_kind == "contact":
         kept.relationship_kind = merged.relationship_kind
-    _move_rows(session, ctx, kept.id, merged.id)
-    from circo.privacy.consent import reassign_contact
+    from circo.domains import registry
 
-    reassign_contact(session, ctx, from_contact_id=merged.id, to_contact_id=kept.id)
-    for hook in merge_hooks:
-        hook(session, ctx, kept.id, merged.id)
-    session.execute(
-        delete(DuplicatePair).where(
-            or_(DuplicatePair.contact_a == merged.id, DuplicatePair.contact_b == merged.id)
-        )
-    )
+    # Every domain moves its rows (deliveries, consents, visits, RSVPs, notes…) before the
+    # merged contact goes: nothing is lost to an ON DELETE CASCADE.
+    for rules in registry().personal_data.values():
+        if rules.merge is not None:
+            rules.merge(session, ctx, kept.id, merged.id)
+    session.flush()
     session.delete(merged)
     kept.updated_at = utcnow()
     session.flush()
@@ -264,38 +245,3 @@ def merge_contacts(
         details={"merged_id": merge_id},
     )
     return kept
-
-
-def _move_rows(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) -> None:
-    for model in (Interaction, ContactAnswer):
-        session.execute(
-            update(model).where(model.contact_id == merged_id).values(contact_id=kept_id)
-        )
-    kept_tags = set(
-        session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == kept_id))
-    )
-    session.execute(
-        delete(ContactTag).where(
-            ContactTag.contact_id == merged_id, ContactTag.tag_id.in_(kept_tags)
-        )
-    )
-    session.execute(
-        update(ContactTag).where(ContactTag.contact_id == merged_id).values(contact_id=kept_id)
-    )
-    kept_events = set(
-        session.scalars(select(EventAttendee.event_id).where(EventAttendee.contact_id == kept_id))
-    )
-    session.execute(
-        delete(EventAttendee).where(
-            EventAttendee.contact_id == merged_id, EventAttendee.event_id.in_(kept_events)
-        )
-    )
-    session.execute(
-        update(EventAttendee)
-        .where(EventAttendee.contact_id == merged_id)
-        .values(contact_id=kept_id)
-    )
-    session.execute(
-        update(Volunteer).where(Volunteer.contact_id == merged_id).values(contact_id=kept_id)
-    )
-    session.flush()

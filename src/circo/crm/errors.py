@@ -1,10 +1,14 @@
 """Errors of the organising domain."""
 
-from circo.errors import CircoError, NotFound, PermissionDenied
+from circo.errors import CircoError, FieldValueError, NotFound, PermissionDenied
 
 
 class CrmError(CircoError):
     pass
+
+
+class ContactFieldError(FieldValueError, CrmError):
+    """A contact field with an invalid value (``field``, ``reason``)."""
 
 
 class ContactNotFound(NotFound):
@@ -20,8 +24,10 @@ class RollUseRefused(PermissionDenied):
 
 
 __all__ = [
+    "ContactFieldError",
     "ContactNotFound",
     "CrmError",
+    "FieldValueError",
     "ImportFileError",
     "NotFound",
     "PermissionDenied",

@@ -16,7 +16,7 @@ from circo.core import jobs
 from circo.core.email import EmailSender, OutgoingEmail
 from circo.core.models import Campaign, Job
 from circo.core.security import sign, unsign
-from circo.core.tenancy import CampaignContext, system_context
+from circo.core.tenancy import CampaignContext, campaign_filter, system_context
 from circo.crm.contacts import get_contact
 from circo.crm.errors import CrmError, NotFound, PermissionDenied
 from circo.crm.models import Contact, Event, EventAttendee
@@ -83,7 +83,7 @@ def attendees(
     rows = session.execute(
         select(EventAttendee, Contact)
         .join(Contact, Contact.id == EventAttendee.contact_id)
-        .where(EventAttendee.campaign_id == ctx.campaign_id, EventAttendee.event_id == event_id)
+        .where(campaign_filter(EventAttendee, ctx), EventAttendee.event_id == event_id)
         .order_by(Contact.search_name)
     )
     return list(rows)
@@ -92,7 +92,7 @@ def attendees(
 def counts(session: Session, ctx: CampaignContext, *, event_id: int) -> dict[str, int]:
     rows = session.execute(
         select(EventAttendee.status, func.count())
-        .where(EventAttendee.campaign_id == ctx.campaign_id, EventAttendee.event_id == event_id)
+        .where(campaign_filter(EventAttendee, ctx), EventAttendee.event_id == event_id)
         .group_by(EventAttendee.status)
     )
     result: dict[str, int] = {str(status): int(count) for status, count in rows.all()}
@@ -146,7 +146,7 @@ def rsvp_context(
     event = get_event(session, ctx, event_id)
     attendee = session.scalar(
         select(EventAttendee).where(
-            EventAttendee.campaign_id == campaign_id,
+            campaign_filter(EventAttendee, campaign_id),
             EventAttendee.event_id == event_id,
             EventAttendee.contact_id == contact_id,
         )
@@ -372,6 +372,5 @@ def send_reminders(
     return {"reminded": reminded}
 
 
-@jobs.handler("crm.event_reminder")
 def reminder_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     return send_reminders(session, settings, event_id=int(job.payload["event_id"]))

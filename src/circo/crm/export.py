@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from circo.core import audit
+from circo.core.spreadsheet import csv_text, xlsx_bytes
 from circo.core.tenancy import CampaignContext
 from circo.crm.contacts import tags_of
 from circo.crm.errors import CrmError
@@ -62,23 +61,11 @@ def export_rows(
 
 
 def render_export(headers: list[str], rows: list[list[str]], fmt: str) -> bytes:
+    """CSV (``;``, UTF-8 with BOM) or XLSX; cells neutralised against formula injection."""
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8-sig")
+        return csv_text(headers, rows).encode("utf-8-sig")
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Contacts")
-        sheet.append(headers)
-        for row in rows:
-            sheet.append(row)
-        output = io.BytesIO()
-        workbook.save(output)
-        return output.getvalue()
+        return xlsx_bytes("Contacts", headers, rows)
     raise CrmError(f"format d'export inconnu « {fmt} » (attendu csv ou xlsx)", loc="--out")
 
 

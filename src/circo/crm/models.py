@@ -5,6 +5,7 @@ volunteers, teams and events. Every table about people carries ``campaign_id``.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,53 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, campaign_id_column, utcnow
+from circo.db import Base, UTCDateTime, campaign_id_column, str_enum, utcnow
+
+
+class RelationshipKind(enum.StrEnum):
+    contact = "contact"
+    supporter = "supporter"
+    member = "member"
+    volunteer = "volunteer"
+    donor = "donor"
+    press = "press"
+    elected = "elected"
+
+
+class CustomFieldKind(enum.StrEnum):
+    text = "text"
+    number = "number"
+    date = "date"
+    choice = "choice"
+
+
+class DuplicateStatus(enum.StrEnum):
+    open = "open"
+    dismissed = "dismissed"
+
+
+class RollKind(enum.StrEnum):
+    roll = "roll"  # liste électorale, Code électoral L37
+    emargement = "emargement"  # liste d'émargement, L68
+
+
+class VolunteerStatus(enum.StrEnum):
+    invited = "invited"
+    active = "active"
+    paused = "paused"
+
+
+class EventKind(enum.StrEnum):
+    meeting = "meeting"
+    canvassing = "canvassing"
+    training = "training"
+
+
+class AttendeeStatus(enum.StrEnum):
+    invited = "invited"
+    yes = "yes"
+    no = "no"
+    maybe = "maybe"
 
 
 class Household(Base):
@@ -70,7 +117,10 @@ class Contact(Base):
         ForeignKey("crm_households.id", ondelete="SET NULL"), index=True
     )
     birth_year: Mapped[int | None] = mapped_column(Integer)
-    relationship_kind: Mapped[str] = mapped_column(String(32), default="contact")
+    relationship_kind: Mapped[str] = mapped_column(
+        str_enum(RelationshipKind, name="relationship_kind", length=32),
+        default=RelationshipKind.contact,
+    )
     source: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -113,7 +163,9 @@ class CustomField(Base):
     campaign_id: Mapped[int] = campaign_id_column()
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16), default="text")  # text, number, date, choice
+    kind: Mapped[str] = mapped_column(
+        str_enum(CustomFieldKind, name="kind", length=16), default=CustomFieldKind.text
+    )
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
@@ -199,7 +251,9 @@ class DuplicatePair(Base):
     )
     reason: Mapped[str] = mapped_column(String(32))  # email, phone, name_address
     score: Mapped[float] = mapped_column(Float, default=100.0)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, dismissed
+    status: Mapped[str] = mapped_column(
+        str_enum(DuplicateStatus, name="status", length=16), default=DuplicateStatus.open
+    )
 
 
 # --- electoral roll (L37) and émargement (L68) ---------------------------------------------
@@ -213,7 +267,7 @@ class ElectoralRoll(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = campaign_id_column()
-    kind: Mapped[str] = mapped_column(String(16))  # roll, emargement
+    kind: Mapped[str] = mapped_column(str_enum(RollKind, name="kind", length=16))
     purpose: Mapped[str] = mapped_column(String(200))
     election_label: Mapped[str] = mapped_column(String(200))
     election_date: Mapped[date] = mapped_column(Date)
@@ -296,7 +350,9 @@ class Volunteer(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     onboarding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="invited")  # invited, active, paused
+    status: Mapped[str] = mapped_column(
+        str_enum(VolunteerStatus, name="status", length=16), default=VolunteerStatus.invited
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -330,8 +386,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = campaign_id_column()
     kind: Mapped[str] = mapped_column(
-        String(16), default="meeting"
-    )  # meeting, canvassing, training
+        str_enum(EventKind, name="kind", length=16), default=EventKind.meeting
+    )
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -352,7 +408,9 @@ class EventAttendee(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="invited")  # invited, yes, no, maybe
+    status: Mapped[str] = mapped_column(
+        str_enum(AttendeeStatus, name="status", length=16), default=AttendeeStatus.invited
+    )
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

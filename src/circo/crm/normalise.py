@@ -87,26 +87,72 @@ def normalise_email(value: str | None) -> str | None:
     return text.lower()
 
 
+# Regions numbered in the French plan or written in French files: metropolitan France, then the
+# overseas départements and collectivités (national format "06 90…" is Guadeloupe, "06 94…"
+# Guyane, "06 96…" Martinique, "06 92…"/"06 93…" La Réunion, "06 39…" Mayotte…).
+FRENCH_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+REGION_NAMES = {
+    "FR": "France (+33)",
+    "GP": "Guadeloupe (+590)",
+    "BL": "Saint-Barthélemy (+590)",
+    "MF": "Saint-Martin (+590)",
+    "MQ": "Martinique (+596)",
+    "GF": "Guyane (+594)",
+    "RE": "La Réunion (+262)",
+    "YT": "Mayotte (+262)",
+    "PM": "Saint-Pierre-et-Miquelon (+508)",
+    "NC": "Nouvelle-Calédonie (+687)",
+    "PF": "Polynésie française (+689)",
+    "WF": "Wallis-et-Futuna (+681)",
+}
+
+
+def _valid(text: str, region: str | None) -> str | None:
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 @lru_cache(maxsize=65536)
 def normalise_phone(value: str | None, region: str = "FR") -> str | None:
-    """E.164 form ("06 12 34 56 78" → "+33612345678"), or None when empty.
+    """E.164 form ("06 12 34 56 78" → "+33612345678", "0690 12 34 56" → "+590690123456"),
+    or None when empty.
 
-    Raises ValueError when the number is not a valid number."""
+    A number in national format is read in ``region`` first, then in every French overseas
+    territory (the same plan); raises ValueError when no French territory uses it, or when
+    two territories read it differently (then the international prefix is required)."""
     text = (value or "").strip()
     if not text:
         return None
     if text.startswith("00"):
         text = "+" + text[2:]
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValueError(
-            f"numéro de téléphone invalide « {value} » (attendu par ex. 06 12 34 56 78 "
-            "ou +33 6 12 34 56 78)"
-        )
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if text.startswith("+"):
+        found = _valid(text, None)
+        if found:
+            return found
+    else:
+        found = _valid(text, region)
+        if found:
+            return found
+        others = [r for r in FRENCH_REGIONS if r != region]
+        readings = {r: e164 for r in others if (e164 := _valid(text, r))}
+        distinct = set(readings.values())
+        if len(distinct) == 1:
+            return distinct.pop()
+        if distinct:
+            places = ", ".join(REGION_NAMES.get(r, r) for r in readings)
+            raise ValueError(
+                f"numéro de téléphone ambigu « {value} » : il existe en {places} ; "
+                "écrivez-le avec l'indicatif (ex. +687 75 12 34)"
+            )
+    raise ValueError(
+        f"numéro de téléphone invalide « {value} » : aucun territoire français n'utilise ce "
+        "numéro (attendu par ex. 06 12 34 56 78, 0690 12 34 56 ou +33 6 12 34 56 78)"
+    )
 
 
 def phone_variants(e164: str) -> list[str]:

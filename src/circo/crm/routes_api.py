@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends
 
 from circo.core import audit
 from circo.core.models import Role
@@ -15,13 +14,18 @@ from circo.crm import events as events_service
 from circo.crm import segments as segments_service
 from circo.crm import volunteers as volunteers_service
 from circo.crm.schemas import (
+    AttendeeRead,
+    CheckinRead,
     ContactCreate,
     ContactDetail,
     ContactRead,
     ContactUpdate,
+    Created,
+    DecisionRead,
     EventCreate,
     EventRead,
     InteractionRead,
+    InviteReportRead,
     SegmentCreate,
     SegmentRead,
     VolunteerCreate,
@@ -29,6 +33,7 @@ from circo.crm.schemas import (
 )
 from circo.crm.timeline import timeline
 from circo.web.deps import CampaignDep, SessionDep, SettingsDep, require_role
+from circo.web.types import IdPath, Offset, QueryText, limit_query
 
 router = APIRouter(prefix="/api/campaigns/{slug}", tags=["crm"])
 DataDep = Annotated[CampaignContext, Depends(require_role(Role.data))]
@@ -36,20 +41,13 @@ SegmentsDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.co
 OrganiserDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.organiser))]
 
 
-class DecisionRead(BaseModel):
-    allowed: bool
-    basis: str | None
-    reason: str
-    consent_id: int | None
-
-
 @router.get("/contacts", response_model=list[ContactRead])
 def api_contacts(
     session: SessionDep,
     ctx: CampaignDep,
-    q: str = "",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    q: QueryText = "",
+    limit: Annotated[int, limit_query(500)] = 50,
+    offset: Offset = 0,
 ) -> list[ContactRead]:
     rows = contacts_service.search_contacts(session, ctx, query=q, limit=limit, offset=offset)
     if len(rows) >= 20:
@@ -69,7 +67,7 @@ def api_contact_create(session: SessionDep, ctx: DataDep, data: ContactCreate) -
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactDetail)
-def api_contact(session: SessionDep, ctx: CampaignDep, contact_id: int) -> ContactDetail:
+def api_contact(session: SessionDep, ctx: CampaignDep, contact_id: IdPath) -> ContactDetail:
     contact = contacts_service.get_contact(session, ctx, contact_id)
     tags = contacts_service.tags_of(session, ctx, contact_ids=[contact.id]).get(contact.id, [])
     lines = [
@@ -81,7 +79,7 @@ def api_contact(session: SessionDep, ctx: CampaignDep, contact_id: int) -> Conta
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead)
 def api_contact_update(
-    session: SessionDep, ctx: DataDep, contact_id: int, data: ContactUpdate
+    session: SessionDep, ctx: DataDep, contact_id: IdPath, data: ContactUpdate
 ) -> ContactRead:
     contact = contacts_service.update_contact(session, ctx, contact_id=contact_id, data=data)
     return ContactRead.model_validate(contact)
@@ -89,7 +87,7 @@ def api_contact_update(
 
 @router.get("/contacts/{contact_id}/can-contact", response_model=DecisionRead)
 def api_can_contact(
-    session: SessionDep, ctx: CampaignDep, contact_id: int, channel: str = "email"
+    session: SessionDep, ctx: CampaignDep, contact_id: IdPath, channel: QueryText = "email"
 ) -> DecisionRead:
     from circo.privacy.consent import can_contact
 
@@ -113,7 +111,7 @@ def api_segment_create(session: SessionDep, ctx: SegmentsDep, data: SegmentCreat
 
 @router.get("/segments/{segment_id}/contacts", response_model=list[ContactRead])
 def api_segment_contacts(
-    session: SessionDep, ctx: SegmentsDep, segment_id: int
+    session: SessionDep, ctx: SegmentsDep, segment_id: IdPath
 ) -> list[ContactRead]:
     segment = segments_service.get_segment(session, ctx, segment_id)
     rows = segments_service.segment_contacts(session, ctx, segments_service.filters_of(segment))
@@ -139,33 +137,37 @@ def api_event_create(session: SessionDep, ctx: OrganiserDep, data: EventCreate) 
     return EventRead.model_validate(events_service.create_event(session, ctx, data=data))
 
 
-@router.get("/events/{event_id}/attendees")
+@router.get("/events/{event_id}/attendees", response_model=list[AttendeeRead])
 def api_event_attendees(
-    session: SessionDep, ctx: OrganiserDep, event_id: int
-) -> list[dict[str, Any]]:
+    session: SessionDep, ctx: OrganiserDep, event_id: IdPath
+) -> list[AttendeeRead]:
     return [
-        {
-            "contact_id": contact.id,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "status": attendee.status,
-            "checked_in": attendee.checked_in_at is not None,
-        }
+        AttendeeRead(
+            contact_id=contact.id,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            status=attendee.status,
+            checked_in=attendee.checked_in_at is not None,
+        )
         for attendee, contact in events_service.attendees(session, ctx, event_id=event_id)
     ]
 
 
-@router.post("/events/{event_id}/checkin/{contact_id}")
+@router.post("/events/{event_id}/checkin/{contact_id}", response_model=CheckinRead)
 def api_event_checkin(
-    session: SessionDep, ctx: OrganiserDep, event_id: int, contact_id: int
-) -> dict[str, Any]:
+    session: SessionDep, ctx: OrganiserDep, event_id: IdPath, contact_id: IdPath
+) -> CheckinRead:
     attendee = events_service.check_in(session, ctx, event_id=event_id, contact_id=contact_id)
-    return {"contact_id": contact_id, "checked_in_at": attendee.checked_in_at}
+    return CheckinRead(contact_id=contact_id, checked_in_at=attendee.checked_in_at)
 
 
-@router.post("/events/{event_id}/invite")
+@router.post("/events/{event_id}/invite", response_model=InviteReportRead)
 def api_event_invite(
-    session: SessionDep, settings: SettingsDep, ctx: OrganiserDep, event_id: int, segment: str
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: OrganiserDep,
+    event_id: IdPath,
+    segment: QueryText,
 ) -> dict[str, int]:
     filters = segments_service.resolve_segment(session, ctx, segment)
     report = events_service.invite_segment(
@@ -179,9 +181,9 @@ def api_volunteers(session: SessionDep, ctx: OrganiserDep) -> list[VolunteerRead
     return [VolunteerRead(**row) for row in volunteers_service.list_volunteers(session, ctx)]
 
 
-@router.post("/volunteers", status_code=201)
+@router.post("/volunteers", status_code=201, response_model=Created)
 def api_volunteer_invite(
     session: SessionDep, settings: SettingsDep, ctx: OrganiserDep, data: VolunteerCreate
-) -> dict[str, int]:
+) -> Created:
     volunteer = volunteers_service.invite_volunteer(session, ctx, settings, data=data)
-    return {"id": volunteer.id}
+    return Created(id=volunteer.id)

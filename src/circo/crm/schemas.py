@@ -3,43 +3,73 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from circo.bounds import (
+    FiniteFloat,
+    Id,
+    JsonObject,
+    LongText,
+    SaneDatetime,
+    ShortText,
+    Year,
+)
+
+# Text bounded by its column (VARCHAR(n) on PostgreSQL); normalisation may shorten it further.
+Name = Annotated[ShortText, StringConstraints(max_length=200)]
+Email = Annotated[ShortText, StringConstraints(max_length=320)]
+Phone = Annotated[ShortText, StringConstraints(max_length=32)]
+AddressLine = Annotated[ShortText, StringConstraints(max_length=300)]
+PostalCode = Annotated[ShortText, StringConstraints(max_length=10)]
+CommuneCode = Annotated[ShortText, StringConstraints(max_length=5)]
+Code = Annotated[ShortText, StringConstraints(max_length=32)]
+TagName = Annotated[ShortText, StringConstraints(max_length=100)]
+MAX_LIST = 1000  # items of a list in a body (tags, codes, ids…)
 
 
 class ContactCreate(BaseModel):
-    first_name: str = ""
-    last_name: str = ""
-    email: str | None = None
-    phone: str | None = None
-    address_line: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    commune_code: str | None = None
-    polling_station: str | None = None
-    birth_year: int | None = None
-    relationship_kind: str = "contact"
-    source: str | None = None
-    notes: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    custom: dict[str, Any] = Field(default_factory=dict)
+    first_name: Name = ""
+    last_name: Name = ""
+    email: Email | None = None
+    phone: Phone | None = None
+    address_line: AddressLine | None = None
+    postal_code: PostalCode | None = None
+    city: Name | None = None
+    commune_code: CommuneCode | None = None
+    polling_station: Code | None = None
+    birth_year: Year | None = None
+    relationship_kind: Code = "contact"
+    source: Name | None = None
+    notes: LongText | None = None
+    tags: list[TagName] = Field(default_factory=list, max_length=MAX_LIST)
+    custom: JsonObject = Field(default_factory=dict)
 
 
 class ContactUpdate(BaseModel):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address_line: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    commune_code: str | None = None
-    polling_station: str | None = None
-    birth_year: int | None = None
-    relationship_kind: str | None = None
-    notes: str | None = None
-    custom: dict[str, Any] | None = None
+    """Only the fields given change; ``null`` empties a field that may be empty."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address_line: AddressLine | None = None
+    postal_code: PostalCode | None = None
+    city: Name | None = None
+    commune_code: CommuneCode | None = None
+    polling_station: Code | None = None
+    birth_year: Year | None = None
+    relationship_kind: Code | None = None
+    notes: LongText | None = None
+    custom: JsonObject | None = None
+
+    @field_validator("first_name", "last_name", "relationship_kind", "custom")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError('ne peut pas être null (donnez une valeur, par exemple "")')
+        return value
 
 
 class ContactRead(BaseModel):
@@ -83,20 +113,21 @@ class SegmentFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tags: list[str] = Field(default_factory=list)
+    tags: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)
     tags_all: bool = False
-    commune_codes: list[str] = Field(default_factory=list)
-    postal_codes: list[str] = Field(default_factory=list)
-    polling_stations: list[str] = Field(default_factory=list)
-    consent_channel: str | None = None  # reachable on this channel (privacy.can_contact)
-    answers: dict[str, list[str]] = Field(default_factory=dict)  # question → accepted answers
-    attended_event_ids: list[int] = Field(default_factory=list)
-    relationship_kinds: list[str] = Field(default_factory=list)
-    text: str | None = None
+    commune_codes: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)
+    postal_codes: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)
+    polling_stations: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)
+    consent_channel: ShortText | None = None  # reachable on this channel (privacy.can_contact)
+    # question → accepted answers
+    answers: dict[ShortText, list[ShortText]] = Field(default_factory=dict, max_length=MAX_LIST)
+    attended_event_ids: list[Id] = Field(default_factory=list, max_length=MAX_LIST)
+    relationship_kinds: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)
+    text: ShortText | None = None
 
 
 class SegmentCreate(BaseModel):
-    name: str
+    name: Name
     filters: SegmentFilter = Field(default_factory=SegmentFilter)
 
 
@@ -108,14 +139,14 @@ class SegmentRead(BaseModel):
 
 
 class EventCreate(BaseModel):
-    kind: str = "meeting"
-    title: str
-    starts_at: datetime
-    ends_at: datetime | None = None
-    place: str = ""
-    capacity: int | None = None
-    description: str = ""
-    reminder_hours: int = 24
+    kind: Annotated[ShortText, StringConstraints(max_length=16)] = "meeting"
+    title: Name
+    starts_at: SaneDatetime
+    ends_at: SaneDatetime | None = None
+    place: AddressLine = ""
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    description: LongText = ""
+    reminder_hours: Annotated[int, Field(ge=0, le=24 * 366)] = 24  # up to a year before
 
 
 class EventRead(BaseModel):
@@ -132,14 +163,14 @@ class EventRead(BaseModel):
 
 
 class VolunteerCreate(BaseModel):
-    email: str
-    display_name: str = ""
-    phone: str | None = None
-    skills: list[str] = Field(default_factory=list)
-    availability: dict[str, Any] = Field(default_factory=dict)
-    home_commune: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    email: Email
+    display_name: Name = ""
+    phone: Phone | None = None
+    skills: list[TagName] = Field(default_factory=list, max_length=MAX_LIST)
+    availability: JsonObject = Field(default_factory=dict)
+    home_commune: CommuneCode | None = None
+    lat: Annotated[FiniteFloat, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[FiniteFloat, Field(ge=-180, le=180)] | None = None
 
 
 class VolunteerRead(BaseModel):
@@ -153,3 +184,33 @@ class VolunteerRead(BaseModel):
     onboarding: dict[str, Any]
     status: str
     teams: list[str]
+
+
+class Created(BaseModel):
+    id: int
+
+
+class AttendeeRead(BaseModel):
+    contact_id: int
+    first_name: str
+    last_name: str
+    status: str
+    checked_in: bool
+
+
+class CheckinRead(BaseModel):
+    contact_id: int
+    checked_in_at: datetime | None
+
+
+class InviteReportRead(BaseModel):
+    invited: int
+    already_invited: int
+    skipped_no_consent: int
+
+
+class DecisionRead(BaseModel):
+    allowed: bool
+    basis: str | None
+    reason: str
+    consent_id: int | None

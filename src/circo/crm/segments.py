@@ -8,10 +8,18 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.contacts import _search_clause, visible_contacts
 from circo.crm.errors import CrmError, NotFound
-from circo.crm.models import Contact, ContactAnswer, ContactTag, EventAttendee, Segment, Tag
+from circo.crm.models import (
+    Contact,
+    ContactAnswer,
+    ContactTag,
+    Event,
+    EventAttendee,
+    Segment,
+    Tag,
+)
 from circo.crm.schemas import SegmentFilter
 
 ALL_SEGMENT_NAMES = ("all", "tous")
@@ -27,7 +35,7 @@ def segment_query(
         tagged = (
             select(ContactTag.contact_id)
             .join(Tag, Tag.id == ContactTag.tag_id)
-            .where(ContactTag.campaign_id == ctx.campaign_id, Tag.name.in_(filters.tags))
+            .where(campaign_filter(ContactTag, ctx), Tag.name.in_(filters.tags))
         )
         if filters.tags_all:
             tagged = tagged.group_by(ContactTag.contact_id).having(
@@ -44,14 +52,14 @@ def segment_query(
         query = query.where(Contact.relationship_kind.in_(filters.relationship_kinds))
     for question, answers in filters.answers.items():
         answered = select(ContactAnswer.contact_id).where(
-            ContactAnswer.campaign_id == ctx.campaign_id, ContactAnswer.question == question
+            campaign_filter(ContactAnswer, ctx), ContactAnswer.question == question
         )
         if answers:
             answered = answered.where(ContactAnswer.answer.in_(answers))
         query = query.where(Contact.id.in_(answered))
     if filters.attended_event_ids:
         attended = select(EventAttendee.contact_id).where(
-            EventAttendee.campaign_id == ctx.campaign_id,
+            campaign_filter(EventAttendee, ctx),
             EventAttendee.event_id.in_(filters.attended_event_ids),
             EventAttendee.checked_in_at.is_not(None),
         )
@@ -97,6 +105,7 @@ def create_segment(
         from circo.privacy.consent import parse_channel
 
         parse_channel(filters.consent_channel)
+    _check_events(session, ctx, filters.attended_event_ids)
     existing = session.scalar(ctx.scoped(select(Segment), Segment).where(Segment.name == clean))
     if existing is not None:
         raise CrmError(f"le segment « {clean} » existe déjà", loc="name", status=409)
@@ -106,6 +115,19 @@ def create_segment(
     session.add(segment)
     session.flush()
     return segment
+
+
+def _check_events(session: Session, ctx: CampaignContext, event_ids: list[int]) -> None:
+    """NotFound naming ``attended_event_ids`` for an event that is not the campaign's."""
+    if not event_ids:
+        return
+    known = set(session.scalars(ctx.scoped(select(Event.id), Event).where(Event.id.in_(event_ids))))
+    unknown = sorted(set(event_ids) - known)
+    if unknown:
+        raise NotFound(
+            f"événement(s) introuvable(s) dans cette campagne : {', '.join(map(str, unknown))}",
+            loc="filters.attended_event_ids",
+        )
 
 
 def list_segments(session: Session, ctx: CampaignContext) -> list[Segment]:

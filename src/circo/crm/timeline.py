@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.models import Contact, Interaction
 from circo.db import utcnow
 
@@ -53,7 +53,7 @@ def add_interaction(
     session.add(interaction)
     session.execute(
         update(Contact)
-        .where(Contact.id == contact_id, Contact.campaign_id == ctx.campaign_id)
+        .where(Contact.id == contact_id, campaign_filter(Contact, ctx))
         .values(last_activity_at=moment)
     )
     session.flush()

@@ -12,7 +12,7 @@ from circo.config import Settings
 from circo.core import service as core_service
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Membership, Role, User
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.errors import CrmError, NotFound
 from circo.crm.models import Team, TeamMember, Volunteer
@@ -39,9 +39,7 @@ def invite_volunteer(
     if user is None:
         user = core_service.create_user(session, email=email, password=None, name=data.display_name)
     member = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, Membership.campaign_id == ctx.campaign_id
-        )
+        select(Membership).where(Membership.user_id == user.id, campaign_filter(Membership, ctx))
     )
     if member is None:
         core_service.set_role(
@@ -148,7 +146,7 @@ def set_onboarding_step(
 def list_volunteers(session: Session, ctx: CampaignContext) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Volunteer, User)
-        .where(Volunteer.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(Volunteer, ctx))
         .join(User, User.id == Volunteer.user_id)
         .order_by(Volunteer.display_name)
     ).all()
@@ -175,7 +173,7 @@ def _teams_by_volunteer(session: Session, ctx: CampaignContext) -> dict[int, lis
     for volunteer_id, name, leader in session.execute(
         select(TeamMember.volunteer_id, Team.name, TeamMember.is_leader)
         .join(Team, Team.id == TeamMember.team_id)
-        .where(Team.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(Team, ctx))
     ):
         result.setdefault(volunteer_id, []).append(name + (" (responsable)" if leader else ""))
     return result
@@ -255,7 +253,7 @@ def list_teams(session: Session, ctx: CampaignContext) -> list[dict[str, Any]]:
     members = session.execute(
         select(TeamMember.team_id, Volunteer.id, Volunteer.display_name, TeamMember.is_leader)
         .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-        .where(TeamMember.campaign_id == ctx.campaign_id)
+        .where(campaign_filter(TeamMember, ctx))
     ).all()
     return [
         {
@@ -277,7 +275,7 @@ def team_member_user_ids(session: Session, ctx: CampaignContext, *, team_id: int
     rows = session.scalars(
         select(Volunteer.user_id)
         .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
-        .where(TeamMember.team_id == team_id, TeamMember.campaign_id == ctx.campaign_id)
+        .where(TeamMember.team_id == team_id, campaign_filter(TeamMember, ctx))
         .order_by(Volunteer.user_id)
     )
     return list(rows)

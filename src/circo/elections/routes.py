@@ -8,17 +8,24 @@ required, 404 otherwise) and default to the campaign's territory.
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from circo.bounds import ShortText
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.elections import service
 from circo.elections.errors import ElectionsError, TerritoryNotFound
+from circo.elections.schemas import (
+    ElectionRead,
+    EvolutionRead,
+    RankedStationRead,
+    TerritoryResultsRead,
+)
 from circo.elections.territories import parse_territory
 from circo.errors import CircoError
 from circo.web.deps import CampaignDep, SessionDep, SettingsDep
@@ -165,7 +172,7 @@ def _pair(text: str | None) -> tuple[str, int] | None:
     if not text or ":" not in text:
         return None
     key, _, number = text.rpartition(":")
-    return (key, int(number)) if number.isdigit() else None
+    return (key, int(number)) if number.isascii() and number.isdigit() and len(number) < 3 else None
 
 
 @router.get("/c/{slug}/elections/compare", response_class=HTMLResponse, include_in_schema=False)
@@ -358,46 +365,71 @@ def sheet(
 # --- JSON API ---------------------------------------------------------------------------------
 
 
-@router.get("/api/campaigns/{slug}/elections", tags=["elections"])
-def api_elections(session: SessionDep, ctx: CampaignDep) -> JSONResponse:
+ElectionRef = Annotated[ShortText, Query(max_length=100)]
+TerritoryCode = Annotated[ShortText, Query(max_length=64)]
+RoundNumber = Annotated[int, Query(ge=1, le=9)]
+
+
+@router.get(
+    "/api/campaigns/{slug}/elections", tags=["elections"], response_model=list[ElectionRead]
+)
+def api_elections(session: SessionDep, ctx: CampaignDep) -> list[dict[str, Any]]:
     """Imported election rounds (shared reference data)."""
-    return JSONResponse(service.list_elections(session))
+    return service.list_elections(session)
 
 
-@router.get("/api/campaigns/{slug}/elections/results", tags=["elections"])
+@router.get(
+    "/api/campaigns/{slug}/elections/results",
+    tags=["elections"],
+    response_model=TerritoryResultsRead,
+)
 def api_results(
-    session: SessionDep, ctx: CampaignDep, election: str, round: int, territory: str = "fr"
-) -> JSONResponse:
+    session: SessionDep,
+    ctx: CampaignDep,
+    election: ElectionRef,
+    round: RoundNumber,
+    territory: TerritoryCode = "fr",
+) -> dict[str, Any]:
     """Results of a territory — same object as ``circo results … --json``."""
     results = service.territory_results(
         session, territory=territory, key=election, round_number=round
     )
-    return JSONResponse(results.as_dict())
+    return results.as_dict()
 
 
-@router.get("/api/campaigns/{slug}/elections/evolution", tags=["elections"])
+@router.get(
+    "/api/campaigns/{slug}/elections/evolution", tags=["elections"], response_model=EvolutionRead
+)
 def api_evolution(
-    session: SessionDep, ctx: CampaignDep, a: str, b: str, territory: str = "fr"
-) -> JSONResponse:
+    session: SessionDep,
+    ctx: CampaignDep,
+    a: ElectionRef,
+    b: ElectionRef,
+    territory: TerritoryCode = "fr",
+) -> dict[str, Any]:
     """Compare two rounds (``a=pres-2017:1&b=pres-2022:1``) on the bureaux present in both."""
     first, second = _pair(a), _pair(b)
     if first is None or second is None:
         raise ElectionsError("attendu a et b de la forme ID:TOUR, ex. pres-2017:1", loc="a, b")
     change = service.evolution(session, territory=territory, a=first, b=second)
-    return JSONResponse(change.as_dict())
+    return change.as_dict()
 
 
-@router.get("/api/campaigns/{slug}/elections/ranking", tags=["elections"])
+@router.get(
+    "/api/campaigns/{slug}/elections/ranking",
+    tags=["elections"],
+    response_model=list[RankedStationRead],
+)
 def api_ranking(
     session: SessionDep,
     ctx: CampaignDep,
-    election: str,
-    round: int,
-    indicator: str = "turnout",
-    territory: str = "fr",
+    election: ElectionRef,
+    round: RoundNumber,
+    indicator: Annotated[ShortText, Query(max_length=64)] = "turnout",
+    territory: TerritoryCode = "fr",
     ascending: bool = False,
-    limit: int = 50,
-) -> JSONResponse:
+    limit: Annotated[int, Query(ge=1, le=5000)] = 50,
+) -> list[dict[str, Any]]:
     """Bureaux of a territory ranked by an indicator."""
     ranked = service.rank_stations(
         session,
@@ -406,14 +438,20 @@ def api_ranking(
         round_number=round,
         indicator=indicator,
         descending=not ascending,
-        limit=min(max(limit, 1), 5000),
+        limit=limit,
     )
-    return JSONResponse(
-        [{"station": r.station_key, "value": r.value, "registered": r.registered} for r in ranked]
-    )
+    return [
+        {"station": r.station_key, "value": r.value, "registered": r.registered} for r in ranked
+    ]
 
 
-@router.get("/api/campaigns/{slug}/elections/demographics", tags=["elections"])
-def api_demographics(session: SessionDep, ctx: CampaignDep, territory: str = "fr") -> JSONResponse:
+@router.get(
+    "/api/campaigns/{slug}/elections/demographics",
+    tags=["elections"],
+    response_model=dict[str, float | None],
+)
+def api_demographics(
+    session: SessionDep, ctx: CampaignDep, territory: TerritoryCode = "fr"
+) -> dict[str, float]:
     """INSEE indicators of a territory (estimated per bureau through the IRIS weights)."""
-    return JSONResponse(service.territory_demographics(session, territory=territory))
+    return service.territory_demographics(session, territory=territory)

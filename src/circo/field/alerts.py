@@ -130,11 +130,9 @@ def _send(session: Session, settings: Settings, job: Job, *, reminder: bool) -> 
     return {"sent": sent}
 
 
-@jobs.handler("field.alert")
 def send_alert(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     return _send(session, settings, job, reminder=False)
 
 
-@jobs.handler("field.reminder")
 def send_reminder(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     return _send(session, settings, job, reminder=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from circo.core import audit
 from circo.core.models import User
+from circo.core.spreadsheet import safe_row
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
 from circo.field import questionnaire as qn
@@ -301,18 +302,20 @@ def export_visits_csv(session: Session, ctx: CampaignContext) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for visit, turf_code, stop_ref, email in rows:
         writer.writerow(
-            [
-                visit.id,
-                visit.visited_at.isoformat(),
-                visit.synced_at.isoformat(),
-                visit.bureau or "",
-                turf_code or "",
-                stop_ref or "",
-                visit.door,
-                email or "",
-                visit.outcome,
-                int(visit.answered),
-            ]
+            safe_row(
+                [
+                    visit.id,
+                    visit.visited_at.isoformat(),
+                    visit.synced_at.isoformat(),
+                    visit.bureau or "",
+                    turf_code or "",
+                    stop_ref or "",
+                    visit.door,
+                    email or "",
+                    visit.outcome,
+                    int(visit.answered),
+                ]
+            )
         )
     audit.record(
         session,

@@ -10,6 +10,7 @@ consent wording shown) is stored apart from the visit unless that explicit conse
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +27,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, campaign_id_column, utcnow
+from circo.db import Base, UTCDateTime, campaign_id_column, str_enum, utcnow
+
+
+class TurfStatus(enum.StrEnum):
+    open = "open"
+    done = "done"
+
+
+class AssignmentStatus(enum.StrEnum):
+    planned = "planned"
+    cancelled = "cancelled"
+
+
+class RecontactStatus(enum.StrEnum):
+    pending = "pending"  # collected at the door, not yet in the contact base
+    recorded = "recorded"
 
 
 class TurfPlan(Base):
@@ -65,7 +81,9 @@ class Turf(Base):
     walk_m: Mapped[float] = mapped_column(Float, default=0.0)
     # GeoJSON LineString (lon, lat) of the route through the stops, in walking order.
     route: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done
+    status: Mapped[str] = mapped_column(
+        str_enum(TurfStatus, name="status", length=16), default=TurfStatus.open
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -104,7 +122,9 @@ class Assignment(Base):
     team_id: Mapped[int | None] = mapped_column(Integer, index=True)  # crm team id
     day: Mapped[date] = mapped_column(Date, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, cancelled
+    status: Mapped[str] = mapped_column(
+        str_enum(AssignmentStatus, name="status", length=16), default=AssignmentStatus.planned
+    )
     created_by: Mapped[str] = mapped_column(String(320), default="system")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -222,4 +242,6 @@ class Recontact(Base):
     collected_by: Mapped[str] = mapped_column(String(320), default="system")
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contact_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, recorded
+    status: Mapped[str] = mapped_column(
+        str_enum(RecontactStatus, name="status", length=16), default=RecontactStatus.pending
+    )

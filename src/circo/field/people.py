@@ -6,8 +6,9 @@ the explicit consent to keep opinions (`circo.privacy.consent.record_consent`, c
 ``political_opinions``); only then are the opinion answers written on the contact
 (`circo.crm.contacts.record_answer`, which checks that consent again).
 
-The field domain also registers its privacy hooks: an access request lists the visits and
-recontact requests of the person; an erasure removes them.
+`PERSONAL_DATA` declares what the field domain holds about people (see `circo.core.personal`):
+an access request lists the visits and recontact requests of the person; an erasure removes them;
+a merge of two contacts moves them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from circo.core.models import Role
-from circo.core.tenancy import CampaignContext
+from circo.core.personal import Identity, PersonalData, TableRule, delete_rows, move_rows
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.field.models import Recontact, Visit
 
 if TYPE_CHECKING:
@@ -143,7 +145,7 @@ def _to_crm(
     return contact_id
 
 
-# --- rights of the person (privacy hooks) ----------------------------------------------------
+# --- rights of the person (see PERSONAL_DATA) -----------------------------------------------
 
 
 def _identity_clause(identity: Any) -> Any:
@@ -157,29 +159,37 @@ def _identity_clause(identity: Any) -> Any:
     return or_(*clauses) if clauses else None
 
 
-def erase_person(session: Session, ctx: CampaignContext, identity: Any) -> int:
-    """Erasure: drop the person's recontact requests and the opinions kept on their visits."""
-    erased = 0
+def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
+    """Erasure: drop the person's recontact requests, and the link and the opinions of the
+    visits that were theirs (the visit itself stays as a door knocked, without answers)."""
+    clause = _identity_clause(identity)
+    recontacts = (
+        list(session.scalars(ctx.scoped(select(Recontact), Recontact).where(clause)))
+        if clause is not None
+        else []
+    )
+    visit_ids = {r.visit_id for r in recontacts if r.visit_id is not None}
+    visit_clauses = []
     if identity.contact_ids:
+        visit_clauses.append(Visit.contact_id.in_(identity.contact_ids))
+    if visit_ids:
+        visit_clauses.append(Visit.id.in_(sorted(visit_ids)))
+    visits = 0
+    if visit_clauses:
         result = session.execute(
             update(Visit)
-            .where(Visit.campaign_id == ctx.campaign_id, Visit.contact_id.in_(identity.contact_ids))
+            .where(campaign_filter(Visit, ctx), or_(*visit_clauses))
             .values(contact_id=None, answers={})
         )
-        erased += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    clause = _identity_clause(identity)
-    if clause is not None:
-        result = session.execute(
-            delete(Recontact).where(Recontact.campaign_id == ctx.campaign_id, clause)
-        )
-        erased += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        visits = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    deleted = delete_rows(session, ctx, Recontact, [r.id for r in recontacts], column="id")
     session.flush()
-    return erased
+    return {"field_visits": visits, "field_recontacts": deleted}
 
 
-def person_data(
-    session: Session, ctx: CampaignContext, identity: Any
-) -> dict[str, list[dict[str, Any]]]:
+def access(
+    session: Session, ctx: CampaignContext, identity: Identity, export: dict[str, Any]
+) -> None:
     """Access request: the person's recontact requests and the visits linked to them."""
     clause = _identity_clause(identity)
     recontacts = (
@@ -196,32 +206,54 @@ def person_data(
         if identity.contact_ids
         else []
     )
-    return {
-        "field_recontacts": [
-            {
-                "email": r.email,
-                "phone": r.phone,
-                "first_name": r.first_name,
-                "bureau": r.bureau,
-                "consent_wording": r.consent_wording,
-                "collected_at": r.collected_at.isoformat(),
-            }
-            for r in recontacts
-        ],
-        "field_visits": [
-            {"visited_at": v.visited_at.isoformat(), "outcome": v.outcome, "answers": v.answers}
-            for v in visits
-        ],
-    }
+    export["field_recontacts"] = [
+        {
+            "email": r.email,
+            "phone": r.phone,
+            "first_name": r.first_name,
+            "bureau": r.bureau,
+            "consent_wording": r.consent_wording,
+            "collected_at": r.collected_at.isoformat(),
+        }
+        for r in recontacts
+    ]
+    export["field_visits"] = [
+        {"visited_at": v.visited_at.isoformat(), "outcome": v.outcome, "answers": v.answers}
+        for v in visits
+    ]
 
 
-def register_privacy_hooks() -> None:
-    try:
-        from circo.privacy.hooks import register_access_hook, register_erasure_hook
-    except ImportError:
-        return
-    register_erasure_hook(erase_person)
-    register_access_hook(person_data)
+def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) -> None:
+    """Visits and recontact requests of the merged contact now name the kept one."""
+    move_rows(session, ctx, Visit, kept_id, merged_id)
+    move_rows(session, ctx, Recontact, kept_id, merged_id)
+    session.flush()
 
 
-register_privacy_hooks()
+PERSONAL_DATA = PersonalData(
+    tables={
+        "field_visits": TableRule(
+            access="field_visits of the export: visits linked to the person, with answers",
+            erase="the link to the person and the answers are removed; the door knocked stays",
+            merge="moved to the kept contact",
+        ),
+        "field_recontacts": TableRule(
+            access="field_recontacts of the export (by contact, email or phone)",
+            erase="deleted, and the answers of their visit with them",
+            merge="moved to the kept contact",
+        ),
+        "field_assignments": TableRule(
+            access="no data about contacts: which team member walks which turf",
+            erase="not about contacts: removed with the team member's account",
+            merge="not linked to a contact",
+        ),
+        "field_turf_plans": TableRule(
+            access="no data about contacts: the staff member who cut the turfs",
+            erase="kept: the staff member's action (accountability, GDPR art. 5.2)",
+            merge="not linked to a contact",
+        ),
+    },
+    access=access,
+    erase=erase,
+    merge=merge,
+)

@@ -16,19 +16,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import BaseModel
 
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
-from circo.field import people as _people  # noqa: F401  (registers the privacy hooks)
 from circo.field.errors import FieldError
+from circo.field.schemas import (
+    AssignmentCreated,
+    AssignmentIn,
+    FieldDashboardRead,
+    FieldMeRead,
+    QuestionnaireIn,
+    QuestionnaireRead,
+    SupportRead,
+    SyncResultRead,
+    TurfRead,
+    WalkListRead,
+)
 from circo.web.deps import (
     CampaignDep,
     SessionDep,
 )
 from circo.web.registry import Card, NavItem, route_paths
 from circo.web.templating import add_template_dir, render
+from circo.web.types import IdPath
 
 add_template_dir(str(resources.files("circo") / "field" / "templates"))
 
@@ -94,7 +105,7 @@ def field_plan(
     session: SessionDep,
     ctx: CampaignDep,
     bureaux: Annotated[str, Form()] = "",
-    doors_per_turf: Annotated[int, Form()] = 50,
+    doors_per_turf: Annotated[int, Form(ge=1, le=10_000)] = 50,
     source: Annotated[str, Form()] = "reu",
 ) -> Response:
     _organiser(ctx)
@@ -137,7 +148,7 @@ def field_assign(
 
 
 @router.get("/c/{slug}/field/turfs/{turf_id}/walklist.pdf", include_in_schema=False)
-def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: int) -> Response:
+def field_walklist_pdf(session: SessionDep, ctx: CampaignDep, turf_id: IdPath) -> Response:
     from circo.field.walklist import walk_list_pdf
 
     pdf = walk_list_pdf(session, ctx, turf_id=turf_id)
@@ -199,28 +210,11 @@ def field_app_asset(slug: str, asset: str) -> Response:
 ApiDep = CampaignDep
 
 
-class AssignmentIn(BaseModel):
-    day: date
-    turf_id: int | None = None
-    bureau: str | None = None
-    user_email: str | None = None
-    user_id: int | None = None
-    team_id: int | None = None
-    note: str = ""
-
-
-class QuestionnaireIn(BaseModel):
-    name: str = ""
-    questions: list[dict[str, Any]]
-    recontact_wording: str | None = None
-    opinion_consent_wording: str | None = None
-
-
 def _has_route(request: Request, path: str) -> bool:
     return path in route_paths(request.app.routes)
 
 
-@router.get("/api/campaigns/{slug}/field/me", tags=["field"])
+@router.get("/api/campaigns/{slug}/field/me", tags=["field"], response_model=FieldMeRead)
 def api_me(request: Request, session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     """What the phone app needs: my assignments, my turfs, the questionnaire."""
     user_id = ctx.actor.user_id
@@ -259,7 +253,7 @@ def api_me(request: Request, session: SessionDep, ctx: ApiDep) -> dict[str, Any]
     }
 
 
-@router.get("/api/campaigns/{slug}/field/turfs", tags=["field"])
+@router.get("/api/campaigns/{slug}/field/turfs", tags=["field"], response_model=list[TurfRead])
 def api_turfs(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
     return [
         {
@@ -274,18 +268,24 @@ def api_turfs(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/campaigns/{slug}/field/turfs/{turf_id}", tags=["field"])
-def api_turf(session: SessionDep, ctx: ApiDep, turf_id: int) -> dict[str, Any]:
+@router.get(
+    "/api/campaigns/{slug}/field/turfs/{turf_id}", tags=["field"], response_model=WalkListRead
+)
+def api_turf(session: SessionDep, ctx: ApiDep, turf_id: IdPath) -> dict[str, Any]:
     """The walk list of a turf (404 for a volunteer to whom it is not assigned)."""
     return service.walk_list(session, ctx, turf_id=turf_id)
 
 
-@router.get("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
+@router.get(
+    "/api/campaigns/{slug}/field/questionnaire", tags=["field"], response_model=QuestionnaireRead
+)
 def api_questionnaire(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return service.questionnaire_json(service.active_questionnaire(session, ctx))
 
 
-@router.put("/api/campaigns/{slug}/field/questionnaire", tags=["field"])
+@router.put(
+    "/api/campaigns/{slug}/field/questionnaire", tags=["field"], response_model=QuestionnaireRead
+)
 def api_questionnaire_save(
     session: SessionDep, ctx: ApiDep, body: QuestionnaireIn
 ) -> dict[str, Any]:
@@ -300,13 +300,20 @@ def api_questionnaire_save(
     return service.questionnaire_json(saved)
 
 
-@router.post("/api/campaigns/{slug}/field/visits/sync", tags=["field"])
+@router.post(
+    "/api/campaigns/{slug}/field/visits/sync", tags=["field"], response_model=SyncResultRead
+)
 def api_sync(session: SessionDep, ctx: ApiDep, body: visits.SyncIn) -> dict[str, Any]:
     """Record a batch of visits made offline; idempotent per visit key (a retry is harmless)."""
     return visits.sync_visits(session, ctx, visits=body.visits).as_json()
 
 
-@router.post("/api/campaigns/{slug}/field/assignments", tags=["field"], status_code=201)
+@router.post(
+    "/api/campaigns/{slug}/field/assignments",
+    tags=["field"],
+    status_code=201,
+    response_model=AssignmentCreated,
+)
 def api_assign(session: SessionDep, ctx: ApiDep, body: AssignmentIn) -> dict[str, Any]:
     assignment = service.assign(
         session,
@@ -322,11 +329,17 @@ def api_assign(session: SessionDep, ctx: ApiDep, body: AssignmentIn) -> dict[str
     return {"id": assignment.id, "day": assignment.day.isoformat()}
 
 
-@router.get("/api/campaigns/{slug}/field/dashboard", tags=["field"])
+@router.get(
+    "/api/campaigns/{slug}/field/dashboard", tags=["field"], response_model=FieldDashboardRead
+)
 def api_dashboard(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return dashboard.summary(session, _organiser(ctx))
 
 
-@router.get("/api/campaigns/{slug}/field/observed-support", tags=["field"])
+@router.get(
+    "/api/campaigns/{slug}/field/observed-support",
+    tags=["field"],
+    response_model=dict[str, SupportRead],
+)
 def api_observed_support(session: SessionDep, ctx: ApiDep) -> dict[str, Any]:
     return dashboard.observed_support(session, _organiser(ctx))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from circo.core import audit
 from circo.core.models import Membership, Role, User
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.field import questionnaire as qn
 from circo.field.errors import AssignmentNotFound, FieldError, TurfNotFound
 from circo.field.models import Assignment, Questionnaire, Turf, TurfPlan, TurfStop, Visit
@@ -28,7 +28,7 @@ Q = TypeVar("Q")
 
 def scoped(ctx: CampaignContext, query: Q, model: Any) -> Q:
     """``ctx.scoped`` for any select (also multi-column ones, which its type bound refuses)."""
-    return cast(Q, cast(Any, query).where(model.campaign_id == ctx.campaign_id))
+    return cast(Q, cast(Any, query).where(campaign_filter(model, ctx)))
 
 
 def _is_volunteer(ctx: CampaignContext) -> bool:
@@ -127,9 +127,7 @@ def list_plans(session: Session, ctx: CampaignContext) -> list[TurfPlan]:
 
 def delete_plan(session: Session, ctx: CampaignContext, *, plan_id: int) -> None:
     ctx.require(*ORGANISER_ROLES)
-    session.execute(
-        delete(TurfPlan).where(TurfPlan.id == plan_id, TurfPlan.campaign_id == ctx.campaign_id)
-    )
+    session.execute(delete(TurfPlan).where(TurfPlan.id == plan_id, campaign_filter(TurfPlan, ctx)))
     session.flush()
 
 
@@ -268,7 +266,7 @@ def _member(session: Session, ctx: CampaignContext, *, email: str) -> User:
     user = session.scalar(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.campaign_id == ctx.campaign_id, User.email == email.strip().lower())
+        .where(campaign_filter(Membership, ctx), User.email == email.strip().lower())
     )
     if user is None:
         raise FieldError(
@@ -305,6 +303,10 @@ def assign(
         user_id = _check_member_id(session, ctx, user_id)
     if (user_id is None) == (team_id is None):
         raise FieldError("précisez un·e bénévole ou une équipe (l'un des deux)", loc="volunteer")
+    if team_id is not None:
+        from circo.crm.volunteers import get_team
+
+        get_team(session, ctx, team_id)  # 404 for a team of another campaign
     assignment = Assignment(
         campaign_id=ctx.campaign_id,
         turf_id=turf_id,
@@ -326,11 +328,13 @@ def assign(
 def _check_member_id(session: Session, ctx: CampaignContext, user_id: int) -> int:
     found = session.scalar(
         select(Membership.user_id).where(
-            Membership.campaign_id == ctx.campaign_id, Membership.user_id == user_id
+            campaign_filter(Membership, ctx), Membership.user_id == user_id
         )
     )
     if found is None:
-        raise FieldError(f"utilisateur {user_id} inconnu dans cette campagne", loc="volunteer")
+        raise FieldError(
+            f"utilisateur {user_id} inconnu dans cette campagne", loc="user_id", status=404
+        )
     return int(found)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from circo.bounds import Id, JsonObject, SaneDatetime, ShortText
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
 from circo.field import questionnaire as qn
@@ -37,22 +38,22 @@ _FUTURE_SLACK = timedelta(hours=12)
 
 
 class RecontactIn(BaseModel):
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=32)
-    first_name: str = Field("", max_length=100)
+    email: ShortText | None = Field(None, max_length=320)
+    phone: ShortText | None = Field(None, max_length=32)
+    first_name: ShortText = Field("", max_length=100)
     consent_contact: bool = False
     consent_opinions: bool = False
 
 
 class VisitIn(BaseModel):
     key: str = Field(..., description="UUID made on the phone (idempotency key)")
-    turf_id: int | None = None
-    stop_id: int | None = None
-    door: str = Field("", max_length=100)
-    outcome: str
-    answers: dict[str, Any] = Field(default_factory=dict)
-    visited_at: datetime | None = None
-    questionnaire_id: int | None = None
+    turf_id: Id | None = None
+    stop_id: Id | None = None
+    door: ShortText = Field("", max_length=100)
+    outcome: ShortText
+    answers: JsonObject = Field(default_factory=dict)
+    visited_at: SaneDatetime | None = None
+    questionnaire_id: Id | None = None
     recontact: RecontactIn | None = None
 
     @field_validator("key")
@@ -196,6 +197,12 @@ def _prepare(
     if item.stop_id is not None and (stop is None or turf is None or stop.turf_id != turf.id):
         raise FieldError(
             f"adresse {item.stop_id} hors du secteur {item.turf_id}", loc="stop_id", status=404
+        )
+    if item.questionnaire_id is not None and item.questionnaire_id not in questionnaires:
+        raise FieldError(
+            f"questionnaire {item.questionnaire_id} introuvable",
+            loc="questionnaire_id",
+            status=404,
         )
     questionnaire = questionnaires.get(item.questionnaire_id or active.id, active)
     outcome = qn.validate_outcome(item.outcome)

@@ -1,12 +1,12 @@
-"""Extension points of the territory sheet, filled by later domains.
+"""Sections of the territory sheet provided by other domains, declared in the manifest
+(`circo.domains`, ``Domain.sheet_sections``).
 
-* ``priority_stations`` — the targeting module registers a provider returning the bureaux where
-  door-to-door pays off (`SheetSection` rows: bureau, score, reason).
-* ``local_news`` — the assistant registers a provider returning recent local news items.
+* ``priority_stations`` — targeting: the bureaux where door-to-door pays off (`SheetSection`
+  rows: bureau, score, reason).
+* ``local_news`` — assistant: recent local news items of the knowledge base.
 
 A provider is ``(session, ctx, territory_key) -> SheetSection | None``; ``ctx`` is the campaign
-context (None when the sheet is built outside a campaign). Register at import time of the domain
-module: ``register_sheet_section("priority_stations", my_provider)``.
+context (None when the sheet is built outside a campaign).
 """
 
 from __future__ import annotations
@@ -39,25 +39,20 @@ class SheetSection:
 
 
 Provider = Callable[[Session, CampaignContext | None, str], SheetSection | None]
-_providers: dict[str, list[Provider]] = {name: [] for name in SECTIONS}
-
-
-def register_sheet_section(name: str, provider: Provider) -> None:
-    if name not in _providers:
-        raise ValueError(f"section inconnue « {name} » ; attendu " + ", ".join(SECTIONS))
-    if provider not in _providers[name]:
-        _providers[name].append(provider)
 
 
 def sections_for(
     session: Session, ctx: CampaignContext | None, territory_key: str
 ) -> list[SheetSection]:
     """Every registered section, or a placeholder saying which module will fill it."""
+    from circo.domains import registry
+
+    providers = registry().sheet_sections
     found: list[SheetSection] = []
     for name in SECTIONS:
         produced = [
             section
-            for provider in _providers[name]
+            for provider in providers.get(name, ())
             if (section := provider(session, ctx, territory_key)) is not None
         ]
         if produced:

@@ -2,7 +2,5 @@
 opt-out and the election calendar enforced, delivery log, A/B tests.
 
 Public API: `circo.messaging.service` (matrix, composing, sending, unsubscribe, STOP) and
-`circo.messaging.delivery` (the job handlers). The rights hooks register at import.
+`circo.messaging.delivery` (the job handlers); its personal data in `circo.messaging.personal`.
 """
-
-from circo.messaging import privacy_hooks as privacy_hooks

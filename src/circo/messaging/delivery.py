@@ -519,12 +519,10 @@ def _finish(
     return result
 
 
-@jobs.handler(service.SEND_JOB)
 def send_job(session: Session, settings: Settings, job: Job) -> dict[str, Any] | None:
     return run_send(session, settings, message_id=int(job.payload["message_id"]))
 
 
-@jobs.handler(service.AB_JOB)
 def ab_decide_job(session: Session, settings: Settings, job: Job) -> dict[str, Any] | None:
     """After the A/B waiting time, pick the winner by the metric and send it to the rest."""
     message = session.get(MessageCampaign, int(job.payload["message_id"]))

@@ -8,15 +8,49 @@ its ``status`` follows ``queued → sending → sent`` (or ``failed`` / ``uncert
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, utcnow
+from circo.db import Base, UTCDateTime, str_enum, utcnow
 
 CAMPAIGN_FK = "campaigns.id"
+
+
+class Channel(enum.StrEnum):
+    email = "email"
+    sms = "sms"
+
+
+class MessageStatus(enum.StrEnum):
+    draft = "draft"
+    testing = "testing"  # A/B sample sent, winner pending
+    queued = "queued"
+    sending = "sending"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class AbMetric(enum.StrEnum):
+    opens = "opens"
+    clicks = "clicks"
+    fixed = "fixed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    held = "held"  # A/B remainder waiting for the winner
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    uncertain = "uncertain"  # interrupted between hand-over and commit: never re-sent
+    cancelled = "cancelled"  # opposition or unsubscribe after queueing
+    skipped_no_consent = "skipped_no_consent"
+    skipped_opposed = "skipped_opposed"
 
 
 class ProgrammePoint(Base):
@@ -67,7 +101,7 @@ class MessageCampaign(Base):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey(CAMPAIGN_FK, ondelete="CASCADE"), index=True
     )
-    channel: Mapped[str] = mapped_column(String(16))  # email, sms
+    channel: Mapped[str] = mapped_column(str_enum(Channel, name="channel", length=16))
     segment_name: Mapped[str] = mapped_column(String(200), default="all")
     point_id: Mapped[int | None] = mapped_column(
         ForeignKey("msg_programme_points.id", ondelete="SET NULL")
@@ -75,12 +109,16 @@ class MessageCampaign(Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
     content_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(
+        str_enum(MessageStatus, name="status", length=16), default=MessageStatus.draft
+    )
     track: Mapped[bool] = mapped_column(Boolean, default=False)
     rate_per_second: Mapped[float] = mapped_column(Float, default=0.0)  # 0: no throttling
     subject_variants: Mapped[list[str]] = mapped_column(JSON, default=list)  # A/B subjects
     ab_sample_fraction: Mapped[float] = mapped_column(Float, default=0.0)
-    ab_metric: Mapped[str] = mapped_column(String(16), default="opens")  # opens, clicks, fixed
+    ab_metric: Mapped[str] = mapped_column(
+        str_enum(AbMetric, name="ab_metric", length=16), default=AbMetric.opens
+    )
     ab_fallback_variant: Mapped[int] = mapped_column(Integer, default=0)
     ab_winner: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(320), default="system")
@@ -108,8 +146,10 @@ class Delivery(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey(CAMPAIGN_FK, ondelete="CASCADE"))
     message_id: Mapped[int] = mapped_column(ForeignKey("msg_campaigns.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("crm_contacts.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(24), default="queued")
+    channel: Mapped[str] = mapped_column(str_enum(Channel, name="channel", length=16))
+    status: Mapped[str] = mapped_column(
+        str_enum(DeliveryStatus, name="status", length=24), default=DeliveryStatus.queued
+    )
     variant: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(String(32))  # consent, legitimate_interest

@@ -8,13 +8,15 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from circo.assistant.service import check_passages
+from circo.bounds import MAX_ID, FiniteFloat, Id, LongText, ShortText
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
@@ -22,9 +24,20 @@ from circo.messaging import compose, directory, service
 from circo.messaging.errors import MessagingError
 from circo.messaging.links import Links
 from circo.messaging.models import Delivery, MessageCampaign
+from circo.messaging.schemas import (
+    CellRead,
+    DeliveryRead,
+    InboundRead,
+    MatrixRead,
+    MessageRead,
+    PointCreated,
+    PreviewRead,
+    WinnerRead,
+)
 from circo.web.deps import FormDep, SessionDep, SettingsDep, require_role
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
+from circo.web.types import IdPath, IdQuery, Limit, Offset, QueryOptText
 
 add_template_dir(str(resources.files("circo") / "messaging" / "templates"))
 
@@ -35,6 +48,8 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
+    if ctx.role not in (Role.admin, Role.comms, Role.data):
+        return []  # campaign-wide figures and subjects: for the people who send messages
     sent = session.scalar(
         ctx.scoped(select(func.count(Delivery.id)), Delivery).where(Delivery.status == "sent")
     )
@@ -53,17 +68,23 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
 # --- schemas ----------------------------------------------------------------------------------
 
 
+Channel = Annotated[ShortText, StringConstraints(max_length=16)]
+SegmentName = Annotated[ShortText, StringConstraints(max_length=200)]
+Subject = Annotated[ShortText, StringConstraints(max_length=300)]
+MAX_VARIANTS = 20
+
+
 class DraftIn(BaseModel):
-    channel: str = "email"
-    segment: str = "all"
-    subject: str = ""
-    body: str
-    point_id: int | None = None
-    subject_variants: list[str] = Field(default_factory=list)
-    ab_sample_fraction: float = 0.2
-    ab_metric: str = "opens"
-    ab_fallback_variant: int = 0
-    ab_wait_minutes: int = 240
+    channel: Channel = "email"
+    segment: SegmentName = "all"
+    subject: Subject = ""
+    body: LongText
+    point_id: Id | None = None
+    subject_variants: list[Subject] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    ab_sample_fraction: Annotated[FiniteFloat, Field(ge=0, le=1)] = 0.2
+    ab_metric: Channel = "opens"
+    ab_fallback_variant: Annotated[int, Field(ge=0, le=MAX_VARIANTS)] = 0
+    ab_wait_minutes: Annotated[int, Field(ge=0, le=60 * 24 * 30)] = 240  # up to 30 days
     track: bool = False
 
     def draft(self) -> service.Draft:
@@ -83,20 +104,20 @@ class DraftIn(BaseModel):
 
 
 class PointIn(BaseModel):
-    title: str
-    summary: str = ""
-    passage_ids: list[int] = Field(default_factory=list)
-    segments: list[str] = Field(default_factory=list)
+    title: Annotated[ShortText, StringConstraints(max_length=200)]
+    summary: LongText = ""
+    passage_ids: list[Id] = Field(default_factory=list, max_length=100)
+    segments: list[SegmentName] = Field(default_factory=list, max_length=100)
 
 
 class CellIn(BaseModel):
-    segment: str
-    point_id: int
+    segment: SegmentName
+    point_id: Id
     on: bool = True
 
 
 class WinnerIn(BaseModel):
-    variant: int | None = None
+    variant: Annotated[int, Field(ge=0, le=MAX_VARIANTS)] | None = None
 
 
 def message_json(session: Session, message: MessageCampaign) -> dict[str, Any]:
@@ -131,12 +152,12 @@ def message_json(session: Session, message: MessageCampaign) -> dict[str, Any]:
 API = "/api/campaigns/{slug}/messages"
 
 
-@router.get(API)
+@router.get(API, response_model=list[MessageRead])
 def api_list(session: SessionDep, ctx: CommsDep) -> list[dict[str, Any]]:
     return [message_json(session, message) for message in service.list_messages(session, ctx)]
 
 
-@router.post(API, status_code=201)
+@router.post(API, status_code=201, response_model=MessageRead)
 def api_send(
     session: SessionDep, settings: SettingsDep, ctx: CommsDep, payload: DraftIn
 ) -> dict[str, Any]:
@@ -145,7 +166,7 @@ def api_send(
     return message_json(session, message)
 
 
-@router.get(API + "/matrix")
+@router.get(API + "/matrix", response_model=MatrixRead)
 def api_matrix(session: SessionDep, ctx: CommsDep) -> dict[str, Any]:
     points, rows = service.matrix(session, ctx)
     return {
@@ -157,8 +178,9 @@ def api_matrix(session: SessionDep, ctx: CommsDep) -> dict[str, Any]:
     }
 
 
-@router.post(API + "/points", status_code=201)
+@router.post(API + "/points", status_code=201, response_model=PointCreated)
 def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) -> dict[str, Any]:
+    check_passages(session, ctx, payload.passage_ids)  # no passage of another campaign
     point = service.add_point(
         session, ctx, title=payload.title, summary=payload.summary, passage_ids=payload.passage_ids
     )
@@ -167,7 +189,7 @@ def api_add_point(session: SessionDep, ctx: CommsDep, payload: PointIn) -> dict[
     return {"id": point.id, "title": point.title, "segments": payload.segments}
 
 
-@router.post(API + "/matrix")
+@router.post(API + "/matrix", response_model=CellRead)
 def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> dict[str, Any]:
     service.set_cell(
         session, ctx, segment=payload.segment, point_id=payload.point_id, on=payload.on
@@ -175,14 +197,18 @@ def api_set_cell(session: SessionDep, ctx: CommsDep, payload: CellIn) -> dict[st
     return {"segment": payload.segment, "point_id": payload.point_id, "on": payload.on}
 
 
-@router.post(API + "/preview")
+@router.post(API + "/preview", response_model=PreviewRead)
 def api_preview(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CommsDep,
     payload: DraftIn,
-    contact_id: int | None = None,
+    contact_id: IdQuery = None,
 ) -> dict[str, Any]:
+    if contact_id is not None:
+        from circo.crm.contacts import get_contact
+
+        get_contact(session, ctx, contact_id)  # 404 for another campaign's contact
     shown = compose.preview(session, ctx, settings, draft=payload.draft(), contact_id=contact_id)
     return {
         "reachable": shown.reachable,
@@ -193,23 +219,23 @@ def api_preview(
     }
 
 
-@router.get(API + "/{message_id:int}")
-def api_get(session: SessionDep, ctx: CommsDep, message_id: int) -> dict[str, Any]:
+@router.get(API + "/{message_id:int}", response_model=MessageRead)
+def api_get(session: SessionDep, ctx: CommsDep, message_id: IdPath) -> dict[str, Any]:
     return message_json(session, service.get_message(session, ctx, message_id))
 
 
-@router.get(API + "/{message_id:int}/deliveries")
+@router.get(API + "/{message_id:int}/deliveries", response_model=list[DeliveryRead])
 def api_deliveries(
     session: SessionDep,
     ctx: CommsDep,
-    message_id: int,
-    status: str | None = None,
-    limit: int = 200,
-    offset: int = 0,
+    message_id: IdPath,
+    status: QueryOptText = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     message = service.get_message(session, ctx, message_id)
     rows = service.list_deliveries(
-        session, ctx, message=message, status=status, limit=min(limit, 1000), offset=offset
+        session, ctx, message=message, status=status, limit=limit, offset=offset
     )
     return [
         {
@@ -228,9 +254,9 @@ def api_deliveries(
     ]
 
 
-@router.post(API + "/{message_id:int}/winner")
+@router.post(API + "/{message_id:int}/winner", response_model=WinnerRead)
 def api_winner(
-    session: SessionDep, ctx: CommsDep, message_id: int, payload: WinnerIn
+    session: SessionDep, ctx: CommsDep, message_id: IdPath, payload: WinnerIn
 ) -> dict[str, Any]:
     message = service.get_message(session, ctx, message_id)
     winner = service.decide_winner(session, ctx, message=message, variant=payload.variant)
@@ -276,7 +302,7 @@ def matrix_toggle(
     session: SessionDep,
     ctx: CommsDep,
     segment: Annotated[str, Form()],
-    point_id: Annotated[int, Form()],
+    point_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     on: Annotated[str, Form()] = "1",
 ) -> Response:
     service.set_cell(session, ctx, segment=segment, point_id=point_id, on=on == "1")
@@ -387,7 +413,7 @@ def compose_action(
     "/c/{slug}/messages/{message_id:int}", response_class=HTMLResponse, include_in_schema=False
 )
 def message_page(
-    request: Request, session: SessionDep, ctx: CommsDep, message_id: int
+    request: Request, session: SessionDep, ctx: CommsDep, message_id: IdPath
 ) -> HTMLResponse:
     message = service.get_message(session, ctx, message_id)
     return render(
@@ -407,7 +433,7 @@ def message_page(
 def message_winner(
     session: SessionDep,
     ctx: CommsDep,
-    message_id: int,
+    message_id: IdPath,
     variant: Annotated[str, Form()] = "",
 ) -> Response:
     message = service.get_message(session, ctx, message_id)
@@ -417,7 +443,7 @@ def message_winner(
 
 
 @router.post("/c/{slug}/messages/{message_id:int}/cancel", include_in_schema=False)
-def message_cancel(session: SessionDep, ctx: CommsDep, message_id: int) -> Response:
+def message_cancel(session: SessionDep, ctx: CommsDep, message_id: IdPath) -> Response:
     service.cancel(session, ctx, message=service.get_message(session, ctx, message_id))
     return RedirectResponse(_page(ctx, f"/{message_id}", msg="ok"), status_code=303)
 
@@ -520,11 +546,15 @@ async def _inbound_body(request: Request) -> bytes | FormData:
     return await request.form()
 
 
-@router.post("/api/messaging/sms-inbound/{token}")
+@router.post(
+    "/api/messaging/sms-inbound/{token}",
+    response_model=InboundRead,
+    responses={404: {"description": "lien invalide ou campagne inconnue"}},
+)
 def sms_inbound(
     session: SessionDep,
     settings: SettingsDep,
-    token: str,
+    token: Annotated[str, Path(max_length=500)],
     body: Annotated[bytes | FormData, Depends(_inbound_body)],
 ) -> JSONResponse:
     """Webhook of the SMS provider for replies: "STOP" records an opposition to SMS.
@@ -536,7 +566,12 @@ def sms_inbound(
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return JSONResponse({"error": "NotFound", "message": "campagne inconnue"}, status_code=404)
-    data: Any = json.loads(body) if isinstance(body, bytes) else body
+    try:
+        data: Any = json.loads(body) if isinstance(body, bytes) else body
+    except ValueError:
+        raise MessagingError("corps JSON illisible (attendu un objet)", loc="body") from None
+    if not hasattr(data, "get"):
+        raise MessagingError('corps JSON : un objet attendu, ex. {"from": …}', loc="body")
     phone = str(data.get("from") or data.get("msisdn") or data.get("sender") or "")
     text = str(data.get("text") or data.get("content") or data.get("body") or "")
     if not phone:

@@ -38,17 +38,17 @@ Election calendar (`circo.privacy.calendar`)
     ``require_calendar(campaign, now, kind)`` raises `CalendarBlocked` (HTTP 423).
 
 Who sees whom (`circo.privacy.scope`)
-    ``register_volunteer_scope(provider)`` — the field module registers
-    ``provider(session, ctx) -> Select`` of the contact ids on the turfs assigned to
-    ``ctx.actor``; until then volunteers see no contact. ``contact_visibility(session, ctx,
-    column)`` is the WHERE clause crm applies to every contact query.
+    The field domain declares in the manifest (`circo.domains`) the volunteer scope
+    ``(session, ctx) -> Select`` of the contact ids on the turfs assigned to ``ctx.actor``.
+    ``contact_visibility(session, ctx, column)`` is the WHERE clause crm applies to every
+    contact query.
 
-Rights of the person (`circo.privacy.rights`, `circo.privacy.hooks`)
+Rights of the person (`circo.privacy.rights`; each domain's `PersonalData`, `circo.core.personal`)
     ``access_export(session, ctx, *, email=None, phone=None) -> dict`` (JSON-able, every record),
     ``access_pdf(export) -> bytes``, ``erase_person(session, ctx, settings, *, email=None,
     phone=None) -> ErasureReport``, rights requests with their 1-month deadline
-    (``create_request``, ``list_requests``, ``complete_request``). Other domains register
-    ``register_erasure_hook`` / ``register_access_hook`` for the personal data they hold.
+    (``create_request``, ``list_requests``, ``complete_request``). Each domain exports, erases
+    and merges its own tables (``PersonalData`` in the manifest).
 
 Retention and record of processing (`circo.privacy.retention`, `circo.privacy.register`)
     ``run_retention(session, ctx, settings, *, apply: bool, now=None) -> RetentionReport``;
@@ -68,7 +68,7 @@ from circo.privacy.consent import (
     record_consent,
     record_opposition,
 )
-from circo.privacy.scope import contact_visibility, register_volunteer_scope
+from circo.privacy.scope import contact_visibility
 
 __all__ = [
     "POLITICAL_OPINIONS",
@@ -84,6 +84,5 @@ __all__ = [
     "latest_consents",
     "record_consent",
     "record_opposition",
-    "register_volunteer_scope",
     "require_calendar",
 ]

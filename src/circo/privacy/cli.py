@@ -113,13 +113,10 @@ def privacy_access(
     data_dir: DataDirOption = None,
 ) -> None:
     """Tout ce que la campagne détient sur une personne (JSON, PDF) / right of access."""
-    from circo.privacy.rights.access import access_export, access_pdf
-    from circo.privacy.rights.requests import complete_request, create_request
+    from circo.privacy.rights.access import access_pdf, answer_access
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        request = create_request(session, ctx, kind="access", channel="cli")
-        export = access_export(session, ctx, email=email, phone=phone)
-        complete_request(session, ctx, request, outcome={"contacts": len(export["contacts"])})
+        export = answer_access(session, ctx, email=email, phone=phone, channel="cli")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(export, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     if pdf is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import secrets
@@ -14,29 +13,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.models import Contact
 from circo.crm.timeline import add_interaction
 from circo.privacy.errors import NotFound, PrivacyError
-from circo.privacy.models import ConsentRecord, Opposition, Suppression
-
-
-class Channel(enum.StrEnum):
-    email = "email"
-    sms = "sms"
-    phone = "phone"
-    post = "post"
-    automated_call = "automated_call"
-
-
-class ConsentStatus(enum.StrEnum):
-    granted = "granted"
-    refused = "refused"
-    withdrawn = "withdrawn"
-
+from circo.privacy.models import (
+    Channel,
+    ConsentChannel,
+    ConsentRecord,
+    ConsentStatus,
+    Opposition,
+    Suppression,
+)
 
 # Explicit consent to keep political opinions on the person (GDPR art. 9).
-POLITICAL_OPINIONS = "political_opinions"
+POLITICAL_OPINIONS = ConsentChannel.political_opinions.value
 CONSENT_CHANNELS = (*[channel.value for channel in Channel], POLITICAL_OPINIONS)
 # Prior opt-in required, no other legal basis (CPCE L34-5; CNIL on political communication).
 OPT_IN_ONLY = {Channel.sms, Channel.automated_call}
@@ -362,7 +353,7 @@ def reassign_contact(
     for model in (ConsentRecord, Opposition):
         session.execute(
             update(model)
-            .where(model.campaign_id == ctx.campaign_id, model.contact_id == from_contact_id)
+            .where(campaign_filter(model, ctx), model.contact_id == from_contact_id)
             .values(contact_id=to_contact_id)
         )
     from circo.privacy.models import RightsRequest
@@ -370,7 +361,7 @@ def reassign_contact(
     session.execute(
         update(RightsRequest)
         .where(
-            RightsRequest.campaign_id == ctx.campaign_id,
+            campaign_filter(RightsRequest, ctx),
             RightsRequest.contact_id == from_contact_id,
         )
         .values(contact_id=to_contact_id)

@@ -3,13 +3,76 @@ suppression list (hashes only), rights requests."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circo.db import Base, UTCDateTime, utcnow
+from circo.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class Channel(enum.StrEnum):
+    """A way of reaching a person."""
+
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    post = "post"
+    automated_call = "automated_call"
+
+
+class ConsentChannel(enum.StrEnum):
+    """What a consent record is about: a channel, or keeping political opinions (GDPR art. 9)."""
+
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    post = "post"
+    automated_call = "automated_call"
+    political_opinions = "political_opinions"
+
+
+class OppositionChannel(enum.StrEnum):
+    all = "all"
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    post = "post"
+    automated_call = "automated_call"
+
+
+class ConsentStatus(enum.StrEnum):
+    granted = "granted"
+    refused = "refused"
+    withdrawn = "withdrawn"
+
+
+class SuppressionKind(enum.StrEnum):
+    email = "email"
+    phone = "phone"
+
+
+class RequestKind(enum.StrEnum):
+    access = "access"
+    rectification = "rectification"
+    erasure = "erasure"
+    opposition = "opposition"
+
+
+class RequestStatus(enum.StrEnum):
+    unverified = "unverified"  # self-service request whose email is not confirmed yet
+    open = "open"
+    done = "done"
+    rejected = "rejected"
+
+
+class RequestChannel(enum.StrEnum):
+    staff = "staff"
+    self_service = "self_service"
+    cli = "cli"
+    api = "api"
 
 
 class Purpose(Base):
@@ -44,8 +107,8 @@ class ConsentRecord(Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     contact_id: Mapped[int] = mapped_column(ForeignKey("crm_contacts.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))  # granted, refused, withdrawn
+    channel: Mapped[str] = mapped_column(str_enum(ConsentChannel, name="channel", length=32))
+    status: Mapped[str] = mapped_column(str_enum(ConsentStatus, name="status", length=16))
     source: Mapped[str] = mapped_column(String(200))
     proof: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor: Mapped[str] = mapped_column(String(320), default="system")
@@ -64,7 +127,9 @@ class Opposition(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
     )
-    channel: Mapped[str] = mapped_column(String(32), default="all")
+    channel: Mapped[str] = mapped_column(
+        str_enum(OppositionChannel, name="channel", length=32), default=OppositionChannel.all
+    )
     source: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(320), default="system")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -83,7 +148,7 @@ class Suppression(Base):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # email, phone
+    kind: Mapped[str] = mapped_column(str_enum(SuppressionKind, name="kind", length=16))
     value_hash: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))  # erasure, opposition
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,10 +166,13 @@ class RightsRequest(Base):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # access, rectification, erasure, opposition
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    # unverified, open, done, rejected
-    channel: Mapped[str] = mapped_column(String(16), default="staff")  # staff, self_service, cli
+    kind: Mapped[str] = mapped_column(str_enum(RequestKind, name="kind", length=16))
+    status: Mapped[str] = mapped_column(
+        str_enum(RequestStatus, name="status", length=16), default=RequestStatus.open
+    )
+    channel: Mapped[str] = mapped_column(
+        str_enum(RequestChannel, name="channel", length=16), default=RequestChannel.staff
+    )
     requester: Mapped[str | None] = mapped_column(String(320))
     requester_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_id: Mapped[int | None] = mapped_column(

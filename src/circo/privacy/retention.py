@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from circo.config import Settings
 from circo.core import audit, jobs
 from circo.core.models import Campaign, Job
-from circo.core.tenancy import CampaignContext, system_context
+from circo.core.tenancy import CampaignContext, campaign_filter, system_context
 from circo.crm.models import (
     Contact,
     ContactAnswer,
@@ -104,9 +104,7 @@ def delete_contacts(session: Session, ctx: CampaignContext, ids: list[int]) -> N
             session.execute(delete(model).where(model.contact_id.in_(chunk)))
         session.execute(delete(DuplicatePair).where(DuplicatePair.contact_a.in_(chunk)))
         session.execute(delete(DuplicatePair).where(DuplicatePair.contact_b.in_(chunk)))
-        session.execute(
-            delete(Contact).where(Contact.campaign_id == ctx.campaign_id, Contact.id.in_(chunk))
-        )
+        session.execute(delete(Contact).where(campaign_filter(Contact, ctx), Contact.id.in_(chunk)))
 
 
 def run_retention(
@@ -187,7 +185,6 @@ def run_retention(
     return report
 
 
-@jobs.on_startup
 def ensure_retention_scheduled(session: Session) -> Job:
     """Queue the daily retention run if it is not queued yet (idempotent per day)."""
     day = int(clock.time() // 86400) + 1
@@ -200,7 +197,6 @@ def ensure_retention_scheduled(session: Session) -> Job:
     )
 
 
-@jobs.handler("privacy.retention")
 def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Apply the retention policies of every campaign (or of ``payload["campaign_id"]``), then
     schedule the next daily run."""

@@ -10,16 +10,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from circo.core.email import send_email
 from circo.core.models import Role
+from circo.core.netguard import leave_transaction
 from circo.core.security import new_token
 from circo.core.service import get_campaign
 from circo.core.tenancy import CampaignContext, system_context
+from circo.core.throttle import limit_email_request
 from circo.db import utcnow
 from circo.privacy import selfservice
 from circo.privacy.calendar import check_calendar
 from circo.privacy.register import processing_register
 from circo.privacy.retention import run_retention
-from circo.privacy.rights.access import access_export, access_pdf
+from circo.privacy.rights.access import access_export, access_pdf, answer_access
 from circo.privacy.rights.erasure import apply_opposition, erase_person
 from circo.privacy.rights.requests import (
     complete_request,
@@ -28,16 +31,30 @@ from circo.privacy.rights.requests import (
     is_overdue,
     list_requests,
 )
+from circo.privacy.rights.traces import compact_after_commit
+from circo.privacy.schemas import (
+    CalendarRead,
+    ConsentIn,
+    ConsentRead,
+    ErasureRead,
+    PersonIn,
+    ProcessingRead,
+    RetentionRead,
+    RightsRequestRead,
+)
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     CampaignDep,
     SessionDep,
     SettingsDep,
+    client_ip,
+    get_settings,
     require_role,
     verify_anonymous_csrf,
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
+from circo.web.types import IdPath, QueryOptText, QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -109,6 +126,7 @@ def request_create(
         erase_person(
             session, ctx, settings, email=email or None, phone=phone or None, request=request
         )
+        compact_after_commit(session)
     elif kind == "opposition":
         count = apply_opposition(
             session,
@@ -122,7 +140,7 @@ def request_create(
 
 
 @pages.post("/c/{slug}/privacy/requests/{request_id}/done")
-def request_done(session: SessionDep, ctx: DpoDep, request_id: int) -> Response:
+def request_done(session: SessionDep, ctx: DpoDep, request_id: IdPath) -> Response:
     request = get_request(session, ctx, request_id)
     complete_request(session, ctx, request, outcome={"by": ctx.actor.email})
     return RedirectResponse(f"/c/{ctx.campaign.slug}/privacy?msg=ok", status_code=303)
@@ -172,7 +190,10 @@ def _anon(request: Request, template: str, context: dict[str, object]) -> HTMLRe
     token = request.cookies.get(ANON_CSRF_COOKIE) or new_token()
     response = render(request, template, {**context, "csrf_token": token})
     if request.cookies.get(ANON_CSRF_COOKIE) != token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        secure = get_settings(request).secure_cookies
+        response.set_cookie(
+            ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+        )
     return response
 
 
@@ -194,7 +215,20 @@ def public_submit(
     kind: Annotated[str, Form()],
 ) -> HTMLResponse:
     campaign = get_campaign(session, slug)
-    selfservice.start(session, system_context(campaign), settings, email=email, kind=kind)
+    limit_email_request(
+        session,
+        action="privacy.self_service_requested",
+        email=email,
+        ip=client_ip(request),
+        per_address=settings.email_throttle_per_address,
+        per_ip=settings.email_throttle_per_ip,
+        campaign_id=campaign.id,
+    )
+    _request, message = selfservice.prepare(
+        session, system_context(campaign), settings, email=email, kind=kind
+    )
+    leave_transaction(session)  # committed before the mail server is called
+    send_email(settings, message)
     return _anon(
         request,
         "privacy/public.html",
@@ -236,8 +270,8 @@ def public_confirm(
 # --- JSON API ---------------------------------------------------------------------------------
 
 
-@api.get("/calendar")
-def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
+@api.get("/calendar", response_model=CalendarRead)
+def api_calendar(ctx: CampaignDep, kind: QueryText = "message") -> dict[str, Any]:
     if kind not in ("message", "paid_ads", "sms", "phone"):
         kind = "message"
     decision = check_calendar(ctx.campaign, utcnow(), kind)  # type: ignore[arg-type]
@@ -250,7 +284,7 @@ def api_calendar(ctx: CampaignDep, kind: str = "message") -> dict[str, Any]:
     }
 
 
-@api.get("/requests")
+@api.get("/requests", response_model=list[RightsRequestRead])
 def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return [
         {
@@ -266,32 +300,58 @@ def api_requests(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     ]
 
 
-@api.get("/register")
+@api.get("/register", response_model=list[ProcessingRead])
 def api_register(session: SessionDep, ctx: DpoDep) -> list[dict[str, Any]]:
     return processing_register(session, ctx)
 
 
-@api.get("/retention")
+@api.get("/retention", response_model=RetentionRead)
 def api_retention(session: SessionDep, settings: SettingsDep, ctx: DpoDep) -> dict[str, Any]:
     return run_retention(session, ctx, settings, apply=False).as_dict()
 
 
-@api.post("/consents")
-def api_consent(session: SessionDep, ctx: DpoDep, payload: dict[str, Any]) -> dict[str, Any]:
+@api.post("/consents", response_model=ConsentRead)
+def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> ConsentRead:
     from circo.crm.contacts import get_contact
     from circo.privacy.consent import record_consent
 
-    contact = get_contact(session, ctx, int(payload.get("contact_id", 0)))
+    contact = get_contact(session, ctx, payload.contact_id)
     record = record_consent(
         session,
         ctx,
         contact_id=contact.id,
-        channel=str(payload.get("channel")),
-        status=str(payload.get("status")),
-        source=str(payload.get("source") or "api"),
-        proof=payload.get("proof") or {"via": "api"},
+        channel=payload.channel,
+        status=payload.status,
+        source=payload.source or "api",
+        proof=payload.proof or {"via": "api"},
     )
-    return {"id": record.id, "channel": record.channel, "status": record.status}
+    return ConsentRead(id=record.id, channel=record.channel, status=record.status)
+
+
+@api.get("/access")
+def api_access(
+    session: SessionDep,
+    ctx: DpoDep,
+    email: QueryOptText = None,
+    phone: QueryOptText = None,
+) -> dict[str, Any]:
+    """Right of access (GDPR art. 15): everything held on the person — the same file as
+    ``circo privacy access``."""
+    return answer_access(session, ctx, email=email, phone=phone, channel="api")
+
+
+@api.post("/erasure")
+def api_erasure(
+    session: SessionDep, settings: SettingsDep, ctx: DpoDep, body: PersonIn
+) -> ErasureRead:
+    """Right to erasure (GDPR art. 17): the person is deleted everywhere — the same as
+    ``circo privacy erase``; the report is sent once the erasure is committed."""
+    request = create_request(session, ctx, kind="erasure", channel="api")
+    report = erase_person(
+        session, ctx, settings, email=body.email, phone=body.phone, request=request
+    )
+    compact_after_commit(session)
+    return ErasureRead(**report.as_dict())
 
 
 router = APIRouter()

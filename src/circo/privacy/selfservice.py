@@ -25,6 +25,7 @@ from circo.privacy.models import RightsRequest
 from circo.privacy.rights.access import access_export
 from circo.privacy.rights.erasure import apply_opposition, erase_person
 from circo.privacy.rights.requests import complete_request, create_request
+from circo.privacy.rights.traces import compact_after_commit
 
 SALT = "circo.selfservice"
 MAX_AGE = 7 * 86400
@@ -39,6 +40,16 @@ def start(
     session: Session, ctx: CampaignContext, settings: Settings, *, email: str, kind: str
 ) -> RightsRequest:
     """Record the (unverified) request and email the verification link."""
+    request, message = prepare(session, ctx, settings, email=email, kind=kind)
+    send_email(settings, message)
+    return request
+
+
+def prepare(
+    session: Session, ctx: CampaignContext, settings: Settings, *, email: str, kind: str
+) -> tuple[RightsRequest, OutgoingEmail]:
+    """Record the (unverified) request; the email with the verification link, to send once
+    the request is committed (no mail server call inside a transaction)."""
     if kind not in KINDS:
         raise PrivacyError(f"demande inconnue « {kind} » (access, opposition, erasure)", loc="kind")
     try:
@@ -52,19 +63,16 @@ def start(
     )
     token = sign(settings.effective_secret_key(), SALT, {"k": ctx.campaign_id, "r": request.id})
     link = f"{settings.base_url.rstrip('/')}/p/{ctx.campaign.slug}/donnees/confirmer/{token}"
-    send_email(
-        settings,
-        OutgoingEmail(
-            to=address,
-            subject=f"Confirmez votre demande — {ctx.campaign.name}",
-            text=(
-                f"Bonjour,\n\nNous avons reçu une demande pour {KINDS[kind]} auprès de "
-                f"« {ctx.campaign.name} ».\nPour la confirmer, ouvrez ce lien (valable 7 jours) :"
-                f"\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message."
-            ),
+    message = OutgoingEmail(
+        to=address,
+        subject=f"Confirmez votre demande — {ctx.campaign.name}",
+        text=(
+            f"Bonjour,\n\nNous avons reçu une demande pour {KINDS[kind]} auprès de "
+            f"« {ctx.campaign.name} ».\nPour la confirmer, ouvrez ce lien (valable 7 jours) :"
+            f"\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez ce message."
         ),
     )
-    return request
+    return request, message
 
 
 @dataclass
@@ -106,4 +114,5 @@ def verify(session: Session, settings: Settings, *, slug: str, token: str) -> Ve
         complete_request(session, ctx, request, outcome={"contacts": count})
         return Verified("opposition", contacts=count)
     report = erase_person(session, ctx, settings, email=email, request=request)
+    compact_after_commit(session)  # deleted rows leave no bytes in the SQLite file
     return Verified("erasure", contacts=report.contacts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -226,16 +226,6 @@ def target(
     stdout.print(table)
 
 
-def _priority_stations(session: Any, ctx: Any, territory_key: str) -> Any:
-    """The sheet's "priority bureaux" (imported lazily: keeps ``circo`` quick to start)."""
-    from circo.targeting.sheet import priority_stations
-
-    return priority_stations(session, ctx, territory_key)
-
-
 def register(app: typer.Typer) -> None:
-    from circo.maps.hooks import register_sheet_section
-
-    register_sheet_section("priority_stations", _priority_stations)  # for ``circo sheet``
     app.add_typer(ei_app, name="ei")
     app.command("target")(target)

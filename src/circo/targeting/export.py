@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from circo.core.spreadsheet import safe_record
+
 CSV_COLUMNS = [
     "rank",
     "station",
@@ -24,5 +26,5 @@ def rows_to_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, delimiter=";", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_record(row) for row in rows)
     return "\ufeff" + buffer.getvalue()

@@ -69,7 +69,6 @@ def _round(payload: dict[str, Any], name: str) -> tuple[str, int]:
     return parse_election_round(value, option=name)
 
 
-@jobs.handler(TRANSFERS)
 def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Read the two rounds, end the read transaction, fit (minutes, no lock held), return."""
     from circo.targeting.service import transfer_inputs, transfers_from_inputs
@@ -89,7 +88,6 @@ def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, A
     return result.as_dict()
 
 
-@jobs.handler(GROUPS)
 def run_groups(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Read results and demographics, end the read transaction, fit, return."""
     from circo.targeting.groups import group_vote_from_inputs, group_vote_inputs

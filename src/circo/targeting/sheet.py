@@ -1,4 +1,4 @@
-"""The "priority bureaux" section of the territory sheet (extension point of circo.maps)."""
+"""The "priority bureaux" section of the territory sheet (declared in the manifest)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from circo.core.tenancy import CampaignContext
 from circo.errors import CircoError
-from circo.maps.hooks import SheetSection, register_sheet_section
+from circo.maps.hooks import SheetSection
 from circo.targeting.preferences import load_choice
 from circo.targeting.service import load_keys, parse_election_round, target_stations
 
@@ -17,9 +17,17 @@ def priority_stations(
     session: Session, ctx: CampaignContext | None, territory_key: str
 ) -> SheetSection | None:
     """The campaign's saved targeting, restricted to the bureaux of the sheet's territory."""
-    choice = load_choice(ctx) if ctx else None
-    if choice is None:
+    if ctx is None:
         return None
+    choice = load_choice(ctx)
+    if choice is None:
+        return SheetSection(
+            title="Bureaux prioritaires",
+            paragraphs=[
+                "Aucun ciblage enregistré : choisissez l'élection et le candidat dans Ciblage "
+                "pour classer les bureaux de ce territoire."
+            ],
+        )
     try:
         election = parse_election_round(choice.election, option="election")
         report = target_stations(
@@ -57,7 +65,3 @@ def priority_stations(
             f"Aucun bureau de ce territoire dans le ciblage de la campagne ({choice.territory})."
         )
     return section
-
-
-def register() -> None:
-    register_sheet_section("priority_stations", priority_stations)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from circo import __version__
 from circo.core import audit, service
 from circo.web.deps import AdminDep, CampaignDep, SessionDep, UserDep
+from circo.web.types import Limit, Offset, QueryOptText
 
 router = APIRouter(prefix="/api", tags=["core"])
 
@@ -128,9 +128,9 @@ def members(session: SessionDep, ctx: AdminDep) -> list[MemberRead]:
 def audit_events(
     session: SessionDep,
     ctx: AdminDep,
-    action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    action: QueryOptText = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
 ) -> list[AuditEventRead]:
     events, _total = audit.list_events(
         session, campaign_id=ctx.campaign_id, action=action, limit=limit, offset=offset

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -11,6 +10,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -20,12 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from circo import __version__
 from circo.config import Settings
 from circo.core.jobs import JobWorker
+from circo.domains import load_domains, resolve
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
-from circo.web import api_core, routes_auth, routes_core
+from circo.web import api_core, routes_auth, routes_core, validation
 from circo.web.deps import LANG_COOKIE, LoginRequired
-from circo.web.registry import CORE_NAV, DOMAIN_ROUTE_MODULES, NavItem
+from circo.web.registry import CORE_NAV, NavItem
 from circo.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,15 @@ CONTENT_SECURITY_POLICY = (
 
 
 def domain_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in DOMAIN_ROUTE_MODULES]
+    """The routes module of every domain of the manifest that has pages or an API."""
+    return [resolve(domain.routes) for domain in load_domains().domains if domain.routes]
 
 
 def create_app(
     settings: Settings, *, runtime: Runtime | None = None, run_jobs: bool = False
 ) -> FastAPI:
     """Build the app; with no runtime given, connect (and create the schema of an empty DB)."""
+    load_domains()  # every domain's tables, hooks and job handlers, as in the CLI
     runtime = runtime or open_runtime_for_serving(settings)
     settings.effective_secret_key()  # refuse the default secret in production, early
     worker = JobWorker(runtime.factory, settings) if run_jobs else None
@@ -110,7 +113,17 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         )
         response = await call_next(request)
         if asked in ("fr", "en"):
-            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
+            response.set_cookie(
+                LANG_COOKIE,
+                asked,
+                max_age=365 * 86400,
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
+        if settings.effective_hsts_seconds:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={settings.effective_hsts_seconds}"
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -126,6 +139,8 @@ def _wants_json(request: Request) -> bool:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    validation.document_error_shape(app)
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_json(request):
@@ -157,14 +172,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"loc": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-            for error in exc.errors()
-        ]
+    @app.exception_handler(pydantic.ValidationError)  # a schema built by a page from its form
+    async def validation_error(
+        request: Request, exc: RequestValidationError | pydantic.ValidationError
+    ) -> Response:
+        problems = validation.french_problems(exc.errors())
         if _wants_json(request):
             return JSONResponse(
-                {"error": "ValidationError", "message": "requête invalide", "details": problems},
+                {
+                    "error": "ValidationError",
+                    "message": validation.summary(problems),
+                    "details": problems,
+                },
                 status_code=422,
             )
         message = "; ".join(f"{item['loc']} : {item['message']}" for item in problems)

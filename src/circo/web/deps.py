@@ -48,7 +48,12 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed once when the endpoint succeeded."""
+    """One session per request, committed once when the endpoint succeeded.
+
+    Used with ``scope="function"`` (`SessionDep`): the commit runs when the endpoint returns,
+    *before* the response is sent, so a confirmation (200, 201, 303) is only ever sent for
+    committed work, and a failed commit becomes an error response instead of a lost write.
+    """
     session = get_runtime(request).factory()
     try:
         yield session
@@ -63,8 +68,9 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def form_data(request: Request) -> FormData:

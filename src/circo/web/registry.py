@@ -1,8 +1,8 @@
-"""Where domains plug into the web app: routers, navigation entries, dashboard cards.
+"""The web app's building blocks for domains: navigation entries and dashboard cards.
 
-Each domain's ``circo/<domain>/routes.py`` defines ``router`` (an APIRouter) and may define
-``NAV_ITEMS`` (list of NavItem) and ``dashboard_cards(session, ctx) -> list[Card]``. List the
-module in `DOMAIN_ROUTE_MODULES` (one line per domain).
+Each domain's routes module (``Domain.routes`` in the manifest, `circo.domains`) defines
+``router`` (an APIRouter) and may define ``NAV_ITEMS`` (list of NavItem) and
+``dashboard_cards(session, ctx) -> list[Card]``.
 """
 
 from __future__ import annotations
@@ -11,16 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circo.core.models import Role
-
-DOMAIN_ROUTE_MODULES: list[str] = [
-    "circo.assistant.routes",
-    "circo.crm.routes",
-    "circo.elections.routes",
-    "circo.field.routes",
-    "circo.messaging.routes",
-    "circo.privacy.routes",
-    "circo.targeting.routes",
-]
 
 
 @dataclass(frozen=True)

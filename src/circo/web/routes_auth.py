@@ -5,19 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from circo.config import Settings
 from circo.core import service
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.errors import AuthError, CircoError, TooManyRequests
-from circo.core.security import new_token
+from circo.core.netguard import leave_transaction
+from circo.core.security import new_token, sign, unsign
+from circo.core.throttle import limit_email_request
 from circo.web.deps import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,
     SessionDep,
     SettingsDep,
     client_ip,
+    get_settings,
     optional_user,
     verify_anonymous_csrf,
 )
@@ -26,10 +30,35 @@ from circo.web.templating import gettext_for, render
 router = APIRouter(include_in_schema=False)
 
 
+DEVICE_COOKIE = "circo_device"
+DEVICE_SALT = "circo.known-device"
+
+
 def _with_anon_csrf(request: Request, response: HTMLResponse, token: str) -> HTMLResponse:
     if request.cookies.get(ANON_CSRF_COOKIE) != token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        secure = get_settings(request).secure_cookies
+        response.set_cookie(
+            ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+        )
     return response
+
+
+def _device_user_id(request: Request, settings: Settings) -> int | None:
+    """The user this browser already logged in as (signed cookie), else None."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return None
+    try:
+        payload = unsign(
+            settings.effective_secret_key(),
+            DEVICE_SALT,
+            cookie,
+            max_age_seconds=settings.known_device_days * 86400,
+        )
+    except ValueError:
+        return None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    return user_id if isinstance(user_id, int) else None
 
 
 def _anon_page(
@@ -72,6 +101,9 @@ def login_submit(
             ip=client_ip(request),
             max_failures=settings.login_max_failures,
             window_minutes=settings.login_window_minutes,
+            max_failures_per_ip=settings.login_max_failures_per_ip,
+            backoff_seconds=settings.login_backoff_seconds,
+            device_user_id=_device_user_id(request, settings),
         )
     except TooManyRequests as exc:
         session.commit()
@@ -95,7 +127,15 @@ def login_submit(
         token,
         max_age=settings.session_hours * 3600,
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        sign(settings.effective_secret_key(), DEVICE_SALT, {"u": user.id}),
+        max_age=settings.known_device_days * 86400,
+        httponly=True,
+        secure=settings.secure_cookies,
         samesite="lax",
     )
     response.delete_cookie(ANON_CSRF_COOKIE)
@@ -121,14 +161,34 @@ def forgot_page(request: Request) -> HTMLResponse:
 
 @router.post("/password/forgot", dependencies=[Depends(verify_anonymous_csrf)])
 def forgot_submit(
-    request: Request, session: SessionDep, settings: SettingsDep, email: Annotated[str, Form()]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    email: Annotated[str, Form()],
 ) -> HTMLResponse:
     _ = gettext_for(request.state.language)
+    try:
+        limit_email_request(
+            session,
+            action="password.reset_requested",
+            email=email,
+            ip=client_ip(request),
+            per_address=settings.email_throttle_per_address,
+            per_ip=settings.email_throttle_per_ip,
+        )
+    except TooManyRequests as exc:
+        return _anon_page(
+            request, "password_forgot.html", {"sent": False, "error": str(exc)}, status=429
+        )
     started = service.start_password_reset(session, email=email)
+    leave_transaction(session)  # committed before the mail server is called
     if started is not None:
         user, token = started
         link = f"{settings.base_url.rstrip('/')}/password/reset?token={token}"
-        send_email(
+        # Sent after the response: the answer takes the same time for any address.
+        background.add_task(
+            send_email,
             settings,
             OutgoingEmail(
                 to=user.email,
@@ -158,7 +218,9 @@ def reset_submit(
     password: Annotated[str, Form()],
 ) -> Response:
     try:
-        service.finish_password_reset(session, token=token, new_password=password)
+        service.finish_password_reset(
+            session, token=token, new_password=password, ip=client_ip(request)
+        )
     except CircoError as exc:
         return _anon_page(
             request, "password_reset.html", {"token": token, "error": str(exc)}, status=400

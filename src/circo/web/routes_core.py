@@ -13,9 +13,17 @@ from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.db import UTC
-from circo.web.deps import AdminDep, CampaignDep, SessionDep, SettingsDep, UserDep
+from circo.web.deps import (
+    SESSION_COOKIE,
+    AdminDep,
+    CampaignDep,
+    SessionDep,
+    SettingsDep,
+    UserDep,
+)
 from circo.web.registry import Card
 from circo.web.templating import gettext_for, render
+from circo.web.types import IdPath
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,8 +50,10 @@ def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLRe
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
-    members = service.list_members(session, ctx=ctx)
-    return render(request, "dashboard.html", {"cards": cards, "members_count": len(members)})
+    # A volunteer sees only cards about themselves: no campaign-wide figure.
+    members = [] if ctx.role is Role.volunteer else service.list_members(session, ctx=ctx)
+    count = None if ctx.role is Role.volunteer else len(members)
+    return render(request, "dashboard.html", {"cards": cards, "members_count": count})
 
 
 # --- users and roles --------------------------------------------------------------------------
@@ -116,7 +126,7 @@ def users_set_role(
 
 
 @router.post("/c/{slug}/users/{user_id}/remove")
-def users_remove(session: SessionDep, ctx: AdminDep, user_id: int) -> Response:
+def users_remove(session: SessionDep, ctx: AdminDep, user_id: IdPath) -> Response:
     service.remove_member(session, ctx=ctx, user_id=user_id)
     return RedirectResponse(f"/c/{ctx.campaign.slug}/users?msg=user-removed", status_code=303)
 
@@ -189,7 +199,15 @@ def account_password(
     current: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
-    service.change_password(session, user=user, current=current, new_password=password)
+    token = request.cookies.get(SESSION_COOKIE)
+    current_session = service.web_session_user(session, token) if token else None
+    service.change_password(
+        session,
+        user=user,
+        current=current,
+        new_password=password,
+        keep_session_id=current_session[1].id if current_session else None,
+    )
     return RedirectResponse("/account?msg=password-changed", status_code=303)
 
 
@@ -203,6 +221,6 @@ def account_token_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_token_revoke(session: SessionDep, user: UserDep, token_id: int) -> Response:
+def account_token_revoke(session: SessionDep, user: UserDep, token_id: IdPath) -> Response:
     service.revoke_api_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account?msg=token-revoked", status_code=303)

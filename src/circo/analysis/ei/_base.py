@@ -63,7 +63,9 @@ class EIEstimator:
     """Base class: scikit-learn style estimator for R×C ecological inference.
 
     Subclasses implement ``_fit(data)`` which must set ``unit_tables_`` and ``intervals_``
-    (and may set ``global_``; by default it is computed from the unit tables).
+    (and may set ``global_``; by default it is computed from the unit tables). ``fit`` first
+    forgets every fitted attribute of a previous fit (``_reset_fitted``); a subclass that
+    overrides ``fit`` calls it before its own checks.
 
     Fitted attributes (shapes: n units, R groups, C candidates):
         global_: (R, C) share of each group's voters going to each candidate; rows sum to 1.
@@ -110,22 +112,37 @@ class EIEstimator:
         Raises ``EIInputError`` (a ``ValueError``) naming the offending unit and column.
         """
         start = time.perf_counter()
-        data = validate(
-            X, T, unit_names=unit_names, group_names=group_names, candidate_names=candidate_names
-        )
-        self.group_names_ = data.group_names
-        self.candidate_names_ = data.candidate_names
-        self.unit_names_ = data.unit_names
-        self.unit_mismatch_ = data.mismatch
-        self.n_units_ = data.n_units
-        self.group_counts_ = data.groups
-        self.candidate_counts_ = data.candidates
-        self.interval_level_ = float(getattr(self, "level", 0.95))
-        self._fit(data)
-        if not hasattr(self, "global_") or self.global_ is None:
-            self.global_ = shares_from_tables(self.unit_tables_, data.groups)
+        self._reset_fitted()
+        try:
+            data = validate(
+                X,
+                T,
+                unit_names=unit_names,
+                group_names=group_names,
+                candidate_names=candidate_names,
+            )
+            self.group_names_ = data.group_names
+            self.candidate_names_ = data.candidate_names
+            self.unit_names_ = data.unit_names
+            self.unit_mismatch_ = data.mismatch
+            self.n_units_ = data.n_units
+            self.group_counts_ = data.groups
+            self.candidate_counts_ = data.candidates
+            self.interval_level_ = float(getattr(self, "level", 0.95))
+            self._fit(data)
+            if not hasattr(self, "global_"):
+                self.global_ = shares_from_tables(self.unit_tables_, data.groups)
+        except BaseException:
+            self._reset_fitted()  # a failed fit leaves an unfitted estimator, not half of one
+            raise
         self.seconds_ = time.perf_counter() - start
         return self
+
+    def _reset_fitted(self) -> None:
+        """Forget every fitted attribute (name ending with ``_``) of a previous fit, so that
+        re-fitting on other data leaves nothing stale (e.g. a ``global_`` of another shape)."""
+        for name in [name for name in vars(self) if name.endswith("_") and name[:2] != "__"]:
+            delattr(self, name)
 
     def _fit(self, data: EIData) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -106,6 +106,7 @@ class KingEI2x2(EIEstimator):
         Args:
             group, candidate: index or name of the group and candidate of interest.
         """
+        self._reset_fitted()  # also when the 2×2 collapse below refuses the input
         x = np.asarray(X, dtype=np.float64)
         t = np.asarray(T, dtype=np.float64)
         if x.ndim != 2 or t.ndim != 2:

@@ -168,6 +168,7 @@ class LPHom(EIEstimator):
 
         Args: as :meth:`EIEstimator.fit` — X (n, J) election-1 counts, T (n, K) election-2.
         """
+        self._reset_fitted()  # also when the settings below are refused
         if self.variant not in {"lphom", "dual", "joint"}:
             raise EIInputError(f"variant must be 'lphom', 'dual' or 'joint'; got {self.variant!r}")
         if self.new_and_exit not in {"raw", "regular"}:

@@ -12,9 +12,12 @@ Handlers are registered explicitly: ``register_handler(kind, function)`` and
 
 from typing import TYPE_CHECKING
 
+from circo.core.jobs.registry import _HANDLERS as _HANDLERS  # read by tests/test_domains.py
+from circo.core.jobs.registry import _STARTUP as _STARTUP
 from circo.core.jobs.registry import (
     JobHandler,
     handler,
+    install_handlers,
     on_startup,
     register_handler,
     register_startup,
@@ -32,6 +35,7 @@ __all__ = [
     "Outcome",
     "enqueue",
     "handler",
+    "install_handlers",
     "on_startup",
     "recover_stale",
     "register_handler",

@@ -6,7 +6,7 @@ The domains manifest calls `register_handler(kind, function)` and `register_star
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,16 @@ def register_startup(function: StartupFunction) -> StartupFunction:
     if function not in _STARTUP:
         _STARTUP.append(function)
     return function
+
+
+def install_handlers(
+    handlers: Mapping[str, JobHandler], startup: Iterable[StartupFunction]
+) -> None:
+    """Install the domains' handlers and startup functions (called by
+    `circo.domains.load_domains`; the manifest is the one list of them)."""
+    _HANDLERS.update(handlers)
+    for function in startup:
+        register_startup(function)
 
 
 def handler(kind: str) -> Callable[[JobHandler], JobHandler]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from circo.core import audit
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.contacts import derived_fields, tag_ids
 from circo.crm.errors import ImportFileError
@@ -147,7 +147,7 @@ def _existing_identities(session: Session, ctx: CampaignContext) -> dict[tuple[s
             Contact.search_name,
             Contact.address_line,
             Contact.postal_code,
-        ).where(Contact.campaign_id == ctx.campaign_id)
+        ).where(campaign_filter(Contact, ctx))
     )
     found: dict[tuple[str, str], int] = {}
     for contact_id, email, phone, search_name, address_line, postal_code in rows:
@@ -194,9 +194,7 @@ def _households(
     known: dict[str, int] = {}
     if wanted:
         for household_id, key in session.execute(
-            select(Household.id, Household.address_key).where(
-                Household.campaign_id == ctx.campaign_id
-            )
+            select(Household.id, Household.address_key).where(campaign_filter(Household, ctx))
         ):
             if key in wanted:
                 known[key] = household_id
@@ -293,7 +291,7 @@ def _write_side_records(
         existing_tags = set(
             session.execute(
                 select(ContactTag.contact_id, ContactTag.tag_id).where(
-                    ContactTag.campaign_id == ctx.campaign_id
+                    campaign_filter(ContactTag, ctx)
                 )
             )
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from circo.crm import normalise
 from circo.crm.contacts import normalise_fields
+from circo.crm.errors import ContactFieldError
 from circo.crm.importer.reading import ParsedFile
 
 CHUNK = 5000
@@ -111,10 +112,9 @@ def plan_import(
             values.pop("relationship_kind", None)
         try:
             values = normalise_fields(values)
-        except ValueError as exc:
-            field_name, _, reason = str(exc).partition(": ")
-            header = next((h for h, t in mapping.items() if t == field_name), field_name)
-            row_problems.append(Problem(line, header, reason))
+        except ContactFieldError as exc:
+            header = next((h for h, t in mapping.items() if t == exc.field), exc.field)
+            row_problems.append(Problem(line, header, exc.reason))
         if not row_problems and not (
             values["last_name"] or values.get("email") or values.get("phone")
         ):

@@ -1,19 +1,16 @@
 """Who a rights request is about: the matching contacts, every form of their identity, and their
-entries in the electoral roll."""
+entries in the electoral roll (`circo.crm.personal.roll_matches`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
+from circo.core.personal import Identity
 from circo.core.tenancy import CampaignContext
 from circo.crm import normalise
-from circo.crm.models import (
-    Contact,
-    RollEntry,
-)
+from circo.crm.models import Contact
 from circo.privacy.errors import PrivacyError
-from circo.privacy.hooks import Identity
 
 
 def resolve_identity(
@@ -51,27 +48,3 @@ def resolve_identity(
         if contact.last_name:
             identity.names.add((contact.first_name, contact.last_name))
     return identity, contacts
-
-
-def _roll_matches(session: Session, ctx: CampaignContext, identity: Identity) -> list[RollEntry]:
-    """Roll entries of the person (same folded last name and first first name) — for rights
-    requests only; compared in Python so accents and ligatures match on every backend."""
-    if not identity.names:
-        return []
-    wanted = {
-        (normalise.fold(last), normalise.fold(first).split(" ")[0])
-        for first, last in identity.names
-    }
-    matched: list[int] = []
-    rows = session.execute(
-        select(RollEntry.id, RollEntry.last_name, RollEntry.first_names).where(
-            RollEntry.campaign_id == ctx.campaign_id
-        )
-    )
-    for entry_id, last_name, first_names in rows:
-        key = (normalise.fold(last_name), normalise.fold(first_names).split(" ")[0])
-        if key in wanted or (key[0], "") in wanted:
-            matched.append(entry_id)
-    if not matched:
-        return []
-    return list(session.scalars(select(RollEntry).where(RollEntry.id.in_(matched))))

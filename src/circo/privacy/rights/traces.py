@@ -4,6 +4,7 @@ mention them (found, or scrubbed to "[effacé]"), files under the data dir that 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import date, datetime
@@ -14,8 +15,11 @@ from sqlalchemy import JSON, Engine, String, Text, cast, func, or_, select, upda
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
-from circo.core.tenancy import CampaignContext
+from circo.core.models import Campaign
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.db import Base
+
+logger = logging.getLogger(__name__)
 
 ERASED = "[effacé]"
 TABULAR_SUFFIXES = {".csv", ".tsv", ".jsonl", ".log"}
@@ -52,9 +56,9 @@ def find_traces(
         if not columns:
             continue
         scope = (
-            table.c.id == ctx.campaign_id
+            Campaign.id == ctx.campaign_id
             if table.name == "campaigns"
-            else table.c.campaign_id == ctx.campaign_id
+            else campaign_filter(table.c, ctx)
         )
         query = select(table).where(scope, _mentions(columns, needles))
         result = session.execute(query).mappings().all()
@@ -103,9 +107,7 @@ def scrub_database(session: Session, ctx: CampaignContext, needles: list[str]) -
             continue
         rows = (
             session.execute(
-                select(table).where(
-                    table.c.campaign_id == ctx.campaign_id, _mentions(columns, needles)
-                )
+                select(table).where(campaign_filter(table.c, ctx), _mentions(columns, needles))
             )
             .mappings()
             .all()
@@ -244,3 +246,21 @@ def compact_sqlite(engine: Engine) -> None:
         driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         raw.close()
+
+
+def compact_after_commit(session: Session) -> None:
+    """Compact the SQLite file once the erasure is committed (web and API paths; the CLI
+    compacts after its own commit). A compaction that cannot run now — another connection is
+    reading — is logged and left to the next erasure or retention run: the erasure itself is
+    committed either way."""
+    from circo.db import after_commit
+
+    engine = session.get_bind()
+
+    def compact() -> None:
+        try:
+            compact_sqlite(engine)  # type: ignore[arg-type]
+        except Exception as exc:  # the commit already happened: never turn it into an error
+            logger.warning("compaction SQLite après effacement reportée : %s", exc)
+
+    after_commit(session, compact)

@@ -1,0 +1,229 @@
+"""What each domain declares about the personal data it holds, so that the rights of the person
+(access, erasure) and the merge of two contacts are complete by construction.
+
+Every domain whose tables identify or describe a person declares a `PersonalData` in the
+manifest (`circo.domains`): one `TableRule` per such table (how access, erasure and merge treat
+it — checked by ``tests/test_personal_data.py`` against every table of the metadata), and the
+three functions that do it for its own tables:
+
+* ``access(session, ctx, identity, export)`` adds the person's rows to the access export;
+* ``erase(session, ctx, identity) -> {table: rows}`` deletes (or anonymises) them;
+* ``merge(session, ctx, kept_id, merged_id)`` moves the merged contact's rows to the kept one
+  and keeps every proof (consents, deliveries…).
+
+The orchestration (who the person is, traces in other tables and files, the request log) is in
+`circo.privacy.rights`; the merge of the contact row itself in `circo.crm.dedup`. Functions
+run inside the caller's transaction: they ``flush()``, never ``commit()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from circo.core.tenancy import CampaignContext, campaign_filter
+
+
+@dataclass
+class Identity:
+    """Who a rights request is about: the matched contacts and every form of their identity."""
+
+    contact_ids: list[int] = field(default_factory=list)
+    emails: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)  # E.164
+    names: set[tuple[str, str]] = field(default_factory=set)  # (first name, last name)
+
+    def needles(self) -> list[str]:
+        """Strings whose presence anywhere means the person is still there (see
+        `circo.privacy.rights.traces`)."""
+        from circo.crm.normalise import phone_variants
+
+        found: set[str] = set(self.emails)
+        for phone in self.phones:
+            found.update(phone_variants(phone))
+        for first, last in self.names:
+            if first and last:
+                found.add(f"{first} {last}")
+                found.add(f"{last} {first}")
+        return sorted(value for value in found if len(value) >= 5)
+
+
+AccessHook = Callable[[Session, CampaignContext, Identity, dict[str, Any]], None]
+ErasureHook = Callable[[Session, CampaignContext, Identity], dict[str, int]]
+MergeHook = Callable[[Session, CampaignContext, int, int], None]
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """How one table holding personal data is treated; each text says what the code does."""
+
+    access: str
+    erase: str
+    merge: str
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A domain's personal data: its tables' rules and the functions that apply them."""
+
+    tables: Mapping[str, TableRule]
+    access: AccessHook | None = None
+    erase: ErasureHook | None = None
+    merge: MergeHook | None = None
+    # The domain owning the contact rows themselves erases after every other domain.
+    erase_last: bool = False
+
+
+# --- helpers for the common case: rows linked to a contact by a column -------------------------
+
+
+def plain_row(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """A mapped object as JSON-able data (dates as ISO strings)."""
+    data = {}
+    for column in obj.__table__.columns:
+        if column.key in exclude:
+            continue
+        value = getattr(obj, column.key)
+        if isinstance(value, (datetime, date)):
+            value = value.isoformat()
+        data[column.key] = value
+    return data
+
+
+def rows_of(
+    session: Session,
+    ctx: CampaignContext,
+    model: Any,
+    ids: Sequence[int],
+    column: str = "contact_id",
+) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    query = ctx.scoped(select(model), model).where(getattr(model, column).in_(list(ids)))
+    return [plain_row(row) for row in session.scalars(query)]
+
+
+def delete_rows(
+    session: Session,
+    ctx: CampaignContext,
+    model: Any,
+    ids: Sequence[int],
+    column: str = "contact_id",
+) -> int:
+    if not ids:
+        return 0
+    result = session.execute(
+        delete(model).where(campaign_filter(model, ctx), getattr(model, column).in_(list(ids)))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def move_rows(
+    session: Session,
+    ctx: CampaignContext,
+    model: Any,
+    kept_id: int,
+    merged_id: int,
+    *,
+    column: str = "contact_id",
+    unique_with: tuple[str, ...] = (),
+) -> None:
+    """Point the merged contact's rows at the kept contact. With ``unique_with`` (the other
+    columns of a unique key), a row the kept contact already has is dropped instead."""
+    link = getattr(model, column)
+    if unique_with:
+        kept_keys = {
+            tuple(row)
+            for row in session.execute(
+                select(*(getattr(model, name) for name in unique_with)).where(
+                    campaign_filter(model, ctx), link == kept_id
+                )
+            )
+        }
+        for row in session.scalars(
+            select(model).where(campaign_filter(model, ctx), link == merged_id)
+        ).all():
+            if tuple(getattr(row, name) for name in unique_with) in kept_keys:
+                session.delete(row)
+        session.flush()
+    session.execute(
+        update(model)
+        .where(campaign_filter(model, ctx), link == merged_id)
+        .values({column: kept_id})
+    )
+
+
+# --- the core domain's own personal data: team accounts and the audit log ---------------------
+
+
+def _core_access(
+    session: Session, ctx: CampaignContext, identity: Identity, export: dict[str, Any]
+) -> None:
+    from circo.core.models import AuditEvent, Membership, User
+
+    ids = [str(i) for i in identity.contact_ids]
+    export["audit_events"] = [
+        plain_row(event)
+        for event in session.scalars(
+            select(AuditEvent).where(
+                campaign_filter(AuditEvent, ctx),
+                AuditEvent.target_type == "contact",
+                AuditEvent.target_id.in_(ids or ["-"]),
+            )
+        )
+    ]
+    accounts = []
+    if identity.emails:
+        rows = session.execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(campaign_filter(Membership, ctx), User.email.in_(identity.emails))
+        )
+        for user, role in rows:
+            accounts.append({**plain_row(user, exclude=("password_hash",)), "role": str(role)})
+    export["user_accounts"] = accounts
+
+
+def _core_erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
+    from circo.core.models import LoginAttempt
+
+    if not identity.emails:
+        return {}
+    result = session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(identity.emails)))
+    return {"login_attempts": int(result.rowcount or 0)}  # type: ignore[attr-defined]
+
+
+_ACCOUNT = TableRule(
+    access="with the team member's account (user_accounts of the export)",
+    erase="removed with the account, which an administrator closes: a contact's erasure does "
+    "not delete a team member's login",
+    merge="not linked to a contact",
+)
+
+PERSONAL_DATA = PersonalData(
+    tables={
+        "users": _ACCOUNT,
+        "memberships": _ACCOUNT,
+        "api_tokens": _ACCOUNT,
+        "web_sessions": _ACCOUNT,
+        "password_resets": _ACCOUNT,
+        "login_attempts": TableRule(
+            access="not exported: a security log of the login form",
+            erase="attempts made with the person's email are deleted",
+            merge="not linked to a contact",
+        ),
+        "audit_events": TableRule(
+            access="audit_events of the export: actions on the person's contacts",
+            erase="kept as the proof of what was done (GDPR art. 5.2); names and emails in "
+            "its details are scrubbed by the erasure's safety net",
+            merge="kept: events name contact ids, the merge itself is logged",
+        ),
+    },
+    access=_core_access,
+    erase=_core_erase,
+)

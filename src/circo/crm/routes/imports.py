@@ -1,0 +1,149 @@
+"""Import wizard: upload, column mapping, preview, commit."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from circo.config import Settings
+from circo.core.tenancy import CampaignContext
+from circo.crm import contacts as contacts_service
+from circo.crm.errors import NotFound
+from circo.crm.importer.commit import commit_import
+from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
+from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
+from circo.crm.importer.validation import preview
+from circo.crm.routes.common import DataDep
+from circo.db import after_commit, remove_files
+from circo.web.deps import FormDep, SessionDep, SettingsDep
+from circo.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+
+
+def _upload_dir(settings: Settings, ctx: CampaignContext) -> Path:
+    return settings.data_dir / "imports" / ctx.campaign.slug
+
+
+def _upload_path(settings: Settings, ctx: CampaignContext, token: str) -> Path:
+    if not token.isalnum():
+        raise NotFound("fichier d'import introuvable", loc="import")
+    matches = list(_upload_dir(settings, ctx).glob(f"{token}.*"))
+    if not matches:
+        raise NotFound(
+            "fichier d'import introuvable ou expiré : déposez-le à nouveau", loc="import"
+        )
+    return matches[0]
+
+
+@pages.get("/c/{slug}/contacts/import", response_class=HTMLResponse)
+def import_page(request: Request, ctx: DataDep) -> HTMLResponse:
+    return render(request, "crm/import_upload.html", {})
+
+
+@pages.post("/c/{slug}/contacts/import")
+def import_upload(
+    settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
+) -> Response:
+    name = file.filename or "contacts.csv"
+    suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+    content = file.file.read()
+    read_bytes(content, filename=name)  # refuse unreadable files at once
+    token = secrets.token_hex(12)
+    folder = _upload_dir(settings, ctx)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{token}{suffix}").write_bytes(content)
+    (folder / f"{token}.name").write_text(name, encoding="utf-8")
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/contacts/import/{token}", status_code=303)
+
+
+def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> ParsedFile:
+    path = _upload_path(settings, ctx, token)
+    if path.suffix == ".name":
+        path = next(p for p in path.parent.glob(f"{token}.*") if p.suffix != ".name")
+    name_file = path.with_suffix(".name")
+    name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
+    return read_file(path, filename=name)
+
+
+@pages.get("/c/{slug}/contacts/import/{token}", response_class=HTMLResponse)
+def import_mapping(
+    request: Request, session: SessionDep, settings: SettingsDep, ctx: DataDep, token: str
+) -> HTMLResponse:
+    parsed = _parsed(settings, ctx, token)
+    suggested = suggest_mapping(parsed.headers, session=session, ctx=ctx)
+    custom = [f"custom:{f.key}" for f in contacts_service.custom_fields(session, ctx)]
+    return render(
+        request,
+        "crm/import_mapping.html",
+        {
+            "token": token,
+            "parsed": parsed,
+            "suggested": suggested,
+            "fields": FIELDS,
+            "custom": custom,
+            "sample": parsed.rows[:5],
+        },
+    )
+
+
+def _form_mapping(form: FormData, parsed: ParsedFile) -> dict[str, str]:
+    if "mapping_json" in form:
+        return {str(k): str(v) for k, v in json.loads(str(form["mapping_json"])).items()}
+    return {
+        header: str(form.get(f"map_{index}", "")) for index, header in enumerate(parsed.headers)
+    }
+
+
+@pages.post("/c/{slug}/contacts/import/{token}/preview", response_class=HTMLResponse)
+def import_preview(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: DataDep,
+    token: str,
+    form: FormDep,
+) -> HTMLResponse:
+    parsed = _parsed(settings, ctx, token)
+    explicit = _form_mapping(form, parsed)
+    mapping = resolve_mapping(
+        parsed.headers, explicit, session=session, ctx=ctx, filename=parsed.filename
+    )
+    report = preview(parsed, mapping)
+    return render(
+        request,
+        "crm/import_preview.html",
+        {"token": token, "report": report, "mapping_json": json.dumps(mapping)},
+    )
+
+
+@pages.post("/c/{slug}/contacts/import/{token}/commit", response_class=HTMLResponse)
+def import_commit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: DataDep,
+    token: str,
+    form: FormDep,
+) -> HTMLResponse:
+    parsed = _parsed(settings, ctx, token)
+    mapping = resolve_mapping(
+        parsed.headers,
+        json.loads(str(form["mapping_json"])),
+        session=session,
+        ctx=ctx,
+        filename=parsed.filename,
+    )
+    result = commit_import(
+        session, ctx, parsed, mapping, skip_invalid=form.get("skip_invalid") == "1"
+    )
+    uploaded = list(_upload_dir(settings, ctx).glob(f"{token}.*"))
+    # The file goes only once its rows are committed: a failed commit keeps it for a retry.
+    after_commit(session, lambda: remove_files(uploaded))
+    return render(request, "crm/import_done.html", {"result": result})

@@ -1,0 +1,153 @@
+"""Pydantic shapes of the field JSON API (in and out)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from circo.bounds import Id, JsonObject, LongText, ReadModel, SaneDate, ShortText
+
+MAX_QUESTIONS = 200
+
+
+class AssignmentIn(BaseModel):
+    day: SaneDate
+    turf_id: Id | None = None
+    bureau: Annotated[ShortText, StringConstraints(max_length=40)] | None = None
+    user_email: Annotated[ShortText, StringConstraints(max_length=320)] | None = None
+    user_id: Id | None = None
+    team_id: Id | None = None
+    note: LongText = ""
+
+
+class QuestionnaireIn(BaseModel):
+    name: Annotated[ShortText, StringConstraints(max_length=200)] = ""
+    questions: list[JsonObject] = Field(max_length=MAX_QUESTIONS)
+    recontact_wording: LongText | None = None
+    opinion_consent_wording: LongText | None = None
+
+
+class CampaignBrief(ReadModel):
+    slug: str
+    name: str
+
+
+class AssignmentBrief(ReadModel):
+    id: int
+    day: str
+    turf_id: int | None
+    bureau: str | None
+    note: str
+
+
+class TurfRead(ReadModel):
+    id: int
+    code: str
+    name: str
+    bureau: str | None
+    doors: int
+    walk_m: float
+
+
+class StopRead(ReadModel):
+    id: int
+    position: int
+    ref: str
+    label: str
+    lat: float
+    lon: float
+    dwellings: int
+    visits: int
+
+
+class WalkListRead(TurfRead):
+    stops: list[StopRead]
+
+
+class OutcomeRead(ReadModel):
+    value: str
+    label: str
+
+
+class QuestionnaireRead(ReadModel):
+    id: int
+    name: str
+    outcomes: list[OutcomeRead]
+    questions: list[dict[str, Any]]
+    recontact_wording: str | None
+    opinion_consent_wording: str | None
+
+
+class FieldMeRead(ReadModel):
+    campaign: CampaignBrief
+    role: str
+    assignments: list[AssignmentBrief]
+    turfs: list[TurfRead]
+    questionnaire: QuestionnaireRead
+    assistant_search: str | None
+
+
+class SyncResultRead(ReadModel):
+    results: list[dict[str, Any]]  # {"key", "status"[, "id" | "message"]} per visit, in order
+    created: int
+    duplicates: int
+    rejected: int
+
+
+class AssignmentCreated(ReadModel):
+    id: int
+    day: str
+
+
+class SupportRead(ReadModel):
+    doors_knocked: int
+    talked: int
+    answered: int
+    support: int
+    undecided: int
+    against: int
+    contact_rate: float | None
+    support_share: float | None
+
+
+class VolunteerActivityRead(ReadModel):
+    user_id: int
+    name: str
+    doors_knocked: int
+    talked: int
+    last_visit: str | None
+
+
+class OutNowRead(ReadModel):
+    name: str
+    last_visit: str
+    visits: int
+
+
+class TurfProgressRead(ReadModel):
+    id: int
+    code: str
+    name: str
+    bureau: str | None
+    doors: int
+    stops: int
+    stops_visited: int
+    visits: int
+    done: float
+
+
+class FieldDashboardRead(ReadModel):
+    doors_knocked: int
+    talked: int
+    contact_rate: float | None
+    outcomes: dict[str, int]
+    turfs: int
+    turfs_started: int
+    doors_planned: int
+    by_bureau: dict[str, SupportRead]
+    answers_by_bureau: dict[str, dict[str, dict[str, int]]]
+    answers_by_day: dict[str, dict[str, dict[str, int]]]
+    volunteers: list[VolunteerActivityRead]
+    out_now: list[OutNowRead]
+    progress: list[TurfProgressRead]

@@ -1,0 +1,97 @@
+"""Honest wiring: every entry point loads the same domains from the one manifest."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from circo.config import Settings
+from circo.core import jobs
+from circo.domains import DOMAINS, load_domains, registry, resolve
+from circo.web.app import create_app
+from circo.web.registry import route_paths
+from tests.server import server_env
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "circo"
+
+WEB_PROCESS = """
+import json
+from circo.config import Settings
+from circo.domains import registry
+from circo.web.app import create_app
+from circo.web.registry import route_paths
+create_app(Settings())
+print(json.dumps(registry().describe()))
+"""
+
+
+def test_cli_and_web_processes_see_the_same_registries(settings: Settings) -> None:
+    env = server_env(settings)
+    cli = subprocess.run(
+        [sys.executable, "-m", "circo", "domains", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    web = subprocess.run(
+        [sys.executable, "-c", WEB_PROCESS], env=env, capture_output=True, text=True, check=True
+    )
+    seen_by_cli, seen_by_web = json.loads(cli.stdout), json.loads(web.stdout)
+    assert seen_by_cli == seen_by_web
+    assert seen_by_cli == registry().describe()  # and the test configuration's
+    assert len(seen_by_cli["tables"]) >= 64
+    assert "field_visits" in seen_by_cli["personal_tables"]
+    assert seen_by_cli["volunteer_scopes"] == ["circo.field.scope:volunteer_contacts"]
+    assert seen_by_cli["sheet_sections"] == {
+        "local_news": ["circo.assistant.sheet:local_news"],
+        "priority_stations": ["circo.targeting.sheet:priority_stations"],
+    }
+
+
+def test_every_manifest_reference_resolves_and_every_handler_is_installed(
+    settings: Settings,
+) -> None:
+    loaded = load_domains()
+    assert load_domains() is loaded  # once per process
+    for kind, function in loaded.job_handlers.items():
+        assert jobs._HANDLERS[kind] is function
+    app_paths = route_paths(create_app(settings).routes)
+    for domain in DOMAINS:
+        if domain.routes:
+            domain_paths = route_paths(resolve(domain.routes).router.routes)
+            assert domain_paths, domain.name
+            assert domain_paths <= app_paths, domain.name
+
+
+def _registrations_at_import(tree: ast.Module) -> list[str]:
+    """Module-level calls and decorators that register something as a side effect."""
+    found = []
+    for node in tree.body:
+        decorators = getattr(node, "decorator_list", [])
+        for decorator in decorators:
+            text = ast.unparse(decorator)
+            if "register_" in text or "handler(" in text or "on_startup" in text:
+                found.append(text)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            text = ast.unparse(node.value)
+            if "register_" in text:
+                found.append(text)
+    return found
+
+
+def test_no_domain_registers_itself_at_import() -> None:
+    offenders = {}
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "noqa: F401" in text:
+            offenders[str(path)] = ["import kept for its side effects (noqa: F401)"]
+        found = _registrations_at_import(ast.parse(text))
+        if found and path.name != "cli.py":
+            offenders[str(path)] = found
+    assert offenders == {}
