@@ -11,7 +11,7 @@ from sqlalchemy import text
 from circo import __version__
 from circo.core import audit, service
 from circo.web.deps import AdminDep, CampaignDep, SessionDep, UserDep
-from circo.web.types import Limit, Offset, QueryOptText
+from circo.web.types import IdPath, Limit, Offset, QueryOptText
 
 router = APIRouter(prefix="/api", tags=["core"])
 
@@ -150,7 +150,7 @@ def audit_events(
 
 
 @router.get("/campaigns/{slug}/jobs/{job_id}", response_model=JobRead)
-def job_read(session: SessionDep, ctx: AdminDep, job_id: int) -> JobRead:
+def job_read(session: SessionDep, ctx: AdminDep, job_id: IdPath) -> JobRead:
     """A background job of the campaign: status, attempts, progress, error and result."""
     from circo.core.jobs.store import get_campaign_job, status_of
 
