@@ -166,18 +166,24 @@ def _serve(data_dir: Path | None, host: str, port: int) -> None:
     _check_port(host, port)
     runtime = open_runtime_for_serving(settings_for(data_dir))
     register_job_handlers()
-    application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
     console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
     trusted = runtime.settings.trusted_proxies
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_level="warning",
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
         # X-Forwarded-For/-Proto are believed only from the configured proxies (none default).
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-    )
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+    if runtime.settings.web_workers > 1:
+        from circo.web.serving import serve_workers
+
+        serve_workers(runtime, **options)
+        return
+    application = create_app(runtime.settings, runtime=runtime, run_jobs=True)
+    uvicorn.run(application, **options)
 
 
 @app.command()

@@ -118,6 +118,37 @@ class Settings(BaseSettings):
         None, description="Optional map tile URL template for map backgrounds."
     )
 
+    # --- serving under load (admission control, database pool, worker processes) ---
+    web_concurrency: int = Field(
+        8,
+        ge=1,
+        le=200,
+        description="Requests handled at once per server process (each may hold one database "
+        "connection); the pool is sized to match. Beyond it, requests wait in a short queue.",
+    )
+    web_queue_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="Longest wait in the queue for a free slot before answering 503 with "
+        "Retry-After.",
+    )
+    web_queue_length: int = Field(
+        100,
+        ge=0,
+        le=10000,
+        description="Requests allowed to wait in the queue; beyond it, 503 at once.",
+    )
+    web_retry_after: int = Field(
+        2, ge=1, le=3600, description="Seconds given in Retry-After with a 503 (overload)."
+    )
+    web_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes started by `circo serve` (PostgreSQL; SQLite: keep 1).",
+    )
+
     # --- security (docs/security.md) ---------------------------------------------------------
     hsts_seconds: int | None = Field(
         None,

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     Enum,
@@ -27,7 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -76,7 +79,69 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# --- SQLite transaction modes -----------------------------------------------------------------
+#
+# A transaction that only reads starts DEFERRED: it takes no lock and reads a snapshot while one
+# writer works (WAL). A transaction that may write starts IMMEDIATE: it takes the write lock
+# before its first read, so it never has to upgrade a read snapshot into a write (an upgrade
+# fails at once with SQLITE_BUSY when another writer committed in between; busy_timeout does
+# not help then). Which one a transaction is must be known when it begins: it comes from the
+# connection's execution option ``circo_write``, else from the context variable set by
+# `write_intent` (the web app marks GET/HEAD/OPTIONS requests as reads), else "write" — the safe
+# default for the CLI and the job worker. Writers of one process queue on a lock in Python
+# (first come, first served, no polling); other processes are waited for by busy_timeout.
+
+WRITE_OPTION = "circo_write"
+_WRITE_INTENT: ContextVar[bool] = ContextVar("circo_write_intent", default=True)
+_WRITER_FLAG = "circo_sqlite_writer"
+SQLITE_BUSY_SECONDS = 30.0
+
+
+@contextmanager
+def write_intent(write: bool) -> Iterator[None]:
+    """Within this block (and the threads it hands work to), SQLite transactions begin as
+    writes (``BEGIN IMMEDIATE``) when ``write``, else as reads (``BEGIN``, deferred)."""
+    token = _WRITE_INTENT.set(write)
+    try:
+        yield
+    finally:
+        _WRITE_INTENT.reset(token)
+
+
+def set_write_intent(write: bool) -> None:
+    """Like `write_intent` for the rest of the current context (an ASGI request's task)."""
+    _WRITE_INTENT.set(write)
+
+
+class SqliteWriters:
+    """The write lock of one SQLite engine inside this process, taken before BEGIN IMMEDIATE.
+
+    Threads waiting to write queue here instead of sleeping and retrying inside SQLite's busy
+    handler; the wait is bounded (``SQLITE_BUSY_SECONDS``) and a timeout is reported as
+    SQLite's own "database is locked" (the web app answers it with 503 + Retry-After)."""
+
+    def __init__(self, timeout: float = SQLITE_BUSY_SECONDS) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    def acquire(self, info: dict[Any, Any]) -> None:
+        if not self._lock.acquire(timeout=self.timeout):
+            raise DBAPIError.instance(
+                "BEGIN IMMEDIATE",
+                None,
+                sqlite3.OperationalError("database is locked"),
+                sqlite3.Error,
+            )
+        info[_WRITER_FLAG] = True
+
+    def release(self, info: dict[Any, Any]) -> None:
+        if info.pop(_WRITER_FLAG, False):
+            self._lock.release()
+
+
 def _install_sqlite_pragmas(engine: Engine) -> None:
+    writers = SqliteWriters()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy drive transactions (needed for SAVEPOINT and BEGIN IMMEDIATE).
@@ -84,16 +149,36 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Erased personal data must not survive in free pages of the file (GDPR erasure).
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # One writer at a time: take the write lock up front, so no transaction fails half-way.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION, _WRITE_INTENT.get())
+        if not write:
+            connection.exec_driver_sql("BEGIN")
+            return
+        writers.acquire(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.release(connection.info)
+            raise
+
+    # The lock is handed on when the transaction ends (the next writer's BEGIN IMMEDIATE waits
+    # in busy_timeout for the few microseconds the COMMIT still takes), and in any case when
+    # the connection goes back to the pool.
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Connection) -> None:
+        writers.release(connection.info)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: object, record: Any) -> None:
+        writers.release(record.info)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

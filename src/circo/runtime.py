@@ -37,6 +37,25 @@ class Runtime:
         self.engine.dispose()
 
 
+# Connections beyond the web requests' own: the in-process job worker and a streamed response.
+POOL_RESERVE = 2
+POOL_TIMEOUT_SECONDS = 10.0
+
+
+def pool_options(settings: Settings) -> dict[str, int | float]:
+    """The connection pool matched to the admission limit (`circo.web.overload`): one
+    connection per admitted request plus a small reserve, so that no admitted request waits
+    for a connection; the pool timeout is only a backstop (its error becomes a 503)."""
+    url = settings.effective_database_url
+    if url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url:
+        return {}  # one in-memory database: SQLAlchemy's single-connection pool
+    return {
+        "pool_size": settings.web_concurrency + POOL_RESERVE,
+        "max_overflow": 0,
+        "pool_timeout": POOL_TIMEOUT_SECONDS,
+    }
+
+
 def open_runtime(
     settings: Settings, *, migrate: bool = False, require_schema: bool = True
 ) -> Runtime:
@@ -49,7 +68,7 @@ def open_runtime(
                 f"impossible de créer le dossier de données {settings.data_dir} "
                 f"({exc.strerror}) : choisissez-en un autre avec --data-dir ou CIRCO_DATA_DIR"
             ) from exc
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, **pool_options(settings))
     check_connection(engine)
     if migrate:
         upgrade(engine)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import circo.models  # noqa: F401  (every domain's tables)
 import pytest
 from alembic import command
 from sqlalchemy import Enum, func, inspect, select, text

@@ -373,6 +373,7 @@ def active_questionnaire(session: Session, ctx: CampaignContext) -> Questionnair
         ctx.scoped(select(Questionnaire), Questionnaire)
         .where(Questionnaire.active.is_(True))
         .order_by(Questionnaire.id.desc())
+        .limit(1)  # without it the ORM builds every row before `scalar` keeps the first
     )
     if found is not None:
         return found

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -144,29 +144,28 @@ def _questionnaires(
     return found
 
 
+class _Place(Protocol):
+    """What a visit needs of its turf and stop: plain rows, not ORM objects (cheaper)."""
+
+    id: int
+    turf_id: int
+    bureau: str | None
+
+
 def _load_places(
     session: Session, ctx: CampaignContext, visits: list[VisitIn]
-) -> tuple[dict[int, Turf], dict[int, TurfStop]]:
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The batch's turfs ``(id, bureau)`` and stops ``(id, turf_id)`` of this campaign."""
     turf_ids = sorted({item.turf_id for item in visits if item.turf_id is not None})
     stop_ids = sorted({item.stop_id for item in visits if item.stop_id is not None})
-    turfs = (
-        {
-            t.id: t
-            for t in session.scalars(ctx.scoped(select(Turf), Turf).where(Turf.id.in_(turf_ids)))
-        }
-        if turf_ids
-        else {}
-    )
-    stops = (
-        {
-            s.id: s
-            for s in session.scalars(
-                ctx.scoped(select(TurfStop), TurfStop).where(TurfStop.id.in_(stop_ids))
-            )
-        }
-        if stop_ids
-        else {}
-    )
+    turfs: dict[int, Any] = {}
+    if turf_ids:
+        turf_rows = service.scoped(ctx, select(Turf.id, Turf.bureau), Turf)
+        turfs = {row.id: row for row in session.execute(turf_rows.where(Turf.id.in_(turf_ids)))}
+    stops: dict[int, Any] = {}
+    if stop_ids:
+        stop_rows = service.scoped(ctx, select(TurfStop.id, TurfStop.turf_id), TurfStop)
+        stops = {row.id: row for row in session.execute(stop_rows.where(TurfStop.id.in_(stop_ids)))}
     return turfs, stops
 
 
@@ -182,8 +181,8 @@ def _prepare(
     item: VisitIn,
     questionnaires: dict[int, Questionnaire],
     active: Questionnaire,
-    turfs: dict[int, Turf],
-    stops: dict[int, TurfStop],
+    turfs: dict[int, _Place],
+    stops: dict[int, _Place],
     allowed: set[int] | None,
 ) -> _Prepared:
     turf = turfs.get(item.turf_id) if item.turf_id is not None else None
@@ -243,18 +242,26 @@ def _prepare(
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert the rows whose key is new; returns {key: id} of the rows really inserted."""
+    """Insert the rows whose key is new; returns {key: id} of the rows really inserted.
+
+    One statement on the table (not the ORM entity) executed with the list of rows:
+    SQLAlchemy's "insertmanyvalues" sends it as multi-row INSERTs whose compiled form is cached
+    (a ``.values(rows)`` statement is compiled again for every batch)."""
     if not rows:
         return {}
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = Visit.__table__
     statement = (
-        module.insert(Visit)
-        .values(rows)
+        _dialect_module(session)
+        .insert(table)
         .on_conflict_do_nothing(index_elements=["campaign_id", "idempotency_key"])
-        .returning(Visit.idempotency_key, Visit.id)
+        .returning(table.c.idempotency_key, table.c.id)
     )
-    return {str(key): int(visit_id) for key, visit_id in session.execute(statement).all()}
+    return {str(key): int(visit_id) for key, visit_id in session.execute(statement, rows).all()}
+
+
+def _dialect_module(session: Session) -> Any:
+    """The dialect's ``insert`` with ON CONFLICT (PostgreSQL or SQLite)."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _tally(
@@ -289,8 +296,7 @@ def _tally(
 def _upsert_tallies(
     session: Session, ctx: CampaignContext, counts: Counter[tuple[str, date, str, str]]
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
+    """One upsert for the batch: each (bureau, day, question, value) moves by its count."""
     rows = [
         {
             "campaign_id": ctx.campaign_id,
@@ -302,12 +308,13 @@ def _upsert_tallies(
         }
         for (bureau, day, question, value), count in sorted(counts.items())
     ]
-    statement = module.insert(AnswerTally).values(rows)
+    table = AnswerTally.__table__
+    statement = _dialect_module(session).insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["campaign_id", "bureau", "day", "question", "value"],
-        set_={"count": AnswerTally.count + statement.excluded["count"]},
+        set_={"count": table.c.count + statement.excluded["count"]},
     )
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def _recontacts(

@@ -16,7 +16,7 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : "";
   const $ = (id) => document.getElementById(id);
-  const state = { me: null, turf: null, stop: null, syncing: false };
+  const state = { me: null, turf: null, stop: null, syncing: false, retryAt: 0, retryTimer: null };
 
   // --- IndexedDB ---------------------------------------------------------------------------
   let dbPromise = null;
@@ -91,11 +91,31 @@
     setupSearch();
   }
 
+  // An overloaded server answers 503 (or 429) with Retry-After: wait that long, plus up to
+  // 50 % at random so that the phones refused together do not all come back together.
+  function retryDelay(response) {
+    const header = response.headers.get("Retry-After") || "";
+    let seconds = Number(header);
+    if (!header || Number.isNaN(seconds)) {
+      const when = Date.parse(header);
+      seconds = Number.isNaN(when) ? 30 : Math.max(1, (when - Date.now()) / 1000);
+    }
+    return Math.max(1, seconds) * 1000 * (1 + Math.random() * 0.5);
+  }
+
+  function retryLater(delay) {
+    state.retryAt = Date.now() + delay;
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(() => serial(sync), delay);
+    message("Serveur occupé : nouvel essai dans " + Math.ceil(delay / 1000) + " s (les visites restent sur le téléphone).");
+  }
+
   async function sync() {
     if (state.syncing) return;
     const pending = await queueAll();
     await showPending();
     if (!pending.length || !navigator.onLine) return;
+    if (Date.now() < state.retryAt) return; // the server asked us to wait (Retry-After)
     state.syncing = true;
     try {
       const batch = pending.filter((v) => !v.rejected).slice(0, 200);
@@ -106,6 +126,10 @@
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
         body: JSON.stringify({ visits: batch.map((v) => v.payload) }),
       });
+      if (response.status === 503 || response.status === 429) {
+        retryLater(retryDelay(response));
+        return;
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       const result = await response.json();
       const done = result.results.filter((r) => r.status !== "rejected").map((r) => r.key);
