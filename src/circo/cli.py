@@ -29,6 +29,7 @@ from circo.cli_common import (
     runtime_for,
     settings_for,
 )
+from circo.core import worker_cli
 from circo.domains import DOMAINS, load_domains, resolve
 from circo.errors import CircoError, ConfigError
 
@@ -400,6 +401,7 @@ def register_job_handlers() -> None:
 
 def _add_domain_commands() -> None:
     """Each domain's ``register(app)`` from the manifest (the CLI's own construction)."""
+    worker_cli.register(app)  # `circo worker` (job engine, circo.core.jobs)
     for domain in DOMAINS:
         if domain.cli:
             resolve(domain.cli).register(app)

@@ -87,8 +87,29 @@ class Settings(BaseSettings):
         None, description="Embeddings model at the LLM endpoint (dense retrieval); unset: lexical."
     )
 
+    # --- job engine (circo.core.jobs) ---
     redis_url: str | None = Field(
-        None, description="Redis URL for the job queue; unset: jobs run in-process."
+        None,
+        description="Redis URL of the job queue (workers: `circo worker`); unset: embedded queue "
+        "(a SQLite file in the data dir) run by `circo serve` in threads.",
+    )
+    jobs_queue: str = Field(
+        "circo", description="Name of the job queue (Redis key prefix); one per instance."
+    )
+    jobs_threads: int = Field(
+        2, ge=1, le=64, description="Worker threads `circo serve` runs with the embedded queue."
+    )
+    jobs_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A running job whose worker has not sent a heartbeat for this long is run "
+        "again by another worker.",
+    )
+    jobs_sweep_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often a worker requeues jobs of dead workers and hands over jobs "
+        "queued by a process without a queue (CLI).",
     )
     geocoding_online: bool = Field(
         False, description="Allow calls to the public BAN geocoding API."

@@ -176,3 +176,11 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Job engine (circo.core.jobs): progress the pages show, the lease of the worker running it
+    # (heartbeat_at, refreshed while it runs; ``attempts`` fences a run that lost its lease) and
+    # when it was last handed to the queue (the sweeper re-dispatches what was never handed over).
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(100))

@@ -205,9 +205,13 @@ def retention_job(session: Session, settings: Settings, job: Job) -> dict[str, A
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
     totals = {}
-    for campaign in session.scalars(query):
+    campaigns = list(session.scalars(query))
+    session.commit()
+    for done, campaign in enumerate(campaigns):
+        jobs.report_progress(job, done, len(campaigns))
         report = run_retention(session, system_context(campaign), settings, apply=True)
         totals[campaign.slug] = report.as_dict()["total"]
+        session.commit()  # one short write per campaign (a purge run again deletes nothing)
     if job.payload.get("repeat", True):
         ensure_retention_scheduled(session)
     return {"deleted": totals}

@@ -24,6 +24,7 @@ from circo.analysis.errors import AnalysisError
 from circo.elections.service import stations_demographics
 from circo.elections.territories import parse_territory
 from circo.targeting.service import (
+    StationTable,
     TargetingError,
     load_station_table,
     relabel,
@@ -200,10 +201,41 @@ def estimate_group_vote(
     Bureaux with no demographic estimate (no bureau ↔ IRIS link) are left out and listed.
     """
     started = time.perf_counter()
+    table, demographics = group_vote_inputs(session, election=election, territory=territory)
+    return group_vote_from_inputs(
+        table,
+        demographics,
+        territory=territory,
+        variables=variables,
+        method=method,
+        random_state=random_state,
+        started=started,
+    )
+
+
+def group_vote_inputs(
+    session: Session, *, election: tuple[str, int], territory: str
+) -> tuple[StationTable, dict[str, dict[str, float]]]:
+    """What `estimate_group_vote` reads: the bureaux' results and their demographics."""
     table = load_station_table(
         session, election=election[0], round_number=election[1], territory=territory
     )
-    demographics = stations_demographics(session, table.keys)
+    return table, stations_demographics(session, table.keys)
+
+
+def group_vote_from_inputs(
+    table: StationTable,
+    demographics: dict[str, dict[str, float]],
+    *,
+    territory: str,
+    variables: str = "cs",
+    method: str = "auto",
+    random_state: int = 0,
+    started: float | None = None,
+) -> GroupVoteResult:
+    """The fit of `estimate_group_vote` on loaded inputs: no database (a job runs it with no
+    transaction open)."""
+    started = time.perf_counter() if started is None else started
     available = {name for values in demographics.values() for name in values}
     groups = resolve_groups(variables, available)
     kept = [

@@ -70,28 +70,42 @@ def _round(payload: dict[str, Any], name: str) -> tuple[str, int]:
 
 
 def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
-    from circo.targeting.service import estimate_transfers
+    """Read the two rounds, end the read transaction, fit (minutes, no lock held), return."""
+    from circo.targeting.service import transfer_inputs, transfers_from_inputs
 
     payload = job.payload
-    result = estimate_transfers(
-        session,
-        source=_round(payload, "from"),
-        target=_round(payload, "to"),
-        territory=str(payload["territory"]),
-        method=str(payload.get("method", "auto")),
+    territory = str(payload["territory"])
+    jobs.report_progress(job, 0, 2)
+    inputs = transfer_inputs(
+        session, source=_round(payload, "from"), target=_round(payload, "to"), territory=territory
     )
+    session.commit()
+    jobs.report_progress(job, 1, 2)
+    result = transfers_from_inputs(
+        inputs, territory=territory, method=str(payload.get("method", "auto"))
+    )
+    jobs.report_progress(job, 2, 2)
     return result.as_dict()
 
 
 def run_groups(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
-    from circo.targeting.groups import estimate_group_vote
+    """Read results and demographics, end the read transaction, fit, return."""
+    from circo.targeting.groups import group_vote_from_inputs, group_vote_inputs
 
     payload = job.payload
-    result = estimate_group_vote(
-        session,
-        election=_round(payload, "election"),
-        territory=str(payload["territory"]),
+    territory = str(payload["territory"])
+    jobs.report_progress(job, 0, 2)
+    table, demographics = group_vote_inputs(
+        session, election=_round(payload, "election"), territory=territory
+    )
+    session.commit()
+    jobs.report_progress(job, 1, 2)
+    result = group_vote_from_inputs(
+        table,
+        demographics,
+        territory=territory,
         variables=str(payload.get("variables", "cs")),
         method=str(payload.get("method", "auto")),
     )
+    jobs.report_progress(job, 2, 2)
     return result.as_dict(units=False)

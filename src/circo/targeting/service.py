@@ -295,6 +295,28 @@ def estimate_transfers(
     """
     started = time.perf_counter()
     inputs = transfer_inputs(session, source=source, target=target, territory=territory)
+    return transfers_from_inputs(
+        inputs,
+        territory=territory,
+        method=method,
+        random_state=random_state,
+        intervals=intervals,
+        started=started,
+    )
+
+
+def transfers_from_inputs(
+    inputs: TransferInputs,
+    *,
+    territory: str,
+    method: str = "auto",
+    random_state: int = 0,
+    intervals: bool = True,
+    started: float | None = None,
+) -> TransferResult:
+    """The fit of `estimate_transfers` on loaded inputs: no database (a job runs it with no
+    transaction open)."""
+    started = time.perf_counter() if started is None else started
     estimator = fit_transfer_model(
         inputs, method=method, random_state=random_state, intervals=intervals
     )

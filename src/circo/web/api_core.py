@@ -11,7 +11,7 @@ from sqlalchemy import text
 from circo import __version__
 from circo.core import audit, service
 from circo.web.deps import AdminDep, CampaignDep, SessionDep, UserDep
-from circo.web.types import Limit, Offset, QueryOptText
+from circo.web.types import IdPath, Limit, Offset, QueryOptText
 
 router = APIRouter(prefix="/api", tags=["core"])
 
@@ -44,6 +44,26 @@ class MemberRead(BaseModel):
     email: str
     name: str
     role: str
+
+
+class JobProgressRead(BaseModel):
+    done: int
+    total: int | None
+    percent: int | None
+
+
+class JobRead(BaseModel):
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    max_attempts: int
+    progress: JobProgressRead | None
+    error: str | None
+    worker: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    result: dict[str, object] | None
 
 
 class AuditEventRead(BaseModel):
@@ -127,3 +147,12 @@ def audit_events(
         )
         for event in events
     ]
+
+
+@router.get("/campaigns/{slug}/jobs/{job_id}", response_model=JobRead)
+def job_read(session: SessionDep, ctx: AdminDep, job_id: IdPath) -> JobRead:
+    """A background job of the campaign: status, attempts, progress, error and result."""
+    from circo.core.jobs.store import get_campaign_job, status_of
+
+    job = get_campaign_job(session, campaign_id=ctx.campaign_id, job_id=job_id)
+    return JobRead.model_validate({**status_of(job), "result": job.result})
