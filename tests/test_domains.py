@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from circo.config import Settings
-from circo.core import jobs
+from circo.core.jobs.registry import handler_for
 from circo.domains import DOMAINS, load_domains, registry, resolve
 from circo.web.app import create_app
 from circo.web.registry import route_paths
@@ -58,7 +58,7 @@ def test_every_manifest_reference_resolves_and_every_handler_is_installed(
     loaded = load_domains()
     assert load_domains() is loaded  # once per process
     for kind, function in loaded.job_handlers.items():
-        assert jobs._HANDLERS[kind] is function
+        assert handler_for(kind) is function
     app_paths = route_paths(create_app(settings).routes)
     for domain in DOMAINS:
         if domain.routes:

@@ -12,7 +12,6 @@ Handlers are registered explicitly: ``register_handler(kind, function)`` and
 
 from typing import TYPE_CHECKING
 
-from circo.core.jobs.registry import _HANDLERS as _HANDLERS  # read by tests/test_domains.py
 from circo.core.jobs.registry import _STARTUP as _STARTUP
 from circo.core.jobs.registry import (
     JobHandler,
