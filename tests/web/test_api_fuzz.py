@@ -24,7 +24,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.core.failures import FailureGroup
 from sqlalchemy.orm import Session
 
@@ -147,8 +151,8 @@ def _fuzz_operation(
         response = case.call(base_url=base_url, headers=headers, timeout=60)
         status = response.status_code
         problem: str | None = None
-        checks = [not_a_server_error]
-        if status == 422 or (200 <= status < 300 and mode is GenerationMode.POSITIVE):
+        checks = [not_a_server_error, status_code_conformance]  # every status is documented
+        if status >= 400 or (200 <= status < 300 and mode is GenerationMode.POSITIVE):
             checks.append(response_schema_conformance)  # the body the OpenAPI document says
         try:
             case.validate_response(response, checks=checks)

@@ -102,17 +102,47 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+# The refusals every API operation may answer, with the same error body (`CircoError.to_dict`).
+ERROR_RESPONSES = {
+    "400": "Requête refusée par une règle (le champ est nommé dans loc)",
+    "401": "Authentification requise",
+    "403": "Rôle insuffisant ou jeton CSRF manquant",
+    "404": "Introuvable dans cette campagne",
+    "409": "Conflit avec l'état actuel",
+    "423": "Bloqué par le calendrier électoral (L49, L52-1)",
+    "429": "Trop de demandes : réessayer plus tard",
+    "503": "Serveur occupé : réessayer après Retry-After",
+}
+
+
 def document_error_shape(app: FastAPI) -> None:
-    """Make the OpenAPI document describe circo's 422 body instead of FastAPI's default."""
+    """Make the OpenAPI document describe circo's error bodies: the 422 instead of FastAPI's
+    default, and the other refusals (400, 401, 403, 404, 409, 423, 429, 503) of every API
+    operation."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = build()
-            schemas = document.get("components", {}).get("schemas", {})
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
             if "HTTPValidationError" in schemas:
                 schemas["HTTPValidationError"] = ERROR_SCHEMA
                 schemas.pop("ValidationError", None)
+            schemas["ErrorBody"] = ERROR_SCHEMA
+            error = {"$ref": "#/components/schemas/ErrorBody"}
+            for path, operations in document.get("paths", {}).items():
+                if not path.startswith("/api/"):
+                    continue
+                for operation in operations.values():
+                    responses = operation.setdefault("responses", {})
+                    for status, description in ERROR_RESPONSES.items():
+                        responses.setdefault(
+                            status,
+                            {
+                                "description": description,
+                                "content": {"application/json": {"schema": error}},
+                            },
+                        )
             app.openapi_schema = document
         return app.openapi_schema
 
