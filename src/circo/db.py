@@ -24,6 +24,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     MetaData,
+    String,
     create_engine,
     event,
     inspect,
@@ -240,7 +241,31 @@ def check_connection(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_overlong_text)
+    return factory
+
+
+def _refuse_overlong_text(session: Session, _context: object, _instances: object) -> None:
+    """A text longer than its column is refused before it reaches the database, naming the
+    field, on every path (form, API, import, job) and on both backends alike (SQLite would
+    store it, PostgreSQL would fail the whole request)."""
+    from circo.errors import FieldValueError
+
+    for obj in (*session.new, *session.dirty):
+        mapper = inspect(obj).mapper
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            length = getattr(column.type, "length", None)
+            if not length or not isinstance(column.type, String):
+                continue
+            value = getattr(obj, prop.key, None)
+            if isinstance(value, str) and len(value) > length:
+                raise FieldValueError(
+                    prop.key,
+                    f"champ « {prop.key} » trop long : {len(value)} caractères, au plus {length}",
+                    status=422,
+                )
 
 
 @contextmanager

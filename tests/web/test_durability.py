@@ -103,3 +103,20 @@ def test_confirmed_web_import_survives_a_kill(session: Session, live_server: Liv
     assert _count(session, Contact, world.campaigns.a.id) == 2000
     uploads = list(live_server.settings.data_dir.rglob(f"{token}.*"))
     assert uploads == []  # removed, and only after the commit
+
+
+def test_an_overlong_form_value_is_a_clear_refusal_not_a_server_error(
+    session: Session, live_server: LiveServer
+) -> None:
+    world = make_field_world(session)
+    session.commit()
+    with live_server.client() as client:
+        csrf = live_server.login(client, "admin-a@example.org", DEFAULT_PASSWORD)
+        posted = client.post(
+            "/c/camp-a/contacts",
+            data={"csrf_token": csrf, "first_name": "A" * 5000, "last_name": "Long"},
+        )
+    assert posted.status_code == 422, posted.text[:300]
+    assert "first_name" in posted.text
+    assert "trop long" in posted.text
+    assert _count(session, Contact, world.campaigns.a.id) == 0
