@@ -109,6 +109,11 @@ def write_intent(write: bool) -> Iterator[None]:
         _WRITE_INTENT.reset(token)
 
 
+def reading_only() -> bool:
+    """True where SQLite transactions of this context begin as reads (a GET request)."""
+    return not _WRITE_INTENT.get()
+
+
 def set_write_intent(write: bool) -> None:
     """Like `write_intent` for the rest of the current context (an ASGI request's task)."""
     _WRITE_INTENT.set(write)

@@ -4,15 +4,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from circo.core import service
 from circo.core.audit import SYSTEM
 from circo.core.errors import AuthError, CircoError, RoleError, TooManyRequests
-from circo.core.models import AuditEvent, LoginAttempt, Role
+from circo.core.models import ApiToken, AuditEvent, LoginAttempt, Role, User
 from circo.core.security import token_hash
-from circo.db import utcnow
+from circo.db import utcnow, write_intent
+from circo.runtime import Runtime
 from tests.factories import DEFAULT_PASSWORD, make_campaign, make_user
 
 
@@ -157,3 +158,23 @@ def test_password_reset_token_works_once(session: Session) -> None:
         max_failures=5,
         window_minutes=15,
     )
+
+
+def test_a_read_with_an_api_token_stays_a_read(runtime: Runtime) -> None:
+    """The token's last use is written in its own short transaction: a GET's read transaction
+    does not become a write, which SQLite refuses once another writer committed meanwhile."""
+    with runtime.factory() as session:
+        campaign = make_campaign(session)
+        user = make_user(session, campaign=campaign, email="script@example.org")
+        token, stored = service.create_api_token(session, user=user, name="script")
+        session.commit()
+        token_id = stored.id
+    with write_intent(False), runtime.factory() as reader:
+        assert service.api_token_user(reader, token) is not None
+        with write_intent(True), runtime.factory() as writer:  # another request writes
+            writer.execute(update(User).values(name="Autre"))
+            writer.commit()
+        reader.commit()  # nothing of the read to write: no failed upgrade
+    with runtime.factory() as session:
+        used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id))
+    assert used is not None
