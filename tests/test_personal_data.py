@@ -343,9 +343,9 @@ def test_access_is_the_same_through_the_cli_and_the_api(
     assert result.returncode == 0, result.stderr
     from_cli = json.loads(out.read_text(encoding="utf-8"))
     with TestClient(create_app(settings)) as client:
-        response = client.get(
+        response = client.post(
             "/api/campaigns/camp-a/privacy/access",
-            params={"email": erased.email},
+            json={"email": erased.email},
             headers={"Authorization": f"Bearer {token}"},
         )
     assert response.status_code == 200, response.text

@@ -55,7 +55,7 @@ from circo.web.deps import (
 )
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
-from circo.web.types import IdPath, QueryOptText, QueryText
+from circo.web.types import IdPath, QueryText
 
 add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 
@@ -329,16 +329,11 @@ def api_consent(session: SessionDep, ctx: DpoDep, payload: ConsentIn) -> Consent
     return ConsentRead(id=record.id, channel=record.channel, status=record.status)
 
 
-@api.get("/access", response_model=AccessRead)
-def api_access(
-    session: SessionDep,
-    ctx: DpoDep,
-    email: QueryOptText = None,
-    phone: QueryOptText = None,
-) -> dict[str, Any]:
+@api.post("/access", response_model=AccessRead)
+def api_access(session: SessionDep, ctx: DpoDep, body: PersonIn) -> dict[str, Any]:
     """Right of access (GDPR art. 15): everything held on the person — the same file as
-    ``circo privacy access``."""
-    return answer_access(session, ctx, email=email, phone=phone, channel="api")
+    ``circo privacy access``. A POST: answering logs the request (a write)."""
+    return answer_access(session, ctx, email=body.email, phone=body.phone, channel="api")
 
 
 @api.post("/erasure")
