@@ -175,6 +175,7 @@ def test_a_read_with_an_api_token_stays_a_read(runtime: Runtime) -> None:
             writer.execute(update(User).values(name="Autre"))
             writer.commit()
         reader.commit()  # nothing of the read to write: no failed upgrade
+    service.wait_for_token_use_writes()
     with runtime.factory() as session:
         used = session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id))
     assert used is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -44,7 +45,7 @@ from circo.core.security import (
     verify_password,
 )
 from circo.core.tenancy import CampaignContext, campaign_filter
-from circo.db import reading_only, utcnow
+from circo.db import after_commit, reading_only, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -476,27 +477,45 @@ def api_token_user(session: Session, token: str) -> User | None:
     if row is None or not row[0].is_active:
         return None
     now = utcnow()
-    # Recorded to the minute or so, in its own short write (a read request stays a reader:
-    # on SQLite, a read that turns into a write fails when another writer committed first).
+    # Recorded to the minute or so. On SQLite, a read request stays a reader (a read that
+    # turns into a write fails once another writer committed first) and never waits for the
+    # write lock: the use is written by a short background write of its own, once the
+    # request's transaction has ended.
     if row[1].last_used_at is None or row[1].last_used_at < now - TOKEN_USE_RESOLUTION:
         if session.get_bind().dialect.name == "sqlite" and reading_only():
-            _record_token_use(session, row[1].id, now)
+            token_id, bind = row[1].id, session.get_bind()
+            # After the request's own transaction: never a commit between its read and a
+            # write it may still make.
+            after_commit(session, lambda: _record_token_use_later(bind, token_id, now))
         else:  # a writer already: recorded with the request's own work
             row[1].last_used_at = now
     return row[0]
 
 
-def _record_token_use(session: Session, token_id: int, now: datetime) -> None:
-    from sqlalchemy.exc import DBAPIError
+_token_use_writes: list[threading.Thread] = []
 
-    from circo.db import write_intent
 
-    bind = session.get_bind()
-    try:
-        with write_intent(True), Session(bind) as own, own.begin():
-            own.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    except DBAPIError as exc:  # bookkeeping only: a busy database must not refuse the request
-        logger.info("dernière utilisation du jeton %s non enregistrée : %s", token_id, exc)
+def _record_token_use_later(bind: Any, token_id: int, now: datetime) -> None:
+    def write() -> None:
+        from circo.db import write_intent
+
+        try:
+            with write_intent(True), Session(bind) as own, own.begin():
+                own.execute(
+                    update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+                )
+        except Exception as exc:  # bookkeeping only: a busy database skips this one
+            logger.info("dernière utilisation du jeton %s non enregistrée : %s", token_id, exc)
+
+    thread = threading.Thread(target=write, name=f"token-use-{token_id}", daemon=True)
+    _token_use_writes[:] = [t for t in _token_use_writes if t.is_alive()] + [thread]
+    thread.start()
+
+
+def wait_for_token_use_writes(timeout: float = 60) -> None:
+    """Tests: wait until the background token-use writes have ended."""
+    for thread in list(_token_use_writes):
+        thread.join(timeout)
 
 
 def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
