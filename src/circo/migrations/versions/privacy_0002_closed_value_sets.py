@@ -7,7 +7,7 @@ Create Date: 2026-12-03 03:30:00
 
 from collections.abc import Sequence
 
-from alembic import op
+from circo.migrations.checks import add_checks, drop_checks
 
 revision: str = "privacy_0002"
 down_revision: str | Sequence[str] | None = "privacy_0001"
@@ -34,19 +34,9 @@ CHECKS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _in(column: str, values: Sequence[str]) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
-
-
 def upgrade() -> None:
-    for table, columns in CHECKS.items():
-        with op.batch_alter_table(table) as batch:
-            for column, values in columns.items():
-                batch.create_check_constraint(op.f(f"ck_{table}_{column}"), _in(column, values))
+    add_checks(CHECKS)
 
 
 def downgrade() -> None:
-    for table, columns in CHECKS.items():
-        with op.batch_alter_table(table) as batch:
-            for column in columns:
-                batch.drop_constraint(op.f(f"ck_{table}_{column}"), type_="check")
+    drop_checks(CHECKS)
