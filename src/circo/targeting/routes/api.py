@@ -13,13 +13,12 @@ from circo.targeting import jobs
 from circo.targeting.diagnostics import transfer_diagnostics
 from circo.targeting.groups import estimate_group_vote
 from circo.targeting.routes.common import (
-    ElectionQ,
+    ChoiceDep,
     FitterDep,
-    FloatQ,
     ReaderDep,
     audited_export,
-    choice_from,
     ranking_report,
+    required_choice,
     start_fit_job,
 )
 from circo.targeting.schemas import (
@@ -46,27 +45,10 @@ API = "/api/campaigns/{slug}/targeting"
 def api_stations(
     session: SessionDep,
     ctx: ReaderDep,
-    election: ElectionQ = "",
-    territory: ElectionQ = "",
-    candidate: ElectionQ = "",
-    mobilisation: FloatQ = None,
-    persuasion: FloatQ = None,
-    doors: FloatQ = None,
-    transfers_from: ElectionQ = "",
+    query: ChoiceDep,
 ) -> dict[str, Any]:
     """Bureaux ranked for door-to-door work (the campaign's saved choice when none is given)."""
-    choice = choice_from(
-        ctx,
-        election=election,
-        territory=territory,
-        candidate=candidate,
-        mobilisation=mobilisation,
-        persuasion=persuasion,
-        doors=doors,
-        transfers_from=transfers_from,
-    )
-    if choice is None:
-        raise TargetingError("élection et candidat requis (ex. ?election=pres-2017:1&candidate=X)")
+    choice = required_choice(ctx, query)
     report = ranking_report(session, choice)
     audited_export(session, ctx, report, kind="json")
     return report.as_dict()

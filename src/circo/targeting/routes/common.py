@@ -80,39 +80,64 @@ def field_handoff_available() -> bool:
     return callable(getattr(service, "create_plan", None))
 
 
-def choice_from(
-    ctx: CampaignContext,
-    *,
-    election: str,
-    territory: str,
-    candidate: str,
-    mobilisation: float | None,
-    persuasion: float | None,
-    doors: float | None,
-    transfers_from: str,
-) -> TargetingChoice | None:
-    """The form's values, else the campaign's saved choice (None when nothing is chosen)."""
+class ChoiceQuery:
+    """The targeting choice as query parameters (page, CSV export and API share them)."""
+
+    def __init__(
+        self,
+        election: ElectionQ = "",
+        territory: ElectionQ = "",
+        candidate: ElectionQ = "",
+        mobilisation: FloatQ = None,
+        persuasion: FloatQ = None,
+        doors: FloatQ = None,
+        transfers_from: ElectionQ = "",
+    ) -> None:
+        self.election = election
+        self.territory = territory
+        self.candidate = candidate
+        self.mobilisation = mobilisation
+        self.persuasion = persuasion
+        self.doors = doors
+        self.transfers_from = transfers_from
+
+
+ChoiceDep = Annotated[ChoiceQuery, Depends()]
+
+
+def choice_from(ctx: CampaignContext, query: ChoiceQuery) -> TargetingChoice | None:
+    """The query's values, else the campaign's saved choice (None when nothing is chosen)."""
     saved = load_choice(ctx)
-    if not (election or candidate) and saved is not None:
+    if not (query.election or query.candidate) and saved is not None:
         return saved
-    if not (election and candidate):
+    if not (query.election and query.candidate):
         return None
     for name, value in (
-        ("mobilisation", mobilisation),
-        ("persuasion", persuasion),
-        ("doors", doors),
+        ("mobilisation", query.mobilisation),
+        ("persuasion", query.persuasion),
+        ("doors", query.doors),
     ):
         if value is not None and value < 0:
             raise TargetingError(f"poids négatif : {name}={value}", loc=name)
     return TargetingChoice(
-        election=election,
-        territory=territory or default_territory(ctx),
-        candidate=candidate,
-        mobilisation=0.5 if mobilisation is None else mobilisation,
-        persuasion=0.3 if persuasion is None else persuasion,
-        doors=0.2 if doors is None else doors,
-        transfers_from=transfers_from or None,
+        election=query.election,
+        territory=query.territory or default_territory(ctx),
+        candidate=query.candidate,
+        mobilisation=0.5 if query.mobilisation is None else query.mobilisation,
+        persuasion=0.3 if query.persuasion is None else query.persuasion,
+        doors=0.2 if query.doors is None else query.doors,
+        transfers_from=query.transfers_from or None,
     )
+
+
+def required_choice(ctx: CampaignContext, query: ChoiceQuery) -> TargetingChoice:
+    """The choice an export needs: refused when neither the query nor the campaign has one."""
+    choice = choice_from(ctx, query)
+    if choice is None:
+        raise TargetingError(
+            "élection et candidat requis (ex. ?election=pres-2017:1&candidate=X)", loc="election"
+        )
+    return choice
 
 
 def ranking_report(session: Session, choice: TargetingChoice) -> TargetingReport:

@@ -14,9 +14,8 @@ from circo.targeting.export import rows_to_csv
 from circo.targeting.maplayer import score_map_svg
 from circo.targeting.preferences import TargetingChoice, load_choice, save_choice
 from circo.targeting.routes.common import (
-    ElectionQ,
+    ChoiceDep,
     FitterDep,
-    FloatQ,
     ReaderDep,
     audited_export,
     choice_from,
@@ -25,8 +24,8 @@ from circo.targeting.routes.common import (
     election_options,
     field_handoff_available,
     ranking_report,
+    required_choice,
 )
-from circo.targeting.service import TargetingError
 from circo.web.deps import SessionDep
 from circo.web.templating import render
 
@@ -38,13 +37,7 @@ def targeting_page(
     request: Request,
     session: SessionDep,
     ctx: ReaderDep,
-    election: ElectionQ = "",
-    territory: ElectionQ = "",
-    candidate: ElectionQ = "",
-    mobilisation: FloatQ = None,
-    persuasion: FloatQ = None,
-    doors: FloatQ = None,
-    transfers_from: ElectionQ = "",
+    query: ChoiceDep,
     top: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
     values: dict[str, Any] = {
@@ -57,16 +50,7 @@ def targeting_page(
     }
     status = 200
     try:
-        choice = choice_from(
-            ctx,
-            election=election,
-            territory=territory,
-            candidate=candidate,
-            mobilisation=mobilisation,
-            persuasion=persuasion,
-            doors=doors,
-            transfers_from=transfers_from,
-        )
+        choice = choice_from(ctx, query)
         values["choice"] = choice
         if choice is not None:
             report = ranking_report(session, choice)
@@ -113,26 +97,9 @@ def targeting_save_choice(
 def targeting_export(
     session: SessionDep,
     ctx: ReaderDep,
-    election: ElectionQ = "",
-    territory: ElectionQ = "",
-    candidate: ElectionQ = "",
-    mobilisation: FloatQ = None,
-    persuasion: FloatQ = None,
-    doors: FloatQ = None,
-    transfers_from: ElectionQ = "",
+    query: ChoiceDep,
 ) -> Response:
-    choice = choice_from(
-        ctx,
-        election=election,
-        territory=territory,
-        candidate=candidate,
-        mobilisation=mobilisation,
-        persuasion=persuasion,
-        doors=doors,
-        transfers_from=transfers_from,
-    )
-    if choice is None:
-        raise TargetingError("élection et candidat requis (ex. ?election=pres-2017:1&candidate=X)")
+    choice = required_choice(ctx, query)
     report = ranking_report(session, choice)
     audited_export(session, ctx, report, kind="csv")
     name = f"ciblage-{report.election.replace(':', '-t')}-{report.territory.replace(':', '-')}.csv"
