@@ -61,8 +61,14 @@ class StopRead(ReadModel):
     visits: int
 
 
+class OutlineRead(ReadModel):
+    approximate: bool
+    rings: list[list[list[float]]]  # [[lon, lat], …] per ring, WGS84
+
+
 class WalkListRead(TurfRead):
     stops: list[StopRead]
+    outline: OutlineRead | None = None
 
 
 class OutcomeRead(ReadModel):
