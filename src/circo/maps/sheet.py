@@ -18,8 +18,8 @@ from circo.elections.errors import TerritoryNotFound
 from circo.elections.territories import parse_territory
 from circo.maps.charts import bar_chart, column_chart
 from circo.maps.choropleth import number, percent, to_svg
-from circo.maps.hooks import SheetSection, sections_for
 from circo.maps.coverage import results_coverage
+from circo.maps.hooks import SheetSection, sections_for
 from circo.maps.service import MapRequest, draw_map
 
 MAX_ELECTIONS = 4
