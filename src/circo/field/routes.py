@@ -20,8 +20,10 @@ from markupsafe import Markup
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.field import dashboard, service, sources, visits
+from circo.field.arguments import argument_passages
 from circo.field.errors import FieldError
 from circo.field.schemas import (
+    ArgumentRead,
     AssignmentCreated,
     AssignmentIn,
     FieldDashboardRead,
@@ -251,6 +253,15 @@ def api_me(request: Request, session: SessionDep, ctx: ApiDep) -> dict[str, Any]
         "questionnaire": service.questionnaire_json(service.active_questionnaire(session, ctx)),
         "assistant_search": search if _has_route(request, ASSISTANT_SEARCH) else None,
     }
+
+
+@router.get(
+    "/api/campaigns/{slug}/field/arguments", tags=["field"], response_model=list[ArgumentRead]
+)
+def api_arguments(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
+    """The campaign's argument sheets (programme, rebuttals), kept by the phone for offline
+    search."""
+    return argument_passages(session, ctx)
 
 
 @router.get("/api/campaigns/{slug}/field/turfs", tags=["field"], response_model=list[TurfRead])

@@ -61,6 +61,13 @@ class StopRead(ReadModel):
     visits: int
 
 
+class ArgumentRead(ReadModel):
+    document: str
+    type: str
+    heading: str
+    text: str
+
+
 class OutlineRead(ReadModel):
     approximate: bool
     rings: list[list[list[float]]]  # [[lon, lat], …] per ring, WGS84

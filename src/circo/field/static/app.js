@@ -81,6 +81,8 @@
       for (const turf of me.turfs) {
         await kvSet("turf:" + turf.id, await getJson("/turfs/" + turf.id));
       }
+      // The argument sheets, for the search when the network is gone.
+      if (me.assistant_search) await kvSet("arguments", await getJson("/arguments"));
       state.me = me;
       message("Listes à jour (" + new Date().toLocaleTimeString("fr-FR") + ").");
     } catch (error) {
@@ -381,26 +383,59 @@
   }
 
   // --- assistant search (shown only when the campaign's assistant exposes it) --------------
-  function setupSearch() {
+  // Online: the server's search. Offline (or when it fails): the argument sheets kept in
+  // IndexedDB, searched here — accents and case ignored, every word of the query must match.
+  function fold(text) {
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function localSearch(passages, query) {
+    const words = fold(query).split(/[^a-z0-9]+/).filter((w) => w.length > 1);
+    if (!words.length) return [];
+    return passages
+      .map((p) => {
+        const haystack = fold(p.heading + " " + p.text + " " + p.document);
+        let score = 0;
+        for (const word of words) {
+          const hits = haystack.split(word).length - 1;
+          if (!hits) return null;
+          score += hits + (fold(p.heading).includes(word) ? 3 : 0);
+        }
+        return { item: p, score: score };
+      })
+      .filter(Boolean)
+      .sort((a, b) => b.score - a.score)
+      .map((hit) => hit.item);
+  }
+  function showResults(items, note) {
+    const results = $("fa-search-results");
+    results.replaceChildren();
+    items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
+      el("strong", { text: item.document || item.title || item.source || "" }),
+      item.heading ? el("span", { class: "muted", text: " — " + item.heading }) : null,
+      el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
+    if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
+    $("fa-search-note").textContent = note || "";
+  }
+  async function setupSearch() {
     const url = state.me && state.me.assistant_search;
     $("fa-search").hidden = !url;
     if (!url || $("fa-search-form").dataset.ready) return;
     $("fa-search-form").dataset.ready = "1";
     $("fa-search-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const results = $("fa-search-results");
-      results.replaceChildren();
-      try {
-        const response = await fetch(url + "?q=" + encodeURIComponent($("fa-search-q").value), { credentials: "same-origin" });
-        const body = await response.json();
-        const items = Array.isArray(body) ? body : (body.results || body.passages || []);
-        items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
-          el("strong", { text: item.document || item.title || item.source || "" }),
-          el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
-        if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
-      } catch (error) {
-        results.appendChild(el("li", { text: "Recherche indisponible hors connexion." }));
+      const query = $("fa-search-q").value;
+      if (navigator.onLine) {
+        try {
+          const response = await fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" });
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          const body = await response.json();
+          showResults(Array.isArray(body) ? body : (body.results || body.passages || []), "");
+          return;
+        } catch (error) { /* fall back to the sheets kept on the phone */ }
       }
+      const passages = (await kvGet("arguments")) || [];
+      if (!passages.length) { showResults([], "Argumentaire non enregistré sur le téléphone : recherche indisponible hors connexion."); return; }
+      showResults(localSearch(passages, query), "Hors connexion : recherche dans l'argumentaire enregistré sur le téléphone.");
     });
   }
 
