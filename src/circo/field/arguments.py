@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 
 ARGUMENT_TYPES = ("programme", "rebuttal")
 MAX_PASSAGES = 600
@@ -25,13 +25,14 @@ def argument_passages(session: Session, ctx: CampaignContext) -> list[dict[str, 
         from circo.assistant.models import Document, Passage
     except ImportError:  # a build without the assistant domain
         return []
-    query = ctx.scoped(
+    query = (
         select(Document.title, Document.doc_type, Passage.heading_path, Passage.text)
         .join(Passage, Passage.document_id == Document.id)
-        .where(Document.doc_type.in_(ARGUMENT_TYPES)),
-        Document,
+        .where(campaign_filter(Document, ctx), Document.doc_type.in_(ARGUMENT_TYPES))
+        .order_by(Document.id, Passage.position)
+        .limit(MAX_PASSAGES)
     )
-    rows = session.execute(query.order_by(Document.id, Passage.position).limit(MAX_PASSAGES)).all()
+    rows = session.execute(query).all()
     return [
         {"document": title, "type": str(kind), "heading": heading, "text": text[:MAX_CHARS]}
         for title, kind, heading, text in rows
