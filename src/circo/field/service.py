@@ -111,7 +111,7 @@ def _store_turf(
             turf_id=row.id,
             position=position,
             address_ref=address.id,
-            label=address.street or "",
+            label=(address.label or address.street or "")[:300],
             street=address.street,
             lat=address.lat,
             lon=address.lon,
