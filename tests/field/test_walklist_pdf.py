@@ -4,13 +4,16 @@ columns included) runs past the page's printable area."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from circo.core.tenancy import system_context
+from circo.elections.geography import import_reu
 from circo.field.walklist import walk_list_html, walk_list_pdf
+from circo.maps.approx import approximate_bureaux
 from tests.field.conftest import FieldWorld
 
 A4 = (595.28, 841.89)  # points
@@ -67,3 +70,19 @@ def test_walk_list_layout_keeps_every_line_inside_the_margins(
                 end = max(child.position_x + child.margin_width() for child in box.children)
                 assert end <= right + 0.5, f"une ligne finit à {end:.0f} px, marge à {right:.0f} px"
     assert lines > 20
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_walk_list_says_when_the_bureau_contour_is_approximate(
+    session: Session, field_world: FieldWorld, shared_data: Path
+) -> None:
+    ctx = system_context(field_world.campaigns.a)
+    turf_id = field_world.assigned.id
+    assert "contour approximatif" not in walk_list_html(session, ctx, turf_id=turf_id)
+    reu = shared_data / "fr-reu-adresses-sample-29"
+    import_reu(session, path=reu / "addresses_sample.csv")
+    approximate_bureaux(
+        session, communes=["29039"], contours_file=reu / "contours_com_sample_wgs84.geojson"
+    )
+    html = walk_list_html(session, ctx, turf_id=turf_id)
+    assert "Bureau 29039_6 : contour approximatif" in html
