@@ -4,7 +4,6 @@ piece (addresses for the field work, as Paris ships no voter-roll addresses) say
 
 from __future__ import annotations
 
-import pytest
 import shapely
 from pyproj import Transformer
 from sqlalchemy import select
@@ -22,7 +21,6 @@ from circo.field.models import TurfPlan
 from circo.runtime import Runtime
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_demo_is_about_paris(runtime: Runtime, session: Session) -> None:
     build_demo(runtime)
     campaign = session.scalar(select(Campaign).where(Campaign.slug == DEMO_SLUG))
