@@ -150,6 +150,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert "Traceback" in result.stderr
 
 
+PARIS_2017_T1_VALID = 1_076_559  # Σ exprimés of the shipped Paris file, 1st round
+
+
 def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
     first = run_cli("demo", "--no-serve", "--data-dir", str(tmp_path))
     assert first.returncode == 0, first.stderr
@@ -157,24 +160,20 @@ def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     listed = run_cli("campaigns", "list", "--json", "--data-dir", str(tmp_path))
     assert [row["slug"] for row in json.loads(listed.stdout)] == ["demo"]
-    # At least two distinct elections with results, both rounds of one of them (issue #3).
+    # The demo's story holds on one territory, Paris (issue #23): both rounds of the 2017
+    # présidentielle in its 896 bureaux, and nothing of another area.
     elections = run_cli("elections", "list", "--json", "--data-dir", str(tmp_path))
     assert elections.returncode == 0, elections.stderr
     rounds = {
         (row["election"], row["round"]): row["stations"] for row in json.loads(elections.stdout)
     }
-    assert {(key, n) for key, n in rounds if rounds[key, n] > 0} >= {
-        ("pres-2017", 1),
-        ("pres-2017", 2),
-        ("pres-2022", 1),
-    }
-    assert rounds["pres-2022", 1] == 305
-    lyon = run_cli(
-        "results", "com:69123", "--election", "pres-2022", "--round", "1", "--json",
+    assert rounds == {("pres-2017", 1): 896, ("pres-2017", 2): 896}
+    paris = run_cli(
+        "results", "com:75056", "--election", "pres-2017", "--round", "1", "--json",
         "--data-dir", str(tmp_path),
     )  # fmt: skip
-    assert lyon.returncode == 0, lyon.stderr
-    assert json.loads(lyon.stdout)["valid_votes"] == 236228
+    assert paris.returncode == 0, paris.stderr
+    assert json.loads(paris.stdout)["valid_votes"] == PARIS_2017_T1_VALID
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -1,4 +1,4 @@
-"""Demo knowledge base for the Lyon législatives campaign (our own French text, in demo_data/)."""
+"""Demo knowledge base for the Paris législatives campaign (our own French text, in demo_data/)."""
 
 from __future__ import annotations
 
@@ -21,27 +21,25 @@ DEMO_FILES = (
     ("ripostes.md", "rebuttal", "2027-02-01", None),
     ("sondage-priorites.csv", "poll", "2027-02-10", "Sondage Ifop : les priorités des habitants"),
 )
-ARRONDISSEMENTS = ["1er"] + [f"{number}e" for number in range(2, 10)]
+ARRONDISSEMENTS = ["1er"] + [f"{number}e" for number in range(2, 21)]
 
 
 def seed_places(session: Session, ctx: CampaignContext) -> None:
-    add_place(session, ctx, code="69123", name="Lyon")
+    add_place(session, ctx, code="75056", name="Paris")
     for index, label in enumerate(ARRONDISSEMENTS, start=1):
         add_place(
             session,
             ctx,
-            code=f"6938{index}",
-            name=f"Lyon {label}",
+            code=f"751{index:02d}",
+            name=f"Paris {label}",
             aliases=[f"{label} arrondissement"],
         )
-    add_place(session, ctx, code="69266", name="Villeurbanne")
-    add_place(session, ctx, code="69259", name="Vénissieux")
 
 
 def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> None:
     folder = resources.files("circo") / "assistant" / "demo_data"
     seed_places(session, ctx)
-    territory = [ctx.campaign.territory_code or "69123"]
+    territory = [ctx.campaign.territory_code or "75056"]
     for name, kind, day, title in DEMO_FILES:
         add_bytes(
             session,
@@ -68,7 +66,7 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
             meta=DocumentMeta(
                 title=item["title"],
                 doc_type="news",
-                territory_codes=["69123", *item["territories"]],
+                territory_codes=["75056", *item["territories"]],
                 published_on=date.fromisoformat(item["date"]),
             ),
         )

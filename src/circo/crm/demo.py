@@ -22,18 +22,18 @@ PEOPLE = [
         "Bernard",
         "camille.bernard@example.org",
         "06 11 00 00 01",
-        "12 rue Garibaldi",
-        "69003",
+        "12 rue Oberkampf",
+        "75011",
     ),
-    ("Hugo", "Moreau", "hugo.moreau@example.org", None, "4 cours Lafayette", "69003"),
-    ("Inès", "Petit", None, "06 11 00 00 03", "30 rue Paul Bert", "69003"),
+    ("Hugo", "Moreau", "hugo.moreau@example.org", None, "4 boulevard Voltaire", "75011"),
+    ("Inès", "Petit", None, "06 11 00 00 03", "30 rue de la Roquette", "75011"),
     (
         "Louis",
         "Garnier",
         "louis.garnier@example.org",
         "06 11 00 00 04",
-        "8 place Bellecour",
-        "69002",
+        "8 rue de Belleville",
+        "75020",
     ),
 ]
 
@@ -52,8 +52,8 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
                 phone=phone,
                 address_line=address,
                 postal_code=postal_code,
-                city="Lyon",
-                commune_code="69123",
+                city="Paris",
+                commune_code="75056",
             ),
         )
         ids.append(contact.id)
@@ -74,14 +74,14 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
         name="Parents joignables par e-mail",
         filters=SegmentFilter(tags=["parents"], consent_channel="email"),
     )
-    create_team(session, ctx, name="Lyon 3e", commune_code="69123")
+    create_team(session, ctx, name="Paris 11e", commune_code="75056")
     create_event(
         session,
         ctx,
         data=EventCreate(
             title="Réunion publique — petite enfance",
             kind="meeting",
-            place="Mairie du 3e",
+            place="Mairie du 11e",
             starts_at=utcnow() + timedelta(days=14),
             capacity=120,
         ),

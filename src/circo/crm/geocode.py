@@ -149,6 +149,8 @@ class _StationIndex:
                 ).where(StationPoint.commune_code.in_(sorted(communes)))
             ):
                 points[commune].append((lat, lon, station))
+        for commune, items in _reu_points(session, communes - set(points)).items():
+            points[commune].extend(items)
         for commune, items in points.items():
             scale = math.cos(math.radians(items[0][0]))
             coords = np.array([(lat, lon * scale) for lat, lon, _s in items])
@@ -160,6 +162,30 @@ class _StationIndex:
         tree, stations, scale = self.trees[commune]
         _distance, index = tree.query((lat, lon * scale))
         return stations[int(index)]
+
+
+def _reu_points(session: Session, communes: set[str]) -> dict[str, list[tuple[float, float, str]]]:
+    """The REU addresses already imported for the territory (`circo import reu`, elections
+    domain, Lambert-93), for communes with no REU point loaded here: one source, not two."""
+    if not communes:
+        return {}
+    from pyproj import Transformer
+
+    from circo.elections.models import ReuAddress
+
+    rows = session.execute(
+        select(ReuAddress.commune_code, ReuAddress.station_key, ReuAddress.x, ReuAddress.y).where(
+            ReuAddress.commune_code.in_(sorted(communes))
+        )
+    ).all()
+    if not rows:
+        return {}
+    to_wgs84 = Transformer.from_crs(2154, 4326, always_xy=True)
+    lons, lats = to_wgs84.transform([row.x for row in rows], [row.y for row in rows])
+    found: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for row, lon, lat in zip(rows, lons, lats, strict=True):
+        found[row.commune_code].append((float(lat), float(lon), row.station_key))
+    return found
 
 
 def _lookup(session: Session, postal_code: str, address_line: str) -> GeoAddress | None:

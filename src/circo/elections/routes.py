@@ -133,6 +133,8 @@ def results_page(
     territory: str | None = None,
     indicator: str = "turnout",
 ) -> Response:
+    from circo.maps.coverage import results_coverage
+
     elections = service.list_elections(session)
     context: dict[str, Any] = {
         "elections": elections,
@@ -140,6 +142,7 @@ def results_page(
         "indicator": indicator,
         "indicators": INDICATORS,
         "results": None,
+        "coverage": None,
         "map_svg": None,
         "error": None,
     }
@@ -149,6 +152,12 @@ def results_page(
         context["round"] = round or latest["round"]
         try:
             context["results"] = service.territory_results(
+                session,
+                territory=context["territory"],
+                key=context["election"],
+                round_number=context["round"],
+            )
+            context["coverage"] = results_coverage(
                 session,
                 territory=context["territory"],
                 key=context["election"],

@@ -1,5 +1,8 @@
-"""Demo content of the field domain: turfs cut from the shipped REU sample, two assignments to
-the demo admin (so the phone app has something to show) and a few example visits."""
+"""Demo content of the field domain, in the demo's territory (Paris): turfs cut from
+**synthetic** addresses placed inside three real bureau contours of the 11e arrondissement (Paris
+publishes no voter-roll addresses in the shipped open data; `circo.field.demo_addresses`), two
+assignments to the demo admin (so the phone app has something to show) and a few example visits.
+The plan's name and every stop say "synthétique"."""
 
 from __future__ import annotations
 
@@ -11,25 +14,27 @@ from sqlalchemy.orm import Session
 from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
-from circo.field import service, sources
+from circo.field import service
+from circo.field.demo_addresses import synthetic_addresses_in_bureaux
 from circo.field.models import Turf
 from circo.field.visits import VisitIn, sync_visits
 
-DEMO_BUREAUX = ("29039_1", "29039_2", "29039_6")
+DEMO_BUREAUX = ("75056_1105", "75056_1106", "75056_1107")  # Paris 11e, real contours
 DEMO_VISITS = 40
 
 
 def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> None:
-    addresses = sources.filter_bureaux(
-        sources.addresses_from_csv(sources.sample_path()), list(DEMO_BUREAUX)
-    )
+    addresses = synthetic_addresses_in_bureaux(session, bureaux=list(DEMO_BUREAUX))
+    if not addresses:  # the elections demo did not load Paris's contours
+        return
     plan = service.create_plan(
         session,
         ctx,
         addresses=addresses,
-        doors_per_turf=50,
+        doors_per_turf=150,
         source="demo",
-        name="Démo — Concarneau, 3 bureaux (échantillon REU)",
+        name="Démo — Paris 11e, 3 bureaux (adresses synthétiques)",
+        election_key="pres-2017",
         bureaux=list(DEMO_BUREAUX),
     )
     turfs = [turf for turf in service.visible_turfs(session, ctx) if turf.plan_id == plan.id]

@@ -19,11 +19,16 @@ from markupsafe import Markup
 
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
-from circo.field import dashboard, service, sources, visits
+from circo.field import cutmap, dashboard, service, sources, visits
+from circo.field.arguments import argument_passages
 from circo.field.errors import FieldError
 from circo.field.schemas import (
+    ArgumentRead,
     AssignmentCreated,
     AssignmentIn,
+    CutBureauRead,
+    CutPreviewIn,
+    CutPreviewRead,
     FieldDashboardRead,
     FieldMeRead,
     QuestionnaireIn,
@@ -120,6 +125,13 @@ def field_plan(
     return RedirectResponse(f"/c/{ctx.campaign.slug}/field?msg=plan", status_code=303)
 
 
+@router.get("/c/{slug}/field/cut", response_class=HTMLResponse, include_in_schema=False)
+def field_cut_page(request: Request, ctx: CampaignDep) -> Response:
+    """Turf cutting from a map: pick bureaux, preview the turfs, adjust, save."""
+    _organiser(ctx)
+    return render(request, "field/cut.html", {"slug": ctx.campaign.slug})
+
+
 @router.post("/c/{slug}/field/assign", include_in_schema=False)
 def field_assign(
     session: SessionDep,
@@ -185,6 +197,7 @@ _ASSETS = {
     "app.css": "text/css; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",
     "icon.svg": "image/svg+xml",
+    "cut.js": "text/javascript; charset=utf-8",
 }
 
 
@@ -251,6 +264,38 @@ def api_me(request: Request, session: SessionDep, ctx: ApiDep) -> dict[str, Any]
         "questionnaire": service.questionnaire_json(service.active_questionnaire(session, ctx)),
         "assistant_search": search if _has_route(request, ASSISTANT_SEARCH) else None,
     }
+
+
+@router.get(
+    "/api/campaigns/{slug}/field/arguments", tags=["field"], response_model=list[ArgumentRead]
+)
+def api_arguments(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
+    """The campaign's argument sheets (programme, rebuttals), kept by the phone for offline
+    search."""
+    return argument_passages(session, ctx)
+
+
+@router.get(
+    "/api/campaigns/{slug}/field/cut/bureaux",
+    tags=["field"],
+    response_model=list[CutBureauRead],
+)
+def api_cut_bureaux(session: SessionDep, ctx: ApiDep) -> list[dict[str, Any]]:
+    """Bureaux that can be cut from the map (REU addresses and a contour), Lambert-93."""
+    _organiser(ctx)
+    territory = ctx.campaign.territory_code
+    commune = territory if territory and len(territory) == 5 else None
+    found = cutmap.cuttable_bureaux(session, commune=commune)
+    return found or cutmap.cuttable_bureaux(session)
+
+
+@router.post(
+    "/api/campaigns/{slug}/field/cut/preview", tags=["field"], response_model=CutPreviewRead
+)
+def api_cut_preview(session: SessionDep, ctx: ApiDep, body: CutPreviewIn) -> dict[str, Any]:
+    """The turfs a selection of bureaux would give (nothing is stored)."""
+    _organiser(ctx)
+    return cutmap.preview_turfs(session, bureaux=body.bureaux, doors_per_turf=body.doors_per_turf)
 
 
 @router.get("/api/campaigns/{slug}/field/turfs", tags=["field"], response_model=list[TurfRead])

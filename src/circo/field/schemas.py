@@ -61,8 +61,47 @@ class StopRead(ReadModel):
     visits: int
 
 
+class CutBureauRead(ReadModel):
+    code: str
+    approximate: bool
+    addresses: int
+    rings: list[list[list[int]]]  # Lambert-93 metres
+
+
+class CutPreviewIn(BaseModel):
+    bureaux: list[ShortText] = Field(max_length=200)
+    doors_per_turf: int = Field(ge=1, le=10_000)
+
+
+class CutTurfRead(ReadModel):
+    id: str
+    bureau: str | None
+    doors: int
+    walk_m: int
+    points: list[list[int]]
+
+
+class CutPreviewRead(ReadModel):
+    turfs: list[CutTurfRead]
+    doors: int
+    unassigned: int
+
+
+class ArgumentRead(ReadModel):
+    document: str
+    type: str
+    heading: str
+    text: str
+
+
+class OutlineRead(ReadModel):
+    approximate: bool
+    rings: list[list[list[float]]]  # [[lon, lat], …] per ring, WGS84
+
+
 class WalkListRead(TurfRead):
     stops: list[StopRead]
+    outline: OutlineRead | None = None
 
 
 class OutcomeRead(ReadModel):

@@ -20,6 +20,7 @@ from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.field import questionnaire as qn
 from circo.field.errors import AssignmentNotFound, FieldError, TurfNotFound
 from circo.field.models import Assignment, Questionnaire, Turf, TurfPlan, TurfStop, Visit
+from circo.field.outline import bureau_outline
 from circo.field.turfs import plan as cutting
 
 ORGANISER_ROLES = (Role.organiser, Role.data)
@@ -110,7 +111,7 @@ def _store_turf(
             turf_id=row.id,
             position=position,
             address_ref=address.id,
-            label=address.street or "",
+            label=(address.label or address.street or "")[:300],
             street=address.street,
             lat=address.lat,
             lon=address.lon,
@@ -236,6 +237,7 @@ def walk_list(session: Session, ctx: CampaignContext, *, turf_id: int) -> dict[s
         "bureau": turf.bureau,
         "doors": turf.doors,
         "walk_m": turf.walk_m,
+        "outline": bureau_outline(session, bureau=turf.bureau),
         "stops": [
             {
                 "id": stop.id,

@@ -9,11 +9,16 @@ The elections domain owns the REU points; this module only calls its service fun
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from scipy.spatial import cKDTree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.field.errors import SourceUnavailable, TurfFileError
@@ -21,6 +26,7 @@ from circo.field.turfs.inputs import read_addresses_csv
 from circo.field.turfs.plan import Address, TurfInputError
 
 SAMPLE_FILE = "reu_sample_29039.csv"
+BAN_MATCH_M = 30.0  # a REU point takes the label of a BAN address at most this far
 
 
 def addresses_from_csv(path: Path, *, bureau_column: str = "bureau") -> list[Address]:
@@ -88,7 +94,41 @@ def reu_addresses(session: Session, *, station_keys: Sequence[str]) -> list[Addr
             "(ex. 29039_1)",
             loc="--bureaux",
         )
-    return addresses
+    return with_street_labels(session, addresses)
+
+
+def with_street_labels(
+    session: Session, addresses: list[Address], *, max_distance_m: float = BAN_MATCH_M
+) -> list[Address]:
+    """Give each REU point the street address of the nearest BAN address imported for its commune
+    (`circo contacts geo-import --ban`, the offline geocoder's reference), within
+    ``max_distance_m``; REU points carry no street, the walk lists then read as addresses."""
+    from circo.crm.models import GeoAddress
+
+    communes = sorted({a.bureau.split("_")[0] for a in addresses if a.bureau})
+    rows = session.execute(
+        select(GeoAddress.lat, GeoAddress.lon, GeoAddress.label, GeoAddress.street_key).where(
+            GeoAddress.commune_code.in_(communes)
+        )
+    ).all()
+    if not rows:
+        return addresses
+    lat0 = math.radians(sum(a.lat for a in addresses) / len(addresses))
+
+    def metres(lat: float, lon: float) -> tuple[float, float]:
+        return (lon * 111_320.0 * math.cos(lat0), lat * 110_574.0)
+
+    tree = cKDTree(np.array([metres(r.lat, r.lon) for r in rows]))
+    distances, nearest = tree.query(np.array([metres(a.lat, a.lon) for a in addresses]))
+    labelled = []
+    for address, distance, index in zip(
+        addresses, distances.tolist(), nearest.tolist(), strict=True
+    ):
+        if distance <= max_distance_m:
+            row = rows[index]
+            address = replace(address, street=row.street_key, label=row.label)
+        labelled.append(address)
+    return labelled
 
 
 def filter_bureaux(addresses: list[Address], bureaux: Sequence[str]) -> list[Address]:

@@ -17,6 +17,7 @@ from circo.core import audit
 from circo.core.tenancy import CampaignContext
 from circo.field import questionnaire as qn
 from circo.field import service
+from circo.field.outline import bureau_outline
 from circo.field.turfs.output import turf_svg
 
 _environment = Environment(
@@ -37,6 +38,7 @@ def walk_list_html(session: Session, ctx: CampaignContext, *, turf_id: int) -> s
         "sketch": Markup(sketch),  # built by turf_svg, which escapes its text
         "questions": questionnaire.questions,
         "outcomes": qn.OUTCOMES,
+        "outline": bureau_outline(session, bureau=turf.bureau),
     }
     return _environment.get_template("field/walklist_print.html").render(context)
 

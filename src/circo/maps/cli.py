@@ -104,6 +104,38 @@ def map_command(
     console.print(f"Carte écrite : {out} ({len(drawing.shapes)} zones)")
 
 
+def approx_contours_command(
+    communes: Annotated[
+        list[str], typer.Argument(help="Codes INSEE des communes (ex. 29039 29046).")
+    ],
+    contours_communes: Annotated[
+        Path | None,
+        typer.Option(
+            "--contours-communes",
+            help="GeoJSON WGS84 des contours des communes (propriété code_insee) ; sinon les "
+            "contours importés, sinon l'enveloppe des adresses.",
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Contours approximatifs des bureaux d'après les adresses du REU / approximate contours."""
+    from circo.maps.approx import approximate_bureaux
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        built = approximate_bureaux(
+            session, communes=list(communes), contours_file=contours_communes
+        )
+    for item in built:
+        clip = "contour de la commune" if item.clip == "contour" else "enveloppe des adresses"
+        plural = "x" if item.bureaux > 1 else ""
+        console.print(
+            f"Commune {item.commune} : {item.bureaux} bureau{plural}, contours approximatifs "
+            "tirés de "
+            f"{item.addresses} points d'adresse (découpés selon le {clip})"
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("sheet")(sheet_command)
     app.command("map")(map_command)
+    app.command("approx-contours")(approx_contours_command)

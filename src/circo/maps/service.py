@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections import service as elections
 from circo.elections.territories import TerritoryRef, parse_territory
+from circo.maps.approx import APPROX_KIND, APPROX_LABEL
 from circo.maps.choropleth import Drawing, MapFeature, build_drawing, number, percent
 
 LEVELS = ("bv", "com")
@@ -42,6 +43,15 @@ def features_for(
     session: Session, request: MapRequest, *, link: Callable[[str, str], str | None] | None = None
 ) -> tuple[list[MapFeature], str]:
     """The map's features and the level actually drawn (communes when bureaux have no contour)."""
+    features, level, _note = features_with_coverage(session, request, link=link)
+    return features, level
+
+
+def features_with_coverage(
+    session: Session, request: MapRequest, *, link: Callable[[str, str], str | None] | None = None
+) -> tuple[list[MapFeature], str, str]:
+    """`features_for` plus a French note on coverage: how many bureaux of the territory have a
+    contour, and how many of those are approximate (derived from REU addresses)."""
     ref = parse_territory(request.territory)
     if request.level == "bv":
         values = elections.station_indicator(
@@ -51,19 +61,36 @@ def features_for(
             round_number=request.round,
             indicator=request.indicator,
         )
-        shapes = repo.geometries(session, kind="bv", codes=sorted(values))
-        if shapes:
-            return [
+        shapes = list(repo.geometries(session, kind="bv", codes=sorted(values)))
+        drawn = {g.code for g in shapes}
+        approx = list(repo.geometries(session, kind=APPROX_KIND, codes=sorted(set(values) - drawn)))
+        if shapes or approx:
+            features = [
                 MapFeature(
                     code=g.code,
-                    label=f"Bureau {g.code}",
+                    label=f"Bureau {g.code}"
+                    + (f" (contour {APPROX_LABEL})" if g.kind == APPROX_KIND else ""),
                     geometry=shapely.from_geojson(g.geojson),
                     value=values.get(g.code),
                     href=link("bv", g.code) if link else None,
                 )
-                for g in shapes
-            ], "bv"
-    return _commune_features(session, request, ref, link), "com"
+                for g in sorted(shapes + approx, key=lambda g: g.code)
+            ]
+            return features, "bv", coverage_note(len(features), len(values), len(approx))
+    return _commune_features(session, request, ref, link), "com", ""
+
+
+def coverage_note(drawn: int, total: int, approximate: int = 0) -> str:
+    """« 886 bureaux sur 896 ont un contour (dont 12 approximatifs…) » — empty when complete."""
+    parts = []
+    if drawn < total:
+        parts.append(f"{drawn} bureaux sur {total} ont un contour")
+    if approximate:
+        parts.append(
+            f"{approximate} contour{'s' if approximate > 1 else ''} "
+            f"{APPROX_LABEL}{'s' if approximate > 1 else ''} (cellules des adresses du REU)"
+        )
+    return " ; ".join(parts)
 
 
 def _commune_features(
@@ -115,7 +142,7 @@ def draw_map(
     link: Callable[[str, str], str | None] | None = None,
 ) -> Drawing:
     """A ready-to-export drawing of the request (SVG with `to_svg`, PNG with `to_png`)."""
-    features, level = features_for(session, request, link=link)
+    features, level, note = features_with_coverage(session, request, link=link)
     ref = parse_territory(request.territory)
     place = elections.territory_label(session, ref)
     unit = "bureau de vote" if level == "bv" else "commune"
@@ -130,5 +157,6 @@ def draw_map(
         value_format=value_format(request.indicator),
         width=request.width,
         tile_url=tile_url,
-        source="Sources : Ministère de l'Intérieur, INSEE, IGN (Licence Ouverte)",
+        source="Sources : Ministère de l'Intérieur, INSEE, IGN (Licence Ouverte)"
+        + (f" — {note}" if note else ""),
     )

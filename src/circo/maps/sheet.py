@@ -18,6 +18,7 @@ from circo.elections.errors import TerritoryNotFound
 from circo.elections.territories import parse_territory
 from circo.maps.charts import bar_chart, column_chart
 from circo.maps.choropleth import number, percent, to_svg
+from circo.maps.coverage import results_coverage
 from circo.maps.hooks import SheetSection, sections_for
 from circo.maps.service import MapRequest, draw_map
 
@@ -63,6 +64,7 @@ class SheetData:
     demographics: list[tuple[str, str, str]] = field(default_factory=list)  # code, label, value
     map_svg: Markup | None = None
     map_note: str = ""
+    coverage: list[str] = field(default_factory=list)  # « pres-2022 tour 1 : 305 bureaux sur … »
     sections: list[SheetSection] = field(default_factory=list)
 
 
@@ -94,6 +96,14 @@ def build_sheet(
             )
         except TerritoryNotFound:
             continue
+        partial = results_coverage(
+            session, territory=ref, key=row["election"], round_number=row["round"]
+        )
+        if partial is not None:
+            data.coverage.append(
+                f"{row['election']} tour {row['round']} : couverture partielle, "
+                f"{partial.sentence()}"
+            )
     data.demographics = _demographics(session, ref.key)
     if not data.results and not data.demographics:
         raise TerritoryNotFound(

@@ -81,6 +81,8 @@
       for (const turf of me.turfs) {
         await kvSet("turf:" + turf.id, await getJson("/turfs/" + turf.id));
       }
+      // The argument sheets, for the search when the network is gone.
+      if (me.assistant_search) await kvSet("arguments", await getJson("/arguments"));
       state.me = me;
       message("Listes à jour (" + new Date().toLocaleTimeString("fr-FR") + ").");
     } catch (error) {
@@ -199,6 +201,7 @@
     $("fa-turf-meta").textContent = turf.doors + " portes · " + (turf.walk_m / 1000).toFixed(1) + " km · bureau " + (turf.bureau || "—");
     const list = $("fa-stops");
     list.replaceChildren();
+    drawMap(turf, pending);
     turf.stops.forEach((stop) => {
       const local = pending.filter((v) => v.payload.stop_id === stop.id).length;
       const count = stop.visits + local;
@@ -207,6 +210,85 @@
         el("button", { type: "button", text: "Visite", onclick: () => openVisit(stop) })));
     });
     show("fa-turf");
+  }
+
+  // --- offline map: drawn from the walk list kept in IndexedDB (no tiles, no network) --------
+  const SVG = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attributes) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attributes || {}).forEach(([key, value]) => node.setAttribute(key, value));
+    return node;
+  }
+  function visitedCount(stop, pending) {
+    return stop.visits + pending.filter((v) => v.payload.stop_id === stop.id).length;
+  }
+  function drawMap(turf, pending) {
+    const box = $("fa-map");
+    const next = $("fa-next");
+    box.replaceChildren();
+    next.replaceChildren();
+    const stops = turf.stops || [];
+    box.hidden = !stops.length;
+    next.hidden = !stops.length;
+    if (!stops.length) return;
+    const rings = (turf.outline && turf.outline.rings) || [];
+    const lat0 = stops.reduce((sum, s) => sum + s.lat, 0) / stops.length;
+    const k = Math.cos(lat0 * Math.PI / 180);
+    const project = (lon, lat) => [lon * k, -lat];
+    // Framed on the turf's doors: the bureau's outline is context, clipped by the frame.
+    const all = stops.map((s) => project(s.lon, s.lat));
+    const xs = all.map((p) => p[0]);
+    const ys = all.map((p) => p[1]);
+    const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+    const span = Math.max(maxX - minX, maxY - minY, 1e-5);
+    const width = 360, pad = 24;
+    const scale = (width - 2 * pad) / span;
+    const height = Math.max(160, Math.round((maxY - minY) * scale + 2 * pad));
+    const px = (lon, lat) => {
+      const [x, y] = project(lon, lat);
+      return [(pad + (x - minX) * scale).toFixed(1), (pad + (y - minY) * scale).toFixed(1)];
+    };
+    const svg = svgEl("svg", { viewBox: "0 0 " + width + " " + height, role: "img", overflow: "hidden", "data-testid": "turf-map",
+      "aria-label": "Plan du secteur : " + stops.length + " adresses dans l'ordre du parcours" });
+    if (rings.length) {
+      const d = rings.map((ring) => "M" + ring.map(([lon, lat]) => px(lon, lat).join(",")).join("L") + "Z").join("");
+      const outline = svgEl("path", { d: d, class: "fa-outline" + (turf.outline.approximate ? " approx" : ""), "fill-rule": "evenodd" });
+      outline.appendChild(svgEl("title")).textContent = turf.outline.approximate
+        ? "Contour approximatif du bureau (d'après les adresses des électeurs)" : "Contour du bureau";
+      svg.appendChild(outline);
+    }
+    svg.appendChild(svgEl("polyline", { class: "fa-route", points: stops.map((s) => px(s.lon, s.lat).join(",")).join(" ") }));
+    const nextStop = stops.find((s) => !visitedCount(s, pending));
+    // The next door last, drawn on top of its neighbours.
+    stops.filter((s) => s !== nextStop).concat(nextStop ? [nextStop] : []).forEach((stop) => {
+      const [cx, cy] = px(stop.lon, stop.lat);
+      const done = visitedCount(stop, pending) > 0;
+      const isNext = stop === nextStop;
+      const dot = svgEl("circle", { cx: cx, cy: cy, r: isNext ? 9 : 5, "data-stop": String(stop.id),
+        class: "fa-dot" + (done ? " done" : "") + (isNext ? " next" : "") });
+      dot.appendChild(svgEl("title")).textContent = stop.position + ". " + (stop.label || stop.ref);
+      dot.addEventListener("click", () => openVisit(stop));
+      svg.appendChild(dot);
+      if (isNext) {
+        const label = svgEl("text", { x: cx, y: String(Number(cy) + 3.5), class: "fa-dot-label" });
+        label.textContent = String(stop.position);
+        svg.appendChild(label);
+      }
+    });
+    box.appendChild(svg);
+    if (turf.outline && turf.outline.approximate) {
+      box.appendChild(el("p", { class: "muted", text: "Contour du bureau approximatif (d'après les adresses des électeurs)." }));
+    }
+    if (!nextStop) { next.appendChild(el("p", { text: "Toutes les adresses du secteur ont une visite." })); return; }
+    const where = nextStop.lat.toFixed(6) + "," + nextStop.lon.toFixed(6);
+    next.appendChild(el("p", { "data-testid": "next-door" },
+      el("strong", { text: "Prochaine porte : " }),
+      document.createTextNode(nextStop.position + ". " + (nextStop.label || nextStop.ref) + " · " + nextStop.dwellings + " porte(s)")));
+    next.appendChild(el("p", { class: "fa-next-actions" },
+      el("a", { href: "geo:" + where + "?q=" + where, class: "button", "data-testid": "directions" , text: "Itinéraire" }),
+      el("a", { href: "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B" + encodeURIComponent(where),
+        rel: "noopener", target: "_blank", text: "Itinéraire (OpenStreetMap)" }),
+      el("button", { type: "button", text: "Visite", onclick: () => openVisit(nextStop) })));
   }
 
   function questionField(question) {
@@ -301,26 +383,59 @@
   }
 
   // --- assistant search (shown only when the campaign's assistant exposes it) --------------
-  function setupSearch() {
+  // Online: the server's search. Offline (or when it fails): the argument sheets kept in
+  // IndexedDB, searched here — accents and case ignored, every word of the query must match.
+  function fold(text) {
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function localSearch(passages, query) {
+    const words = fold(query).split(/[^a-z0-9]+/).filter((w) => w.length > 1);
+    if (!words.length) return [];
+    return passages
+      .map((p) => {
+        const haystack = fold(p.heading + " " + p.text + " " + p.document);
+        let score = 0;
+        for (const word of words) {
+          const hits = haystack.split(word).length - 1;
+          if (!hits) return null;
+          score += hits + (fold(p.heading).includes(word) ? 3 : 0);
+        }
+        return { item: p, score: score };
+      })
+      .filter(Boolean)
+      .sort((a, b) => b.score - a.score)
+      .map((hit) => hit.item);
+  }
+  function showResults(items, note) {
+    const results = $("fa-search-results");
+    results.replaceChildren();
+    items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
+      el("strong", { text: item.document || item.title || item.source || "" }),
+      item.heading ? el("span", { class: "muted", text: " — " + item.heading }) : null,
+      el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
+    if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
+    $("fa-search-note").textContent = note || "";
+  }
+  async function setupSearch() {
     const url = state.me && state.me.assistant_search;
     $("fa-search").hidden = !url;
     if (!url || $("fa-search-form").dataset.ready) return;
     $("fa-search-form").dataset.ready = "1";
     $("fa-search-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const results = $("fa-search-results");
-      results.replaceChildren();
-      try {
-        const response = await fetch(url + "?q=" + encodeURIComponent($("fa-search-q").value), { credentials: "same-origin" });
-        const body = await response.json();
-        const items = Array.isArray(body) ? body : (body.results || body.passages || []);
-        items.slice(0, 8).forEach((item) => results.appendChild(el("li", {},
-          el("strong", { text: item.document || item.title || item.source || "" }),
-          el("p", { text: item.text || item.snippet || item.excerpt || "" }))));
-        if (!items.length) results.appendChild(el("li", { text: "Aucun résultat." }));
-      } catch (error) {
-        results.appendChild(el("li", { text: "Recherche indisponible hors connexion." }));
+      const query = $("fa-search-q").value;
+      if (navigator.onLine) {
+        try {
+          const response = await fetch(url + "?q=" + encodeURIComponent(query), { credentials: "same-origin" });
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          const body = await response.json();
+          showResults(Array.isArray(body) ? body : (body.results || body.passages || []), "");
+          return;
+        } catch (error) { /* fall back to the sheets kept on the phone */ }
       }
+      const passages = (await kvGet("arguments")) || [];
+      if (!passages.length) { showResults([], "Argumentaire non enregistré sur le téléphone : recherche indisponible hors connexion."); return; }
+      showResults(localSearch(passages, query), "Hors connexion : recherche dans l'argumentaire enregistré sur le téléphone.");
     });
   }
 

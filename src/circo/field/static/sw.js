@@ -3,7 +3,7 @@
  * visits) lives in IndexedDB, managed by app.js; API calls are never cached here. */
 "use strict";
 
-const CACHE = "circo-field-v1";
+const CACHE = "circo-field-v2";
 const SHELL = ["./", "app.js", "app.css", "manifest.webmanifest", "icon.svg", "/static/circo.css"];
 
 self.addEventListener("install", (event) => {

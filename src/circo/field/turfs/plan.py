@@ -45,6 +45,7 @@ class Address:
     dwellings: int = 1
     bureau: str | None = None
     street: str | None = None
+    label: str | None = None  # the address as people read it ("12 rue Vauban 29900 Concarneau")
 
 
 @dataclass(frozen=True, slots=True)
