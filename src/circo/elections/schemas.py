@@ -33,8 +33,9 @@ class TerritoryResultsRead(ReadModel):
     registered: int
     voters: int
     abstentions: int
-    blank: int
-    null_votes: int
+    blank: int | None
+    null_votes: int | None
+    blank_and_null: int | None
     valid_votes: int
     stations: int
     candidates: list[CandidateResultRead]

@@ -33,6 +33,7 @@ BASE_INDICATORS = {
     "abstention_rate": "Abstention (abstentions / inscrits)",
     "blank_rate": "Blancs (blancs / votants)",
     "null_rate": "Nuls (nuls / votants)",
+    "blank_and_null_rate": "Blancs et nuls (blancs et nuls / votants)",
     "registered": "Inscrits",
     "voters": "Votants",
     "valid_votes": "Exprimés",
@@ -147,6 +148,7 @@ _RATIOS = {
     "abstention_rate": ("abstentions", "registered"),
     "blank_rate": ("blank", "voters"),
     "null_rate": ("null_votes", "voters"),
+    "blank_and_null_rate": ("blank_and_null", "voters"),
 }
 
 
@@ -158,6 +160,13 @@ def _station_parts(
     kind, _, name = indicator.partition(":")
     if indicator in _RATIOS:
         top, bottom = _RATIOS[indicator]
+        if any(getattr(s, top) is None for s in stations):
+            raise InvalidElection(
+                f"{election.key} tour {election.round} : le fichier importé ne distingue pas "
+                "les blancs des nuls (blancs et nuls non distingués) ; attendu "
+                "l'indicateur blank_and_null_rate",
+                loc="indicateur",
+            )
         return stations, {s.station_key: (getattr(s, top), getattr(s, bottom)) for s in stations}
     if indicator in BASE_INDICATORS:
         return stations, {s.station_key: (getattr(s, indicator), None) for s in stations}

@@ -11,9 +11,14 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections import service as elections
 from circo.elections.territories import TerritoryRef, parse_territory
+from circo.errors import CircoError
 from circo.maps.choropleth import Drawing, MapFeature, build_drawing, number, percent
 
 LEVELS = ("bv", "com")
+
+
+class NoContours(CircoError):
+    """No contour to draw the territory with (exit 2: import the contours first)."""
 
 
 @dataclass
@@ -51,7 +56,17 @@ def features_for(
             round_number=request.round,
             indicator=request.indicator,
         )
-        shapes = repo.geometries(session, kind="bv", codes=sorted(values))
+        shapes = list(repo.geometries(session, kind="bv", codes=sorted(values)))
+        if shapes and ref.level in ("com", "dep"):
+            # Bureaux of the territory with a contour but no result: drawn "sans donnée".
+            drawn = {g.code for g in shapes}
+            extra = repo.geometries(
+                session, kind="bv", department=ref.code if ref.level == "dep" else None
+            ) if ref.level == "dep" else [
+                g for g in repo.geometries(session, kind="bv") if g.commune_code == ref.code
+            ]  # fmt: skip
+            shapes += [g for g in extra if g.code not in drawn]
+            shapes.sort(key=lambda g: g.code)
         if shapes:
             return [
                 MapFeature(
@@ -117,6 +132,14 @@ def draw_map(
     """A ready-to-export drawing of the request (SVG with `to_svg`, PNG with `to_png`)."""
     features, level = features_for(session, request, link=link)
     ref = parse_territory(request.territory)
+    if not features:
+        raise NoContours(
+            f"aucun contour pour {ref.key} : la carte serait vide ; importez les contours des "
+            "bureaux (`circo import geo FICHIER.geojson --kind bureaux`, ex. contours des "
+            "bureaux de vote de data.gouv.fr) ou des IRIS, dont circo tire ceux des communes "
+            "(`circo import geo FICHIER.geojson --kind iris`)",
+            loc="TERRITOIRE",
+        )
     place = elections.territory_label(session, ref)
     unit = "bureau de vote" if level == "bv" else "commune"
     label = elections.indicator_label(request.indicator)

@@ -124,8 +124,15 @@ def load_station_table(
         registered=np.array([row.registered for row in rows], dtype=float),
         voters=np.array([row.voters for row in rows], dtype=float),
         abstentions=np.array([row.abstentions for row in rows], dtype=float),
-        blank=np.array([row.blank for row in rows], dtype=float),
-        null_votes=np.array([row.null_votes for row in rows], dtype=float),
+        # A file that does not tell blank from null (blank None): the sum counts as null.
+        blank=np.array([row.blank or 0 for row in rows], dtype=float),
+        null_votes=np.array(
+            [
+                row.null_votes if row.null_votes is not None else row.blank_and_null or 0
+                for row in rows
+            ],
+            dtype=float,
+        ),
     )
 
 
