@@ -186,12 +186,12 @@ def _french_int(value: int) -> str:
 
 
 def claims_national(info: ResultsFileInfo, departments: set[str]) -> bool:
-    """A national file: its name says so (``_FE``, « France entière »), or it spans many
-    départements (more than a region's worth)."""
+    """A national file: its name says so (``_FE``, « France entière »), or it spans more than
+    half of the départements."""
     from circo.elections.parsers.textio import fold
 
     name = " " + fold(info.file.rsplit("/", 1)[-1]) + " "
-    return any(f" {word} " in name for word in NATIONAL_WORDS) or len(departments) > 13
+    return any(f" {word} " in name for word in NATIONAL_WORDS) or len(departments) > 50
 
 
 def coverage(
@@ -247,14 +247,14 @@ def inherit_constituencies(
 ) -> tuple[str, int] | None:
     """Give the bureaux of an election without circonscriptions those of the import of the
     same period that has them (closest year, législatives first); returns (source, bureaux)."""
-    missing = session.scalar(
+    own = session.scalar(
         select(func.count())
         .select_from(StationResult)
         .where(
             StationResult.election_id == election_id, StationResult.constituency_code.is_not(None)
         )
     )
-    if missing:
+    if own:
         return None  # the file had its own circonscriptions
     having = (
         select(StationResult.election_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections.errors import ElectionNotFound, InvalidElection, TerritoryNotFound
 from circo.elections.models import Candidate, Election, StationResult
+from circo.elections.parties import matches_party
 from circo.elections.results_query import CandidateResult as CandidateResult  # re-export
 from circo.elections.results_query import TerritoryResults
 from circo.elections.territories import (
@@ -112,7 +113,11 @@ def territory_label(session: Session, ref: TerritoryRef) -> str:
 # --- indicators per bureau -------------------------------------------------------------------
 
 
-def _matching_candidates(candidates: Sequence[Candidate], wanted: str) -> list[Candidate]:
+def _matching_candidates(
+    candidates: Sequence[Candidate], wanted: str, *, election_key: str = ""
+) -> list[Candidate]:
+    """Candidates named, labelled (nuance) or of the party (`circo.elections.parties`)
+    ``wanted``."""
     folded = wanted.strip().casefold()
     return [
         c
@@ -125,6 +130,7 @@ def _matching_candidates(candidates: Sequence[Candidate], wanted: str) -> list[C
             c.list_name.casefold(),
             str(c.id),
         }
+        or matches_party(election_key, wanted, label=c.political_label, list_name=c.name)
     ]
 
 
@@ -171,11 +177,14 @@ def _station_parts(
     if indicator in BASE_INDICATORS:
         return stations, {s.station_key: (getattr(s, indicator), None) for s in stations}
     if kind in ("share", "votes") and name:
-        matched = _matching_candidates(repo.candidates_of(session, election_id=election.id), name)
+        matched = _matching_candidates(
+            repo.candidates_of(session, election_id=election.id), name, election_key=election.key
+        )
         if not matched:
             raise InvalidElection(
                 f"candidat ou nuance « {name} » absent de {election.key} tour {election.round} ; "
-                "attendu un nom (ex. MACRON) ou une nuance (ex. RN)",
+                "attendu un nom (ex. MACRON), une nuance (ex. RN) ou un parti (ex. "
+                "Rassemblement national)",
                 loc="indicateur",
             )
         votes = repo.station_candidate_votes(

@@ -28,6 +28,7 @@ from circo.analysis.targeting import (
 )
 from circo.analysis.transfers import ABSTENTION, BLANK, NULL_VOTES, electorate_table
 from circo.elections import repository as elections_repo
+from circo.elections.parties import matches_party
 from circo.elections.service import candidate_name, get_election
 from circo.elections.territories import parse_territory
 from circo.errors import CircoError
@@ -360,9 +361,19 @@ def find_candidate(table: StationTable, wanted: str) -> int:
     folded = _fold(wanted.strip())
     names = [_fold(name) for name in table.candidate_names]
     labels = [_fold(label or "") for label in table.candidate_labels]
-    for index, (name, label) in enumerate(zip(names, labels, strict=True)):
-        if folded in (name, label):
-            return index
+    exact = [
+        index
+        for index, (name, label) in enumerate(zip(names, labels, strict=True))
+        if folded in (name, label)
+        or matches_party(
+            table.election,
+            wanted,
+            label=table.candidate_labels[index],
+            list_name=table.candidate_names[index],
+        )
+    ]
+    if exact:  # a nuance or party has one candidate per circonscription: the one running here
+        return max(exact, key=lambda index: (float(table.votes[:, index].sum()), -index))
     partial = [index for index, name in enumerate(names) if folded in name]
     if len(partial) == 1:
         return partial[0]
