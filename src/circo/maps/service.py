@@ -21,6 +21,17 @@ class NoContours(CircoError):
     """No contour to draw the territory with (exit 2: import the contours first)."""
 
 
+def no_contours(territory: str) -> NoContours:
+    ref = parse_territory(territory)
+    return NoContours(
+        f"aucun contour pour {ref.key} : la carte serait vide ; importez les contours des "
+        "bureaux (`circo import geo FICHIER.geojson --kind bureaux`, ex. contours des "
+        "bureaux de vote de data.gouv.fr) ou des IRIS, dont circo tire ceux des communes "
+        "(`circo import geo FICHIER.geojson --kind iris`)",
+        loc="TERRITOIRE",
+    )
+
+
 @dataclass
 class MapRequest:
     """What to draw: an indicator of an election round over a territory."""
@@ -132,14 +143,6 @@ def draw_map(
     """A ready-to-export drawing of the request (SVG with `to_svg`, PNG with `to_png`)."""
     features, level = features_for(session, request, link=link)
     ref = parse_territory(request.territory)
-    if not features:
-        raise NoContours(
-            f"aucun contour pour {ref.key} : la carte serait vide ; importez les contours des "
-            "bureaux (`circo import geo FICHIER.geojson --kind bureaux`, ex. contours des "
-            "bureaux de vote de data.gouv.fr) ou des IRIS, dont circo tire ceux des communes "
-            "(`circo import geo FICHIER.geojson --kind iris`)",
-            loc="TERRITOIRE",
-        )
     place = elections.territory_label(session, ref)
     unit = "bureau de vote" if level == "bv" else "commune"
     label = elections.indicator_label(request.indicator)
