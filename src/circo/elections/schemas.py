@@ -52,8 +52,8 @@ class EvolutionRead(ReadModel):
     election_b: str
     matched_stations: int
     unmatched: UnmatchedRead
-    totals_a: dict[str, int]
-    totals_b: dict[str, int]
+    totals_a: dict[str, int | None]
+    totals_b: dict[str, int | None]
     turnout_a: float | None
     turnout_b: float | None
     shares_a: dict[str, float]

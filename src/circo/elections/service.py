@@ -326,19 +326,19 @@ class Evolution:
     matched: int
     only_in_a: list[str]
     only_in_b: list[str]
-    totals_a: dict[str, int]
-    totals_b: dict[str, int]
+    totals_a: dict[str, int | None]
+    totals_b: dict[str, int | None]
     shares_a: dict[str, float]
     shares_b: dict[str, float]
     stations: list[StationChange]
 
     @property
     def turnout_a(self) -> float | None:
-        return ratio(self.totals_a["voters"], self.totals_a["registered"])
+        return ratio(self.totals_a["voters"] or 0, self.totals_a["registered"] or 0)
 
     @property
     def turnout_b(self) -> float | None:
-        return ratio(self.totals_b["voters"], self.totals_b["registered"])
+        return ratio(self.totals_b["voters"] or 0, self.totals_b["registered"] or 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -400,11 +400,15 @@ def evolution(
     )
 
 
-def _sum_totals(rows: Any) -> dict[str, int]:
-    sums = dict.fromkeys(repo.TOTAL_COLUMNS, 0)
+def _sum_totals(rows: Any) -> dict[str, int | None]:
+    """Sums of the totals; blank or null is None when a bureau's file did not tell them apart
+    (``blank_and_null`` then says what is known)."""
+    names = (*repo.TOTAL_COLUMNS, "blank_and_null")
+    sums: dict[str, int | None] = dict.fromkeys(names, 0)
     for row in rows:
-        for name in repo.TOTAL_COLUMNS:
-            sums[name] += getattr(row, name)
+        for name in names:
+            value, total = getattr(row, name), sums[name]
+            sums[name] = None if value is None or total is None else total + value
     return sums
 
 
@@ -425,7 +429,8 @@ def _group_shares(
         if row.station_key in keep:
             valid += row.valid_votes
     ordered = sorted(groups.items(), key=lambda item: -item[1])
-    return {name: votes / valid for name, votes in ordered if valid}
+    # A nuance with no vote in these bureaux does not clutter the comparison.
+    return {name: votes / valid for name, votes in ordered if valid and votes > 0}
 
 
 # --- demographics -----------------------------------------------------------------------------
