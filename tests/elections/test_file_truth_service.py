@@ -30,3 +30,31 @@ def test_evolution_keeps_unknown_blank_and_null_unknown(session: Session) -> Non
     # The list with no vote in this bureau (NOUS CITOYENS) is not in the comparison.
     assert list(change.shares_a) == ["PS", "UMP", "FN"]
     assert abs(sum(change.shares_a.values()) - 1) < 1e-9
+
+
+def test_coverage_of_a_city_file_and_of_a_cut_departemental_file(
+    session: Session, tmp_path: Path
+) -> None:
+    from tests.elections.sample_files import cut_rhone, rhone_bytes, rhone_file
+
+    import_results(session, path=rhone_file(1), key="pres-2017", round_number=1)
+    session.commit()
+    # One city of the département: compared with the same city, not the whole département.
+    lyon = import_results(
+        session, path=cut_rhone(tmp_path, round_number=2), key="pres-2017", round_number=2
+    )
+    session.commit()
+    assert lyon.coverage is not None
+    assert (lyon.coverage["expected_stations"], lyon.coverage["alert"]) == (294, None)
+    # The départemental file cut at a line end after 1 000 bureaux (248 of its 280 communes).
+    lines = rhone_bytes(2).decode("utf-8").splitlines(keepends=True)
+    cut = tmp_path / "pres2017_t2_rhone69.csv"
+    cut.write_text("".join(lines[:1001]), encoding="utf-8")
+    report = import_results(session, path=cut, key="pres-2017", round_number=2)
+    session.commit()
+    assert report.coverage is not None
+    assert report.coverage["expected_stations"] == 1287
+    assert report.coverage["alert"] == (
+        "1\u202f000 bureaux sur 1\u202f287 attendus (d'après pres-2017 tour 1) — fichier tronqué ?"
+    )
+    assert any("fichier tronqué" in warning for warning in report.warnings)

@@ -220,10 +220,9 @@ def coverage(
             )
         result.missing_departments = sorted(every - departments)
     if other is not None:
-        query = select(func.count()).where(StationResult.election_id == other.id)
-        if not national:
-            query = query.where(StationResult.department_code.in_(sorted(departments)))
-        expected = int(session.scalar(query.select_from(StationResult)) or 0)
+        expected = expected_stations(
+            session, election_id=election_id, reference_id=other.id, national=national
+        )
         result.reference = f"{other.key} tour {other.round}"
         result.expected_stations = expected
         if expected and stations < expected * COVERAGE_ALERT:
@@ -240,6 +239,42 @@ def coverage(
         )
         result.alert = f"{result.alert} ; {note}" if result.alert else note
     return result
+
+
+def _communes(
+    session: Session, election_id: int, departments: list[str] | None
+) -> dict[str, dict[str, int]]:
+    """département → commune → bureaux of one election (within ``departments`` if given)."""
+    query = (
+        select(StationResult.department_code, StationResult.commune_code, func.count())
+        .where(StationResult.election_id == election_id)
+        .group_by(StationResult.department_code, StationResult.commune_code)
+    )
+    if departments is not None:
+        query = query.where(StationResult.department_code.in_(departments))
+    found: dict[str, dict[str, int]] = {}
+    for department, commune, count in session.execute(query):
+        found.setdefault(department, {})[commune] = int(count)
+    return found
+
+
+def expected_stations(
+    session: Session, *, election_id: int, reference_id: int, national: bool
+) -> int:
+    """Bureaux the file should hold according to the reference election: every bureau of a
+    département the file covers as a whole (half of its communes or more, or a national file),
+    else the bureaux of the communes it has (a file of one city is not a cut départemental
+    file)."""
+    mine = _communes(session, election_id, None)
+    reference = _communes(session, reference_id, None if national else sorted(mine))
+    expected = 0
+    for department, communes in reference.items():
+        have = mine.get(department, {})
+        if national or len(have) * 2 >= len(communes):
+            expected += sum(communes.values())
+        else:
+            expected += sum(count for code, count in communes.items() if code in have)
+    return expected
 
 
 def inherit_constituencies(
