@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from circo.elections.importing import import_results
+from circo.elections.parsers.codes import commune_code
+from circo.elections.parsers.errors import ParseError
+from circo.elections.parsers.results import read_results
 from circo.elections.service import evolution
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "elections"
@@ -58,3 +62,38 @@ def test_coverage_of_a_city_file_and_of_a_cut_departemental_file(
         "1\u202f000 bureaux sur 1\u202f287 attendus (d'après pres-2017 tour 1) — fichier tronqué ?"
     )
     assert any("fichier tronqué" in warning for warning in report.warnings)
+
+
+@pytest.mark.parametrize(
+    ("department", "commune", "expected"),
+    [
+        ("977", "701", ("977", "97701")),  # Saint-Barthélemy
+        ("977", "801", ("978", "97801")),  # Saint-Martin filed under 977 (européennes 2014)
+        ("978", "801", ("978", "97801")),
+        ("ZX", "701", ("977", "97701")),
+        ("ZX", "801", ("978", "97801")),
+        ("977", "97801", ("978", "97801")),
+        ("975", "502", ("975", "97502")),
+        ("ZS", "501", ("975", "97501")),
+        ("986", "613", ("986", "98613")),
+        ("ZW", "611", ("986", "98611")),
+        ("ZP", "735", ("987", "98735")),
+        ("ZN", "818", ("988", "98818")),
+        ("ZA", "101", ("971", "97101")),
+        ("ZM", "611", ("976", "97611")),
+        ("ZZ", "1", ("99", "99001")),
+    ],
+)
+def test_official_codes_of_overseas_and_abroad(
+    department: str, commune: str, expected: tuple[str, str]
+) -> None:
+    assert commune_code(department, commune) == expected
+
+
+def test_long_layout_with_a_misspelled_total_is_refused(tmp_path: Path) -> None:
+    source = Path(__file__).parent / "data" / "pr12_long_both_rounds_latin1.txt"
+    content = source.read_bytes().decode("latin-1")
+    bad = tmp_path / "pr12_long.txt"
+    bad.write_bytes(content.replace(";Votants;", ";Votnats;", 1).encode("latin-1"))
+    with pytest.raises(ParseError, match="« Votnats » inconnue : « Votants » mal orthographié"):
+        read_results(bad)
