@@ -281,6 +281,9 @@ def test_a_contradiction_between_file_and_command_is_refused_unless_forced(
     refused(import_file(settings, leg_without_name, "pres-2017", 1), "présidentielle")
     refused(import_file(settings, PR17_T2, "pres-2012", 2), "2017", "2012")
     refused(import_file(settings, EUR14, "euro-2014", 2), "qu'un tour")
+    # A data.gouv 2024 file (numbered headers): its name says round 2.
+    numbered = Path(__file__).parent / "data" / "leg24_t2_numbered.csv"
+    refused(import_file(settings, numbered, "leg-2024", 1), "tour 2", "--round 1")
     assert dump(settings) == before
     forced = ok_json(import_file(settings, PR17_T2, "pres-2017", 1, "--force", "--json"))
     assert forced["stations"] == 8
