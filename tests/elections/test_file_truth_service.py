@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from circo.elections.importing import import_results
@@ -13,6 +14,9 @@ from circo.elections.parsers.codes import commune_code
 from circo.elections.parsers.errors import ParseError
 from circo.elections.parsers.results import read_results
 from circo.elections.service import evolution
+from circo.runtime import Runtime
+from circo.web.app import create_app
+from tests.factories import login, make_two_campaigns
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "elections"
 
@@ -97,3 +101,36 @@ def test_long_layout_with_a_misspelled_total_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(content.replace(";Votants;", ";Votnats;", 1).encode("latin-1"))
     with pytest.raises(ParseError, match="« Votnats » inconnue : « Votants » mal orthographié"):
         read_results(bad)
+
+
+def test_pages_say_blank_and_null_are_not_distinguished(session: Session, runtime: Runtime) -> None:
+    make_two_campaigns(session)
+    import_results(
+        session, path=DATA / "ER14_BVot_outremer_cp1252.txt", key="euro-2014", round_number=1
+    )
+    import_results(
+        session, path=DATA / "LG17_BVot_T1_lyon_cp1252.txt", key="leg-2017", round_number=1
+    )
+    session.commit()
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        login(client, "admin-a@example.org")
+        base = "/c/camp-a/elections"
+        page = client.get(
+            f"{base}/results",
+            params={"election": "euro-2014", "round": 1, "territory": "com:69123"},
+        )
+        assert page.status_code == 200
+        assert "blancs et nuls (non distingués)" in page.text
+        assert "NOUS CITOYENS" in page.text
+        bureau = client.get(f"{base}/bureau/69123_0104")
+        assert bureau.status_code == 200
+        assert "blancs et nuls (non distingués)" in bureau.text
+        # The list with no vote in bureau 0104 is not listed there (it is in the city's table).
+        euro = bureau.text.split("euro-2014")[1].split("</section>")[0]
+        assert "NOUS CITOYENS" not in euro
+        distinct = client.get(
+            f"{base}/results",
+            params={"election": "leg-2017", "round": 1, "territory": "com:69123"},
+        )
+        assert distinct.status_code == 200
+        assert "non distingués" not in distinct.text
