@@ -41,7 +41,7 @@ def test_lyon_totals_match_the_file(session: Session, lyon_t1: Path) -> None:
     payload = results.as_dict()
     assert list(payload) == [
         "territory", "election", "round", "registered", "voters", "abstentions", "blank",
-        "null_votes", "valid_votes", "stations", "candidates",
+        "null_votes", "blank_and_null", "valid_votes", "stations", "candidates",
     ]  # fmt: skip
     assert payload["territory"] == "com:69123"
     assert payload["stations"] == expected["stations"] == 294
@@ -50,6 +50,7 @@ def test_lyon_totals_match_the_file(session: Session, lyon_t1: Path) -> None:
     assert payload["abstentions"] == expected["registered"] - expected["voters"]
     assert payload["blank"] == expected["blank"] == 2_804
     assert payload["null_votes"] == expected["null_votes"] == 948
+    assert payload["blank_and_null"] == 2_804 + 948
     assert payload["valid_votes"] == expected["valid"] == 234_507
     first = payload["candidates"][0]
     assert first == {

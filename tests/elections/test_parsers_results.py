@@ -167,9 +167,11 @@ def test_municipales_2014_lists_blancs_et_nuls_combined() -> None:
     assert parser.info.block_width == 11
     assert parser.info.has_lists
     first = result[0]
+    # What the file says: 20 "blancs et nuls", not 0 blank and 20 null.
     assert (first.station_key, first.blank, first.null_votes, first.valid_votes) == (
-        "01004_0001", 0, 20, 580,
+        "01004_0001", None, None, 580,
     )  # fmt: skip
+    assert first.blank_and_null == 20
     assert [(c.name, c.label, c.first_name, c.votes) for c in first.candidates] == [
         ("AMBERIEU AMBITION", "LDVG", "Josiane", 100),
         ("VIVONS NOTRE VILLE", "LDVG", "Catherine", 80),
@@ -216,7 +218,8 @@ def test_long_format_both_rounds_and_round_filter() -> None:
     ]  # fmt: skip
     first = result[0]
     assert (first.registered, first.voters, first.valid_votes) == (600, 500, 490)
-    assert (first.blank, first.null_votes, first.abstentions) == (0, 10, 100)
+    assert (first.blank, first.null_votes, first.abstentions) == (None, None, 100)
+    assert first.blank_and_null == 10  # before 2014 blank ballots were counted with null ones
     assert [(c.name, c.label, c.panel_number, c.votes) for c in first.candidates] == [
         ("François HOLLANDE", "SOC", 1, 250),
         ("Nicolas SARKOZY", "UMP", 2, 240),

@@ -29,7 +29,7 @@ BULK_TABLES = (STATION_TABLE, VOTES_TABLE)
 STATION_COLUMNS = (
     "id", "election_id", "station_key", "region_code", "department_code", "constituency_code",
     "commune_code", "arrondissement_code", "registered", "voters", "abstentions", "blank",
-    "null_votes", "valid_votes", "source_line",
+    "null_votes", "blank_and_null", "valid_votes", "source_line",
 )  # fmt: skip
 VOTE_COLUMNS = ("station_result_id", "candidate_id", "election_id", "votes")
 CHUNK_STATIONS = 4000

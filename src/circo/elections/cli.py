@@ -70,6 +70,14 @@ def import_results_command(
         str | None,
         typer.Option("--format", help="wide ou long (détecté sinon / auto-detected)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Importer même si le type, l'année ou le tour lus dans le fichier contredisent "
+            "--election/--round / import despite a contradiction.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -91,6 +99,7 @@ def import_results_command(
                 round_number=round_number,
                 file_format=fmt,
                 on_progress=advance,
+                force=force,
             )
         audit.record(
             session,
@@ -110,7 +119,13 @@ def _print_report(payload: dict[str, object], *, as_json: bool) -> None:
     warnings = payload.get("warnings") or []
     for warning in list(warnings)[:20]:  # type: ignore[call-overload]
         console.print(f"[yellow]Avertissement :[/yellow] {warning}", highlight=False)
-    shown = {k: v for k, v in payload.items() if k != "warnings"}
+    count = payload.get("warning_count")
+    if isinstance(count, int) and count > 20:
+        console.print(f"[yellow]… {count - 20} autres avertissements[/yellow]", highlight=False)
+    coverage = payload.get("coverage")
+    if isinstance(coverage, dict) and coverage.get("alert"):
+        console.print(f"[bold red]ATTENTION :[/bold red] {coverage['alert']}", highlight=False)
+    shown = {k: v for k, v in payload.items() if k not in ("warnings", "coverage")}
     console.print("Importé : " + ", ".join(f"{k} = {v}" for k, v in shown.items()), highlight=False)
 
 

@@ -10,6 +10,7 @@ previous import of the same election round (re-importing replaces it) and any in
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
+from circo.elections import import_checks as checks
 from circo.elections import territories as terr
 from circo.elections.bulk import ResultsWriter, bulk_insert
 from circo.elections.errors import ImportFailed
@@ -70,6 +72,9 @@ class ImportReport:
     replaced: bool = False
     warning_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    coverage: dict[str, Any] | None = None
+    constituencies_from: str | None = None  # "leg-2017 tour 1" when inherited
+    blank_and_null_combined: bool = False
 
     def warn(self, line: int | None, message: str) -> None:
         self.warning_count += 1
@@ -88,6 +93,9 @@ class ImportReport:
             "replaced": self.replaced,
             "warning_count": self.warning_count,
             "warnings": self.warnings,
+            "coverage": self.coverage,
+            "constituencies_from": self.constituencies_from,
+            "blank_and_null_combined": self.blank_and_null_combined,
         }
 
 
@@ -203,8 +211,9 @@ def _station_row(record: StationResult, station_id: int, election_id: int) -> tu
         record.registered or 0,
         record.voters or 0,
         record.abstentions or 0,
-        record.blank or 0,
-        record.null_votes or 0,
+        record.blank,  # None when the file does not tell blank from null ballots
+        record.null_votes,
+        record.blank_and_null,
         record.valid_votes,
         record.line,
     )
@@ -316,12 +325,20 @@ def import_results(
     file_format: ResultsFormat | None = None,
     held_on: date | None = None,
     on_progress: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> ImportReport:
-    """Parse ``path`` and replace the election round with it (flush only; caller commits)."""
+    """Parse ``path`` and replace the election round with it (flush only; caller commits).
+
+    Refused (`ImportFailed`, nothing changed once the caller rolls back): a file whose type,
+    year or round contradicts ``key``/``round_number`` (unless ``force``), a file breaking the
+    arithmetic identities on many bureaux. A cut file is reported in ``report.coverage``."""
     if not path.is_file():
         raise ImportFailed(f"fichier introuvable : {path}", loc=str(path))
     try:
         parser = ResultsParser(path, format=file_format, round=round_number)
+        checks.check_claims(
+            parser.info, key=key, round_number=round_number, force=force, file_name=path.name
+        )
         report = import_station_records(
             session,
             records=parser.compact(),
@@ -336,10 +353,24 @@ def import_results(
         )
     except ParseError as exc:
         raise parse_error(exc) from exc
+    checks.check_ballots(
+        parser, key=key, round_number=round_number, force=force, file_name=path.name
+    )
+    checks.check_consistency(parser, stations=report.stations, file_name=path.name)
     for warning in parser.warnings:
         report.warn(warning.line, warning.message)
     report.warning_count = parser.warning_count
+    report.blank_and_null_combined = parser.info.blank_and_null_combined
     election = repo_find(session, report)
+    inherited = checks.inherit_constituencies(session, election_id=election.id, year=election.year)
+    if inherited is not None:
+        report.constituencies_from = inherited[0]
+    found = checks.coverage(
+        session, info=parser.info, election_id=election.id, stations=report.stations
+    )
+    report.coverage = found.as_dict()
+    if found.alert:
+        report.warn(None, found.alert)
     election.warnings = report.warning_count
     session.flush()
     return report
@@ -353,10 +384,24 @@ def repo_find(session: Session, report: ImportReport) -> Election:
 
 def count_lines(path: Path) -> int:
     """Number of lines of a (possibly gzipped) file, for the progress bar (fast, bytes only)."""
+    import zlib
+
     from circo.elections.parsers.textio import open_binary
 
     total = 0
-    with open_binary(path) as stream:
-        while chunk := stream.read(1 << 20):
-            total += chunk.count(b"\n")
+    try:
+        with open_binary(path) as stream:
+            while chunk := stream.read(1 << 20):
+                total += chunk.count(b"\n")
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ImportFailed(
+            f"archive gzip tronquée ou corrompue après la ligne {total} ({exc}) ; "
+            "retéléchargez le fichier, rien n'a été importé",
+            loc=path.name,
+        ) from exc
+    except OSError as exc:
+        raise ImportFailed(
+            f"lecture impossible de {path.name} ({exc.strerror or exc}) ; rien n'a été importé",
+            loc=path.name,
+        ) from exc
     return total

@@ -110,8 +110,11 @@ class StationResult(Base):
     registered: Mapped[int] = mapped_column(Integer)
     voters: Mapped[int] = mapped_column(Integer)
     abstentions: Mapped[int] = mapped_column(Integer)
-    blank: Mapped[int] = mapped_column(Integer)
-    null_votes: Mapped[int] = mapped_column(Integer)
+    # None when the file does not tell blank from null ballots (européennes 2014, files before
+    # 2014): ``blank_and_null`` then holds what the file says; otherwise blank + null_votes.
+    blank: Mapped[int | None] = mapped_column(Integer)
+    null_votes: Mapped[int | None] = mapped_column(Integer)
+    blank_and_null: Mapped[int | None] = mapped_column(Integer)
     valid_votes: Mapped[int] = mapped_column(Integer)
     source_line: Mapped[int | None] = mapped_column(Integer)
 

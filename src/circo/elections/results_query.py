@@ -50,11 +50,17 @@ class TerritoryResults:
     registered: int
     voters: int
     abstentions: int
-    blank: int
-    null_votes: int
+    blank: int | None  # None when a bureau's file does not tell blank from null ballots
+    null_votes: int | None
     valid_votes: int
     stations: int
     candidates: list[CandidateResult] = field(default_factory=list)
+    blank_and_null: int | None = None
+
+    @property
+    def blank_and_null_combined(self) -> bool:
+        """The file did not tell blank from null ballots: only their sum is known."""
+        return self.blank is None or self.null_votes is None
 
     @property
     def turnout(self) -> float | None:
@@ -71,6 +77,7 @@ class TerritoryResults:
             "abstentions": self.abstentions,
             "blank": self.blank,
             "null_votes": self.null_votes,
+            "blank_and_null": self.blank_and_null,
             "valid_votes": self.valid_votes,
             "stations": self.stations,
             "candidates": [
@@ -136,15 +143,21 @@ def territory_results(
     where = "s.election_id = ?" + (f" AND {condition}" if condition else "")
     params: tuple[Any, ...] = (election_id, *condition_params)
     sums = ", ".join(f"COALESCE(SUM(s.{name}), 0)" for name in TOTAL_COLUMNS)
-    totals = execute(f"SELECT COUNT(s.id), {sums} FROM el_station_results s WHERE {where}", params)[
-        0
-    ]
+    totals = execute(
+        f"SELECT COUNT(s.id), {sums}, COUNT(s.blank), COUNT(s.null_votes), "
+        f"COALESCE(SUM(s.blank_and_null), 0) FROM el_station_results s WHERE {where}",
+        params,
+    )[0]
     stations = int(totals[0])
     if stations == 0:
         return None
-    registered, voters, abstentions, blank, null_votes, valid_votes = (
-        int(value) for value in totals[1:]
+    registered, voters, abstentions, blank_sum, null_sum, valid_votes = (
+        int(value) for value in totals[1:7]
     )
+    # A sum over bureaux some of which do not tell blank from null would be wrong: None.
+    blank = blank_sum if int(totals[7]) == stations else None
+    null_votes = null_sum if int(totals[8]) == stations else None
+    blank_and_null = int(totals[9])
     if condition:
         votes_sql = (
             "SELECT v.candidate_id, SUM(v.votes) AS votes FROM el_candidate_votes v "
@@ -170,6 +183,7 @@ def territory_results(
             share_valid=int(votes) / valid_votes if valid_votes else 0.0,
         )
         for candidate_id, name, label, votes in rows
+        if int(votes) > 0  # a nuance with no vote here does not clutter the results
     ]
     candidates.sort(key=lambda c: (-c.votes, c.name))
     return TerritoryResults(
@@ -184,4 +198,5 @@ def territory_results(
         valid_votes=valid_votes,
         stations=stations,
         candidates=candidates,
+        blank_and_null=blank_and_null,
     )

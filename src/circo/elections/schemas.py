@@ -33,8 +33,9 @@ class TerritoryResultsRead(ReadModel):
     registered: int
     voters: int
     abstentions: int
-    blank: int
-    null_votes: int
+    blank: int | None
+    null_votes: int | None
+    blank_and_null: int | None
     valid_votes: int
     stations: int
     candidates: list[CandidateResultRead]
@@ -51,8 +52,8 @@ class EvolutionRead(ReadModel):
     election_b: str
     matched_stations: int
     unmatched: UnmatchedRead
-    totals_a: dict[str, int]
-    totals_b: dict[str, int]
+    totals_a: dict[str, int | None]
+    totals_b: dict[str, int | None]
     turnout_a: float | None
     turnout_b: float | None
     shares_a: dict[str, float]

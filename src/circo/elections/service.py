@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections.errors import ElectionNotFound, InvalidElection, TerritoryNotFound
 from circo.elections.models import Candidate, Election, StationResult
+from circo.elections.parties import matches_party
 from circo.elections.results_query import CandidateResult as CandidateResult  # re-export
 from circo.elections.results_query import TerritoryResults
 from circo.elections.territories import (
@@ -33,6 +34,7 @@ BASE_INDICATORS = {
     "abstention_rate": "Abstention (abstentions / inscrits)",
     "blank_rate": "Blancs (blancs / votants)",
     "null_rate": "Nuls (nuls / votants)",
+    "blank_and_null_rate": "Blancs et nuls (blancs et nuls / votants)",
     "registered": "Inscrits",
     "voters": "Votants",
     "valid_votes": "Exprimés",
@@ -111,7 +113,11 @@ def territory_label(session: Session, ref: TerritoryRef) -> str:
 # --- indicators per bureau -------------------------------------------------------------------
 
 
-def _matching_candidates(candidates: Sequence[Candidate], wanted: str) -> list[Candidate]:
+def _matching_candidates(
+    candidates: Sequence[Candidate], wanted: str, *, election_key: str = ""
+) -> list[Candidate]:
+    """Candidates named, labelled (nuance) or of the party (`circo.elections.parties`)
+    ``wanted``."""
     folded = wanted.strip().casefold()
     return [
         c
@@ -124,6 +130,7 @@ def _matching_candidates(candidates: Sequence[Candidate], wanted: str) -> list[C
             c.list_name.casefold(),
             str(c.id),
         }
+        or matches_party(election_key, wanted, label=c.political_label, list_name=c.name)
     ]
 
 
@@ -147,6 +154,7 @@ _RATIOS = {
     "abstention_rate": ("abstentions", "registered"),
     "blank_rate": ("blank", "voters"),
     "null_rate": ("null_votes", "voters"),
+    "blank_and_null_rate": ("blank_and_null", "voters"),
 }
 
 
@@ -158,15 +166,25 @@ def _station_parts(
     kind, _, name = indicator.partition(":")
     if indicator in _RATIOS:
         top, bottom = _RATIOS[indicator]
+        if any(getattr(s, top) is None for s in stations):
+            raise InvalidElection(
+                f"{election.key} tour {election.round} : le fichier importé ne distingue pas "
+                "les blancs des nuls (blancs et nuls non distingués) ; attendu "
+                "l'indicateur blank_and_null_rate",
+                loc="indicateur",
+            )
         return stations, {s.station_key: (getattr(s, top), getattr(s, bottom)) for s in stations}
     if indicator in BASE_INDICATORS:
         return stations, {s.station_key: (getattr(s, indicator), None) for s in stations}
     if kind in ("share", "votes") and name:
-        matched = _matching_candidates(repo.candidates_of(session, election_id=election.id), name)
+        matched = _matching_candidates(
+            repo.candidates_of(session, election_id=election.id), name, election_key=election.key
+        )
         if not matched:
             raise InvalidElection(
                 f"candidat ou nuance « {name} » absent de {election.key} tour {election.round} ; "
-                "attendu un nom (ex. MACRON) ou une nuance (ex. RN)",
+                "attendu un nom (ex. MACRON), une nuance (ex. RN) ou un parti (ex. "
+                "Rassemblement national)",
                 loc="indicateur",
             )
         votes = repo.station_candidate_votes(
@@ -308,19 +326,19 @@ class Evolution:
     matched: int
     only_in_a: list[str]
     only_in_b: list[str]
-    totals_a: dict[str, int]
-    totals_b: dict[str, int]
+    totals_a: dict[str, int | None]
+    totals_b: dict[str, int | None]
     shares_a: dict[str, float]
     shares_b: dict[str, float]
     stations: list[StationChange]
 
     @property
     def turnout_a(self) -> float | None:
-        return ratio(self.totals_a["voters"], self.totals_a["registered"])
+        return ratio(self.totals_a["voters"] or 0, self.totals_a["registered"] or 0)
 
     @property
     def turnout_b(self) -> float | None:
-        return ratio(self.totals_b["voters"], self.totals_b["registered"])
+        return ratio(self.totals_b["voters"] or 0, self.totals_b["registered"] or 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -382,11 +400,15 @@ def evolution(
     )
 
 
-def _sum_totals(rows: Any) -> dict[str, int]:
-    sums = dict.fromkeys(repo.TOTAL_COLUMNS, 0)
+def _sum_totals(rows: Any) -> dict[str, int | None]:
+    """Sums of the totals; blank or null is None when a bureau's file did not tell them apart
+    (``blank_and_null`` then says what is known)."""
+    names = (*repo.TOTAL_COLUMNS, "blank_and_null")
+    sums: dict[str, int | None] = dict.fromkeys(names, 0)
     for row in rows:
-        for name in repo.TOTAL_COLUMNS:
-            sums[name] += getattr(row, name)
+        for name in names:
+            value, total = getattr(row, name), sums[name]
+            sums[name] = None if value is None or total is None else total + value
     return sums
 
 
@@ -407,7 +429,8 @@ def _group_shares(
         if row.station_key in keep:
             valid += row.valid_votes
     ordered = sorted(groups.items(), key=lambda item: -item[1])
-    return {name: votes / valid for name, votes in ordered if valid}
+    # A nuance with no vote in these bureaux does not clutter the comparison.
+    return {name: votes / valid for name, votes in ordered if valid and votes > 0}
 
 
 # --- demographics -----------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def map_command(
 ) -> None:
     """Carte choroplèthe en SVG ou PNG / choropleth map as SVG or PNG."""
     from circo.maps.choropleth import to_png, to_svg
-    from circo.maps.service import MapRequest, draw_map
+    from circo.maps.service import MapRequest, draw_map, no_contours
 
     suffix = out.suffix.lower()
     if suffix not in (".svg", ".png"):
@@ -97,6 +97,8 @@ def map_command(
         drawing = draw_map(
             session, request, tile_url=runtime.settings.tile_url if suffix == ".svg" else None
         )
+    if not drawing.shapes:  # nothing to draw: say which contours to import, write nothing
+        raise no_contours(territory)
     if suffix == ".svg":
         out.write_text(to_svg(drawing), encoding="utf-8")
     else:

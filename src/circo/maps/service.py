@@ -11,10 +11,26 @@ from sqlalchemy.orm import Session
 from circo.elections import repository as repo
 from circo.elections import service as elections
 from circo.elections.territories import TerritoryRef, parse_territory
+from circo.errors import CircoError
 from circo.maps.approx import APPROX_KIND, APPROX_LABEL
 from circo.maps.choropleth import Drawing, MapFeature, build_drawing, number, percent
 
 LEVELS = ("bv", "com")
+
+
+class NoContours(CircoError):
+    """No contour to draw the territory with (exit 2: import the contours first)."""
+
+
+def no_contours(territory: str) -> NoContours:
+    ref = parse_territory(territory)
+    return NoContours(
+        f"aucun contour pour {ref.key} : la carte serait vide ; importez les contours des "
+        "bureaux (`circo import geo FICHIER.geojson --kind bureaux`, ex. contours des "
+        "bureaux de vote de data.gouv.fr) ou des IRIS, dont circo tire ceux des communes "
+        "(`circo import geo FICHIER.geojson --kind iris`)",
+        loc="TERRITOIRE",
+    )
 
 
 @dataclass
@@ -64,6 +80,15 @@ def features_with_coverage(
         shapes = list(repo.geometries(session, kind="bv", codes=sorted(values)))
         drawn = {g.code for g in shapes}
         approx = list(repo.geometries(session, kind=APPROX_KIND, codes=sorted(set(values) - drawn)))
+        with_data = len(shapes) + len(approx)
+        if shapes and ref.level in ("com", "dep"):
+            # Bureaux of the territory with a contour but no result: drawn "sans donnée".
+            extra = repo.geometries(
+                session, kind="bv", department=ref.code if ref.level == "dep" else None
+            ) if ref.level == "dep" else [
+                g for g in repo.geometries(session, kind="bv") if g.commune_code == ref.code
+            ]  # fmt: skip
+            shapes += [g for g in extra if g.code not in drawn]
         if shapes or approx:
             features = [
                 MapFeature(
@@ -76,7 +101,7 @@ def features_with_coverage(
                 )
                 for g in sorted(shapes + approx, key=lambda g: g.code)
             ]
-            return features, "bv", coverage_note(len(features), len(values), len(approx))
+            return features, "bv", coverage_note(with_data, len(values), len(approx))
     return _commune_features(session, request, ref, link), "com", ""
 
 

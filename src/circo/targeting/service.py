@@ -28,6 +28,7 @@ from circo.analysis.targeting import (
 )
 from circo.analysis.transfers import ABSTENTION, BLANK, NULL_VOTES, electorate_table
 from circo.elections import repository as elections_repo
+from circo.elections.parties import matches_party
 from circo.elections.service import candidate_name, get_election
 from circo.elections.territories import parse_territory
 from circo.errors import CircoError
@@ -124,8 +125,15 @@ def load_station_table(
         registered=np.array([row.registered for row in rows], dtype=float),
         voters=np.array([row.voters for row in rows], dtype=float),
         abstentions=np.array([row.abstentions for row in rows], dtype=float),
-        blank=np.array([row.blank for row in rows], dtype=float),
-        null_votes=np.array([row.null_votes for row in rows], dtype=float),
+        # A file that does not tell blank from null (blank None): the sum counts as null.
+        blank=np.array([row.blank or 0 for row in rows], dtype=float),
+        null_votes=np.array(
+            [
+                row.null_votes if row.null_votes is not None else row.blank_and_null or 0
+                for row in rows
+            ],
+            dtype=float,
+        ),
     )
 
 
@@ -353,9 +361,19 @@ def find_candidate(table: StationTable, wanted: str) -> int:
     folded = _fold(wanted.strip())
     names = [_fold(name) for name in table.candidate_names]
     labels = [_fold(label or "") for label in table.candidate_labels]
-    for index, (name, label) in enumerate(zip(names, labels, strict=True)):
-        if folded in (name, label):
-            return index
+    exact = [
+        index
+        for index, (name, label) in enumerate(zip(names, labels, strict=True))
+        if folded in (name, label)
+        or matches_party(
+            table.election,
+            wanted,
+            label=table.candidate_labels[index],
+            list_name=table.candidate_names[index],
+        )
+    ]
+    if exact:  # a nuance or party has one candidate per circonscription: the one running here
+        return max(exact, key=lambda index: (float(table.votes[:, index].sum()), -index))
     partial = [index for index, name in enumerate(names) if folded in name]
     if len(partial) == 1:
         return partial[0]

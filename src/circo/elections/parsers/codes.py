@@ -7,6 +7,11 @@ from __future__ import annotations
 
 # Ministry of the Interior codes for départements/collectivités outside metropolitan France.
 # ZX (Saint-Barthélemy / Saint-Martin) depends on the commune code: 7xx → 977, 8xx → 978.
+# Official INSEE/COG codes (insee.fr "Codification des collectivités et territoires français
+# d'outre-mer"): Saint-Pierre-et-Miquelon 975 (97501, 97502), Saint-Barthélemy 977 (97701),
+# Saint-Martin 978 (97801), Wallis-et-Futuna 986 (98611-98613), Polynésie 987 (98711-98758),
+# Nouvelle-Calédonie 988 (98801-98833). Some Ministry files (européennes 2014) file Saint-Martin
+# under 977 with commune 801: the commune number wins.
 MINISTRY_DEPARTMENTS: dict[str, str] = {
     "ZA": "971",  # Guadeloupe
     "ZB": "972",  # Martinique
@@ -30,6 +35,11 @@ def normalize_department(raw: str, commune_hint: str = "") -> str:
     Unknown codes are returned stripped and upper-cased.
     """
     code = raw.strip().upper()
+    if code in ("977", "978"):  # the commune number says which collectivity (701 / 801)
+        hint = commune_hint.strip()
+        if len(hint) >= 3 and hint[-3:-2] in ("7", "8"):
+            return "97" + hint[-3:-2]
+        return code
     if code.isdigit():
         return code.zfill(2) if len(code) < 2 else code
     if code in MINISTRY_DEPARTMENTS:
@@ -51,7 +61,9 @@ def commune_code(department_raw: str, commune_raw: str) -> tuple[str, str]:
     commune = commune_raw.strip().upper()
     department = normalize_department(department_raw, commune) if department_raw.strip() else ""
     if len(commune) == 5:
-        return department or department_of_commune(commune), commune
+        if department in ("", "977", "978"):  # 97801 is Saint-Martin whatever the column says
+            department = department_of_commune(commune)
+        return department, commune
     if not department:
         return "", commune
     if commune.isdigit():

@@ -76,8 +76,13 @@ class WarningLog:
         self.items: list[ParseWarning] = []
         self.count = 0
         self.limit = limit
+        self.lines = 0  # distinct lines with at least one warning (warnings of a line follow)
+        self._last_line: int | None = None
 
     def add(self, line: int | None, message: str) -> None:
         self.count += 1
+        if line is None or line != self._last_line:
+            self.lines += 1
+            self._last_line = line
         if len(self.items) < self.limit:
             self.items.append(ParseWarning(line, message))

@@ -134,6 +134,11 @@ class ResultsParser:
     def warning_count(self) -> int:
         return self._log.count
 
+    @property
+    def warning_lines(self) -> int:
+        """Lines (bureaux) with at least one consistency warning in the last iteration."""
+        return self._log.lines
+
     def __iter__(self) -> Iterator[StationResult]:
         ballots = self.ballots
         for compact in self.compact():
@@ -277,9 +282,6 @@ class ResultsParser:
         if cols.round >= 0:
             round_number = self._int(line, row, cols.round)
         combined = totals.pop("blank_and_null")
-        if combined is not None and totals["null_votes"] is None:
-            totals["null_votes"] = combined
-            totals["blank"] = totals["blank"] or 0
         return StationResult(
             line=line,
             commune_code=commune,
@@ -296,6 +298,7 @@ class ResultsParser:
             valid_votes=totals["valid_votes"] or 0,
             candidates=[],
             round=round_number,
+            blank_and_null=combined,
         )
 
     def _minimum_fields(self) -> int:

@@ -17,10 +17,14 @@ def complete_and_check(
         result.voters = result.registered - (result.abstentions or 0)
     if "abstentions" in derived and result.registered is not None:
         result.abstentions = result.registered - (result.voters or 0)
-    if "blank" in derived:
-        result.blank = 0
-    if "null_votes" in derived and result.voters is not None:
+    if "blank" in derived:  # no blank column at all: blank ballots counted with null ones
+        result.blank = result.null_votes = None
+        if result.voters is not None:
+            result.blank_and_null = result.voters - result.valid_votes
+    elif "null_votes" in derived and result.voters is not None:
         result.null_votes = result.voters - (result.blank or 0) - result.valid_votes
+    if result.blank is not None and result.null_votes is not None:
+        result.blank_and_null = result.blank + result.null_votes
     check(result, total_votes, derived, log)
 
 
@@ -36,6 +40,14 @@ def check(result: StationResult, total_votes: int, derived: list[str], log: Warn
                 line,
                 f"bureau {key} : votants ({voters}) ≠ exprimés + blancs + nuls "
                 f"({valid} + {blank} + {null_votes} = {valid + blank + null_votes})",
+            )
+    elif voters is not None and result.blank_and_null is not None:
+        combined = result.blank_and_null
+        if voters != valid + combined:
+            log.add(
+                line,
+                f"bureau {key} : votants ({voters}) ≠ exprimés + blancs et nuls "
+                f"({valid} + {combined} = {valid + combined})",
             )
     if "valid_votes" not in derived and total_votes != valid:
         log.add(
@@ -55,3 +67,5 @@ def check(result: StationResult, total_votes: int, derived: list[str], log: Warn
                 )
     if null_votes is not None and null_votes < 0:
         log.add(line, f"bureau {key} : nombre de nuls négatif ({null_votes})")
+    if result.blank_and_null is not None and result.blank_and_null < 0:
+        log.add(line, f"bureau {key} : blancs et nuls négatifs ({result.blank_and_null})")

@@ -4,6 +4,7 @@ totals must be derived. Raises `ParseError` on a header nothing can be made of."
 
 from __future__ import annotations
 
+import difflib
 from itertools import pairwise
 from typing import Literal
 
@@ -11,13 +12,14 @@ from circo.elections.parsers.errors import ParseError
 from circo.elections.parsers.results_hints import hints_from_name
 from circo.elections.parsers.results_layout import (
     REQUIRED_HINT,
+    STATION_SYNONYMS,
     BlockLayout,
     HeaderLayout,
     analyse_header,
     find_blocks,
 )
 from circo.elections.parsers.results_types import ResultsFileInfo, ResultsFormat
-from circo.elections.parsers.textio import CsvSource, PathArg
+from circo.elections.parsers.textio import CsvSource, PathArg, fold
 
 _TOTALS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes")
 
@@ -47,6 +49,7 @@ def detect(
 ) -> tuple[ResultsFileInfo, Columns, list[int]]:
     layout = analyse_header(header)
     check_required(path, layout)
+    check_totals(path, layout)
     blocks = find_blocks(layout)
     candidate_columns: list[int] = []
     if blocks is None:
@@ -101,6 +104,67 @@ def check_required(path: PathArg, layout: HeaderLayout) -> None:
             1,
             None,
             f"en-tête non reconnu (colonnes manquantes : {names} ; reçu « {seen} … ») ; "
+            f"{REQUIRED_HINT}",
+        )
+
+
+# The name of each total as the Ministry's files spell it (shown in errors).
+TOTAL_NAMES = {
+    "registered": "Inscrits",
+    "abstentions": "Abstentions",
+    "voters": "Votants",
+    "blank": "Blancs",
+    "null_votes": "Nuls",
+    "blank_and_null": "Blancs et nuls",
+    "valid_votes": "Exprimés",
+}
+_TOTAL_SPELLINGS = {
+    synonym: name for name in TOTAL_NAMES for synonym in STATION_SYNONYMS[name]
+}  # fmt: skip
+CLOSE_MATCH = 0.8
+
+
+def close_total(folded: str) -> str | None:
+    """The total a column name looks like a misspelling of (``inscritz`` → registered)."""
+    if not folded or folded.startswith("pct"):
+        return None
+    match = difflib.get_close_matches(folded, list(_TOTAL_SPELLINGS), n=1, cutoff=CLOSE_MATCH)
+    return _TOTAL_SPELLINGS[match[0]] if match else None
+
+
+def check_totals(path: PathArg, layout: HeaderLayout) -> None:
+    """Refuse a header whose totals cannot be trusted: a column that looks like a misspelled
+    total (it would be read as a candidate or ignored), or a required total missing.
+
+    Required: « Inscrits »; « Votants » (or « Abstentions » to derive it); « Blancs » when
+    « Nuls » is there (otherwise blank ballots would silently read 0)."""
+    header, station = layout.header, layout.station
+    for index in layout.unknown:
+        total = close_total(fold(header[index]))
+        if total is not None and total not in station:
+            raise ParseError(
+                path,
+                1,
+                header[index],
+                f"colonne « {header[index]} » inconnue : « {TOTAL_NAMES[total]} » mal "
+                f"orthographié ? (nom attendu le plus proche : « {TOTAL_NAMES[total]} ») ; "
+                "corrigez l'en-tête, rien n'a été importé",
+            )
+    missing = []
+    if "registered" not in station:
+        missing.append("registered")
+    if "voters" not in station and "abstentions" not in station:
+        missing.append("voters")
+    if "null_votes" in station and "blank" not in station and "blank_and_null" not in station:
+        missing.append("blank")
+    if missing:
+        names = ", ".join(f"« {TOTAL_NAMES[name]} »" for name in missing)
+        seen = "; ".join(header[:12])
+        raise ParseError(
+            path,
+            1,
+            TOTAL_NAMES[missing[0]],
+            f"total obligatoire absent de l'en-tête : {names} (reçu « {seen} … ») ; "
             f"{REQUIRED_HINT}",
         )
 

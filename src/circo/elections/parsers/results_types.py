@@ -60,6 +60,9 @@ class StationResult:
     valid_votes: int
     candidates: list[CandidateVotes]
     round: int | None = None  # only when the file has a round column
+    # Blank + null ballots when the file does not tell them apart (blank and null_votes None):
+    # européennes 2014, municipales 2014, every file before the 2014 law; else their sum.
+    blank_and_null: int | None = None
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ import gzip
 import io
 import re
 import unicodedata
+import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from os import PathLike
@@ -132,6 +133,21 @@ class CsvSource:
                 raise ParseError(
                     self.path, reader.line_num, None, f"CSV mal formé ({exc})"
                 ) from exc
+            except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                raise ParseError(
+                    self.path,
+                    reader.line_num + 1,
+                    None,
+                    f"archive gzip tronquée ou corrompue après la ligne {reader.line_num} "
+                    f"({exc}) ; retéléchargez le fichier",
+                ) from exc
+            except OSError as exc:
+                raise ParseError(
+                    self.path,
+                    reader.line_num + 1,
+                    None,
+                    f"lecture impossible après la ligne {reader.line_num} ({exc.strerror or exc})",
+                ) from exc
 
     def _decode_error_line(self) -> int | None:
         encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
@@ -150,10 +166,10 @@ def sniff_csv(
     """Detect encoding and separator of a delimited file (explicit values win)."""
     try:
         sample = read_sample(path)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ParseError(path, None, None, f"archive gzip invalide ou tronquée ({exc})") from exc
     except OSError as exc:
         raise ParseError(path, None, None, f"lecture impossible ({exc.strerror or exc})") from exc
-    except (EOFError, gzip.BadGzipFile) as exc:
-        raise ParseError(path, None, None, f"archive gzip invalide ou tronquée ({exc})") from exc
     if not sample.strip():
         raise ParseError(path, 1, None, "fichier vide (attendu une ligne d'en-tête)")
     encoding = encoding or sniff_encoding(sample)
