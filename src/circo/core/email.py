@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid, parseaddr
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 from circo.config import Settings
 from circo.errors import CircoError
@@ -53,9 +53,7 @@ class MailPolicy(EmailPolicy):
             raise EmailError(f"en-tête {name} invalide : retour à la ligne interdit")
         line = f"{name}: {text}"
         if len(line) > MAX_LINE:
-            line = f"{name}: " + f",{self.linesep} ".join(
-                item.strip() for item in text.split(",")
-            )
+            line = f"{name}: " + f",{self.linesep} ".join(item.strip() for item in text.split(","))
         return line + self.linesep
 
     def fold(self, name: str, value: str) -> str:

@@ -169,9 +169,7 @@ class Renderer:
             f"{text.rstrip()}\n\n-- \n{footer_text}\n",
             text_to_html(html_body, footer=footer_html, pixel_url=pixel),
             {
-                **list_unsubscribe(
-                    unsubscribe, self.sender, token=unsubscribe.rsplit("/", 1)[-1]
-                ),
+                **list_unsubscribe(unsubscribe, self.sender, token=unsubscribe.rsplit("/", 1)[-1]),
                 "X-Circo-Message": str(self.message.id),
             },
         )

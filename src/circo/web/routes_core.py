@@ -22,6 +22,7 @@ from circo.web.deps import (
     UserDep,
 )
 from circo.web.registry import Card
+from circo.web.routes_settings import mail_destination
 from circo.web.templating import gettext_for, render
 from circo.web.types import IdPath
 
@@ -46,14 +47,24 @@ def campaign_switcher(request: Request, session: SessionDep, user: UserDep) -> H
 
 
 @router.get("/c/{slug}/", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLResponse:
+def dashboard(
+    request: Request, session: SessionDep, settings: SettingsDep, ctx: CampaignDep
+) -> HTMLResponse:
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
     # A volunteer sees only cards about themselves: no campaign-wide figure.
     members = [] if ctx.role is Role.volunteer else service.list_members(session, ctx=ctx)
     count = None if ctx.role is Role.volunteer else len(members)
-    return render(request, "dashboard.html", {"cards": cards, "members_count": count})
+    # an admin is told while mail is only written to files (nothing really leaves)
+    notice = (
+        mail_destination(settings) if ctx.role is Role.admin and not settings.smtp_host else None
+    )
+    return render(
+        request,
+        "dashboard.html",
+        {"cards": cards, "members_count": count, "mail_files_notice": notice},
+    )
 
 
 # --- users and roles --------------------------------------------------------------------------

@@ -78,10 +78,11 @@ def _date_filter(
     tz: str | None = None,
 ) -> str:
     if isinstance(value, str):  # an ISO date kept as text (JSON)
+        text = value
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     return formatting.format_date(value, _zone_of(context, tz), _language_of(context), style=style)
 
 
