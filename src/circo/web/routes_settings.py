@@ -5,7 +5,9 @@ back. "M'envoyer un test" says where the mail went (SMTP server, or the folder o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -62,7 +64,7 @@ def checklist(
     territory = (
         f"{campaign.territory_name or ''} ({campaign.territory_code})".strip()
         if campaign.territory_code
-        else "aucun territoire choisi (circo campaigns create --territory …)"
+        else "aucun territoire choisi : indiquez-le ci-dessous"
     )
     return [
         Step(
@@ -134,8 +136,10 @@ def _page(
             "help": item.help,
             "secret": item.secret,
             "env": item.key in from_env,
-            # a secret is never sent back: the page only says whether one is set
-            "value": "" if item.secret else str(getattr(settings, item.key) or ""),
+            # a secret is never sent back: the page only says whether one is set; a field
+            # shows what was saved on this page, the value in force is its placeholder
+            "value": "" if item.secret else stored.get(item.key, ""),
+            "current": "" if item.secret else str(getattr(settings, item.key) or ""),
             "is_set": bool(getattr(settings, item.key)),
         }
         for item in instance.EDITABLE
@@ -190,6 +194,59 @@ def settings_timezone(
     )
     session.flush()
     return _back(ctx, "timezone")
+
+
+TERRITORY_CODE = re.compile(
+    r"^(?:[0-9]{2}|2[AB])[0-9]{0,3}(?:-[0-9]{1,2})?$"
+)  # 69123, 2A004, 69, 69-01
+
+
+@router.post("/c/{slug}/settings/campaign", response_model=None)
+def settings_campaign(
+    request: Request, session: SessionDep, ctx: AdminDep, form: FormDep
+) -> Response:
+    """Territory (INSEE code and name) and first-round date of the campaign."""
+    code = str(form.get("territory_code") or "").strip().upper()
+    name = " ".join(str(form.get("territory_name") or "").split())[:200]
+    day_text = str(form.get("election_date") or "").strip()
+    if code and not TERRITORY_CODE.match(code):
+        message = (
+            f"Code du territoire : « {code} » n'est pas un code INSEE (ex. 69123 pour Lyon, "
+            "29039 pour Concarneau, 69 pour le Rhône)"
+        )
+        return _page(request, session, ctx, error=message, status=400)
+    try:
+        day = _parse_day(day_text) if day_text else None
+    except ValueError:
+        message = f"Date du scrutin : « {day_text} » n'est pas une date (ex. 15/03/2026)"
+        return _page(request, session, ctx, error=message, status=400)
+    campaign = ctx.campaign
+    before = {
+        "territory_code": campaign.territory_code,
+        "territory_name": campaign.territory_name,
+        "election_date": str(campaign.election_date) if campaign.election_date else None,
+    }
+    campaign.territory_code = code or None
+    campaign.territory_name = name or None
+    campaign.election_date = day
+    audit.record(
+        session,
+        actor=ctx.actor,
+        action="campaign.settings",
+        campaign_id=ctx.campaign_id,
+        target_type="campaign",
+        target_id=campaign.slug,
+        details={"before": before},
+    )
+    session.flush()
+    return _back(ctx, "campaign")
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.strptime(text, "%d/%m/%Y").date()
 
 
 @router.post("/c/{slug}/settings/installation", response_model=None)
