@@ -182,7 +182,6 @@ def test_environment_wins_and_volunteers_are_kept_out(
         session,
         settings,
         values={"base_url": "https://stored.example.org", "smtp_port": "2525"},
-        actor="test",
     )
     session.commit()
     # the fixture's settings set base_url explicitly (like CIRCO_BASE_URL): it wins
@@ -191,9 +190,9 @@ def test_environment_wins_and_volunteers_are_kept_out(
     assert applied.smtp_port == 2525
     assert instance.apply(applied, {}).model_fields_set == settings.model_fields_set
     with pytest.raises(instance.SettingsError, match="Port SMTP"):
-        instance.save(session, settings, values={"smtp_port": "vingt-cinq"}, actor="test")
+        instance.save(session, settings, values={"smtp_port": "vingt-cinq"})
     with pytest.raises(instance.SettingsError, match="adresse publique invalide"):
-        instance.save(session, settings, values={"base_url": "circo.example.org"}, actor="test")
+        instance.save(session, settings, values={"base_url": "circo.example.org"})
     session.rollback()
 
     app = create_app(settings, runtime=runtime)

@@ -190,14 +190,12 @@ class Cache:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _put(session: Session, key: str, value: str, *, secret: bool, actor: str | None) -> None:
+def _put(session: Session, key: str, value: str, *, secret: bool) -> None:
     row = session.get(InstanceSetting, key)
     if row is None:
-        row = InstanceSetting(key=key, value=value, secret=secret, updated_by=actor)
-        session.add(row)
+        session.add(InstanceSetting(key=key, value=value, secret=secret))
     else:
-        row.value, row.secret, row.updated_by = value, secret, actor
-        row.updated_at = utcnow()
+        row.value, row.secret, row.updated_at = value, secret, utcnow()
 
 
 def save(
@@ -206,7 +204,6 @@ def save(
     *,
     values: dict[str, str],
     clear_secrets: set[str] = frozenset(),  # type: ignore[assignment]
-    actor: str | None,
 ) -> list[str]:
     """Store the values of the settings page; the keys changed.
 
@@ -223,7 +220,7 @@ def save(
                 if _delete(session, item.key):
                     changed.append(item.key)
             elif raw and raw != current.get(item.key):
-                _put(session, item.key, _encrypt(settings, raw), secret=True, actor=actor)
+                _put(session, item.key, _encrypt(settings, raw), secret=True)
                 changed.append(item.key)
             continue
         if item.key == "base_url" and raw:
@@ -233,7 +230,7 @@ def save(
         if raw == current.get(item.key, ""):
             continue
         if raw:
-            _put(session, item.key, raw, secret=False, actor=actor)
+            _put(session, item.key, raw, secret=False)
         else:
             _delete(session, item.key)
         changed.append(item.key)
@@ -279,6 +276,6 @@ def remember_base_url(session: Session, settings: Settings, url: str) -> bool:
     row = session.get(InstanceSetting, SEEN_BASE_URL)
     if row is not None and row.value == cleaned:
         return False
-    _put(session, SEEN_BASE_URL, cleaned, secret=False, actor=None)
+    _put(session, SEEN_BASE_URL, cleaned, secret=False)
     session.flush()
     return True

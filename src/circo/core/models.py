@@ -67,7 +67,7 @@ class InstanceSetting(Base):
 
     An environment variable of the same name (``CIRCO_<KEY>``) wins over the stored value.
     Secrets (passwords, API keys) are stored encrypted with the installation's secret key and
-    never sent back to a page (`circo.core.instance`)."""
+    never sent back to a page (`circo.core.instance`). Who changed what is in the audit log."""
 
     __tablename__ = "instance_settings"
 
@@ -75,7 +75,6 @@ class InstanceSetting(Base):
     value: Mapped[str] = mapped_column(Text, default="")
     secret: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class User(Base):

@@ -266,9 +266,7 @@ def settings_installation(
         if item.secret and item.key not in from_env and form.get(f"clear_{item.key}") == "1"
     }
     try:
-        changed = instance.save(
-            session, runtime.settings, values=values, clear_secrets=clear, actor=ctx.actor.email
-        )
+        changed = instance.save(session, runtime.settings, values=values, clear_secrets=clear)
     except instance.SettingsError as exc:
         session.rollback()
         return _page(request, session, ctx, error=str(exc), status=400)

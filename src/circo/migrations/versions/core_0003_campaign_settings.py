@@ -25,7 +25,6 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("secret", sa.Boolean(), nullable=False),
         sa.Column("updated_at", circo.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_by", sa.String(length=320), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_instance_settings")),
     )
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
