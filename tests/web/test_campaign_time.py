@@ -92,7 +92,8 @@ def test_event_at_19h_is_19h_on_page_mail_and_export(
     server.start()
     try:
         # `circo serve` says where links in mail point
-        assert f"http://127.0.0.1:{server.port}" in server.log()
+        announced = f"Adresse publique des liens dans les e-mails : http://127.0.0.1:{server.port}"
+        assert announced in server.log()
         client = server.client()
         csrf = server.login(client, email_address, password)
         ids = []
