@@ -68,8 +68,9 @@ def _apply_stored_settings(runtime: Runtime) -> None:
     """Settings saved on the settings page (public URL, SMTP…) apply to commands too; an
     environment variable still wins (`circo.core.instance`)."""
     from circo.core import instance
+    from circo.db import write_intent
 
-    with runtime.session() as session:
+    with write_intent(False), runtime.session() as session:
         runtime.settings = instance.effective(session, runtime.settings)
 
 

@@ -27,10 +27,9 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core.models import InstanceSetting
-from circo.db import utcnow
+from circo.db import utcnow, write_intent
 from circo.errors import CircoError
 
-DEFAULT_BASE_URL = str(Settings.model_fields["base_url"].default)
 SEEN_BASE_URL = "seen_base_url"  # not a setting: the address the server was last reached at
 
 
@@ -171,7 +170,9 @@ class Cache:
             fresh = self._values is not None and time.monotonic() - self._loaded < self.max_age
             if fresh and self._values is not None:
                 return self._values
-        with session_factory() as session:
+        # a read (deferred on SQLite): it never queues for the write lock, which the request's
+        # own session may already hold
+        with write_intent(False), session_factory() as session:
             values = stored_values(session, settings)
             session.rollback()
         with self._lock:
