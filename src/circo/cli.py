@@ -115,6 +115,13 @@ def init(
     admin_email: Annotated[
         str, typer.Option("--admin-email", help="E-mail de l'administrateur / admin email.")
     ] = "admin@example.org",
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="Fuseau horaire de la campagne (ex. America/Guadeloupe) / campaign time zone.",
+        ),
+    ] = "Europe/Paris",
 ) -> None:
     """Créer une base vide avec une campagne et un administrateur / create an empty database."""
     from circo.core.bootstrap import create_campaign_with_admin
@@ -126,6 +133,7 @@ def init(
             name=name,
             election_type=election_type,
             admin_email=admin_email,
+            timezone=timezone,
         )
     console.print(f"Base prête : {runtime.settings.effective_database_url}")
     _print_credentials(credentials.email, credentials.password, campaign)

@@ -72,3 +72,18 @@ def test_secrets_are_encrypted_and_cleared_only_on_request(
         "smtp_password"
     ]
     assert instance.effective(session, settings).smtp_password is None
+
+
+def test_init_creates_an_overseas_campaign(settings: Settings, session: Session) -> None:
+    from sqlalchemy import select
+
+    from circo.core.models import Campaign
+    from tests.server import run_cli
+
+    created = run_cli(settings, "init", "--campaign", "pointe", "--timezone", "America/Guadeloupe")
+    assert created.returncode == 0, created.stderr
+    refused = run_cli(settings, "init", "--campaign", "autre", "--timezone", "Europe/Lyon")
+    assert refused.returncode == 2
+    assert "fuseau horaire inconnu « Europe/Lyon »" in refused.stderr
+    zone = session.scalar(select(Campaign.timezone).where(Campaign.slug == "pointe"))
+    assert zone == "America/Guadeloupe"

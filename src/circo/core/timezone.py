@@ -56,10 +56,15 @@ def zone(name: str | None) -> ZoneInfo:
         ) from None
 
 
+@cache
+def known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def check_zone(name: str) -> str:
     """``name`` if it is a known IANA zone, else a `TimeZoneError`."""
     cleaned = name.strip()
-    if cleaned not in available_timezones():
+    if cleaned not in known_zones():
         zone(cleaned or "?")  # raises for an unknown name
     return cleaned
 

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +19,7 @@ from circo.core import audit, instance
 from circo.core.email import EmailError, OutgoingEmail, outbox_dir, send_email
 from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
-from circo.core.timezone import FRENCH_ZONES, TimeZoneError, check_zone
+from circo.core.timezone import FRENCH_ZONES, TimeZoneError, check_zone, known_zones
 from circo.db import utcnow
 from circo.formatting import format_datetime, plural
 from circo.web.deps import AdminDep, FormDep, SessionDep, SettingsDep, get_runtime
@@ -144,7 +143,7 @@ def _page(
         }
         for item in instance.EDITABLE
     ]
-    others = sorted(available_timezones() - set(FRENCH_ZONES))
+    others = sorted(known_zones() - set(FRENCH_ZONES))
     return render(
         request,
         "settings.html",
