@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -406,7 +406,8 @@ def events_list(
         print_json(rows)
     else:
         for row in rows:
-            typer.echo(f"{row['id']}\t{row['starts_at']}\t{row['title']}")
+            when = datetime.fromisoformat(str(row["starts_at"])).strftime("%d/%m/%Y %H:%M")
+            typer.echo(f"{row['id']}\t{when}\t{row['title']}")
 
 
 @events_app.command("invite")
