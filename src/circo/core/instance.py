@@ -18,6 +18,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -107,12 +108,17 @@ def from_environment(settings: Settings) -> set[str]:
     return {item.key for item in EDITABLE if item.key in settings.model_fields_set}
 
 
+@cache
+def _adapter(key: str) -> TypeAdapter[Any]:
+    return TypeAdapter(Settings.model_fields[key].annotation or str)
+
+
 def _typed(key: str, value: str) -> Any:
     field = Settings.model_fields[key]
     if value == "" and not field.is_required() and field.default is None:
         return None
     try:
-        return TypeAdapter(field.annotation or str).validate_python(value)
+        return _adapter(key).validate_python(value)
     except ValidationError as exc:
         label = BY_KEY[key].label if key in BY_KEY else key
         reason = exc.errors()[0].get("msg", "valeur invalide")
@@ -164,6 +170,7 @@ class Cache:
         self._lock = threading.Lock()
         self._values: dict[str, str] | None = None
         self._loaded = 0.0
+        self._applied: tuple[Settings, dict[str, str], Settings] | None = None
 
     def values(self, session_factory: Any, settings: Settings) -> dict[str, str]:
         with self._lock:
@@ -178,6 +185,18 @@ class Cache:
         with self._lock:
             self._values, self._loaded = values, time.monotonic()
         return values
+
+    def settings(self, session_factory: Any, settings: Settings) -> Settings:
+        """``settings`` with the stored values applied (the same object until they change)."""
+        values = self.values(session_factory, settings)
+        with self._lock:
+            cached = self._applied
+            if cached is not None and cached[0] is settings and cached[1] is values:
+                return cached[2]
+        applied = apply(settings, values)
+        with self._lock:
+            self._applied = (settings, values, applied)
+        return applied
 
     def invalidate(self) -> None:
         with self._lock:

@@ -50,7 +50,7 @@ def get_settings(request: Request) -> Settings:
     cache: instance.Cache | None = getattr(request.app.state, "instance_cache", None)
     if cache is None:
         return runtime.settings
-    return instance.apply(runtime.settings, cache.values(runtime.factory, runtime.settings))
+    return cache.settings(runtime.factory, runtime.settings)
 
 
 def request_base_url(request: Request) -> str:
