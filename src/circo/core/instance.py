@@ -40,6 +40,7 @@ class Editable:
     label: str  # French, shown on the page
     secret: bool = False
     help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, French label) for a closed set
 
 
 EDITABLE: tuple[Editable, ...] = (
@@ -51,10 +52,22 @@ EDITABLE: tuple[Editable, ...] = (
     Editable("smtp_from", "Expéditeur des e-mails", help="ex. Campagne Dupont <contact@dupont.fr>"),
     Editable("smtp_host", "Serveur SMTP", help="vide : les e-mails sont écrits dans un dossier"),
     Editable("smtp_port", "Port SMTP", help="25, 587 (starttls) ou 465 (ssl)"),
-    Editable("smtp_tls", "Sécurité SMTP", help="none, starttls ou ssl"),
+    Editable(
+        "smtp_tls",
+        "Sécurité SMTP",
+        choices=(
+            ("none", "aucune"),
+            ("starttls", "STARTTLS (port 587)"),
+            ("ssl", "SSL (port 465)"),
+        ),
+    ),
     Editable("smtp_user", "Identifiant SMTP"),
     Editable("smtp_password", "Mot de passe SMTP", secret=True),
-    Editable("sms_provider", "Envoi des SMS", help="file (dossier, aucun envoi) ou http (API)"),
+    Editable(
+        "sms_provider",
+        "Envoi des SMS",
+        choices=(("file", "dans un dossier (aucun envoi réel)"), ("http", "par une API HTTP")),
+    ),
     Editable("sms_api_url", "Adresse de l'API SMS"),
     Editable("sms_api_key", "Clé de l'API SMS", secret=True),
     Editable("sms_sender", "Expéditeur des SMS"),

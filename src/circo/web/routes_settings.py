@@ -140,6 +140,7 @@ def _page(
             "value": "" if item.secret else stored.get(item.key, ""),
             "current": "" if item.secret else str(getattr(settings, item.key) or ""),
             "is_set": bool(getattr(settings, item.key)),
+            "choices": item.choices,
         }
         for item in instance.EDITABLE
     ]
