@@ -76,3 +76,18 @@ def test_filters_use_the_campaign_zone_of_the_page() -> None:
     assert rendered == "8 juillet 2027 à 19\u00a0h | 19\u00a0h | 13 juin 2027"
     paris = template.render(m=moment, d="2027-06-13", language="fr")  # no campaign: Paris
     assert paris.startswith("8 juillet 2027 à 10\u00a0h")
+
+
+def test_the_l49_blackout_starts_at_midnight_in_the_campaign_zone() -> None:
+    """Nouméa's polling day starts 10 hours before Paris's: at 00:30 the day before, in
+    Nouméa (13:30 UTC two days before), messages are already blocked."""
+    from circo.core.models import Campaign
+    from circo.privacy.calendar import check_calendar
+
+    noumea = Campaign(
+        slug="n", name="N", election_date=date(2027, 6, 13), timezone="Pacific/Noumea", settings={}
+    )
+    just_after = datetime(2027, 6, 11, 13, 30, tzinfo=UTC)  # 12 June 00:30 in Nouméa
+    just_before = datetime(2027, 6, 11, 12, 30, tzinfo=UTC)  # 11 June 23:30 in Nouméa
+    assert not check_calendar(noumea, just_after, "message").allowed
+    assert check_calendar(noumea, just_before, "message").allowed
