@@ -115,6 +115,13 @@ def init(
     admin_email: Annotated[
         str, typer.Option("--admin-email", help="E-mail de l'administrateur / admin email.")
     ] = "admin@example.org",
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="Fuseau horaire de la campagne (ex. America/Guadeloupe) / campaign time zone.",
+        ),
+    ] = "Europe/Paris",
 ) -> None:
     """Créer une base vide avec une campagne et un administrateur / create an empty database."""
     from circo.core.bootstrap import create_campaign_with_admin
@@ -126,6 +133,7 @@ def init(
             name=name,
             election_type=election_type,
             admin_email=admin_email,
+            timezone=timezone,
         )
     console.print(f"Base prête : {runtime.settings.effective_database_url}")
     _print_credentials(credentials.email, credentials.password, campaign)
@@ -157,6 +165,24 @@ PortOption = Annotated[int, typer.Option("--port", help="Port HTTP.", min=1, max
 HostOption = Annotated[str, typer.Option("--host", help="Adresse d'écoute / listen address.")]
 
 
+def _announce_public_url(runtime: Any, host: str, port: int) -> None:
+    """Print the public URL of links in mail (and record the address served on when none is
+    set and circo listens on a given address, not a wildcard)."""
+    from circo.core import instance
+
+    with runtime.session() as session:
+        if host not in ("0.0.0.0", "::", ""):
+            shown = f"[{host}]" if ":" in host else host
+            instance.remember_base_url(session, runtime.settings, f"http://{shown}:{port}")
+        stored = instance.stored_values(session, runtime.settings)
+    settings = instance.apply(runtime.settings, stored)
+    console.print(
+        f"Adresse publique des liens dans les e-mails : {settings.base_url} "
+        f"({instance.base_url_source(runtime.settings, stored)}) — à changer sur la page "
+        "Réglages ou par CIRCO_BASE_URL"
+    )
+
+
 def _serve(data_dir: Path | None, host: str, port: int) -> None:
     import uvicorn
 
@@ -167,6 +193,7 @@ def _serve(data_dir: Path | None, host: str, port: int) -> None:
     runtime = open_runtime_for_serving(settings_for(data_dir))
     register_job_handlers()
     console.print(f"circo sert sur / serving on http://{host}:{port}  (Ctrl+C pour arrêter)")
+    _announce_public_url(runtime, host, port)
     trusted = runtime.settings.trusted_proxies
     options: dict[str, Any] = {
         "host": host,

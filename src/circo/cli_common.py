@@ -58,9 +58,20 @@ def runtime_for(data_dir: Path | None, *, migrate: bool = False) -> Iterator[Run
     try:
         if not migrate:
             _prepare_schema(runtime)
+            _apply_stored_settings(runtime)
         yield runtime
     finally:
         runtime.close()
+
+
+def _apply_stored_settings(runtime: Runtime) -> None:
+    """Settings saved on the settings page (public URL, SMTP…) apply to commands too; an
+    environment variable still wins (`circo.core.instance`)."""
+    from circo.core import instance
+    from circo.db import write_intent
+
+    with write_intent(False), runtime.session() as session:
+        runtime.settings = instance.effective(session, runtime.settings)
 
 
 def _prepare_schema(runtime: Runtime) -> None:

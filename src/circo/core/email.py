@@ -11,8 +11,10 @@ import ssl
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.policy import EmailPolicy
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import quote
 
 from circo.config import Settings
 from circo.errors import CircoError
@@ -32,9 +34,53 @@ class OutgoingEmail:
     reply_to: str | None = None
 
 
+# Headers written as they are, in plain ASCII, never RFC 2047-encoded: mail clients read the
+# URIs of ``List-Unsubscribe`` literally (RFC 2369, RFC 8058), and the default policy encodes
+# any unbreakable token longer than a line (a signed link is one) as ``=?utf-8?q?…?=``.
+PLAIN_ASCII_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+MAX_LINE = 998  # RFC 5322, 2.1.1
+
+
+class MailPolicy(EmailPolicy):
+    """`email.policy.SMTP` that keeps the `PLAIN_ASCII_HEADERS` as plain ASCII, folded only
+    between list items (``<https://…>,`` CRLF SP ``<mailto:…>``) when a line would pass 998."""
+
+    def _plain(self, name: str, value: str) -> str | None:
+        text = str(value)
+        if name.lower() not in PLAIN_ASCII_HEADERS or not text.isascii():
+            return None
+        if "\r" in text or "\n" in text:
+            raise EmailError(f"en-tête {name} invalide : retour à la ligne interdit")
+        line = f"{name}: {text}"
+        if len(line) > MAX_LINE:
+            line = f"{name}: " + f",{self.linesep} ".join(item.strip() for item in text.split(","))
+        return line + self.linesep
+
+    def fold(self, name: str, value: str) -> str:
+        return self._plain(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        plain = self._plain(name, value)
+        return plain.encode("ascii") if plain else super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy()  # the defaults of email.policy.default
+
+
+def list_unsubscribe(url: str, mailbox: str, *, token: str = "") -> dict[str, str]:
+    """The ``List-Unsubscribe`` headers of a bulk message: the one-click HTTPS link (RFC 8058)
+    and a ``mailto:`` to the sender's mailbox (RFC 2369), both plain ASCII."""
+    address = parseaddr(mailbox)[1] or mailbox
+    subject = quote(f"Desinscription {token}".strip(), safe="")
+    return {
+        "List-Unsubscribe": f"<{url}>, <mailto:{quote(address, safe='@')}?subject={subject}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     """A MIME message: text/plain, plus text/html as an alternative when given."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.smtp_from
     message["To"] = email.to
     message["Subject"] = email.subject

@@ -51,10 +51,30 @@ class Campaign(Base):
     territory_code: Mapped[str | None] = mapped_column(String(32))
     territory_name: Mapped[str | None] = mapped_column(String(200))
     election_date: Mapped[date | None] = mapped_column(Date)
+    # IANA zone every date and time of the campaign is shown, mailed, exported and parsed in
+    # (stored values stay UTC); overseas campaigns pick theirs (America/Guadeloupe…).
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Paris", server_default="Europe/Paris"
+    )
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="raise")
+
+
+class InstanceSetting(Base):
+    """A setting of the installation edited on the settings page (public URL, SMTP, SMS…).
+
+    An environment variable of the same name (``CIRCO_<KEY>``) wins over the stored value.
+    Secrets (passwords, API keys) are stored encrypted with the installation's secret key and
+    never sent back to a page (`circo.core.instance`). Who changed what is in the audit log."""
+
+    __tablename__ = "instance_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class User(Base):

@@ -45,6 +45,7 @@ from circo.core.security import (
     verify_password,
 )
 from circo.core.tenancy import CampaignContext, campaign_filter
+from circo.core.timezone import DEFAULT_ZONE, check_zone
 from circo.db import after_commit, reading_only, utcnow
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def create_campaign(
     territory_code: str | None = None,
     territory_name: str | None = None,
     election_date: date | None = None,
+    timezone: str = DEFAULT_ZONE,
 ) -> Campaign:
     if not SLUG_PATTERN.match(slug):
         raise CircoError(
@@ -105,6 +107,7 @@ def create_campaign(
         territory_code=territory_code,
         territory_name=territory_name,
         election_date=election_date,
+        timezone=check_zone(timezone),
         settings={},
     )
     session.add(campaign)

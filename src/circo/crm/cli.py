@@ -346,7 +346,11 @@ def contacts_segments(
 def events_create(
     title: Annotated[str, typer.Option("--title", help="Titre.")],
     starts_at: Annotated[
-        str, typer.Option("--starts-at", help="AAAA-MM-JJTHH:MM (heure de Paris).")
+        str,
+        typer.Option(
+            "--starts-at",
+            help="AAAA-MM-JJTHH:MM, heure du fuseau de la campagne (Paris par défaut).",
+        ),
     ],
     kind: Annotated[
         str, typer.Option("--kind", help="meeting, canvassing ou training.")
@@ -358,20 +362,12 @@ def events_create(
     as_json: JsonOption = False,
 ) -> None:
     """Créer un événement / create an event."""
-    from zoneinfo import ZoneInfo
-
+    from circo.core.timezone import parse_local
     from circo.crm.events import create_event
     from circo.crm.schemas import EventCreate
 
-    try:
-        moment = datetime.fromisoformat(starts_at)
-    except ValueError:
-        raise CircoError(
-            f"date invalide « {starts_at} » (ex. 2027-05-20T19:00)", loc="--starts-at"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        moment = parse_local(starts_at, ctx.campaign.timezone, field="--starts-at")
         event = create_event(
             session,
             ctx,
@@ -388,15 +384,18 @@ def events_list(
     campaign: CampaignOption = None, data_dir: DataDirOption = None, as_json: JsonOption = False
 ) -> None:
     """Lister les événements / list events."""
+    from circo.core.timezone import to_local
     from circo.crm.events import counts, list_events
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        tz = ctx.campaign.timezone
         rows = [
             {
                 "id": e.id,
                 "kind": e.kind,
                 "title": e.title,
-                "starts_at": e.starts_at.isoformat(),
+                # ISO 8601 with the campaign's offset: the same instant, read as local time
+                "starts_at": to_local(e.starts_at, tz).isoformat(),
                 "place": e.place,
                 "capacity": e.capacity,
                 **counts(session, ctx, event_id=e.id),
@@ -407,7 +406,8 @@ def events_list(
         print_json(rows)
     else:
         for row in rows:
-            typer.echo(f"{row['id']}\t{row['starts_at']}\t{row['title']}")
+            when = datetime.fromisoformat(str(row["starts_at"])).strftime("%d/%m/%Y %H:%M")
+            typer.echo(f"{row['id']}\t{when}\t{row['title']}")
 
 
 @events_app.command("invite")

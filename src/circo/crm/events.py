@@ -24,6 +24,7 @@ from circo.crm.schemas import EventCreate, SegmentFilter
 from circo.crm.segments import segment_contact_ids
 from circo.crm.timeline import add_interaction
 from circo.db import utcnow
+from circo.formatting import format_datetime, format_timestamp
 
 EVENT_KINDS = {
     "meeting": "Réunion publique",
@@ -105,6 +106,49 @@ def counts(session: Session, ctx: CampaignContext, *, event_id: int) -> dict[str
         or 0
     )
     return result
+
+
+ATTENDEE_STATUS_LABELS = {
+    "invited": "invité·e",
+    "yes": "vient",
+    "no": "ne vient pas",
+    "maybe": "peut-être",
+}
+
+
+def export_attendees(
+    session: Session, ctx: CampaignContext, *, event_id: int
+) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the invitee list; every time in the campaign's zone."""
+    event = get_event(session, ctx, event_id)
+    tz = ctx.campaign.timezone
+    headers = [
+        "Événement",
+        "Date et heure",
+        "Nom",
+        "Prénom",
+        "Email",
+        "Réponse",
+        "Invité·e le",
+        "Répondu le",
+        "Présent·e à",
+    ]
+    start = format_timestamp(event.starts_at, tz)
+    rows = [
+        [
+            event.title,
+            start,
+            contact.last_name or "",
+            contact.first_name or "",
+            contact.email or "",
+            ATTENDEE_STATUS_LABELS.get(attendee.status, attendee.status),
+            format_timestamp(attendee.invited_at, tz),
+            format_timestamp(attendee.responded_at, tz),
+            format_timestamp(attendee.checked_in_at, tz),
+        ]
+        for attendee, contact in attendees(session, ctx, event_id=event.id)
+    ]
+    return headers, rows
 
 
 # --- RSVP tokens ------------------------------------------------------------------------------
@@ -194,8 +238,13 @@ class InviteReport:
         return dict(self.__dict__)
 
 
-def _event_text(event: Event) -> str:
-    when = event.starts_at.astimezone().strftime("%d/%m/%Y à %H:%M")
+def event_when(event: Event, campaign: Campaign) -> str:
+    """ "samedi 12 décembre 2026 à 19 h": the start in the campaign's zone (never the server's)."""
+    return format_datetime(event.starts_at, campaign.timezone, "fr", style="full")
+
+
+def _event_text(event: Event, campaign: Campaign) -> str:
+    when = event_when(event, campaign)
     return f"{event.title}\n{EVENT_KINDS.get(event.kind, event.kind)} — le {when}\n{event.place}"
 
 
@@ -273,7 +322,7 @@ def _invitation(
         subject=f"Invitation : {event.title}",
         text=(
             f"Bonjour {contact.first_name},\n\n{ctx.campaign.name} vous invite :\n"
-            f"{_event_text(event)}\n\nRépondez en un clic : {link}"
+            f"{_event_text(event, ctx.campaign)}\n\nRépondez en un clic : {link}"
             + _unsubscribe_line(settings, ctx)
         ),
     )
@@ -360,7 +409,8 @@ def send_reminders(
                     to=contact.email or "",
                     subject=f"Rappel : {event.title}",
                     text=(
-                        f"Bonjour {contact.first_name},\n\nPetit rappel :\n{_event_text(event)}\n\n"
+                        f"Bonjour {contact.first_name},\n\nPetit rappel :\n"
+                        f"{_event_text(event, campaign)}\n\n"
                         f"Un empêchement ? {rsvp_link(settings, token)}"
                         + _unsubscribe_line(settings, ctx)
                     ),

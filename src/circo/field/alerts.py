@@ -21,17 +21,20 @@ from circo.core import jobs
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Campaign, Job, User
 from circo.core.tenancy import CampaignContext, system_context
+from circo.core.timezone import campaign_zone, local_today
 from circo.db import utcnow
 from circo.field.models import Assignment, Turf
+from circo.formatting import format_date, format_number, plural
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-REMINDER_HOUR = 18  # the evening before, Paris time
+REMINDER_HOUR = 18  # the evening before, in the campaign's zone
 
 
-def day_label(day: date, today: date | None = None) -> str:
-    """« aujourd'hui », « demain », « samedi » (this week) or « samedi 14/06 »."""
-    today = today or datetime.now(PARIS).date()
+def day_label(day: date, today: date | None = None, *, tz: str | None = None) -> str:
+    """« aujourd'hui », « demain », « samedi » (this week) or « samedi 14/06 », seen from
+    today in the campaign's zone ``tz`` (default Paris)."""
+    today = today or local_today(tz)
     if day == today:
         return "aujourd'hui"
     if day == today + timedelta(days=1):
@@ -51,7 +54,7 @@ def queue_alert(session: Session, ctx: CampaignContext, *, assignment: Assignmen
         idempotency_key=f"field.alert:{assignment.id}",
     )
     evening = datetime.combine(
-        assignment.day - timedelta(days=1), time(REMINDER_HOUR), tzinfo=PARIS
+        assignment.day - timedelta(days=1), time(REMINDER_HOUR), tzinfo=campaign_zone(ctx.campaign)
     ).astimezone(UTC)
     delay = (evening - utcnow()).total_seconds()
     if delay > 0:
@@ -89,7 +92,7 @@ def _message(
     *,
     reminder: bool,
 ) -> tuple[str, str]:
-    when = day_label(assignment.day)
+    when = day_label(assignment.day, tz=campaign.timezone)
     what = turf.name if turf is not None else f"bureau {assignment.bureau}"
     link = f"{settings.base_url.rstrip('/')}/c/{campaign.slug}/field/app/"
     if turf is not None:
@@ -97,9 +100,13 @@ def _message(
     subject = (
         f"Rappel : porte-à-porte {when}" if reminder else f"Votre secteur pour {when} est prêt"
     )
-    doors = f" ({turf.doors} portes, {turf.walk_m / 1000:.1f} km)" if turf is not None else ""
+    doors = (
+        f" ({plural(turf.doors, 'porte', 'portes')}, {format_number(turf.walk_m / 1000, 1)} km)"
+        if turf is not None
+        else ""
+    )
     text = (
-        f"Bonjour,\n\nVotre secteur pour {when} ({assignment.day:%d/%m/%Y}) est prêt : "
+        f"Bonjour,\n\nVotre secteur pour {when} ({format_date(assignment.day)}) est prêt : "
         f"{what}{doors}.\n\nOuvrez la liste sur votre téléphone (elle fonctionne aussi hors "
         f"connexion une fois ouverte) :\n{link}\n\n"
         + (f"Note de l'organisateur : {assignment.note}\n\n" if assignment.note else "")

@@ -24,6 +24,7 @@ from circo.db import utcnow
 from circo.field import questionnaire as qn
 from circo.field.models import AnswerTally, Assignment, Turf, TurfStop, Visit
 from circo.field.service import scoped
+from circo.formatting import format_timestamp
 
 OUT_NOW_HOURS = 2  # a volunteer who recorded a visit in the last 2 hours is "out now"
 
@@ -305,8 +306,8 @@ def export_visits_csv(session: Session, ctx: CampaignContext) -> str:
             safe_row(
                 [
                     visit.id,
-                    visit.visited_at.isoformat(),
-                    visit.synced_at.isoformat(),
+                    format_timestamp(visit.visited_at, ctx.campaign.timezone, seconds=True),
+                    format_timestamp(visit.synced_at, ctx.campaign.timezone, seconds=True),
                     visit.bureau or "",
                     turf_code or "",
                     stop_ref or "",

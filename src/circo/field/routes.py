@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
+from circo.core.timezone import local_today
 from circo.field import cutmap, dashboard, service, sources, visits
 from circo.field.arguments import argument_passages
 from circo.field.errors import FieldError
@@ -100,7 +101,7 @@ def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Respo
             "assignments": service.list_assignments(session, ctx),
             "plans": service.list_plans(session, ctx),
             "questionnaire": service.active_questionnaire(session, ctx),
-            "today": date.today().isoformat(),
+            "today": local_today(ctx.campaign.timezone).isoformat(),
         },
     )
 

@@ -16,6 +16,7 @@ from circo.core.tenancy import CampaignContext
 from circo.elections import service as elections
 from circo.elections.errors import TerritoryNotFound
 from circo.elections.territories import parse_territory
+from circo.formatting import format_date
 from circo.maps.charts import bar_chart, column_chart
 from circo.maps.choropleth import number, percent, to_svg
 from circo.maps.coverage import results_coverage
@@ -49,6 +50,7 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 _environment.filters["number"] = number
+_environment.filters["date"] = format_date  # "3 décembre 2026" (circo.formatting)
 _environment.filters["percent"] = percent
 
 

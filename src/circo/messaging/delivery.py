@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import jobs
-from circo.core.email import EmailError, OutgoingEmail
+from circo.core.email import EmailError, OutgoingEmail, list_unsubscribe
 from circo.core.models import Campaign, Job
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
@@ -110,6 +110,7 @@ class Renderer:
     ) -> None:
         self.message = message
         self.links = Links.of(settings)
+        self.sender = settings.smtp_from
         self.campaign_name = ctx.campaign.name
         self.campaign_id = ctx.campaign_id
         subjects = message.subject_variants or [message.subject]
@@ -168,8 +169,7 @@ class Renderer:
             f"{text.rstrip()}\n\n-- \n{footer_text}\n",
             text_to_html(html_body, footer=footer_html, pixel_url=pixel),
             {
-                "List-Unsubscribe": f"<{unsubscribe}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                **list_unsubscribe(unsubscribe, self.sender, token=unsubscribe.rsplit("/", 1)[-1]),
                 "X-Circo-Message": str(self.message.id),
             },
         )

@@ -38,7 +38,11 @@ def vote_days(campaign: Campaign) -> list[date]:
 
 
 def _zone(campaign: Campaign) -> ZoneInfo:
-    return ZoneInfo(str((campaign.settings or {}).get("timezone") or DEFAULT_TIMEZONE))
+    """The campaign's zone (its column; an older ``settings["timezone"]`` still counts)."""
+    legacy = (campaign.settings or {}).get("timezone")
+    column = getattr(campaign, "timezone", None)
+    chosen = column if column and column != DEFAULT_TIMEZONE else legacy or column
+    return ZoneInfo(str(chosen or DEFAULT_TIMEZONE))
 
 
 def _polls_close(campaign: Campaign) -> time:

@@ -29,6 +29,7 @@ class CampaignRead(BaseModel):
     territory_code: str | None
     territory_name: str | None
     election_date: date | None
+    timezone: str = "Europe/Paris"  # IANA zone of the campaign's dates and times
     role: str
 
 
@@ -95,6 +96,7 @@ def me(session: SessionDep, user: UserDep) -> MeRead:
             territory_code=campaign.territory_code,
             territory_name=campaign.territory_name,
             election_date=campaign.election_date,
+            timezone=campaign.timezone,
             role=role.value,
         )
         for campaign, role in service.campaigns_of_user(session, user)
@@ -112,6 +114,7 @@ def campaign_read(ctx: CampaignDep) -> CampaignRead:
         territory_code=campaign.territory_code,
         territory_name=campaign.territory_name,
         election_date=campaign.election_date,
+        timezone=campaign.timezone,
         role=ctx.role.value,
     )
 

@@ -19,12 +19,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from circo import __version__
 from circo.config import Settings
+from circo.core import instance
 from circo.core.jobs import JobWorker
 from circo.domains import load_domains, resolve
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
-from circo.web import api_core, overload, routes_auth, routes_core, validation
+from circo.web import (
+    api_core,
+    overload,
+    routes_auth,
+    routes_core,
+    routes_settings,
+    validation,
+)
 from circo.web.deps import LANG_COOKIE, LoginRequired
 from circo.web.registry import CORE_NAV, NavItem
 from circo.web.templating import render
@@ -70,6 +78,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.instance_cache = instance.Cache()  # settings saved on the settings page
     app.state.job_worker = worker
     modules = domain_modules()
     app.state.nav = sorted(
@@ -89,6 +98,7 @@ def create_app(
     app.include_router(api_core.router)
     for module in modules:
         app.include_router(module.router)
+    app.include_router(routes_settings.router)
     app.include_router(routes_core.router)
     _install_middleware(app, settings)
     _install_error_handlers(app)

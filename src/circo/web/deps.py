@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from circo.config import Settings
-from circo.core import service
+from circo.core import instance, service
 from circo.core.errors import AuthError, CircoError, PermissionDenied
 from circo.core.models import Role, User
 from circo.core.tenancy import CampaignContext
@@ -44,7 +44,18 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def get_settings(request: Request) -> Settings:
-    return get_runtime(request).settings
+    """The settings in force: environment, then the values saved on the settings page
+    (`circo.core.instance`, read again every few seconds)."""
+    runtime = get_runtime(request)
+    cache: instance.Cache | None = getattr(request.app.state, "instance_cache", None)
+    if cache is None:
+        return runtime.settings
+    return cache.settings(runtime.factory, runtime.settings)
+
+
+def request_base_url(request: Request) -> str:
+    """``scheme://host[:port]`` as the browser reached the server (Host header)."""
+    return str(request.base_url).rstrip("/")
 
 
 def get_session(request: Request) -> Iterator[Session]:

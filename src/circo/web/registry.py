@@ -37,6 +37,7 @@ CORE_NAV = [
     NavItem("Tableau de bord", "", order=0),
     NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90),
     NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95),
+    NavItem("Réglages", "settings", roles=(Role.admin,), order=97),
 ]
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from circo.config import Settings
-from circo.core import service
+from circo.core import instance, service
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.errors import AuthError, CircoError, TooManyRequests
 from circo.core.netguard import leave_transaction
@@ -21,8 +21,10 @@ from circo.web.deps import (
     SessionDep,
     SettingsDep,
     client_ip,
+    get_runtime,
     get_settings,
     optional_user,
+    request_base_url,
     verify_anonymous_csrf,
 )
 from circo.web.templating import gettext_for, render
@@ -121,6 +123,10 @@ def login_submit(
     token, _web_session = service.open_web_session(
         session, user=user, ip=client_ip(request), hours=settings.session_hours
     )
+    # the address people reach circo at becomes the one of links in mail (when none is set)
+    raw_settings = get_runtime(request).settings
+    if instance.remember_base_url(session, raw_settings, request_base_url(request)):
+        request.app.state.instance_cache.invalidate_after_commit(session)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

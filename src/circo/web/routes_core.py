@@ -12,6 +12,7 @@ from circo.core import audit, service
 from circo.core.email import OutgoingEmail, send_email
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
+from circo.core.timezone import zone
 from circo.db import UTC
 from circo.web.deps import (
     SESSION_COOKIE,
@@ -22,6 +23,7 @@ from circo.web.deps import (
     UserDep,
 )
 from circo.web.registry import Card
+from circo.web.routes_settings import mail_destination
 from circo.web.templating import gettext_for, render
 from circo.web.types import IdPath
 
@@ -46,14 +48,24 @@ def campaign_switcher(request: Request, session: SessionDep, user: UserDep) -> H
 
 
 @router.get("/c/{slug}/", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLResponse:
+def dashboard(
+    request: Request, session: SessionDep, settings: SettingsDep, ctx: CampaignDep
+) -> HTMLResponse:
     cards: list[Card] = []
     for provider in request.app.state.dashboard_card_providers:
         cards.extend(provider(session, ctx))
     # A volunteer sees only cards about themselves: no campaign-wide figure.
     members = [] if ctx.role is Role.volunteer else service.list_members(session, ctx=ctx)
     count = None if ctx.role is Role.volunteer else len(members)
-    return render(request, "dashboard.html", {"cards": cards, "members_count": count})
+    # an admin is told while mail is only written to files (nothing really leaves)
+    notice = (
+        mail_destination(settings) if ctx.role is Role.admin and not settings.smtp_host else None
+    )
+    return render(
+        request,
+        "dashboard.html",
+        {"cards": cards, "members_count": count, "mail_files_notice": notice},
+    )
 
 
 # --- users and roles --------------------------------------------------------------------------
@@ -134,7 +146,8 @@ def users_remove(session: SessionDep, ctx: AdminDep, user_id: IdPath) -> Respons
 # --- audit log --------------------------------------------------------------------------------
 
 
-def _parse_day(value: str | None, *, end: bool) -> datetime | None:
+def _parse_day(value: str | None, *, end: bool, tz: str = "Europe/Paris") -> datetime | None:
+    """A day typed in the audit filter, as its first or last instant in the campaign's zone."""
     if not value:
         return None
     try:
@@ -143,7 +156,8 @@ def _parse_day(value: str | None, *, end: bool) -> datetime | None:
         from circo.errors import CircoError
 
         raise CircoError(f"date invalide « {value} » (attendu AAAA-MM-JJ)", loc="date") from None
-    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+    local = datetime.combine(day, time.max if end else time.min, tzinfo=zone(tz))
+    return local.astimezone(UTC)
 
 
 @router.get("/c/{slug}/audit", response_class=HTMLResponse)
@@ -163,8 +177,8 @@ def audit_page(
         campaign_id=ctx.campaign_id,
         action=action or None,
         actor=actor or None,
-        since=_parse_day(since, end=False),
-        until=_parse_day(until, end=True),
+        since=_parse_day(since, end=False, tz=ctx.campaign.timezone),
+        until=_parse_day(until, end=True, tz=ctx.campaign.timezone),
         limit=AUDIT_PAGE_SIZE,
         offset=(page - 1) * AUDIT_PAGE_SIZE,
     )

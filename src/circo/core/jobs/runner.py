@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from circo.config import Settings
+from circo.core import instance
 from circo.core.jobs import registry, store
 from circo.core.models import Job
 from circo.db import session_scope
@@ -130,11 +131,13 @@ def _run_claimed(
             job = session.get(Job, job_id)
             if job is None:
                 return Outcome(ran=True)
+            # settings saved on the settings page (public URL, SMTP…) apply to jobs too
+            job_settings = instance.effective(session, settings)
             session.commit()  # end the read: no transaction open while the handler computes
             function = registry.handler_for(job.kind)
             if function is None:
                 raise LookupError(f"aucun gestionnaire pour le travail « {job.kind} »")
-            result = function(session, settings, job)
+            result = function(session, job_settings, job)
             if not store.finish(session, job_id, attempt, result):
                 logger.warning("job %s: lease lost, result of attempt %s dropped", job_id, attempt)
                 session.rollback()

@@ -10,6 +10,7 @@ from circo.crm import contacts as contacts_service
 from circo.crm import events as events_service
 from circo.crm import volunteers as volunteers_service
 from circo.crm.routes.common import STAFF, now
+from circo.formatting import format_datetime
 from circo.web.registry import Card, NavItem
 
 NAV_ITEMS = [
@@ -36,7 +37,12 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
         Card(
             "Événements à venir",
             str(len(upcoming)),
-            detail=upcoming[0].title if upcoming else "",
+            detail=(
+                f"{upcoming[0].title} — "
+                + format_datetime(upcoming[0].starts_at, ctx.campaign.timezone, style="medium")
+            )
+            if upcoming
+            else "",
             href=f"/c/{slug}/events",
         ),
         Card(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from circo.bounds import MAX_ID
+from circo.core import audit
+from circo.core.timezone import parse_local
 from circo.crm import contacts as contacts_service
 from circo.crm import events as events_service
 from circo.crm import segments as segments_service
@@ -43,14 +43,8 @@ def event_create(
     capacity: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        moment = datetime.fromisoformat(starts_at)
-    except ValueError:
-        raise CrmError(
-            f"date invalide « {starts_at} » (ex. 2027-05-20T19:00)", loc="starts_at"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    # Typed as wall-clock time in the campaign's zone (19:00 is 19:00 in Paris, summer or not).
+    moment = parse_local(starts_at, ctx.campaign.timezone, field="starts_at")
     event = events_service.create_event(
         session,
         ctx,
@@ -94,6 +88,35 @@ def event_invite(
     filters = segments_service.resolve_segment(session, ctx, segment)
     events_service.invite_segment(session, ctx, settings, event_id=event_id, filters=filters)
     return back_to(ctx, f"events/{event_id}")
+
+
+@pages.get("/c/{slug}/events/{event_id}/export.{fmt}")
+def event_export(session: SessionDep, ctx: OrganiserDep, event_id: IdPath, fmt: str) -> Response:
+    """The list of invitees (answers, check-in), dates in the campaign's zone; audited."""
+    from circo.crm.export import render_export
+
+    if fmt not in ("csv", "xlsx"):
+        raise CrmError(f"format inconnu « {fmt} » (csv ou xlsx)", loc="format")
+    headers, rows = events_service.export_attendees(session, ctx, event_id=event_id)
+    audit.record(
+        session,
+        actor=ctx.actor,
+        action="contacts.export",
+        campaign_id=ctx.campaign_id,
+        target_type="event",
+        target_id=str(event_id),
+        details={"rows": len(rows), "format": fmt, "target": "web"},
+    )
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        render_export(headers, rows, fmt),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="evenement-{event_id}.{fmt}"'},
+    )
 
 
 @pages.get("/c/{slug}/events/{event_id}/checkin", response_class=HTMLResponse)
