@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 
-from circo import __version__
+from circo import __version__, labels
 from circo.i18n import translate
 
 _TEMPLATE_DIRS: list[str] = [str(resources.files("circo") / "web" / "templates")]
@@ -84,3 +84,19 @@ def render(
     values.update(context or {})
     html = environment.get_template(template).render(values)
     return HTMLResponse(html, status_code=status)
+
+
+@pass_context
+def _label_filter(context: Any, value: Any, kind: str) -> str:
+    return labels.label(value, kind, context.get("language", "fr"))
+
+
+@pass_context
+def _segment_filter(context: Any, filters: Any) -> str:
+    values = filters.model_dump() if hasattr(filters, "model_dump") else dict(filters or {})
+    return labels.segment_sentence(values, context.get("language", "fr"))
+
+
+environment.filters["label"] = _label_filter  # internal keys → words (circo.web.labels)
+environment.filters["segment_sentence"] = _segment_filter
+environment.globals["LABELS"] = labels.LABELS

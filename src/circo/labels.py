@@ -1,0 +1,186 @@
+"""What a person reads instead of an internal key: roles, channels, statuses, document types…
+
+One table per closed set of values (the ``StrEnum`` of the models, the indicator keys, answer
+values); templates write ``{{ value|label("role") }}`` and Python code calls
+``label(value, "role")``. The French text is the msgid of the English catalogue
+(``circo/locales/en/labels.po``); pages, mail, exports and the
+command line all read them here. A value missing from its table shows as itself, so a new value
+never breaks a page — and the crawl of every page (``tests/web/test_french_pages.py``) fails on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from circo.i18n import translate
+
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "role": {
+        "admin": "Administration",
+        "data": "Données et fichiers",
+        "comms": "Communication",
+        "organiser": "Organisation du terrain",
+        "volunteer": "Bénévole",
+    },
+    "channel": {
+        "email": "e-mail",
+        "sms": "SMS",
+        "phone": "téléphone",
+        "post": "courrier",
+        "automated_call": "appel automatisé",
+        "political_opinions": "opinions politiques",
+        "all": "tous les canaux",
+    },
+    "consent_status": {"granted": "accordé", "refused": "refusé", "withdrawn": "retiré"},
+    "doc_type": {
+        "programme": "programme",
+        "study": "étude",
+        "article": "article",
+        "poll": "sondage",
+        "news": "actualité",
+        "rebuttal": "riposte",
+    },
+    "feed_status": {"new": "nouveau", "ok": "à jour", "error": "en erreur"},
+    "message_status": {
+        "draft": "brouillon",
+        "testing": "test A/B en cours",
+        "queued": "en file d'attente",
+        "sending": "en cours d'envoi",
+        "done": "envoyé",
+        "failed": "échec",
+        "cancelled": "annulé",
+    },
+    "delivery_status": {
+        "held": "en attente",
+        "queued": "en file d'attente",
+        "sending": "en cours d'envoi",
+        "sent": "envoyé",
+        "failed": "échec",
+        "uncertain": "incertain",
+        "cancelled": "annulé",
+        "skipped_no_consent": "écarté : pas de consentement",
+        "skipped_opposed": "écarté : opposition",
+    },
+    "ab_metric": {"opens": "ouvertures", "clicks": "clics", "fixed": "choix manuel"},
+    "turf_status": {"open": "ouvert", "done": "terminé"},
+    "assignment_status": {"planned": "prévue", "cancelled": "annulée"},
+    "recontact_status": {"pending": "à rappeler", "recorded": "enregistré"},
+    "relationship": {
+        "contact": "contact",
+        "supporter": "sympathisant",
+        "member": "adhérent",
+        "volunteer": "bénévole",
+        "donor": "donateur",
+        "press": "presse",
+        "elected": "élu",
+    },
+    "custom_field": {"text": "texte", "number": "nombre", "date": "date", "choice": "choix"},
+    "duplicate_status": {"open": "à examiner", "dismissed": "écarté"},
+    "roll_kind": {"roll": "liste électorale", "emargement": "liste d'émargement"},
+    "volunteer_status": {"invited": "invité", "active": "actif", "paused": "en pause"},
+    "event_kind": {"meeting": "réunion", "canvassing": "porte-à-porte", "training": "formation"},
+    "attendee_status": {
+        "invited": "invité",
+        "yes": "oui",
+        "no": "non",
+        "maybe": "peut-être",
+    },
+    "request_kind": {
+        "access": "accès",
+        "rectification": "rectification",
+        "erasure": "effacement",
+        "opposition": "opposition",
+    },
+    "request_status": {
+        "unverified": "identité à vérifier",
+        "open": "en cours",
+        "done": "traitée",
+        "rejected": "refusée",
+    },
+    "request_channel": {
+        "staff": "équipe",
+        "self_service": "formulaire en ligne",
+        "cli": "ligne de commande",
+        "api": "API",
+    },
+    "suppression": {"email": "e-mail", "phone": "téléphone"},
+    "indicator": {
+        "turnout": "participation",
+        "abstention_rate": "abstention",
+        "blank_rate": "votes blancs",
+        "null_rate": "votes nuls",
+        "registered": "inscrits",
+        "voters": "votants",
+        "expressed": "exprimés",
+    },
+    "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
+    "job_status": {
+        "queued": "en attente",
+        "running": "en cours",
+        "done": "terminé",
+        "failed": "échec",
+    },
+}
+
+
+def label(value: Any, kind: str, language: str = "fr") -> str:
+    """The words for ``value`` of the set ``kind`` in ``language`` (the value itself if unknown)."""
+    if value is None:
+        return "—"
+    key = str(getattr(value, "value", value))
+    french = LABELS.get(kind, {}).get(key)
+    if french is None:
+        return key
+    return translate(language, french)
+
+
+def segment_sentence(filters: Mapping[str, Any], language: str = "fr") -> str:
+    """A segment's filters as a French sentence (never a Python dict)."""
+    parts: list[str] = []
+    for key, value in filters.items():
+        if value in (None, "", [], {}):
+            continue
+        parts.append(_segment_part(key, value, language))
+    if not parts:
+        return translate(language, "tous les contacts")
+    return " ; ".join(parts)
+
+
+SEGMENT_KEYS = {
+    "tags": "étiquettes",
+    "commune_codes": "communes",
+    "postal_codes": "codes postaux",
+    "polling_stations": "bureaux de vote",
+    "attended_event_ids": "présents aux événements n°",
+    "relationship_kinds": "relations",
+    "text": "texte cherché",
+}
+
+
+def _segment_part(key: str, value: Any, language: str) -> str:
+    if key == "tags_all":
+        return translate(language, "toutes les étiquettes à la fois")
+    if key == "answers" and isinstance(value, Mapping):
+        return " ; ".join(
+            translate(
+                language,
+                "réponse à « {question} » : {answers}",
+                question=question,
+                answers=", ".join(str(answer) for answer in answers),
+            )
+            for question, answers in value.items()
+        )
+    if key == "relationship_kinds" and isinstance(value, list | tuple):
+        value = [label(kind, "relationship", language) for kind in value]
+    if key == "consent_channel":
+        channel = label(value, "channel", language)
+        return translate(language, "joignables par {channel}", channel=channel)
+    name = translate(language, SEGMENT_KEYS.get(key, key.replace("_", " ")))
+    if isinstance(value, list | tuple):
+        shown = ", ".join(str(item) for item in value)
+    elif isinstance(value, bool):
+        shown = translate(language, "oui" if value else "non")
+    else:
+        shown = str(value)
+    return f"{name} : {shown}"
