@@ -115,6 +115,53 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "expressed": "exprimés",
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
+    "audit_action": {
+        "login": "connexion",
+        "login.failed": "connexion refusée",
+        "campaign.create": "création de la campagne",
+        "contacts.export": "export de contacts",
+        "contacts.import": "import de contacts",
+        "contacts.merge": "fusion de contacts",
+        "contacts.read": "consultation de contacts",
+        "elections.import_results": "import de résultats",
+        "field.export": "export terrain",
+        "field.plan": "découpage en secteurs",
+        "field.walklist": "liste de porte-à-porte",
+        "member.remove": "membre retiré",
+        "messaging.deliveries.read": "consultation des envois",
+        "messaging.send": "envoi de message",
+        "password.change": "mot de passe changé",
+        "password.reset": "mot de passe réinitialisé",
+        "password.reset_requested": "réinitialisation demandée",
+        "privacy.access": "droit d'accès",
+        "privacy.erase": "effacement",
+        "privacy.request": "demande de droits",
+        "privacy.retention.apply": "purge des durées de conservation",
+        "privacy.retention.dry_run": "simulation de purge",
+        "privacy.self_service_requested": "demande en ligne",
+        "role.set": "rôle changé",
+        "roll.import": "import de liste électorale",
+        "roll.read": "consultation de liste électorale",
+        "targeting.export": "export du ciblage",
+        "targeting.save_choice": "choix de ciblage",
+    },
+    "audit_target": {
+        "campaign": "campagne",
+        "contact": "contact",
+        "contacts": "contacts",
+        "election": "élection",
+        "electoral_roll": "liste électorale",
+        "email": "e-mail",
+        "field_visits": "visites",
+        "import": "import",
+        "message": "message",
+        "rights_request": "demande de droits",
+        "segment": "segment",
+        "targeting": "ciblage",
+        "turf": "secteur",
+        "turf_plan": "découpage",
+        "user": "utilisateur",
+    },
     "job_status": {
         "queued": "en attente",
         "running": "en cours",
@@ -184,3 +231,17 @@ def _segment_part(key: str, value: Any, language: str) -> str:
     else:
         shown = str(value)
     return f"{name} : {shown}"
+
+
+def round_label(round_number: int, language: str = "fr") -> str:
+    """``1`` → "1er tour", ``2`` → "second tour" (English through the catalogue)."""
+    if round_number == 1:
+        return translate(language, "1er tour")
+    if round_number == 2:
+        return translate(language, "second tour")
+    return translate(language, "{n}e tour", n=round_number)
+
+
+def election_title(name: str, round_number: int, language: str = "fr") -> str:
+    """"Présidentielle 2022 — 1er tour": the name a person reads (the key is secondary)."""
+    return f"{name} — {round_label(round_number, language)}"

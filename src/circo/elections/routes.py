@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.bounds import ShortText
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
@@ -63,7 +64,9 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
     if not rows:
         return [Card("Résultats électoraux", "0", "aucune élection importée", href)]
     latest = rows[0]
-    detail = f"dernière : {latest['name']} tour {latest['round']}"
+    detail = "dernière : " + labels.election_title(
+        latest["name"] or latest["election"], latest["round"]
+    )
     try:
         result = service.territory_results(
             session,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.elections import repository as repo
 from circo.elections.errors import ElectionNotFound, InvalidElection, TerritoryNotFound
 from circo.elections.models import Candidate, Election, StationResult
@@ -80,6 +81,13 @@ def list_elections(session: Session) -> list[dict[str, Any]]:
         }
         for e in repo.list_elections(session)
     ]
+
+
+def election_title(session: Session, *, key: str, round_number: int) -> str:
+    """ "Présidentielle 2022 — 1er tour" (the key when the election has no name)."""
+    election = repo.find_election(session, key=key, round_number=round_number)
+    name = election.name if election is not None and election.name else key
+    return labels.election_title(name, round_number)
 
 
 def territory_results(

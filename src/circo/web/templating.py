@@ -100,3 +100,5 @@ def _segment_filter(context: Any, filters: Any) -> str:
 environment.filters["label"] = _label_filter  # internal keys → words (circo.web.labels)
 environment.filters["segment_sentence"] = _segment_filter
 environment.globals["LABELS"] = labels.LABELS
+environment.globals["round_label"] = labels.round_label
+environment.globals["election_title"] = labels.election_title
