@@ -243,5 +243,5 @@ def round_label(round_number: int, language: str = "fr") -> str:
 
 
 def election_title(name: str, round_number: int, language: str = "fr") -> str:
-    """"Présidentielle 2022 — 1er tour": the name a person reads (the key is secondary)."""
+    """ "Présidentielle 2022 — 1er tour": the name a person reads (the key is secondary)."""
     return f"{name} — {round_label(round_number, language)}"

@@ -78,6 +78,7 @@ MODEL_MODULES = (
     "circo.privacy.models",
 )
 SKIP_PATHS = ("/logout", "/static/", "/api/")
+DOWNLOADS = (".csv", ".xlsx", ".pdf", ".png", ".svg", ".zip", ".geojson", ".json")
 
 
 def internal_words() -> set[str]:
@@ -133,10 +134,16 @@ def rendered_text(html: str) -> str:
     return " ".join(" ".join(parser.text).split())
 
 
-def crawl(client: TestClient, start: str, *, limit: int = 400) -> CrawlResult:
+def crawl(
+    client: TestClient, start: str, *, limit: int = 300, queries_per_path: int = 3
+) -> CrawlResult:
+    """Breadth-first GET of every same-origin link from ``start``; a path is visited with at
+    most ``queries_per_path`` different query strings (the results of 40 arrondissements
+    are one template)."""
     result = CrawlResult()
     queue: deque[str] = deque([start])
     seen = {start}
+    per_path: dict[str, int] = {}
     while queue and len(result.statuses) < limit:
         path = queue.popleft()
         response = client.get(path, follow_redirects=True)
@@ -146,12 +153,19 @@ def crawl(client: TestClient, start: str, *, limit: int = 400) -> CrawlResult:
         parser = _Page()
         parser.feed(response.text)
         result.texts[path] = " ".join(" ".join(parser.text).split())
+        here = response.url.path + (f"?{response.url.query}" if response.url.query else "")
         for href in parser.links:
-            target = _same_origin_path(path, href)
-            if target and target not in seen and not target.startswith(SKIP_PATHS):
-                seen.add(target)
-                result.links_from[target] = path
-                queue.append(target)
+            target = _same_origin_path(here, href)
+            if not target or target in seen or target.startswith(SKIP_PATHS):
+                continue
+            bare = target.split("?")[0]
+            if "?" in target:
+                if per_path.get(bare, 0) >= queries_per_path:
+                    continue
+                per_path[bare] = per_path.get(bare, 0) + 1
+            seen.add(target)
+            result.links_from[target] = path
+            queue.append(target)
     return result
 
 
@@ -160,7 +174,7 @@ def _same_origin_path(current: str, href: str) -> str | None:
     parts = urlsplit(absolute)
     if parts.scheme != "http" or parts.netloc != "testserver":
         return None
-    if "lang=" in parts.query:
+    if "lang=" in parts.query or parts.path.endswith(DOWNLOADS):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 

@@ -63,8 +63,9 @@ API = "/api/campaigns/{slug}/assistant"
 STATIC = resources.files("circo") / "assistant" / "static"
 
 NAV_ITEMS = [
-    NavItem("Argumentaire", "assistant", order=60),
-    NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61),
+    NavItem("Argumentaire", "assistant", order=60, group="Assistant"),
+    NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61, group="Assistant"),
+    NavItem("Tracts", "assistant/leaflets", roles=(Role.comms,), order=62, group="Assistant"),
 ]
 
 

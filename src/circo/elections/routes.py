@@ -38,8 +38,8 @@ add_template_dir(str(resources.files("circo") / "elections" / "templates"))
 router = APIRouter()
 ANALYSTS = (Role.data, Role.comms, Role.organiser)
 NAV_ITEMS = [
-    NavItem("Résultats", "elections", roles=ANALYSTS, order=20),
-    NavItem("Cartes", "elections/maps", roles=ANALYSTS, order=21),
+    NavItem("Résultats électoraux", "elections", roles=ANALYSTS, order=20, group="Territoire"),
+    NavItem("Cartes", "elections/maps", roles=ANALYSTS, order=21, group="Territoire"),
 ]
 INDICATORS = ["turnout", "abstention_rate", "blank_rate", "null_rate", "registered"]
 

@@ -42,7 +42,9 @@ from circo.web.types import IdPath, IdQuery, Limit, Offset, QueryOptText
 add_template_dir(str(resources.files("circo") / "messaging" / "templates"))
 
 router = APIRouter()
-NAV_ITEMS = [NavItem("Messages", "messages", roles=(Role.comms, Role.data), order=60)]
+NAV_ITEMS = [
+    NavItem("Messages", "messages", roles=(Role.comms, Role.data), order=50, group="Communication")
+]
 CommsDep = Annotated[CampaignContext, Depends(require_role(Role.comms, Role.data))]
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 

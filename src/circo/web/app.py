@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pydantic
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -84,6 +84,7 @@ def create_app(
         StaticFiles(directory=str(resources.files("circo") / "web" / "static")),
         name="static",
     )
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
     app.include_router(routes_auth.router)
     app.include_router(api_core.health_router)
     app.include_router(api_core.router)
@@ -94,6 +95,14 @@ def create_app(
     _install_error_handlers(app)
     overload.install(app, settings)  # outermost: admission control, busy DB → 503
     return app
+
+
+def _favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico on every page (an SVG one is linked from base.html too)."""
+    icon = resources.files("circo") / "web" / "static" / "favicon.ico"
+    return FileResponse(
+        str(icon), media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"}
+    )
 
 
 def nav_for(app: FastAPI, role: Any) -> list[NavItem]:

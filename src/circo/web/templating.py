@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, se
 
 from circo import __version__, labels
 from circo.i18n import translate
+from circo.web.registry import grouped
 
 _TEMPLATE_DIRS: list[str] = [str(resources.files("circo") / "web" / "templates")]
 
@@ -101,4 +102,5 @@ environment.filters["label"] = _label_filter  # internal keys → words (circo.w
 environment.filters["segment_sentence"] = _segment_filter
 environment.globals["LABELS"] = labels.LABELS
 environment.globals["round_label"] = labels.round_label
+environment.globals["nav_groups"] = grouped
 environment.globals["election_title"] = labels.election_title

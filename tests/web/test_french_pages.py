@@ -1,0 +1,125 @@
+"""Every page of the demo, crawled as an admin and as a volunteer, speaks French to people.
+
+The demo (`circo demo`'s data) is built in the test database; a client logs in through the real
+form and follows every same-origin link (GET only, bounded) of the navigation and of the pages.
+A page fails when its rendered text holds an internal key (a value of a closed set of the models,
+an indicator key), an English word, a Python dict, or an election named by its key and round
+("pres-2022 tour 1"). Every link of the navigation answers 200 for every role.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circo.core.models import Campaign, Role
+from circo.demo import build_demo
+from circo.runtime import Runtime
+from tests.factories import login, make_user
+from tests.web.crawl import crawl, internal_words, offending_words, rendered_text
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+NAV_LINK = re.compile(r'<nav class="mainnav".*?</nav>', re.S)
+HREF = re.compile(r'href="([^"]+)"')
+
+
+@pytest.fixture
+def demo(runtime: Runtime, session: Session) -> dict[Role, tuple[str, str | None]]:
+    """The demo campaign, its admin and one member per other role → (email, password)."""
+    credentials = build_demo(runtime)
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == "demo"))
+    assert campaign is not None
+    people: dict[Role, tuple[str, str | None]] = {
+        Role.admin: (credentials.email, credentials.password)
+    }
+    for role in Role:
+        if role is not Role.admin:
+            email = f"{role.value}@demo.example.org"
+            make_user(session, campaign=campaign, email=email, role=role)
+            people[role] = (email, None)
+    session.commit()
+    return people
+
+
+def _login(client: TestClient, person: tuple[str, str | None]) -> None:
+    email, password = person
+    if password:
+        login(client, email, password)
+    else:
+        login(client, email)
+
+
+def _problems(client: TestClient) -> tuple[list[str], list[str]]:
+    words = internal_words()
+    result = crawl(client, "/c/demo/")
+    assert len(result.texts) > 5, result.statuses
+    bad_status = [
+        f"{status} {path} (lien depuis {result.links_from.get(path)})"
+        for path, status in result.statuses.items()
+        if status != 200
+    ]
+    bad_text = []
+    for path, text in result.texts.items():
+        found = offending_words(text, words)
+        if "{'" in text or "': " in text:
+            found.add("dict Python")
+        if found:
+            bad_text.append(f"{path}: {sorted(found)}")
+    return bad_status, bad_text
+
+
+def test_every_page_as_admin_is_french(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        bad_status, bad_text = _problems(client)
+    assert not bad_status, bad_status
+    assert not bad_text, "\n".join(bad_text)
+
+
+def test_every_page_as_volunteer_is_french_and_never_forbidden(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.volunteer])
+        bad_status, bad_text = _problems(client)
+    assert not bad_status, bad_status  # a volunteer never sees a link answering 403
+    assert not bad_text, "\n".join(bad_text)
+
+
+def test_every_nav_link_answers_for_every_role(app: FastAPI, demo: dict) -> None:
+    for role in Role:
+        with TestClient(app) as client:
+            _login(client, demo[role])
+            page = client.get("/c/demo/")
+            nav = NAV_LINK.search(page.text)
+            assert nav, role
+            links = HREF.findall(nav.group(0))
+            assert links, role
+            for href in links:
+                answer = client.get(href)
+                assert answer.status_code == 200, (role, href, answer.status_code)
+            text = rendered_text(nav.group(0))
+            assert not offending_words(text, internal_words()), (role, text)
+
+
+def test_export_headers_are_french(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        segments = client.get("/c/demo/segments").text
+        export = re.search(r'href="(/c/demo/segments/\d+/export\.csv)"', segments)
+        assert export, "the demo has a segment with a CSV export"
+        answer = client.get(export.group(1))
+        assert answer.status_code == 200
+    header = next(csv.reader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";"))
+    if len(header) == 1:
+        header = next(csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))))
+    assert len(header) > 3, header
+    found = offending_words(" ".join(header), internal_words())
+    ascii_keys = [name for name in header if re.fullmatch(r"[a-z]+(_[a-z]+)+", name)]
+    assert not found and not ascii_keys, header
