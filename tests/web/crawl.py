@@ -183,6 +183,6 @@ def offending_words(text: str, words: set[str]) -> set[str]:
     """The internal keys and English words found as whole words in ``text``."""
     cleaned = EMAIL_OR_URL.sub(" ", text)
     found = {word for word in words if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", cleaned)}
-    if re.search(r"\btour \d", cleaned):
+    if re.search(r"\b[a-z]+-\d{4}\S*\s+(?:tour|T)\s?\d", cleaned):
         found.add("tour N")
     return found

@@ -42,7 +42,7 @@ def demo(runtime: Runtime, session: Session) -> dict[Role, tuple[str, str | None
     }
     for role in Role:
         if role is not Role.admin:
-            email = f"{role.value}@demo.example.org"
+            email = f"membre-{role.value}@demo.example.org"
             make_user(session, campaign=campaign, email=email, role=role)
             people[role] = (email, None)
     session.commit()

@@ -157,6 +157,14 @@ def results_page(
                 key=context["election"],
                 round_number=context["round"],
             )
+            context["results_title"] = " — ".join(
+                (
+                    service.territory_label(session, parse_territory(context["territory"])),
+                    service.election_title(
+                        session, key=context["election"], round_number=context["round"]
+                    ),
+                )
+            )
             context["map_svg"] = _map_svg(
                 session,
                 ctx,
@@ -219,7 +227,9 @@ def bureau_page(
 ) -> Response:
     ref = parse_territory(f"bv:{station_key}")
     history = []
+    names: dict[str, str] = {}
     for row in service.list_elections(session):
+        names[row["election"]] = row["name"] or row["election"]
         try:
             history.append(
                 service.territory_results(
@@ -238,6 +248,7 @@ def bureau_page(
             "station": ref.code,
             "label": service.territory_label(session, ref),
             "history": history,
+            "names": names,
             "demographics": sorted(demographics.items())[:60],
         },
     )
