@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from circo.core import audit
@@ -122,6 +122,15 @@ def turf_progress(session: Session, ctx: CampaignContext) -> list[dict[str, Any]
     return rows
 
 
+def _door_key() -> Any:
+    """One value per door: the stop and the door within it ("bât. B, 2e gauche"); a visit
+    outside any stop is a door of its own. Knocking twice at a door counts it once."""
+    return func.coalesce(
+        cast(Visit.stop_id, String) + literal("|") + Visit.door,
+        literal("visit-") + cast(Visit.id, String),
+    )
+
+
 def summary(session: Session, ctx: CampaignContext) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON (also `circo field dashboard --json`)."""
     outcomes = dict(
@@ -129,13 +138,22 @@ def summary(session: Session, ctx: CampaignContext) -> dict[str, Any]:
             scoped(ctx, select(Visit.outcome, func.count()), Visit).group_by(Visit.outcome)
         ).all()
     )
-    knocked = sum(outcomes.values())
-    talked = sum(outcomes.get(outcome, 0) for outcome in qn.CONTACT_OUTCOMES)
+    door = _door_key()
+    knocked = int(session.scalar(scoped(ctx, select(func.count(func.distinct(door))), Visit)) or 0)
+    talked = int(
+        session.scalar(
+            scoped(ctx, select(func.count(func.distinct(door))), Visit).where(
+                Visit.outcome.in_(qn.CONTACT_OUTCOMES)
+            )
+        )
+        or 0
+    )
     progress = turf_progress(session, ctx)
     return {
         "doors_knocked": knocked,
         "talked": talked,
         "contact_rate": _ratio(talked, knocked),
+        "visits": int(sum(outcomes.values())),
         "outcomes": {key: int(outcomes.get(key, 0)) for key in qn.OUTCOMES},
         "turfs": len(progress),
         "turfs_started": sum(1 for row in progress if row["visits"]),
