@@ -17,6 +17,13 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circo.core.models import Campaign, Role
+from circo.demo import build_demo
+from circo.runtime import Runtime
+from tests.factories import make_user
 
 # Values of closed sets that are also ordinary French words (or accepted as such) are allowed.
 FRENCH_TOO = {
@@ -186,3 +193,21 @@ def offending_words(text: str, words: set[str]) -> set[str]:
     if re.search(r"\b[a-z]+-\d{4}\S*\s+(?:tour|T)\s?\d", cleaned):
         found.add("tour N")
     return found
+
+
+def demo_with_every_role(runtime: Runtime, session: Session) -> dict[Role, tuple[str, str | None]]:
+    """The demo campaign (`circo demo`), its admin and one member per other role →
+    (email, password; None: the factories' default password)."""
+    credentials = build_demo(runtime)
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == "demo"))
+    assert campaign is not None
+    people: dict[Role, tuple[str, str | None]] = {
+        Role.admin: (credentials.email, credentials.password)
+    }
+    for role in Role:
+        if role is not Role.admin:
+            email = f"membre-{role.value}@demo.example.org"
+            make_user(session, campaign=campaign, email=email, role=role)
+            people[role] = (email, None)
+    session.commit()
+    return people

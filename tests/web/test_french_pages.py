@@ -16,14 +16,18 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.core.models import Campaign, Role
-from circo.demo import build_demo
+from circo.core.models import Role
 from circo.runtime import Runtime
-from tests.factories import login, make_user
-from tests.web.crawl import crawl, internal_words, offending_words, rendered_text
+from tests.factories import login
+from tests.web.crawl import (
+    crawl,
+    demo_with_every_role,
+    internal_words,
+    offending_words,
+    rendered_text,
+)
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -33,20 +37,7 @@ HREF = re.compile(r'href="([^"]+)"')
 
 @pytest.fixture
 def demo(runtime: Runtime, session: Session) -> dict[Role, tuple[str, str | None]]:
-    """The demo campaign, its admin and one member per other role → (email, password)."""
-    credentials = build_demo(runtime)
-    campaign = session.scalar(select(Campaign).where(Campaign.slug == "demo"))
-    assert campaign is not None
-    people: dict[Role, tuple[str, str | None]] = {
-        Role.admin: (credentials.email, credentials.password)
-    }
-    for role in Role:
-        if role is not Role.admin:
-            email = f"membre-{role.value}@demo.example.org"
-            make_user(session, campaign=campaign, email=email, role=role)
-            people[role] = (email, None)
-    session.commit()
-    return people
+    return demo_with_every_role(runtime, session)
 
 
 def _login(client: TestClient, person: tuple[str, str | None]) -> None:
@@ -122,4 +113,5 @@ def test_export_headers_are_french(app: FastAPI, demo: dict) -> None:
     assert len(header) > 3, header
     found = offending_words(" ".join(header), internal_words())
     ascii_keys = [name for name in header if re.fullmatch(r"[a-z]+(_[a-z]+)+", name)]
-    assert not found and not ascii_keys, header
+    assert not found, header
+    assert not ascii_keys, header
