@@ -25,7 +25,8 @@ WIDTHS = (1366, 1024, 390)
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 WIDEST = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+    .slice(0, 5)
+    .map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 @pytest.fixture

@@ -115,3 +115,17 @@ def test_export_headers_are_french(app: FastAPI, demo: dict) -> None:
     ascii_keys = [name for name in header if re.fullmatch(r"[a-z]+(_[a-z]+)+", name)]
     assert not found, header
     assert not ascii_keys, header
+
+
+def test_compare_defaults_to_a_pair_with_bureaux_in_common(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        page = client.get("/c/demo/elections/compare")
+    assert page.status_code == 200
+    matched = re.search(r"Bureaux comparés : <strong>([\d\u202f]+)</strong>", page.text)
+    assert matched, rendered_text(page.text)[:2000]
+    assert int(matched.group(1).replace("\u202f", "")) > 0
+    assert "Écart (points)" in page.text
+    differences = re.findall(r'data-testid="difference">([^<]+)<', page.text)
+    assert any(re.fullmatch(r"[+−]\d+,\d", value) for value in differences), differences
+    assert "Présidentielle 2022 — 1er tour" in rendered_text(page.text)

@@ -186,6 +186,27 @@ def _pair(text: str | None) -> tuple[str, int] | None:
     return (key, int(number)) if number.isascii() and number.isdigit() and len(number) < 3 else None
 
 
+def _default_pair(
+    session: Session, elections: list[dict[str, Any]], territory: str, *, tries: int = 6
+) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """The latest round and the most recent earlier one sharing bureaux with it in the
+    territory (same round number first): never a default pair with 0 bureaux in common."""
+    if not elections:
+        return None, None
+    latest = (elections[0]["election"], elections[0]["round"])
+    others = [(e["election"], e["round"]) for e in elections[1:] if e["election"] != latest[0]]
+    others += [(e["election"], e["round"]) for e in elections[1:] if e["election"] == latest[0]]
+    others.sort(key=lambda pair: pair[1] != latest[1])  # stable: same round number first
+    for candidate in others[:tries]:
+        try:
+            found = service.evolution(session, territory=territory, a=candidate, b=latest)
+        except CircoError:
+            continue
+        if found.matched:
+            return candidate, latest
+    return (others[0] if others else latest), latest
+
+
 @router.get("/c/{slug}/elections/compare", response_class=HTMLResponse, include_in_schema=False)
 def compare_page(
     request: Request,
@@ -197,13 +218,21 @@ def compare_page(
 ) -> Response:
     elections = service.list_elections(session)
     choices = [f"{e['election']}:{e['round']}" for e in elections]
-    first = _pair(a) or _pair(choices[-1] if choices else None)
-    second = _pair(b) or _pair(choices[0] if choices else None)
+    chosen_territory = territory or default_territory(ctx)
+    first, second = _pair(a), _pair(b)
+    if first is None and second is None:
+        first, second = _default_pair(session, elections, chosen_territory)
     context: dict[str, Any] = {
         "choices": choices,
+        "choice_labels": {
+            f"{e['election']}:{e['round']}": labels.election_title(
+                e["name"] or e["election"], e["round"]
+            )
+            for e in elections
+        },
         "a": f"{first[0]}:{first[1]}" if first else "",
         "b": f"{second[0]}:{second[1]}" if second else "",
-        "territory": territory or default_territory(ctx),
+        "territory": chosen_territory,
         "evolution": None,
         "error": None,
     }
