@@ -245,3 +245,66 @@ def round_label(round_number: int, language: str = "fr") -> str:
 def election_title(name: str, round_number: int, language: str = "fr") -> str:
     """ "Présidentielle 2022 — 1er tour": the name a person reads (the key is secondary)."""
     return f"{name} — {round_label(round_number, language)}"
+
+
+# Where an error happened, as the page names it: command-line options and form/JSON fields.
+PLACES: Mapping[str, str] = {
+    "territory": "territoire",
+    "election": "élection",
+    "round": "tour",
+    "candidate": "candidat",
+    "weights": "poids",
+    "segment": "segment",
+    "channel": "canal",
+    "email": "e-mail",
+    "phone": "téléphone",
+    "kind": "type",
+    "variables": "variables",
+    "bureaux": "bureaux",
+    "doors-per-turf": "portes par secteur",
+    "doors_per_turf": "portes par secteur",
+    "mapping": "correspondance des colonnes",
+    "out": "fichier d'export",
+    "name": "nom",
+    "title": "titre",
+    "subject": "objet",
+    "body": "message",
+    "first_name": "prénom",
+    "last_name": "nom",
+    "starts_at": "début",
+    "ends_at": "fin",
+    "text": "texte",
+    "url": "adresse web",
+    "password": "mot de passe",
+    "role": "rôle",
+    "indicator": "indicateur",
+    "claim": "affirmation",
+    "question": "question",
+    "answers": "réponses",
+    "tags": "étiquettes",
+    "postal_code": "code postal",
+    "commune_code": "code commune",
+    "polling_station": "bureau de vote",
+}
+
+
+def place(loc: str | None, language: str = "fr") -> str:
+    """``"--territory"`` or ``"body.starts_at"`` → "territoire", "début" (a person's words)."""
+    if not loc:
+        return ""
+    key = loc.removeprefix("--")
+    for prefix in ("body.", "query.", "path.", "form."):
+        key = key.removeprefix(prefix)
+    words = PLACES.get(key) or PLACES.get(key.replace("-", "_"))
+    if words is None:
+        if loc.startswith("--") or "_" in key:
+            words = key.replace("-", " ").replace("_", " ")
+        else:
+            return loc
+    return translate(language, words)
+
+
+def person_message(message: str, loc: str | None, language: str = "fr") -> str:
+    """An error as a page shows it: "territoire : …", never "--territory : …"."""
+    where = place(loc, language)
+    return f"{where} : {message}" if where else message

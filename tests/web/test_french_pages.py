@@ -129,3 +129,23 @@ def test_compare_defaults_to_a_pair_with_bureaux_in_common(app: FastAPI, demo: d
     differences = re.findall(r'data-testid="difference">([^<]+)<', page.text)
     assert any(re.fullmatch(r"[+−]\d+,\d", value) for value in differences), differences
     assert "Présidentielle 2022 — 1er tour" in rendered_text(page.text)
+
+
+def test_form_error_names_the_field_in_french_and_links_back(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        token = re.search(
+            r'name="csrf-token" content="([^"]+)"', client.get("/c/demo/segments").text
+        )
+        assert token
+        answer = client.post(
+            "/c/demo/segments",
+            data={"csrf_token": token.group(1), "tags": "parents"},
+            headers={"referer": "http://testserver/c/demo/segments"},
+        )
+    assert answer.status_code == 422
+    text = rendered_text(answer.text)
+    assert "nom : champ obligatoire manquant" in text, text
+    assert "body." not in text
+    assert "Field required" not in text
+    assert 'href="/c/demo/segments">Revenir au formulaire' in answer.text

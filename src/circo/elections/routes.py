@@ -175,7 +175,7 @@ def results_page(
                 tile_url=settings.tile_url,
             )
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/results.html", context)
 
 
@@ -242,7 +242,7 @@ def compare_page(
                 session, territory=context["territory"], a=first, b=second
             )
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/compare.html", context)
 
 
@@ -332,7 +332,7 @@ def maps_page(
             )
             context["map_svg"] = Markup(to_svg(drawing)) if drawing.shapes else None
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/maps.html", context)
 
 

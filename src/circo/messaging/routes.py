@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from circo import labels
 from circo.assistant.service import check_passages
 from circo.bounds import MAX_ID, FiniteFloat, Id, LongText, ShortText
 from circo.core.models import Campaign, Role
@@ -365,7 +366,7 @@ def _composer(
                 contact_id=int(contact) if contact.isdigit() else None,
             )
         except MessagingError as exc:
-            error = error or str(exc)
+            error = error or labels.person_message(exc.message, exc.loc)
     return render(
         request,
         "messaging/compose.html",
@@ -439,7 +440,14 @@ def compose_action(
             return _composer(request, session, ctx, settings, form, notice=f"test envoyé à {to}")
     except CircoError as exc:  # shown in the form, with what the person typed
         session.rollback()
-        return _composer(request, session, ctx, settings, form, notice_error=str(exc))
+        return _composer(
+            request,
+            session,
+            ctx,
+            settings,
+            form,
+            notice_error=labels.person_message(exc.message, exc.loc),
+        )
     return _composer(request, session, ctx, settings, form)
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from circo import __version__
+from circo import __version__, labels
 from circo.config import Settings
 from circo.core.jobs import JobWorker
 from circo.domains import load_domains, resolve
@@ -162,8 +162,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def circo_error(request: Request, exc: CircoError) -> Response:
         if _wants_json(request):
             return JSONResponse(exc.to_dict(), status_code=exc.status)
+        message = labels.person_message(exc.message, exc.loc, request.state.language)
         return render(
-            request, "error.html", {"status": exc.status, "message": str(exc)}, status=exc.status
+            request,
+            "error.html",
+            {"status": exc.status, "message": message, "back": _same_origin_referer(request)},
+            status=exc.status,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -196,5 +200,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=422,
             )
-        message = "; ".join(f"{item['loc']} : {item['message']}" for item in problems)
-        return render(request, "error.html", {"status": 422, "message": message}, status=422)
+        message = "; ".join(
+            labels.person_message(item["message"], item["loc"], request.state.language)
+            for item in problems
+        )
+        back = _same_origin_referer(request)
+        return render(
+            request, "error.html", {"status": 422, "message": message, "back": back}, status=422
+        )
+
+
+def _same_origin_referer(request: Request) -> str | None:
+    """The page the person came from (to go back to the form), same origin only."""
+    referer = request.headers.get("referer") or ""
+    origin = f"{request.url.scheme}://{request.url.netloc}/"
+    if request.method == "GET" or not referer.startswith(origin):
+        return None
+    return "/" + referer.removeprefix(origin)
