@@ -10,14 +10,18 @@ an indicator key), an English word, a Python dict, or an election named by its k
 from __future__ import annotations
 
 import csv
+import email
 import io
 import re
+from email import policy
+from email.message import EmailMessage
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from circo.config import Settings
 from circo.core.models import Role
 from circo.runtime import Runtime
 from tests.factories import login
@@ -149,3 +153,34 @@ def test_form_error_names_the_field_in_french_and_links_back(app: FastAPI, demo:
     assert "body." not in text
     assert "Field required" not in text
     assert 'href="/c/demo/segments">Revenir au formulaire' in answer.text
+
+
+def test_a_mail_speaks_french(app: FastAPI, demo: dict, settings: Settings) -> None:
+    """The composer's "M'envoyer un test" mail (written to the outbox without SMTP)."""
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        page = client.get("/c/demo/messages/new").text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert token
+        answer = client.post(
+            "/c/demo/messages/new",
+            data={
+                "csrf_token": token.group(1),
+                "channel": "email",
+                "segment": "all",
+                "subject": "Réunion publique",
+                "body": "Bonjour {{ prenom }}, rendez-vous jeudi à {{ commune }}.",
+                "action": "test",
+            },
+        )
+    assert answer.status_code == 200, rendered_text(answer.text)[:1000]
+    sent = sorted((settings.data_dir / "outbox").glob("*.eml"))
+    assert sent
+    mail = email.message_from_bytes(sent[-1].read_bytes(), policy=policy.default)
+    assert isinstance(mail, EmailMessage)
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Bonjour" in text
+    found = offending_words(f"{mail['subject']} {text}", internal_words())
+    assert not found, (found, text)
