@@ -290,3 +290,6 @@ def test_doors_knocked_counts_doors_not_visits(
     assert (stats["doors_knocked"], stats["visits"], stats["talked"]) == (2, 3, 2)
     page = client.get("/c/camp-a/field").text
     assert "3 passages" in page
+    # the progress map draws each turf's outline and a legend, not bare lines on a blank canvas
+    assert 'class="turf-outline"' in page
+    assert "pas commencé" in page
