@@ -265,7 +265,7 @@ def test_dashboard_page_and_export(client: TestClient, field_world: FieldWorld) 
     assert "Terrain" in client.get("/c/camp-a/").text
     export = client.get("/c/camp-a/field/export.csv")
     lines = export.text.strip().splitlines()
-    assert lines[0].startswith("visit_id,")
+    assert lines[0].startswith("n° de visite,visitée le,")
     assert len(lines) == 3
     audit = client.get("/api/campaigns/camp-a/audit?action=field.export").json()
     assert len(audit) == 1

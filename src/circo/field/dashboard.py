@@ -335,17 +335,17 @@ def _progress_colour(done: float, visits: int) -> str:
     return "#d97706"
 
 
-EXPORT_COLUMNS = [
-    "visit_id",
-    "visited_at",
-    "synced_at",
+EXPORT_COLUMNS = [  # French headers: the file is opened by people, in a spreadsheet
+    "n° de visite",
+    "visitée le",
+    "synchronisée le",
     "bureau",
-    "turf",
-    "stop",
-    "door",
-    "volunteer",
-    "outcome",
-    "answered",
+    "secteur",
+    "arrêt",
+    "porte",
+    "bénévole",
+    "résultat",
+    "a répondu",
 ]
 
 
@@ -373,8 +373,8 @@ def export_visits_csv(session: Session, ctx: CampaignContext) -> str:
                     stop_ref or "",
                     visit.door,
                     email or "",
-                    visit.outcome,
-                    int(visit.answered),
+                    qn.OUTCOMES.get(visit.outcome, visit.outcome),
+                    "oui" if visit.answered else "non",
                 ]
             )
         )
