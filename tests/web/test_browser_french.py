@@ -131,3 +131,25 @@ def test_long_note_sheet_and_composer_on_a_phone(app: FastAPI, demo: dict, tmp_p
         assert "--" not in alert
         assert page.locator("#body").input_value() == "Bonjour {{ prenom }}, à bientôt."
         assert page.evaluate(OVERFLOW) <= 0, page.evaluate(WIDEST)
+
+
+def test_a_refused_form_comes_back_with_what_was_typed(
+    app: FastAPI, demo: dict, tmp_path: Path
+) -> None:
+    with live_server(app) as base_url, browser_page(tmp_path) as page_object:
+        page: Any = page_object
+        page.set_viewport_size({"width": 390, "height": 844})
+        _log_in(page, base_url, demo[Role.admin])
+        page.goto(f"{base_url}/c/demo/segments")
+        page.locator("#s-name").fill("Parents joignables par e-mail")  # the demo's segment
+        page.locator("#s-tags").fill("parents, quartier")
+        page.locator("#s-com").fill("69383")
+        page.get_by_role("button", name="Créer").click()
+        page.wait_for_load_state()
+        alert = page.get_by_role("alert").inner_text()
+        assert alert.startswith("nom : le segment « Parents joignables par e-mail » existe déjà")
+        page.get_by_role("link", name="Revenir au formulaire").click()
+        page.wait_for_url(f"{base_url}/c/demo/segments")
+        assert page.locator("#s-name").input_value() == "Parents joignables par e-mail"
+        assert page.locator("#s-tags").input_value() == "parents, quartier"
+        assert page.locator("#s-com").input_value() == "69383"

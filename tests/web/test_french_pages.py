@@ -149,7 +149,7 @@ def test_form_error_names_the_field_in_french_and_links_back(app: FastAPI, demo:
     assert "nom : champ obligatoire manquant" in text, text
     assert "body." not in text
     assert "Field required" not in text
-    assert 'href="/c/demo/segments">Revenir au formulaire' in answer.text
+    assert 'href="/c/demo/segments" data-history-back>Revenir au formulaire' in answer.text
 
 
 def test_a_mail_speaks_french(app: FastAPI, demo: dict, settings: Settings) -> None:
