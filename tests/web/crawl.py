@@ -89,7 +89,11 @@ DOWNLOADS = (".csv", ".xlsx", ".pdf", ".png", ".svg", ".zip", ".geojson", ".json
 
 
 def internal_words() -> set[str]:
-    words: set[str] = set(INDICATOR_KEYS)
+    from circo.domains import load_domains
+    from circo.targeting.routes.common import METHOD_CHOICES
+
+    words: set[str] = set(INDICATOR_KEYS) | set(METHOD_CHOICES) | {"consent", "edit", "merge"}
+    words |= set(load_domains().job_handlers)  # job kinds: "targeting.transfers"…
     for module_name in MODEL_MODULES:
         module = importlib.import_module(module_name)
         for value in vars(module).values():
@@ -132,7 +136,7 @@ class CrawlResult:
     links_from: dict[str, str] = field(default_factory=dict)  # path → first page linking to it
 
 
-EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|fr|com|csv|pdf|gz)\b")
+EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|fr|com|csv|pdf|gz|md|txt|html|docx)\b")
 
 
 def rendered_text(html: str) -> str:
