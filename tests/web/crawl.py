@@ -136,7 +136,9 @@ class CrawlResult:
     links_from: dict[str, str] = field(default_factory=dict)  # path → first page linking to it
 
 
-EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|fr|com|csv|pdf|gz|md|txt|html|docx)\b")
+EMAIL_OR_URL = re.compile(
+    r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|fr|com|csv|pdf|gz|md|txt|html|docx)\b"
+)
 
 
 def rendered_text(html: str) -> str:
