@@ -181,3 +181,13 @@ def test_a_mail_speaks_french(app: FastAPI, demo: dict, settings: Settings) -> N
     assert "Bonjour" in text
     found = offending_words(f"{mail['subject']} {text}", internal_words())
     assert not found, (found, text)
+
+
+def test_territories_by_name_in_the_knowledge_base_and_sheet(app: FastAPI, demo: dict) -> None:
+    with TestClient(app) as client:
+        _login(client, demo[Role.admin])
+        kb = rendered_text(client.get("/c/demo/assistant/kb").text)
+        sheet = rendered_text(client.get("/c/demo/elections/sheet?territory=com:69123").text)
+    assert "Lyon (69123), Villeurbanne (69266)" in kb
+    assert "Présidentielle 2022 — 1er tour pres-2022" in sheet  # the key as secondary text
+    assert "Présidentielle 2017 — second tour" in sheet

@@ -106,6 +106,12 @@ def territory_results(
     return results
 
 
+def place_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """Commune codes → "Lyon (69123)" (the code alone when the commune is not imported)."""
+    names = repo.commune_names(session, codes)
+    return {code: f"{names[code]} ({code})" if code in names else code for code in codes}
+
+
 def territory_label(session: Session, ref: TerritoryRef) -> str:
     """A human label: "Commune Lyon (69123)"."""
     if ref.level == "fr":
