@@ -191,3 +191,5 @@ def test_territories_by_name_in_the_knowledge_base_and_sheet(app: FastAPI, demo:
     assert "Lyon (69123), Villeurbanne (69266)" in kb
     assert "Présidentielle 2022 — 1er tour pres-2022" in sheet  # the key as secondary text
     assert "Présidentielle 2017 — second tour" in sheet
+    assert "installé" not in sheet  # no "module not installed" when targeting is simply unset
+    assert "Aucun ciblage enregistré" in sheet
