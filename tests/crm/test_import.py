@@ -213,3 +213,50 @@ def test_cli_import_names_the_row_and_column_of_a_number_no_french_territory_use
     assert "Téléphone" in result.stderr
     assert "0612" in result.stderr
     assert contact_count(session, 1) == 0  # atomic: nothing imported
+
+
+def test_reimport_stores_the_new_emails_its_consent_is_about(
+    session: Session, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Same people (name + address), new e-mails with consent: the contacts now carry the new
+    addresses, so the new consent is about the address circo would write to."""
+    campaign = make_campaign(session)
+    session.commit()
+    first = write_csv(
+        tmp_path / "avant.csv",
+        [
+            "Léa;Martin;lea.ancien@example.org;;4 rue Garibaldi;69003;Lyon;non;",
+            "Hugo;Petit;hugo.ancien@example.org;;6 rue Garibaldi;69003;Lyon;non;",
+            "Inès;Roux;ines.ancien@example.org;;8 rue Garibaldi;69003;Lyon;non;",
+        ],
+    )
+    result = runner.invoke(app, ["contacts", "import", str(first), "--campaign", "camp-a"])
+    assert result.exit_code == 0, result.output
+    second = write_csv(
+        tmp_path / "apres.csv",
+        [
+            "Léa;Martin;lea.nouveau@example.org;;4 rue Garibaldi;69003;Lyon;oui;",
+            "Hugo;Petit;hugo.nouveau@example.org;;6 rue Garibaldi;69003;Lyon;oui;",
+            "Inès;Roux;ines.nouveau@example.org;;8 rue Garibaldi;69003;Lyon;oui;",
+        ],
+    )
+    again = runner.invoke(
+        app, ["contacts", "import", str(second), "--campaign", "camp-a", "--json"]
+    )
+    assert again.exit_code == 0, again.output
+    assert '"updated": 3' in again.output
+    session.expire_all()
+    emails = sorted(session.scalars(select(Contact.email)))
+    assert emails == [
+        "hugo.nouveau@example.org",
+        "ines.nouveau@example.org",
+        "lea.nouveau@example.org",
+    ]
+    ctx = ctx_of(campaign)
+    lea = session.scalar(select(Contact).where(Contact.first_name == "Léa"))
+    assert can_contact(session, ctx, lea.id, "email").allowed
+    summaries = list(
+        session.scalars(select(Interaction.summary).where(Interaction.contact_id == lea.id))
+    )
+    assert any("lea.ancien@example.org → lea.nouveau@example.org" in s for s in summaries)
+    session.rollback()

@@ -90,6 +90,10 @@ def test_staff_pages_render_and_import_wizard(session: Session, client: TestClie
     preview = client.post(mapping_url + "/preview", data=form)
     assert preview.status_code == 200
     assert "adresse e-mail invalide" in preview.text
+    # the preview's headers are the person's words, never the field keys
+    assert "<th>E-mail" in preview.text
+    assert "first_name" not in preview.text.split("<tbody>")[0].split("Aperçu")[-1]
+    assert re.search(r'name="skip_invalid" value="1"[^>]* checked', preview.text)
     mapping_json = re.search(r'name="mapping_json" value="([^"]*)"', preview.text)
     assert mapping_json
     import html

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from circo.core.tenancy import system_context
 from circo.field.dashboard import observed_support
-from circo.field.models import AnswerTally, BureauNote, Recontact, Visit
+from circo.field.models import AnswerTally, BureauNote, Recontact, TurfStop, Visit
 from tests.factories import login
 from tests.field.conftest import FieldWorld
 
@@ -265,7 +265,31 @@ def test_dashboard_page_and_export(client: TestClient, field_world: FieldWorld) 
     assert "Terrain" in client.get("/c/camp-a/").text
     export = client.get("/c/camp-a/field/export.csv")
     lines = export.text.strip().splitlines()
-    assert lines[0].startswith("visit_id,")
+    assert lines[0].startswith("n° de visite,visitée le,")
     assert len(lines) == 3
     audit = client.get("/api/campaigns/camp-a/audit?action=field.export").json()
     assert len(audit) == 1
+
+
+def test_doors_knocked_counts_doors_not_visits(
+    client: TestClient, field_world: FieldWorld, session: Session
+) -> None:
+    """ "Portes frappées": a door knocked twice (nobody home, then a talk) counts once."""
+    headers = {"X-CSRF-Token": login(client, "admin-a@example.org")}
+    turf_id = field_world.assigned.id
+    stop_id = session.scalar(select(TurfStop.id).where(TurfStop.turf_id == turf_id).limit(1))
+    session.rollback()
+    assert stop_id is not None
+    batch = [
+        _visit(turf_id, stop_id, door="2e gauche", outcome="not_home"),
+        _visit(turf_id, stop_id, door="2e gauche", outcome="talked"),
+        _visit(turf_id, stop_id, door="3e droite", outcome="talked"),
+    ]
+    assert client.post(SYNC_A, json={"visits": batch}, headers=headers).status_code == 200
+    stats = client.get("/api/campaigns/camp-a/field/dashboard").json()
+    assert (stats["doors_knocked"], stats["visits"], stats["talked"]) == (2, 3, 2)
+    page = client.get("/c/camp-a/field").text
+    assert "3 passages" in page
+    # the progress map draws each turf's outline and a legend, not bare lines on a blank canvas
+    assert 'class="turf-outline"' in page
+    assert "pas commencé" in page

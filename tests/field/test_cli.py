@@ -177,7 +177,7 @@ def test_plan_assign_alert_walklist_dashboard_export(
     out = tmp_path / "visits.csv"
     exported = runner.invoke(app, ["field", "export", *base, "--out", str(out)])
     assert exported.exit_code == 0
-    assert out.read_text().startswith("visit_id,")
+    assert out.read_text().startswith("n° de visite,")
     unknown = runner.invoke(app, ["field", "walklist", "T-404", *base, "--out", str(pdf)])
     assert unknown.exit_code == 2
     assert "T-404" in unknown.stderr

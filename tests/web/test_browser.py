@@ -26,6 +26,7 @@ def test_login_and_dashboard_in_chromium(app: FastAPI, session: Session, tmp_pat
         page.get_by_role("button", name="Se connecter").click()
         page.wait_for_url(f"{base_url}/c/camp-a/")
         assert page.locator("h1").inner_text() == "Tableau de bord"
+        page.locator("nav.mainnav summary", has_text="Administration").click()
         assert page.get_by_role("link", name="Équipe et rôles").is_visible()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)

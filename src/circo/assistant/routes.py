@@ -42,6 +42,7 @@ from circo.bounds import MAX_COUNT, SHORT_TEXT, ShortText, no_nul
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.db import session_scope
+from circo.elections.service import place_names
 from circo.web.deps import (
     CampaignDep,
     FormDep,
@@ -63,8 +64,9 @@ API = "/api/campaigns/{slug}/assistant"
 STATIC = resources.files("circo") / "assistant" / "static"
 
 NAV_ITEMS = [
-    NavItem("Argumentaire", "assistant", order=60),
-    NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61),
+    NavItem("Argumentaire", "assistant", order=60, group="Assistant"),
+    NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61, group="Assistant"),
+    NavItem("Tracts", "assistant/leaflets", roles=(Role.comms,), order=62, group="Assistant"),
 ]
 
 
@@ -170,13 +172,14 @@ def rebut_page(
 
 @router.get(PAGE + "/kb", response_class=HTMLResponse, include_in_schema=False)
 def kb_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
+    documents = [service.document_summary(d) for d in repository.list_documents(session, ctx)]
+    codes = [code for document in documents for code in document["territories"]]
     return render(
         request,
         "assistant/kb.html",
         {
-            "documents": [
-                service.document_summary(d) for d in repository.list_documents(session, ctx)
-            ],
+            "documents": documents,
+            "place_names": place_names(session, codes),
             "feeds": [feeds.feed_summary(f) for f in repository.list_feeds(session, ctx)],
             "report": request.query_params.get("report"),
         },

@@ -4,7 +4,7 @@ tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, true
@@ -107,6 +107,18 @@ def candidates_of(session: Session, *, election_id: int) -> Sequence[Candidate]:
 
 def territory(session: Session, key: str) -> Territory | None:
     return session.get(Territory, key)
+
+
+def commune_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """INSEE commune (or arrondissement) code → name, for the codes that are known."""
+    wanted = sorted({code for code in codes if code})
+    if not wanted:
+        return {}
+    keys = [f"{level}:{code}" for code in wanted for level in ("com", "arr")]
+    rows = session.execute(
+        select(Territory.code, Territory.name).where(Territory.key.in_(keys), Territory.name != "")
+    )
+    return {str(code): str(name) for code, name in rows.tuples()}
 
 
 def children(session: Session, parent_key: str) -> Sequence[Territory]:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.bounds import ShortText
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
@@ -37,8 +38,8 @@ add_template_dir(str(resources.files("circo") / "elections" / "templates"))
 router = APIRouter()
 ANALYSTS = (Role.data, Role.comms, Role.organiser)
 NAV_ITEMS = [
-    NavItem("Résultats", "elections", roles=ANALYSTS, order=20),
-    NavItem("Cartes", "elections/maps", roles=ANALYSTS, order=21),
+    NavItem("Résultats électoraux", "elections", roles=ANALYSTS, order=20, group="Territoire"),
+    NavItem("Cartes", "elections/maps", roles=ANALYSTS, order=21, group="Territoire"),
 ]
 INDICATORS = ["turnout", "abstention_rate", "blank_rate", "null_rate", "registered"]
 
@@ -63,7 +64,9 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
     if not rows:
         return [Card("Résultats électoraux", "0", "aucune élection importée", href)]
     latest = rows[0]
-    detail = f"dernière : {latest['name']} tour {latest['round']}"
+    detail = "dernière : " + labels.election_title(
+        latest["name"] or latest["election"], latest["round"]
+    )
     try:
         result = service.territory_results(
             session,
@@ -163,6 +166,14 @@ def results_page(
                 key=context["election"],
                 round_number=context["round"],
             )
+            context["results_title"] = " — ".join(
+                (
+                    service.territory_label(session, parse_territory(context["territory"])),
+                    service.election_title(
+                        session, key=context["election"], round_number=context["round"]
+                    ),
+                )
+            )
             context["map_svg"] = _map_svg(
                 session,
                 ctx,
@@ -173,7 +184,7 @@ def results_page(
                 tile_url=settings.tile_url,
             )
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/results.html", context)
 
 
@@ -182,6 +193,27 @@ def _pair(text: str | None) -> tuple[str, int] | None:
         return None
     key, _, number = text.rpartition(":")
     return (key, int(number)) if number.isascii() and number.isdigit() and len(number) < 3 else None
+
+
+def _default_pair(
+    session: Session, elections: list[dict[str, Any]], territory: str, *, tries: int = 6
+) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """The latest round and the most recent earlier one sharing bureaux with it in the
+    territory (same round number first): never a default pair with 0 bureaux in common."""
+    if not elections:
+        return None, None
+    latest = (elections[0]["election"], elections[0]["round"])
+    others = [(e["election"], e["round"]) for e in elections[1:] if e["election"] != latest[0]]
+    others += [(e["election"], e["round"]) for e in elections[1:] if e["election"] == latest[0]]
+    others.sort(key=lambda pair: pair[1] != latest[1])  # stable: same round number first
+    for candidate in others[:tries]:
+        try:
+            found = service.evolution(session, territory=territory, a=candidate, b=latest)
+        except CircoError:
+            continue
+        if found.matched:
+            return candidate, latest
+    return (others[0] if others else latest), latest
 
 
 @router.get("/c/{slug}/elections/compare", response_class=HTMLResponse, include_in_schema=False)
@@ -195,13 +227,21 @@ def compare_page(
 ) -> Response:
     elections = service.list_elections(session)
     choices = [f"{e['election']}:{e['round']}" for e in elections]
-    first = _pair(a) or _pair(choices[-1] if choices else None)
-    second = _pair(b) or _pair(choices[0] if choices else None)
+    chosen_territory = territory or default_territory(ctx)
+    first, second = _pair(a), _pair(b)
+    if first is None and second is None:
+        first, second = _default_pair(session, elections, chosen_territory)
     context: dict[str, Any] = {
         "choices": choices,
+        "choice_labels": {
+            f"{e['election']}:{e['round']}": labels.election_title(
+                e["name"] or e["election"], e["round"]
+            )
+            for e in elections
+        },
         "a": f"{first[0]}:{first[1]}" if first else "",
         "b": f"{second[0]}:{second[1]}" if second else "",
-        "territory": territory or default_territory(ctx),
+        "territory": chosen_territory,
         "evolution": None,
         "error": None,
     }
@@ -211,7 +251,7 @@ def compare_page(
                 session, territory=context["territory"], a=first, b=second
             )
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/compare.html", context)
 
 
@@ -225,7 +265,9 @@ def bureau_page(
 ) -> Response:
     ref = parse_territory(f"bv:{station_key}")
     history = []
+    names: dict[str, str] = {}
     for row in service.list_elections(session):
+        names[row["election"]] = row["name"] or row["election"]
         try:
             history.append(
                 service.territory_results(
@@ -244,6 +286,7 @@ def bureau_page(
             "station": ref.code,
             "label": service.territory_label(session, ref),
             "history": history,
+            "names": names,
             "demographics": sorted(demographics.items())[:60],
         },
     )
@@ -298,7 +341,7 @@ def maps_page(
             )
             context["map_svg"] = Markup(to_svg(drawing)) if drawing.shapes else None
         except CircoError as exc:
-            context["error"] = str(exc)
+            context["error"] = labels.person_message(exc.message, exc.loc)
     return render(request, "elections/maps.html", context)
 
 

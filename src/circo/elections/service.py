@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.elections import repository as repo
 from circo.elections.errors import ElectionNotFound, InvalidElection, TerritoryNotFound
 from circo.elections.models import Candidate, Election, StationResult
@@ -84,6 +85,13 @@ def list_elections(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def election_title(session: Session, *, key: str, round_number: int) -> str:
+    """ "Présidentielle 2022 — 1er tour" (the key when the election has no name)."""
+    election = repo.find_election(session, key=key, round_number=round_number)
+    name = election.name if election is not None and election.name else key
+    return labels.election_title(name, round_number)
+
+
 def territory_results(
     session: Session, *, territory: str | TerritoryRef, key: str, round_number: int
 ) -> TerritoryResults:
@@ -98,6 +106,12 @@ def territory_results(
             loc="TERRITOIRE",
         )
     return results
+
+
+def place_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """Commune codes → "Lyon (69123)" (the code alone when the commune is not imported)."""
+    names = repo.commune_names(session, codes)
+    return {code: f"{names[code]} ({code})" if code in names else code for code in codes}
 
 
 def territory_label(session: Session, ref: TerritoryRef) -> str:

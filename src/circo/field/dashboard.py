@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from circo.core import audit
@@ -123,6 +123,15 @@ def turf_progress(session: Session, ctx: CampaignContext) -> list[dict[str, Any]
     return rows
 
 
+def _door_key() -> Any:
+    """One value per door: the stop and the door within it ("bât. B, 2e gauche"); a visit
+    outside any stop is a door of its own. Knocking twice at a door counts it once."""
+    return func.coalesce(
+        cast(Visit.stop_id, String) + literal("|") + Visit.door,
+        literal("visit-") + cast(Visit.id, String),
+    )
+
+
 def summary(session: Session, ctx: CampaignContext) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON (also `circo field dashboard --json`)."""
     outcomes = dict(
@@ -130,13 +139,22 @@ def summary(session: Session, ctx: CampaignContext) -> dict[str, Any]:
             scoped(ctx, select(Visit.outcome, func.count()), Visit).group_by(Visit.outcome)
         ).all()
     )
-    knocked = sum(outcomes.values())
-    talked = sum(outcomes.get(outcome, 0) for outcome in qn.CONTACT_OUTCOMES)
+    door = _door_key()
+    knocked = int(session.scalar(scoped(ctx, select(func.count(func.distinct(door))), Visit)) or 0)
+    talked = int(
+        session.scalar(
+            scoped(ctx, select(func.count(func.distinct(door))), Visit).where(
+                Visit.outcome.in_(qn.CONTACT_OUTCOMES)
+            )
+        )
+        or 0
+    )
     progress = turf_progress(session, ctx)
     return {
         "doors_knocked": knocked,
         "talked": talked,
         "contact_rate": _ratio(talked, knocked),
+        "visits": int(sum(outcomes.values())),
         "outcomes": {key: int(outcomes.get(key, 0)) for key in qn.OUTCOMES},
         "turfs": len(progress),
         "turfs_started": sum(1 for row in progress if row["visits"]),
@@ -244,27 +262,70 @@ def progress_svg(progress: list[dict[str, Any]], *, size: int = 520, margin: int
     width = max((max(lons) - min(lons)) * cos, 1e-6)
     height = max(max(lats) - min(lats), 1e-6)
     scale = (size - 2 * margin) / max(width, height)
+    legend = 28
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}" role="img" aria-label="Avancement des secteurs">',
-        f'<rect width="{size}" height="{size}" fill="#fff"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size + legend}" '
+        f'viewBox="0 0 {size} {size + legend}" role="img" aria-label="Avancement des secteurs">',
+        f'<rect width="{size}" height="{size}" fill="#f3f5f8"/>',
     ]
+
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return (
+            margin + (lon - min(lons)) * cos * scale,
+            size - margin - (lat - min(lats)) * scale,
+        )
+
+    for row in progress:  # each turf's outline first, light, under every route
+        hull = _convex_hull([project(lon, lat) for lon, lat in row["route"]])
+        if len(hull) >= 3:
+            colour = _progress_colour(row["done"], row["visits"])
+            outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in hull)
+            parts.append(
+                f'<polygon class="turf-outline" points="{outline}" fill="{colour}" '
+                f'fill-opacity="0.15" stroke="{colour}" stroke-opacity="0.6" stroke-width="1"/>'
+            )
     for row in progress:
         if not row["route"]:
             continue
-        xy = " ".join(
-            f"{margin + (lon - min(lons)) * cos * scale:.1f},"
-            f"{size - margin - (lat - min(lats)) * scale:.1f}"
-            for lon, lat in row["route"]
-        )
+        xy = " ".join(f"{x:.1f},{y:.1f}" for x, y in (project(*p) for p in row["route"]))
         colour = _progress_colour(row["done"], row["visits"])
         parts.append(
             f'<polyline points="{xy}" fill="none" stroke="{colour}" stroke-width="3" '
             f'stroke-linejoin="round"><title>{escape(row["name"])} : '
             f"{row['done'] * 100:.0f} %</title></polyline>"
         )
+    for index, (colour, text) in enumerate(
+        (("#b42318", "pas commencé"), ("#d97706", "en cours"), ("#1d6b35", "terminé"))
+    ):
+        x = margin + index * 150
+        parts.append(
+            f'<rect x="{x}" y="{size + 8}" width="14" height="14" fill="{colour}"/>'
+            f'<text x="{x + 20}" y="{size + 20}" font-size="13">{text}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The outline of a turf's stops (Andrew's monotone chain), counter-clockwise."""
+    unique = sorted(set(points))
+    if len(unique) < 3:
+        return unique
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    upper: list[tuple[float, float]] = []
+    for point in unique:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], point) <= 0:
+            lower.pop()
+        lower.append(point)
+    for point in reversed(unique):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], point) <= 0:
+            upper.pop()
+        upper.append(point)
+    return lower[:-1] + upper[:-1]
 
 
 def _progress_colour(done: float, visits: int) -> str:
@@ -275,17 +336,17 @@ def _progress_colour(done: float, visits: int) -> str:
     return "#d97706"
 
 
-EXPORT_COLUMNS = [
-    "visit_id",
-    "visited_at",
-    "synced_at",
+EXPORT_COLUMNS = [  # French headers: the file is opened by people, in a spreadsheet
+    "n° de visite",
+    "visitée le",
+    "synchronisée le",
     "bureau",
-    "turf",
-    "stop",
-    "door",
-    "volunteer",
-    "outcome",
-    "answered",
+    "secteur",
+    "arrêt",
+    "porte",
+    "bénévole",
+    "résultat",
+    "a répondu",
 ]
 
 
@@ -313,8 +374,8 @@ def export_visits_csv(session: Session, ctx: CampaignContext) -> str:
                     stop_ref or "",
                     visit.door,
                     email or "",
-                    visit.outcome,
-                    int(visit.answered),
+                    qn.OUTCOMES.get(visit.outcome, visit.outcome),
+                    "oui" if visit.answered else "non",
                 ]
             )
         )

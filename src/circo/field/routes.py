@@ -55,8 +55,8 @@ ORGANISERS = (Role.organiser, Role.data)
 ASSISTANT_SEARCH = "/api/campaigns/{slug}/assistant/search"
 
 NAV_ITEMS = [
-    NavItem("Terrain", "field", roles=ORGANISERS, order=40),
-    NavItem("Mon porte-à-porte", "field/app/", roles=(Role.volunteer,), order=41),
+    NavItem("Secteurs et tournées", "field", roles=ORGANISERS, order=40, group="Terrain"),
+    NavItem("Mon porte-à-porte", "field/app/", roles=(Role.volunteer,), order=41, group="Terrain"),
 ]
 
 

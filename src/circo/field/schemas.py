@@ -177,8 +177,9 @@ class TurfProgressRead(ReadModel):
 
 
 class FieldDashboardRead(ReadModel):
-    doors_knocked: int
+    doors_knocked: int  # distinct doors (a door knocked twice counts once)
     talked: int
+    visits: int  # every knock, revisits included
     contact_rate: float | None
     outcomes: dict[str, int]
     turfs: int

@@ -22,9 +22,9 @@ SECTIONS = ("priority_stations", "local_news")
 PLACEHOLDERS = {
     "priority_stations": (
         "Bureaux prioritaires",
-        "Disponible quand le module de ciblage est installé.",
+        "Aucun classement des bureaux pour ce territoire : il se calcule dans Ciblage.",
     ),
-    "local_news": ("Actualités locales", "Disponible quand l'assistant est configuré."),
+    "local_news": ("Actualités locales", "Aucune actualité locale dans la base documentaire."),
 }
 
 

@@ -174,7 +174,10 @@ def draw_map(
     label = elections.indicator_label(request.indicator)
     return build_drawing(
         features,
-        title=f"{place} — {request.election} tour {request.round}",
+        title=(
+            f"{place} — "
+            + elections.election_title(session, key=request.election, round_number=request.round)
+        ),
         legend_title=f"{label}, par {unit}",
         method=request.method,
         classes=request.classes,

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.core.tenancy import CampaignContext
 from circo.elections import service as elections
 from circo.elections.errors import TerritoryNotFound
@@ -68,10 +69,16 @@ class SheetData:
     map_note: str = ""
     coverage: list[str] = field(default_factory=list)  # « pres-2022 tour 1 : 305 bureaux sur … »
     sections: list[SheetSection] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # election key → "Présidentielle 2022"
+
+    def election_title(self, result: elections.TerritoryResults) -> str:
+        """ "Présidentielle 2022 — 1er tour" for a row of the results table."""
+        return labels.election_title(self.names.get(result.election, result.election), result.round)
 
 
-def _round_label(result: elections.TerritoryResults) -> str:
-    return f"{result.election} T{result.round}"
+def _round_label(data: SheetData, result: elections.TerritoryResults) -> str:
+    """Short label of a chart bar: "Présidentielle 2022 T1"."""
+    return f"{data.names.get(result.election, result.election)} T{result.round}"
 
 
 def build_sheet(
@@ -90,6 +97,7 @@ def build_sheet(
         generated_on=date.today(),
     )
     for row in elections.list_elections(session):
+        data.names[row["election"]] = row["name"] or row["election"]
         try:
             data.results.append(
                 elections.territory_results(
@@ -117,7 +125,7 @@ def build_sheet(
         history = list(reversed(data.results))
         data.turnout_chart = Markup(
             column_chart(
-                [(_round_label(r), r.turnout) for r in history],
+                [(_round_label(data, r), r.turnout) for r in history],
                 title="Participation (votants / inscrits)",
             )
         )
@@ -126,7 +134,7 @@ def build_sheet(
                 Markup(
                     bar_chart(
                         [(c.name, c.share_valid) for c in result.candidates[:MAX_CANDIDATES]],
-                        title=f"{_round_label(result)} — voix en % des exprimés",
+                        title=f"{_round_label(data, result)} — voix en % des exprimés",
                     )
                 )
             )

@@ -41,7 +41,9 @@ def classify(decision: Decision) -> Verdict:
         return Verdict(True, "ok", decision.basis, decision.reason, decision.consent_id)
     reason = decision.reason
     opposed = (
-        reason.startswith("opposition") or "liste d'opposition" in reason or "withdrawn" in reason
+        reason.startswith("opposition")
+        or "liste d'opposition" in reason
+        or reason.startswith("consentement retiré")  # privacy.consent's words (circo.labels)
     )
     return Verdict(False, "opposed" if opposed else "no_consent", None, reason, decision.consent_id)
 

@@ -15,11 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from circo import labels
 from circo.assistant.service import check_passages
 from circo.bounds import MAX_ID, FiniteFloat, Id, LongText, ShortText
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
+from circo.errors import CircoError
 from circo.messaging import compose, directory, service
 from circo.messaging.errors import MessagingError
 from circo.messaging.links import Links
@@ -42,7 +44,9 @@ from circo.web.types import IdPath, IdQuery, Limit, Offset, QueryOptText
 add_template_dir(str(resources.files("circo") / "messaging" / "templates"))
 
 router = APIRouter()
-NAV_ITEMS = [NavItem("Messages", "messages", roles=(Role.comms, Role.data), order=60)]
+NAV_ITEMS = [
+    NavItem("Messages", "messages", roles=(Role.comms, Role.data), order=50, group="Communication")
+]
 CommsDep = Annotated[CampaignContext, Depends(require_role(Role.comms, Role.data))]
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -344,10 +348,13 @@ def _composer(
     form: Any,
     *,
     notice: str | None = None,
+    notice_error: str | None = None,
 ) -> HTMLResponse:
     draft = _form_draft(form)
     shown = None
-    error = None
+    error = notice_error
+    if not draft.body.strip() and isinstance(form, FormData) and error is None:
+        error = "message : le texte est vide ; écrivez-le, par exemple « Bonjour {{ prenom }}, »"
     if draft.body.strip():
         contact = str(form.get("contact_id") or "")
         try:
@@ -359,7 +366,7 @@ def _composer(
                 contact_id=int(contact) if contact.isdigit() else None,
             )
         except MessagingError as exc:
-            error = str(exc)
+            error = error or labels.person_message(exc.message, exc.loc)
     return render(
         request,
         "messaging/compose.html",
@@ -367,6 +374,8 @@ def _composer(
             "form": form,
             "draft": draft,
             "preview": shown,
+            "empty_fields": _empty_fields(draft, shown),
+            "sample": shown is not None and shown.shown is compose.SAMPLE,
             "error": error,
             "notice": notice,
             "points": service.list_points(session, ctx),
@@ -374,6 +383,28 @@ def _composer(
             "variables": service_variables(),
         },
         status=422 if error else 200,
+    )
+
+
+_RECIPIENT_FIELDS = {
+    "prenom": "first_name",
+    "nom": "last_name",
+    "commune": "commune",
+    "bureau": "bureau",
+}
+
+
+def _empty_fields(draft: service.Draft, shown: compose.Preview | None) -> list[str]:
+    """The merge fields the draft uses that are empty for the previewed recipient."""
+    if shown is None:
+        return []
+    from circo.messaging.personalise import variables_used
+
+    used = variables_used(draft.body) | variables_used(draft.subject or "")
+    return sorted(
+        name
+        for name, attribute in _RECIPIENT_FIELDS.items()
+        if name in used and not str(getattr(shown.shown, attribute, "") or "").strip()
     )
 
 
@@ -395,17 +426,28 @@ def compose_action(
     request: Request, session: SessionDep, settings: SettingsDep, ctx: CommsDep, form: FormDep
 ) -> Response:
     action = str(form.get("action") or "preview")
-    if action == "send":
-        message = service.start_send(session, ctx, settings, draft=_form_draft(form))
-        job_worker = request.app.state.job_worker
-        if job_worker is not None:
-            session.commit()
-            job_worker.notify()
-        return RedirectResponse(_page(ctx, f"/{message.id}", msg="ok"), status_code=303)
-    if action == "test":
-        to = request.state.user.email
-        compose.send_test(session, ctx, settings, draft=_form_draft(form), to=to)
-        return _composer(request, session, ctx, settings, form, notice=f"test envoyé à {to}")
+    try:
+        if action == "send":
+            message = service.start_send(session, ctx, settings, draft=_form_draft(form))
+            job_worker = request.app.state.job_worker
+            if job_worker is not None:
+                session.commit()
+                job_worker.notify()
+            return RedirectResponse(_page(ctx, f"/{message.id}", msg="ok"), status_code=303)
+        if action == "test":
+            to = request.state.user.email
+            compose.send_test(session, ctx, settings, draft=_form_draft(form), to=to)
+            return _composer(request, session, ctx, settings, form, notice=f"test envoyé à {to}")
+    except CircoError as exc:  # shown in the form, with what the person typed
+        session.rollback()
+        return _composer(
+            request,
+            session,
+            ctx,
+            settings,
+            form,
+            notice_error=labels.person_message(exc.message, exc.loc),
+        )
     return _composer(request, session, ctx, settings, form)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.models import Contact
 from circo.crm.timeline import add_interaction
+from circo.labels import label
 from circo.privacy.errors import NotFound, PrivacyError
 from circo.privacy.models import (
     Channel,
@@ -109,7 +110,10 @@ def record_consent(
         ctx,
         contact_id=contact_id,
         kind="consent",
-        summary=f"consentement {parsed_channel} : {parsed_status.value} ({source[:80]})",
+        summary=(
+            f"consentement {label(parsed_channel, 'channel')} : "
+            f"{label(parsed_status, 'consent_status')} ({source[:80]})"
+        ),
         data={"consent_id": record.id},
     )
     return record
@@ -294,7 +298,9 @@ def _decide(
     opposition = opposed.get(contact.id)
     if opposition is not None:
         day = opposition.recorded_at.date().isoformat()
-        return Decision(False, None, f"opposition enregistrée le {day} ({opposition.channel})")
+        return Decision(
+            False, None, f"opposition enregistrée le {day} ({label(opposition.channel, 'channel')})"
+        )
     if not _has_address(contact, channel):
         return Decision(False, None, _ADDRESS_NEEDED[channel])
     if suppressed:
@@ -313,20 +319,24 @@ def _decide(
         return Decision(
             False,
             None,
-            f"consentement {consent.status} le {consent.recorded_at.date()}",
+            f"consentement {label(consent.status, 'consent_status')} "
+            f"le {consent.recorded_at.date()}",
             consent.id,
         )
     if channel in OPT_IN_ONLY:
-        return Decision(False, None, f"{channel.value} : accord préalable (opt-in) requis")
+        return Decision(False, None, f"{label(channel, 'channel')} : accord préalable requis")
     if channel is Channel.post:
         return Decision(True, "legitimate_interest", "courrier postal, sans opposition")
     if contact.relationship_kind in REGULAR_RELATIONSHIPS:
         return Decision(
             True,
             "legitimate_interest",
-            f"contact régulier ({contact.relationship_kind}), sans opposition",
+            f"contact régulier ({label(contact.relationship_kind, 'relationship')}), "
+            "sans opposition",
         )
-    return Decision(False, None, f"{channel.value} : consentement requis (aucun enregistré)")
+    return Decision(
+        False, None, f"{label(channel, 'channel')} : consentement requis (aucun enregistré)"
+    )
 
 
 def can_contact(session: Session, ctx: CampaignContext, contact_id: int, channel: str) -> Decision:

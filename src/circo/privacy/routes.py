@@ -62,7 +62,9 @@ add_template_dir(str(resources.files("circo") / "privacy" / "templates"))
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/campaigns/{slug}/privacy", tags=["privacy"])
 DpoDep = Annotated[CampaignContext, Depends(require_role(Role.data))]
-NAV_ITEMS = [NavItem("Données personnelles", "privacy", roles=(Role.data,), order=80)]
+NAV_ITEMS = [
+    NavItem("Données personnelles", "privacy", roles=(Role.data,), order=80, group="Administration")
+]
 
 
 def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:

@@ -18,7 +18,12 @@ def priority_stations(
 ) -> SheetSection | None:
     """The campaign's saved targeting, restricted to the bureaux of the sheet's territory."""
     if ctx is None:
-        return None
+        return SheetSection(
+            title="Bureaux prioritaires",
+            paragraphs=[
+                "Le classement des bureaux figure dans la fiche ouverte depuis une campagne."
+            ],
+        )
     choice = load_choice(ctx)
     if choice is None:
         return SheetSection(
@@ -43,8 +48,13 @@ def priority_stations(
             ),
         )
         inside = set(load_keys(session, election, territory_key))
-    except CircoError:
-        return None
+    except CircoError as error:
+        return SheetSection(
+            title="Bureaux prioritaires",
+            paragraphs=[
+                f"Le ciblage enregistré ne s'applique pas à ce territoire : {error.message}"
+            ],
+        )
     rows = [row for row in report.rows() if row["station"] in inside][:SHOWN]
     section = SheetSection(
         title=f"Bureaux prioritaires — {report.candidate} ({report.election})",

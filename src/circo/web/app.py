@@ -13,11 +13,11 @@ from urllib.parse import quote
 import pydantic
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from circo import __version__
+from circo import __version__, labels
 from circo.config import Settings
 from circo.core import instance
 from circo.core.jobs import JobWorker
@@ -93,6 +93,7 @@ def create_app(
         StaticFiles(directory=str(resources.files("circo") / "web" / "static")),
         name="static",
     )
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
     app.include_router(routes_auth.router)
     app.include_router(api_core.health_router)
     app.include_router(api_core.router)
@@ -104,6 +105,14 @@ def create_app(
     _install_error_handlers(app)
     overload.install(app, settings)  # outermost: admission control, busy DB → 503
     return app
+
+
+def _favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico on every page (an SVG one is linked from base.html too)."""
+    icon = resources.files("circo") / "web" / "static" / "favicon.ico"
+    return FileResponse(
+        str(icon), media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"}
+    )
 
 
 def nav_for(app: FastAPI, role: Any) -> list[NavItem]:
@@ -163,8 +172,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def circo_error(request: Request, exc: CircoError) -> Response:
         if _wants_json(request):
             return JSONResponse(exc.to_dict(), status_code=exc.status)
+        message = labels.person_message(exc.message, exc.loc, request.state.language)
         return render(
-            request, "error.html", {"status": exc.status, "message": str(exc)}, status=exc.status
+            request,
+            "error.html",
+            {"status": exc.status, "message": message, "back": _same_origin_referer(request)},
+            status=exc.status,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -197,5 +210,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=422,
             )
-        message = "; ".join(f"{item['loc']} : {item['message']}" for item in problems)
-        return render(request, "error.html", {"status": 422, "message": message}, status=422)
+        message = "; ".join(
+            labels.person_message(item["message"], item["loc"], request.state.language)
+            for item in problems
+        )
+        back = _same_origin_referer(request)
+        return render(
+            request, "error.html", {"status": 422, "message": message, "back": back}, status=422
+        )
+
+
+def _same_origin_referer(request: Request) -> str | None:
+    """The page the person came from (to go back to the form), same origin only."""
+    referer = request.headers.get("referer") or ""
+    origin = f"{request.url.scheme}://{request.url.netloc}/"
+    if request.method == "GET" or not referer.startswith(origin):
+        return None
+    return "/" + referer.removeprefix(origin)

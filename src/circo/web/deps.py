@@ -22,6 +22,7 @@ from circo.core.errors import AuthError, CircoError, PermissionDenied
 from circo.core.models import Role, User
 from circo.core.tenancy import CampaignContext
 from circo.i18n import pick_language
+from circo.labels import label
 from circo.runtime import Runtime
 
 SESSION_COOKIE = "circo_session"
@@ -178,8 +179,9 @@ def require_role(*roles: Role) -> Callable[[CampaignContext], CampaignContext]:
     def dependency(ctx: CampaignDep) -> CampaignContext:
         if ctx.role is not Role.admin and ctx.role not in roles:
             raise PermissionDenied(
-                "accès réservé aux rôles : "
-                + ", ".join(role.value for role in (Role.admin, *roles))
+                "cette page est réservée aux rôles : "
+                + ", ".join(label(role, "role") for role in (Role.admin, *roles))
+                + " — demandez à l'administration de la campagne de changer votre rôle"
             )
         return ctx
 

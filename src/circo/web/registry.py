@@ -12,6 +12,16 @@ from typing import Any
 
 from circo.core.models import Role
 
+# The menus of the navigation bar, in this order (a NavItem names its group; "" stands alone).
+NAV_GROUPS = (
+    "Territoire",
+    "Terrain",
+    "Contacts",
+    "Communication",
+    "Assistant",
+    "Administration",
+)
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -19,9 +29,31 @@ class NavItem:
     path: str  # relative to the campaign, e.g. "elections" → /c/{slug}/elections
     roles: tuple[Role, ...] = ()  # empty: every member; admin always sees everything
     order: int = 50
+    group: str = ""  # one of NAV_GROUPS (a menu of the bar); "" → a link of its own
 
     def visible_to(self, role: Role) -> bool:
         return not self.roles or role is Role.admin or role in self.roles
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """One entry of the bar: a menu of links, or a single link (``label`` empty)."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+
+def grouped(items: list[NavItem]) -> list[NavGroup]:
+    """The visible items as the bar shows them: ungrouped links first, then the menus in
+    `NAV_GROUPS` order; a menu with one visible link becomes that link."""
+    entries: list[NavGroup] = [NavGroup("", (item,)) for item in items if not item.group]
+    for name in (*NAV_GROUPS, *sorted({i.group for i in items} - {"", *NAV_GROUPS})):
+        members = tuple(item for item in items if item.group == name)
+        if len(members) == 1:
+            entries.append(NavGroup("", members))
+        elif members:
+            entries.append(NavGroup(name, members))
+    return entries
 
 
 @dataclass(frozen=True)
@@ -35,9 +67,9 @@ class Card:
 
 CORE_NAV = [
     NavItem("Tableau de bord", "", order=0),
-    NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90),
-    NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95),
-    NavItem("Réglages", "settings", roles=(Role.admin,), order=97),
+    NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90, group="Administration"),
+    NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95, group="Administration"),
+    NavItem("Réglages", "settings", roles=(Role.admin,), order=97, group="Administration"),
 ]
 
 

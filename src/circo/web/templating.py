@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from circo import __version__, formatting
+from circo import __version__, formatting, labels
 from circo.core.timezone import DEFAULT_ZONE, local_input_value
 from circo.i18n import translate
+from circo.web.registry import grouped
 
 _TEMPLATE_DIRS: list[str] = [str(resources.files("circo") / "web" / "templates")]
 
@@ -158,3 +159,22 @@ def render(
     values.update(context or {})
     html = environment.get_template(template).render(values)
     return HTMLResponse(html, status_code=status)
+
+
+@pass_context
+def _label_filter(context: Any, value: Any, kind: str) -> str:
+    return labels.label(value, kind, context.get("language", "fr"))
+
+
+@pass_context
+def _segment_filter(context: Any, filters: Any) -> str:
+    values = filters.model_dump() if hasattr(filters, "model_dump") else dict(filters or {})
+    return labels.segment_sentence(values, context.get("language", "fr"))
+
+
+environment.filters["label"] = _label_filter  # internal keys → words (circo.web.labels)
+environment.filters["segment_sentence"] = _segment_filter
+environment.globals["LABELS"] = labels.LABELS
+environment.globals["round_label"] = labels.round_label
+environment.globals["nav_groups"] = grouped
+environment.globals["election_title"] = labels.election_title

@@ -19,6 +19,7 @@ from circo.crm.errors import ImportFileError
 from circo.crm.importer.reading import ParsedFile
 from circo.crm.importer.validation import CHUNK, Problem, plan_import
 from circo.crm.models import Contact, ContactTag, Household, ImportBatch, Interaction
+from circo.crm.timeline import add_interaction
 from circo.db import utcnow
 
 
@@ -169,15 +170,32 @@ def _name_address_key(record: dict[str, Any]) -> str:
     return f"{search_name}|{household}" if household and search_name else ""
 
 
+COORDINATES = {"email": "e-mail", "phone": "téléphone"}
+
+
 def _update_existing(
     session: Session, ctx: CampaignContext, contact_id: int, record: dict[str, Any]
 ) -> None:
-    """Fill the empty fields of an existing contact (never overwrite what is there)."""
+    """Fill the empty fields of an existing contact; the file's e-mail and phone replace
+    different ones (its consent is about these addresses: keeping the old address while
+    adding the new file's consent would apply that consent to an address it never covered).
+    Other fields are never overwritten."""
     contact = session.get(Contact, contact_id)
     if contact is None or contact.campaign_id != ctx.campaign_id:
         return
     for key, value in record.items():
-        if key == "custom":
+        if key in COORDINATES and value not in (None, "") and getattr(contact, key) != value:
+            previous = getattr(contact, key)
+            setattr(contact, key, value)
+            if previous:
+                add_interaction(
+                    session,
+                    ctx,
+                    contact_id=contact.id,
+                    kind="edit",
+                    summary=f"{COORDINATES[key]} remplacé par l'import : {previous} → {value}",
+                )
+        elif key == "custom":
             merged = dict(value)
             merged.update(contact.custom or {})
             contact.custom = merged

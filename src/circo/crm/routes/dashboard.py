@@ -14,10 +14,12 @@ from circo.formatting import format_datetime
 from circo.web.registry import Card, NavItem
 
 NAV_ITEMS = [
-    NavItem("Contacts", "contacts", roles=STAFF, order=30),
-    NavItem("Segments", "segments", roles=(Role.data, Role.comms), order=31),
-    NavItem("Événements", "events", roles=(Role.data, Role.organiser), order=32),
-    NavItem("Bénévoles", "volunteers", roles=(Role.data, Role.organiser), order=33),
+    NavItem("Contacts", "contacts", roles=STAFF, order=30, group="Contacts"),
+    NavItem("Segments", "segments", roles=(Role.data, Role.comms), order=31, group="Contacts"),
+    NavItem("Événements", "events", roles=(Role.data, Role.organiser), order=32, group="Terrain"),
+    NavItem(
+        "Bénévoles", "volunteers", roles=(Role.data, Role.organiser), order=33, group="Terrain"
+    ),
 ]
 
 

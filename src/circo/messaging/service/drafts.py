@@ -46,7 +46,10 @@ def validate_draft(draft: Draft) -> None:
     if not draft.body.strip():
         raise MessagingError("message vide (exemple : « Bonjour {{ prenom }}, … »)", loc="body")
     if draft.channel == "email" and not (draft.subject.strip() or draft.subject_variants):
-        raise MessagingError("un e-mail a un objet (--subject)", loc="subject")
+        raise MessagingError(
+            "un e-mail a besoin d'un objet (exemple : « {{ prenom }}, venez nous rencontrer »)",
+            loc="objet",
+        )
     for index, subject in enumerate([draft.subject, *(draft.subject_variants or [])]):
         check_template(subject, loc=f"objet {index + 1}" if index else "objet")
     check_template(draft.body, loc="corps du message")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.bounds import ShortText
 from circo.core import audit
 from circo.core.models import Job, Role
@@ -45,7 +46,7 @@ def election_options(session: Session) -> list[dict[str, str]]:
     return [
         {
             "value": f"{row['election']}:{row['round']}",
-            "label": f"{row['election']} tour {row['round']}",
+            "label": labels.election_title(row["name"] or row["election"], row["round"]),
         }
         for row in list_elections(session)
     ]

@@ -13,8 +13,8 @@ from circo.targeting.routes.common import FITTERS, READERS, ranking_report
 from circo.web.registry import Card, NavItem
 
 NAV_ITEMS = [
-    NavItem("Ciblage", "targeting", roles=READERS, order=30),
-    NavItem("Reports de voix", "targeting/transfers", roles=FITTERS, order=31),
+    NavItem("Ciblage", "targeting", roles=READERS, order=22, group="Territoire"),
+    NavItem("Reports de voix", "targeting/transfers", roles=FITTERS, order=23, group="Territoire"),
 ]
 
 

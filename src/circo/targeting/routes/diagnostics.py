@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from circo import labels
 from circo.errors import CircoError
 from circo.targeting import charts
 from circo.targeting.diagnostics import transfer_diagnostics
@@ -59,6 +60,6 @@ def diagnostics_page(
                 )
             )
         except CircoError as exc:
-            values["error"] = str(exc)
+            values["error"] = labels.person_message(exc.message, exc.loc)
             status = exc.status
     return render(request, "targeting/diagnostics.html", values, status=status)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from circo import labels
 from circo.errors import CircoError
 from circo.targeting import charts, jobs
 from circo.targeting.groups import GROUP_SETS, estimate_group_vote
@@ -86,6 +87,6 @@ def groups_page(
                     "method": method,
                 }
         except CircoError as exc:
-            values["error"] = str(exc)
+            values["error"] = labels.person_message(exc.message, exc.loc)
             status = exc.status
     return render(request, "targeting/groups.html", values, status=status)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from circo import labels
 from circo.core.models import Role
 from circo.errors import CircoError
 from circo.targeting.export import rows_to_csv
@@ -60,7 +61,7 @@ def targeting_page(
             svg = score_map_svg(session, report)  # no tiles: offline, and CSP img-src 'self'
             values["map_svg"] = Markup(svg) if svg else None
     except CircoError as exc:
-        values["error"] = str(exc)
+        values["error"] = labels.person_message(exc.message, exc.loc)
         status = exc.status
     return render(request, "targeting/index.html", values, status=status)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from circo import labels
 from circo.errors import CircoError
 from circo.targeting import charts, jobs
 from circo.targeting.routes.common import METHOD_CHOICES, ElectionQ, FitterDep, transfer_form
@@ -77,6 +78,6 @@ def transfers_page(
                     "method": method,
                 }
         except CircoError as exc:
-            values["error"] = str(exc)
+            values["error"] = labels.person_message(exc.message, exc.loc)
             status = exc.status
     return render(request, "targeting/transfers.html", values, status=status)
