@@ -138,6 +138,7 @@ class CrawlResult:
 
 EMAIL_OR_URL = re.compile(
     r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|fr|com|csv|pdf|gz|md|txt|html|docx)\b"
+    r"|(?<![\w/])/[\w.-]+(?:/[\w.-]+)+"  # a folder on the server (the outbox's, the data dir)
 )
 
 
