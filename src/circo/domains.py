@@ -71,7 +71,10 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.crm.models",
         cli="circo.crm.cli",
         routes="circo.crm.routes",
-        jobs={"crm.event_reminder": "circo.crm.events:reminder_job"},
+        jobs={
+            "crm.event_reminder": "circo.crm.events:reminder_job",
+            "crm.import": "circo.crm.importer.job:import_contacts_job",
+        },
         personal_data="circo.crm.personal:PERSONAL_DATA",
         demo="circo.crm.demo:seed_demo",
     ),

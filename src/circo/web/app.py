@@ -24,7 +24,7 @@ from circo.domains import load_domains, resolve
 from circo.errors import CircoError
 from circo.i18n import pick_language
 from circo.runtime import Runtime, open_runtime_for_serving
-from circo.web import api_core, overload, routes_auth, routes_core, validation
+from circo.web import api_core, overload, routes_auth, routes_core, routes_jobs, validation
 from circo.web.deps import LANG_COOKIE, LoginRequired
 from circo.web.registry import CORE_NAV, NavItem
 from circo.web.templating import render
@@ -90,6 +90,7 @@ def create_app(
     for module in modules:
         app.include_router(module.router)
     app.include_router(routes_core.router)
+    app.include_router(routes_jobs.router)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     overload.install(app, settings)  # outermost: admission control, busy DB → 503

@@ -36,6 +36,7 @@ class Card:
 CORE_NAV = [
     NavItem("Tableau de bord", "", order=0),
     NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90),
+    NavItem("Travaux", "jobs", order=93),
     NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95),
 ]
 
