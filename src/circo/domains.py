@@ -52,6 +52,7 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.elections.models",
         cli="circo.elections.cli",
         routes="circo.elections.routes",
+        jobs={"elections.import_results": "circo.elections.jobs:import_results_job"},
         personal_data="circo.elections.personal:PERSONAL_DATA",
         demo="circo.elections.demo:seed_demo",
     ),

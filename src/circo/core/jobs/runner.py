@@ -90,6 +90,7 @@ class _Heartbeat:
 _HEARTBEAT = _Heartbeat()
 ProgressWatcher = Callable[[int, int | None], None]
 _WATCHERS: dict[int, ProgressWatcher] = {}
+_RERAISE: set[int] = set()  # jobs run by `run_here(reraise=True)`: errors go to the caller too
 
 
 def report_progress(job: Job, done: int, total: int | None = None) -> None:
@@ -155,8 +156,13 @@ def _run_claimed(
     except JobRefused as exc:
         logger.info("job %s refused: %s", job_id, exc)
         store.fail(factory, job_id, attempt, str(exc), permanent=True)
+        if job_id in _RERAISE:  # the caller reports the handler's own error (its location)
+            raise exc.__cause__ if isinstance(exc.__cause__, Exception) else exc from None
         return Outcome(ran=True)
     except Exception as exc:
+        if job_id in _RERAISE:
+            store.fail(factory, job_id, attempt, f"{type(exc).__name__}: {exc}")
+            raise
         logger.exception("job %s failed", job_id)
         delay = store.fail(factory, job_id, attempt, f"{type(exc).__name__}: {exc}")
         return Outcome(ran=True, retry_in=delay)
@@ -168,18 +174,24 @@ def run_here(
     job_id: int,
     *,
     on_progress: ProgressWatcher | None = None,
+    reraise: bool = False,
 ) -> Job:
     """Run the committed job ``job_id`` in this process now and return its row (detached).
 
     For the command line, which wants the answer: the job goes through the same handler,
-    claim and "done" mark as on a worker. ``on_progress(done, total)`` sees its progress. If
-    another worker took the job first, the row is returned as it is (queued or running)."""
+    claim and "done" mark as on a worker. ``on_progress(done, total)`` sees its progress. With
+    ``reraise`` a failure is recorded on the job and the handler's exception raised here (the
+    command prints its usual one-line error). If another worker took the job first, the row is
+    returned as it is (queued or running)."""
     if on_progress is not None:
         _WATCHERS[job_id] = on_progress
+    if reraise:
+        _RERAISE.add(job_id)
     try:
         run_one(factory, settings, job_id)
     finally:
         _WATCHERS.pop(job_id, None)
+        _RERAISE.discard(job_id)
     with session_scope(factory) as session:
         job = session.get(Job, job_id)
         if job is None:
