@@ -183,8 +183,42 @@ def test_a_refused_import_fails_at_once_naming_the_line_and_column(
     session.commit()
     done = jobs.run_here(runtime.factory, runtime.settings, job.id)
     assert (done.status, done.attempts) == ("failed", 1)
-    assert done.error == (
+    assert str(done.error).startswith(
         "c.csv : 1 ligne(s) invalide(s), rien n'a été importé : ligne 3, colonne Email : "
         "adresse e-mail invalide « pas-un-email »"
     )
     assert path.exists()  # a file given by the command line is never removed
+
+
+def test_cli_background_import_is_queued_then_run_by_a_worker(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """``--background``: the file is copied into the data dir and the job only queued; a worker
+    (here ``circo jobs run``) imports it and removes the copy, never the user's file."""
+    import json
+
+    from tests.server import run_cli
+
+    make_two_campaigns(session)
+    session.commit()
+    path = tmp_path / "adherents.csv"
+    path.write_bytes(_csv(50))
+    queued = run_cli(
+        settings, "contacts", "import", str(path), "--campaign", "camp-a", "--background", "--json"
+    )
+    assert queued.returncode == 0, queued.stderr
+    job_id = json.loads(queued.stdout)["job_id"]
+    copies = list((settings.data_dir / "imports" / "camp-a").glob("*"))
+    assert sorted(copy.suffix for copy in copies) == [".csv", ".name"]
+    assert session.scalar(select(func.count()).select_from(Contact)) == 0
+    session.rollback()
+    ran = run_cli(settings, "jobs", "run")
+    assert ran.returncode == 0, ran.stderr
+    session.expire_all()
+    job = session.get(Job, job_id)
+    assert job is not None
+    assert (job.status, job.result and job.result["created"]) == ("done", 50)
+    assert session.scalar(select(func.count()).select_from(Contact)) == 50
+    session.rollback()
+    assert list((settings.data_dir / "imports" / "camp-a").glob("*")) == []
+    assert path.exists()
