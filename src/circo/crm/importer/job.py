@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
@@ -72,6 +73,24 @@ def enqueue_import(
             "actor": ctx.actor.email,
         },
     )
+
+
+def remove_imported_uploads(session: Session, settings: Settings, ctx: CampaignContext) -> int:
+    """Remove the uploads of finished imports still on disk (a process killed between the
+    commit of the rows and the removal of the file); how many files went."""
+    folder = upload_dir(settings, ctx.campaign.slug)
+    if not folder.is_dir():
+        return 0
+    done = session.scalars(
+        ctx.scoped(select(Job), Job)
+        .where(Job.kind == IMPORT_JOB, Job.status == "done")
+        .order_by(Job.id.desc())
+        .limit(500)
+    )
+    tokens = {str(job.payload.get("upload")) for job in done if job.payload.get("upload")}
+    leftovers = [path for path in folder.iterdir() if path.name.split(".", 1)[0] in tokens]
+    remove_files(leftovers)
+    return len(leftovers)
 
 
 def _context(session: Session, job: Job) -> CampaignContext:

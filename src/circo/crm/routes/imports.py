@@ -15,7 +15,7 @@ from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.crm import contacts as contacts_service
 from circo.crm.errors import NotFound
-from circo.crm.importer.job import enqueue_import, upload_dir
+from circo.crm.importer.job import enqueue_import, remove_imported_uploads, upload_dir
 from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
 from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
 from circo.crm.importer.validation import preview
@@ -48,8 +48,9 @@ def import_page(request: Request, ctx: DataDep) -> HTMLResponse:
 
 @pages.post("/c/{slug}/contacts/import")
 def import_upload(
-    settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
+    session: SessionDep, settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
 ) -> Response:
+    remove_imported_uploads(session, settings, ctx)
     name = file.filename or "contacts.csv"
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
     content = file.file.read()
