@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from circo.cli import app
 from circo.config import Settings
+from circo.core.models import Job
 from circo.crm.errors import ImportFileError
 from circo.crm.importer.mapping import resolve_mapping, suggest_mapping
 from circo.crm.importer.reading import read_bytes
@@ -164,7 +165,13 @@ def test_malformed_file_changes_nothing(
     assert result.exit_code == 2, result.output
     assert "Erreur" in result.output
     session.expire_all()
-    assert table_counts(session) == before
+    after = table_counts(session)
+    # A file that can be read goes through the import job: its failed job is the only trace.
+    failed = session.scalars(select(Job)).all()
+    assert [(job.kind, job.status) for job in failed] == [("crm.import", "failed")] * len(failed)
+    if failed:
+        assert "ligne 3, colonne Email" in str(failed[0].error)
+    assert {**after, "jobs": 0} == before
 
 
 def test_cli_import_accepts_overseas_mobiles_in_national_format(

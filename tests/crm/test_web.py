@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circo.core import jobs
 from circo.core.models import Role
 from circo.crm.events import create_event, rsvp_token
 from circo.crm.models import Contact, EventAttendee, Interaction
@@ -47,7 +48,9 @@ def test_campaign_a_cannot_see_campaign_b_contacts(session: Session, client: Tes
     assert client.get(f"/api/campaigns/camp-a/contacts/{contact_a.id}").status_code == 200
 
 
-def test_staff_pages_render_and_import_wizard(session: Session, client: TestClient) -> None:
+def test_staff_pages_render_and_import_wizard(
+    session: Session, client: TestClient, runtime: Runtime
+) -> None:
     world = make_two_campaigns(session)
     contact = make_contact(session, ctx_of(world.a), last_name="Pagé", email="p@example.org")
     session.commit()
@@ -99,11 +102,100 @@ def test_staff_pages_render_and_import_wizard(session: Session, client: TestClie
     import html
 
     data = {"csrf_token": csrf, "mapping_json": html.unescape(mapping_json.group(1))}
-    refused = client.post(mapping_url + "/commit", data=data)
-    assert refused.status_code == 400
+    session.commit()  # SQLite: the test's session holds no lock while the app and jobs write
+    queued = client.post(mapping_url + "/commit", data=data, follow_redirects=False)
+    assert queued.status_code == 303
+    refused_url = queued.headers["location"]
+    assert re.fullmatch(r"/c/camp-a/jobs/\d+", refused_url)
+    again = client.post(mapping_url + "/commit", data=data, follow_redirects=False)
+    assert again.headers["location"] == refused_url  # the same upload and mapping: one job
+    waiting = client.get(refused_url)
+    assert 'data-testid="job-state"' in waiting.text
+    assert "en attente" in waiting.text
+    assert '<meta http-equiv="refresh"' in waiting.text  # without JS, the page reloads
+    assert '<script src="/static/jobs.js"' in waiting.text
+    assert jobs.run_pending(runtime.factory, runtime.settings) == 1
+    refused = client.get(refused_url)
+    assert "échec" in refused.text
+    assert "ligne 3, colonne Email : adresse e-mail invalide" in refused.text
+    assert "jobs.js" not in refused.text  # finished: nothing to follow
+    assert session.scalar(select(Contact).where(Contact.email == "ada@example.org")) is None
+    session.rollback()  # SQLite: release the write lock before the app's next write
+    assert len(list((runtime.settings.data_dir / "imports" / "camp-a").glob("*"))) == 2
+
     done = client.post(mapping_url + "/commit", data={**data, "skip_invalid": "1"})
     assert done.status_code == 200, done.text[:500]
+    assert "en attente" in done.text
+    assert jobs.run_pending(runtime.factory, runtime.settings) == 1
+    summary = client.get(str(done.url).replace("http://testserver", ""))
+    assert "1 contact créé, 0 mis à jour, 1 ligne refusée : ligne 3, champ Email" in summary.text
+    assert "terminé" in summary.text
     assert session.scalar(select(Contact).where(Contact.email == "ada@example.org")) is not None
+    session.rollback()
+    assert list((runtime.settings.data_dir / "imports" / "camp-a").glob("*")) == []
+    # A server killed between the rows' commit and the file's removal leaves the file: the
+    # next upload removes the files of finished imports.
+    token = mapping_url.rsplit("/", 1)[1]
+    folder = runtime.settings.data_dir / "imports" / "camp-a"
+    (folder / f"{token}.csv").write_text(content)
+    uploaded = client.post(
+        "/c/camp-a/contacts/import",
+        files={"file": ("d.csv", content.encode())},
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text[:300]
+    assert not (folder / f"{token}.csv").exists()
+    assert len(list(folder.glob("*"))) == 2  # the new upload and its name
+    listed = client.get("/c/camp-a/jobs")
+    assert listed.text.count("Import de contacts") == 2
+    shown = client.get(str(done.url).replace("http://testserver/c/camp-a", "/api/campaigns/camp-a"))
+    assert shown.json()["result"]["created"] == 1
+
+
+def test_a_member_sees_only_their_own_jobs(
+    session: Session, client: TestClient, runtime: Runtime
+) -> None:
+    world = make_two_campaigns(session)
+    make_user(session, campaign=world.a, email="data@example.org", role=Role.data)
+    make_user(session, campaign=world.a, email="benevole@example.org", role=Role.volunteer)
+    session.commit()
+    csrf = login(client, "data@example.org")
+    upload = client.post(
+        "/c/camp-a/contacts/import",
+        files={"file": ("c.csv", "Prénom;Nom;Email\nAda;Lovelace;ada@example.org\n".encode())},
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    mapping = '{"Prénom": "first_name", "Nom": "last_name", "Email": "email"}'
+    queued = client.post(
+        upload.headers["location"] + "/commit",
+        data={"csrf_token": csrf, "mapping_json": mapping},
+        follow_redirects=False,
+    )
+    job_url = queued.headers["location"]
+    job_id = job_url.rsplit("/", 1)[1]
+    assert client.get(job_url).status_code == 200
+    assert f'href="/c/camp-a/jobs/{job_id}"' in client.get("/c/camp-a/jobs").text
+    assert client.get(f"/api/campaigns/camp-a/jobs/{job_id}").json()["status"] == "queued"
+    client.post("/logout", data={"csrf_token": csrf})
+
+    login(client, "benevole@example.org")
+    assert client.get(job_url).status_code == 404
+    assert client.get(f"/api/campaigns/camp-a/jobs/{job_id}").status_code == 404
+    listed = client.get("/c/camp-a/jobs")
+    assert listed.status_code == 200
+    assert f"/c/camp-a/jobs/{job_id}" not in listed.text
+    assert "Aucun travail pour le moment." in listed.text
+    client.post("/logout", data={"csrf_token": client.cookies.get("circo_csrf") or ""})
+
+    login(client, "admin-a@example.org")
+    assert "Import de contacts" in client.get(job_url).text
+    assert f"/c/camp-a/jobs/{job_id}" in client.get("/c/camp-a/jobs").text
+    client.post("/logout", data={"csrf_token": client.cookies.get("circo_csrf") or ""})
+    login(client, "admin-b@example.org")
+    assert client.get(f"/c/camp-b/jobs/{job_id}").status_code == 404
+    assert client.get(f"/c/camp-a/jobs/{job_id}").status_code == 404
 
 
 def test_rsvp_without_login_forgery_refused_and_checkin_on_timeline(

@@ -196,3 +196,52 @@ def test_failing_smtp_server_then_resume(
     assert result["sent"] == 10
     assert set(collector.per_recipient().values()) == {1}
     assert len(collector.per_recipient()) == 10
+
+
+def test_a_send_shows_its_job_progress_on_its_page(
+    runtime: Runtime,
+    session: Session,
+    world: World,
+    smtp: tuple[SmtpCollector, int],
+    smtp_settings: Settings,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from circo.core.jobs import recover_stale, store
+    from circo.core.models import Role
+    from circo.web.app import create_app
+    from tests.factories import login, make_user
+
+    make_user(session, campaign=world.campaign, email="comms@example.org", role=Role.comms)
+    message = service.start_send(session, world.ctx, smtp_settings, draft=draft())
+    session.commit()
+    message_id = message.id
+    job = delivery.latest_send_job(session, message_id)
+    assert job is not None
+    job_id, page_url = job.id, f"/c/camp-a/messages/{message.id}"
+    session.rollback()  # SQLite: the test holds no lock while the app and the job write
+    with TestClient(create_app(smtp_settings, runtime=runtime)) as client:
+        login(client, "comms@example.org")
+        queued = client.get(page_url).text
+        assert 'data-testid="send-progress"' not in queued  # not started: no figure yet
+        assert '<meta http-equiv="refresh" content="5">' in queued
+
+        attempt = store.claim(runtime.factory, job_id)  # a worker half-way through the send
+        assert attempt is not None
+        store.set_progress(runtime.factory, job_id, attempt, 3, 5)
+        sending = client.get(page_url).text
+        assert 'data-testid="send-progress"' in sending
+        assert '<progress id="job-bar-' in sending
+        assert 'value="3" max="5"' in sending
+        assert "(60 %)" in sending
+
+        assert recover_stale(runtime.factory, lease_seconds=0) == 1  # …that died
+        assert run_pending(runtime.factory, smtp_settings) == 1
+        done = client.get(page_url).text
+        assert 'data-testid="send-progress"' not in done
+        assert "http-equiv" not in done
+    finished = delivery.latest_send_job(session, message_id)
+    assert finished is not None
+    # The 5 recipients with consent were the ones to send; the 3 others were skipped at once.
+    assert (finished.status, finished.progress_done, finished.progress_total) == ("done", 5, 5)
+    assert sorted(collector for collector in smtp[0].per_recipient().values()) == [1] * 5

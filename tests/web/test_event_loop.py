@@ -20,6 +20,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from circo.assistant.models import Leaflet
+from circo.core import jobs
 from circo.crm.models import Contact
 from circo.messaging.links import Links
 from circo.runtime import Runtime
@@ -229,6 +230,7 @@ def test_body_reading_endpoints_query_off_the_loop(
     assert saved.status_code == 303
 
     assert loop_statements == []
+    assert jobs.run_pending(runtime.factory, runtime.settings) == 1  # the queued import
     session.expire_all()
     assert session.get(Contact, contact.id).last_name == "Après"  # type: ignore[union-attr]
     assert session.scalar(select(Contact).where(Contact.email == "ada@example.org")) is not None

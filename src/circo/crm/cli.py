@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -20,6 +20,13 @@ from circo.cli_common import (
     print_json,
 )
 from circo.errors import CircoError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from circo.config import Settings
+    from circo.core.models import Job
+    from circo.core.tenancy import CampaignContext
 
 contacts_app = typer.Typer(
     help="Contacts : import, export, recherche, doublons / contacts.", no_args_is_help=True
@@ -60,12 +67,24 @@ def contacts_import(
         typer.Option("--skip-invalid", help="Importer les lignes valides et ignorer les autres."),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Valider sans rien écrire.")] = False,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Confier l'import aux travailleurs (circo serve / circo worker) et rendre la "
+            "main : le fichier est copié dans le dossier de données jusqu'à l'import.",
+        ),
+    ] = False,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Importer des contacts (CSV/XLSX) ; tout ou rien / import contacts, atomically."""
-    from circo.crm.importer.commit import commit_import
+    """Importer des contacts (CSV/XLSX) ; tout ou rien / import contacts, atomically.
+
+    L'import est un travail (« crm.import ») exécuté ici même, par le même code qu'un
+    travailleur ; avec --background il est seulement mis en file."""
+    from circo.core import jobs
+    from circo.crm.importer.job import enqueue_import
     from circo.crm.importer.mapping import parse_mapping, resolve_mapping
     from circo.crm.importer.reading import read_file
     from circo.crm.importer.validation import preview
@@ -73,7 +92,7 @@ def contacts_import(
     if not file.is_file():
         raise CircoError(f"fichier introuvable : {file}", loc=str(file))
     parsed = read_file(file)
-    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         resolved = resolve_mapping(
             parsed.headers,
             parse_mapping(mapping),
@@ -91,21 +110,95 @@ def contacts_import(
                 f"{len(report['problems'])} problème(s)",
             )
             return
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Import", total=len(parsed.rows))
-            result = commit_import(
+        if background:
+            job = _queue_copy(
                 session,
                 ctx,
-                parsed,
+                runtime.settings,
+                file,
+                parsed.filename,
                 resolved,
                 skip_invalid=skip_invalid,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
+            job_id = job.id
+        else:
+            job = enqueue_import(
+                session,
+                ctx,
+                file=file.resolve(),
+                filename=parsed.filename,
+                mapping=resolved,
+                skip_invalid=skip_invalid,
+                max_attempts=1,  # run here, now: a failure is reported, not retried later
+            )
+            job_id = job.id
+        session.commit()
+        if background:
+            _emit(
+                {"job_id": job_id, "status": "queued"},
+                as_json,
+                f"import mis en file : travail n° {job_id} (suivi : /c/{ctx.campaign.slug}/jobs/"
+                f"{job_id})",
+            )
+            return
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Import", total=len(parsed.rows))
+            done = jobs.run_here(
+                runtime.factory,
+                runtime.settings,
+                job_id,
+                on_progress=lambda count, total: progress.update(
+                    task, completed=count, total=total
+                ),
+            )
+    if done.status == "failed":
+        raise CircoError(done.error or "import refusé", loc=str(file))
+    if done.status != "done" or done.result is None:
+        raise CircoError(
+            f"l'import (travail n° {job_id}) est pris par un autre travailleur : état "
+            f"« {done.status} »",
+            loc=str(file),
+        )
+    result = done.result
     _emit(
-        result.as_dict(),
+        result,
         as_json,
-        f"{result.created} contact(s) créé(s), {result.updated} mis à jour, "
-        f"{result.skipped} ignoré(s)",
+        f"{result['created']} contact(s) créé(s), {result['updated']} mis à jour, "
+        f"{result['skipped']} ignoré(s)",
+    )
+
+
+def _queue_copy(
+    session: Session,
+    ctx: CampaignContext,
+    settings: Settings,
+    file: Path,
+    filename: str,
+    mapping: dict[str, str],
+    *,
+    skip_invalid: bool,
+) -> Job:
+    """Copy ``file`` into the data dir as an upload (removed once imported) and queue it."""
+    import secrets
+    import shutil
+
+    from circo.crm.importer.job import enqueue_import, upload_dir
+
+    token = secrets.token_hex(12)
+    folder = upload_dir(settings, ctx.campaign.slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    copy = folder / f"{token}{suffix}"
+    shutil.copyfile(file, copy)
+    (folder / f"{token}.name").write_text(filename, encoding="utf-8")
+    return enqueue_import(
+        session,
+        ctx,
+        file=copy,
+        filename=filename,
+        mapping=mapping,
+        skip_invalid=skip_invalid,
+        upload=token,
     )
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from circo.cli_common import DataDirOption, JsonOption, console, print_json, runtime_for
-from circo.core import audit
-from circo.core.audit import Actor
 
 import_app = typer.Typer(
     help="Importer des fichiers de données ouvertes / import open-data files.",
@@ -81,35 +79,43 @@ def import_results_command(
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Importer les résultats officiels par bureau de vote / import results per bureau."""
+    """Importer les résultats officiels par bureau de vote / import results per bureau.
+
+    L'import est un travail (« elections.import_results ») exécuté ici même, par le même code
+    qu'un travailleur : tout ou rien."""
+    from circo.core import jobs
     from circo.elections.errors import ImportFailed
-    from circo.elections.importing import import_results
+    from circo.elections.jobs import enqueue_results_import
 
     if file_format not in (None, "wide", "long"):
         raise ImportFailed(
             f"format « {file_format} » inconnu ; attendu wide ou long", loc="--format"
         )
-    fmt: Literal["wide", "long"] | None = file_format  # type: ignore[assignment]
-    with runtime_for(data_dir) as runtime, runtime.session() as session:
-        with line_progress(file, f"Import {file.name}") as advance:
-            report = import_results(
+    with runtime_for(data_dir) as runtime:
+        with runtime.session() as session:
+            job_id = enqueue_results_import(
                 session,
-                path=file,
-                key=election,
+                file=file.resolve(),
+                election=election,
                 round_number=round_number,
-                file_format=fmt,
-                on_progress=advance,
+                file_format=file_format,
                 force=force,
+            ).id
+        with line_progress(file, f"Import {file.name}") as advance:
+            done = jobs.run_here(
+                runtime.factory,
+                runtime.settings,
+                job_id,
+                on_progress=lambda line, _total: advance(line + 1),
+                reraise=True,
             )
-        audit.record(
-            session,
-            actor=Actor(),
-            action="elections.import_results",
-            target_type="election",
-            target_id=f"{report.election}-t{report.round}",
-            details={"file": report.file, "stations": report.stations},
+    if done.status != "done" or done.result is None:
+        raise ImportFailed(
+            f"l'import (travail n° {job_id}) est pris par un autre travailleur : état "
+            f"« {done.status} »",
+            loc=str(file),
         )
-    _print_report(report.as_dict(), as_json=as_json)
+    _print_report(done.result, as_json=as_json)
 
 
 def _print_report(payload: dict[str, object], *, as_json: bool) -> None:

@@ -52,6 +52,37 @@ from circo.privacy import check_calendar
 
 BATCH = 200
 CLAIM_GROUP = 10  # at most this many recipients are left 'uncertain' by a crash
+PROGRESS_SECONDS = 1.0  # at most one progress write per second while sending
+TO_SEND = ("queued", "sending")
+HANDED = ("sent", "failed", "uncertain", "cancelled")
+
+
+class SendProgress:
+    """Recipients handled of those to send (``report(done, total)``: the job's progress bar),
+    counted in memory and written at most every `PROGRESS_SECONDS`, after a commit."""
+
+    def __init__(self, report: Callable[[int, int], None] | None = None) -> None:
+        self.report = report
+        self.done = 0
+        self.total = 0
+        self.last = 0.0
+
+    def start(self, counts: dict[str, int]) -> None:
+        self.done = sum(counts.get(status, 0) for status in HANDED)
+        self.total = self.done + sum(counts.get(status, 0) for status in TO_SEND)
+        self.flush()
+
+    def add(self, count: int) -> None:
+        self.done = min(self.done + count, self.total)
+        if time.monotonic() - self.last >= PROGRESS_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.report is not None:
+            self.report(self.done, self.total)
+            self.last = time.monotonic()
+
+
 MAX_ATTEMPTS = 3
 RETRY_SECONDS = (10, 60, 300)
 HOURS_RETRY_SECONDS = 900
@@ -375,9 +406,11 @@ def run_send(
     channels: Channels | None = None,
     clock: Callable[[], datetime] = utcnow,
     group: int = CLAIM_GROUP,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Send the due deliveries of a message, committing ``group`` recipients at a time as
-    ``sending`` before handing them over (see module doc)."""
+    ``sending`` before handing them over (see module doc); ``on_progress(done, total)`` is
+    told how many of the recipients to send are handled, after a commit."""
     message = session.get(MessageCampaign, message_id)
     if message is None or message.status in ("done", "cancelled", "draft", "failed"):
         return {"skipped": True}
@@ -387,11 +420,15 @@ def run_send(
     recover_interrupted(session, message.id)
     if message.status == "queued" and message.started_at is not None:
         message.status = "sending"
+    counts = service.status_counts(session, message.id)
     session.commit()
+    progress = SendProgress(on_progress)
+    progress.start(counts)
     owned = channels is None
     channels = channels or Channels()
     try:
-        result = _send_all(session, ctx, settings, message, channels, clock, group)
+        result = _send_all(session, ctx, settings, message, channels, clock, group, progress)
+        progress.flush()
     finally:
         if owned:
             for transport in (channels.email, channels.sms):
@@ -418,6 +455,7 @@ def _send_all(
     channels: Channels,
     clock: Callable[[], datetime],
     group: int,
+    progress: SendProgress,
 ) -> dict[str, Any]:
     transport = _transport(settings, message, channels)
     if getattr(transport, "paid_advertising", False):
@@ -437,7 +475,9 @@ def _send_all(
         rows = _due_rows(session, message.id, now)
         if not rows:
             break
-        _send_batch(session, ctx, renderer, message, transport, rows, throttle, clock, group)
+        _send_batch(
+            session, ctx, renderer, message, transport, rows, throttle, clock, group, progress
+        )
     return _finish(session, ctx, message, clock())
 
 
@@ -451,6 +491,7 @@ def _send_batch(
     throttle: Throttle,
     clock: Callable[[], datetime],
     group: int,
+    progress: SendProgress,
 ) -> None:
     """Send ``rows``: ``group`` rows at a time are committed as ``sending`` (in the same
     transaction as the outcomes of the previous group), then handed over one by one."""
@@ -458,6 +499,7 @@ def _send_batch(
     verdicts = directory.verdicts(session, ctx, contact_ids=ids, channel=message.channel)
     people = directory.recipients(session, ctx, ids)
     ready: list[Prepared] = []
+    cancelled = 0
     for row in rows:
         verdict = verdicts.get(row.contact_id)
         recipient = people.get(row.contact_id)
@@ -468,6 +510,7 @@ def _send_batch(
                 .where(Delivery.id == row.id, Delivery.status == "queued")
                 .values(status="cancelled", reason=f"plus joignable : {reason}")
             )
+            cancelled += 1
             continue
         ready.append(renderer.prepare(row, recipient))
     pending: list[tuple[Prepared, Outcome, int]] = []
@@ -477,7 +520,8 @@ def _send_batch(
         claimed = _claim_many(session, [item.delivery_id for item in chunk], now)
         _record(session, pending, now)
         session.commit()
-        pending = []
+        progress.add(len(pending) + cancelled)
+        pending, cancelled = [], 0
         todo = [item for item in chunk if item.delivery_id in claimed]
         for index, prepared in enumerate(todo):
             throttle.wait()
@@ -497,6 +541,7 @@ def _send_batch(
             pending.append((prepared, outcome, claimed[prepared.delivery_id]))
     _record(session, pending, clock())
     session.commit()
+    progress.add(len(pending) + cancelled)
 
 
 def _finish(
@@ -520,7 +565,20 @@ def _finish(
 
 
 def send_job(session: Session, settings: Settings, job: Job) -> dict[str, Any] | None:
-    return run_send(session, settings, message_id=int(job.payload["message_id"]))
+    return run_send(
+        session,
+        settings,
+        message_id=int(job.payload["message_id"]),
+        on_progress=lambda done, total: jobs.report_progress(job, done, total),
+    )
+
+
+def latest_send_job(session: Session, message_id: int) -> Job | None:
+    """The most recent send job of a message (its progress is the send's progress bar)."""
+    prefix = f"{service.SEND_JOB}:{message_id}:"
+    return session.scalar(
+        select(Job).where(Job.idempotency_key.like(prefix + "%")).order_by(Job.id.desc()).limit(1)
+    )
 
 
 def ab_decide_job(session: Session, settings: Settings, job: Job) -> dict[str, Any] | None:

@@ -18,11 +18,12 @@ from starlette.datastructures import FormData
 from circo import labels
 from circo.assistant.service import check_passages
 from circo.bounds import MAX_ID, FiniteFloat, Id, LongText, ShortText
+from circo.core import jobs
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.db import utcnow
 from circo.errors import CircoError
-from circo.messaging import compose, directory, service
+from circo.messaging import compose, delivery, directory, service
 from circo.messaging.errors import MessagingError
 from circo.messaging.links import Links
 from circo.messaging.models import Delivery, MessageCampaign
@@ -458,11 +459,14 @@ def message_page(
     request: Request, session: SessionDep, ctx: CommsDep, message_id: IdPath
 ) -> HTMLResponse:
     message = service.get_message(session, ctx, message_id)
+    send_job = delivery.latest_send_job(session, message.id)
     return render(
         request,
         "messaging/detail.html",
         {
             "message": message,
+            "send_job": send_job,
+            "send_progress": jobs.status_of(send_job)["progress"] if send_job else None,
             "counts": service.status_counts(session, message.id),
             "engagement": service.engagement(session, message.id),
             "variants": service.variant_stats(session, message),

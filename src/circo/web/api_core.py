@@ -153,9 +153,11 @@ def audit_events(
 
 
 @router.get("/campaigns/{slug}/jobs/{job_id}", response_model=JobRead)
-def job_read(session: SessionDep, ctx: AdminDep, job_id: IdPath) -> JobRead:
-    """A background job of the campaign: status, attempts, progress, error and result."""
-    from circo.core.jobs.store import get_campaign_job, status_of
+def job_read(session: SessionDep, ctx: CampaignDep, job_id: IdPath) -> JobRead:
+    """A background job of the campaign: status, attempts, progress, error and result. An
+    administrator reads every job of the campaign, another member only the jobs they queued."""
+    from circo.core.jobs.listing import visible_job
+    from circo.core.jobs.store import status_of
 
-    job = get_campaign_job(session, campaign_id=ctx.campaign_id, job_id=job_id)
+    job = visible_job(session, ctx, job_id)
     return JobRead.model_validate({**status_of(job), "result": job.result})

@@ -30,6 +30,7 @@ from circo.web import (
     overload,
     routes_auth,
     routes_core,
+    routes_jobs,
     routes_settings,
     validation,
 )
@@ -101,6 +102,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(routes_settings.router)
     app.include_router(routes_core.router)
+    app.include_router(routes_jobs.router)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     overload.install(app, settings)  # outermost: admission control, busy DB → 503

@@ -68,6 +68,7 @@ class Card:
 CORE_NAV = [
     NavItem("Tableau de bord", "", order=0),
     NavItem("Équipe et rôles", "users", roles=(Role.admin,), order=90, group="Administration"),
+    NavItem("Travaux", "jobs", order=93, group="Administration"),
     NavItem("Journal d'audit", "audit", roles=(Role.admin,), order=95, group="Administration"),
     NavItem("Réglages", "settings", roles=(Role.admin,), order=97, group="Administration"),
 ]

@@ -22,7 +22,15 @@ from circo.core.jobs.registry import (
     register_startup,
     registered_kinds,
 )
-from circo.core.jobs.runner import Outcome, report_progress, run_one, run_pending, run_startup
+from circo.core.jobs.runner import (
+    JobRefused,
+    Outcome,
+    report_progress,
+    run_here,
+    run_one,
+    run_pending,
+    run_startup,
+)
 from circo.core.jobs.store import enqueue, recover_stale, status_of
 
 if TYPE_CHECKING:
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JobHandler",
+    "JobRefused",
     "JobWorker",
     "Outcome",
     "enqueue",
@@ -41,6 +50,7 @@ __all__ = [
     "register_startup",
     "registered_kinds",
     "report_progress",
+    "run_here",
     "run_one",
     "run_pending",
     "run_startup",

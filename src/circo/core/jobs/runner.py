@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, object_session, sessionmaker
@@ -22,6 +23,12 @@ from circo.core.models import Job
 from circo.db import session_scope
 
 logger = logging.getLogger(__name__)
+
+
+class JobRefused(Exception):
+    """Raised by a handler for a failure no retry can fix (an invalid file, a missing input):
+    the job is marked failed at once, its message — French, naming the line or field — kept
+    as the job's error for the page."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,17 @@ class _Heartbeat:
 
 
 _HEARTBEAT = _Heartbeat()
+ProgressWatcher = Callable[[int, int | None], None]
+_WATCHERS: dict[int, ProgressWatcher] = {}
+_RERAISE: set[int] = set()  # jobs run by `run_here(reraise=True)`: errors go to the caller too
 
 
 def report_progress(job: Job, done: int, total: int | None = None) -> None:
     """Record that ``done`` of ``total`` steps of ``job`` are done (a short write of its own,
     outside the handler's transaction); pages and the API show it while the job runs."""
+    watcher = _WATCHERS.get(job.id)
+    if watcher is not None:  # a process waiting for its own job (the CLI's progress bar)
+        watcher(done, total)
     flight = _HEARTBEAT.get(job.id)
     if flight is None:  # not run by a runner (a handler called directly): nothing to show
         return
@@ -143,10 +156,51 @@ def _run_claimed(
                 session.rollback()
                 return Outcome(ran=True)
         return Outcome(ran=True, done=True)
+    except JobRefused as exc:
+        logger.info("job %s refused: %s", job_id, exc)
+        store.fail(factory, job_id, attempt, str(exc), permanent=True)
+        if job_id in _RERAISE:  # the caller reports the handler's own error (its location)
+            raise exc.__cause__ if isinstance(exc.__cause__, Exception) else exc from None
+        return Outcome(ran=True)
     except Exception as exc:
+        if job_id in _RERAISE:
+            store.fail(factory, job_id, attempt, f"{type(exc).__name__}: {exc}")
+            raise
         logger.exception("job %s failed", job_id)
         delay = store.fail(factory, job_id, attempt, f"{type(exc).__name__}: {exc}")
         return Outcome(ran=True, retry_in=delay)
+
+
+def run_here(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    job_id: int,
+    *,
+    on_progress: ProgressWatcher | None = None,
+    reraise: bool = False,
+) -> Job:
+    """Run the committed job ``job_id`` in this process now and return its row (detached).
+
+    For the command line, which wants the answer: the job goes through the same handler,
+    claim and "done" mark as on a worker. ``on_progress(done, total)`` sees its progress. With
+    ``reraise`` a failure is recorded on the job and the handler's exception raised here (the
+    command prints its usual one-line error). If another worker took the job first, the row is
+    returned as it is (queued or running)."""
+    if on_progress is not None:
+        _WATCHERS[job_id] = on_progress
+    if reraise:
+        _RERAISE.add(job_id)
+    try:
+        run_one(factory, settings, job_id)
+    finally:
+        _WATCHERS.pop(job_id, None)
+        _RERAISE.discard(job_id)
+    with session_scope(factory) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise LookupError(f"travail n° {job_id} introuvable")
+        session.expunge(job)
+    return job
 
 
 def run_pending(

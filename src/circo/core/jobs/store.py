@@ -123,15 +123,22 @@ def finish(session: Session, job_id: int, attempt: int, result: dict[str, Any] |
     return _rowcount(done) == 1
 
 
-def fail(factory: sessionmaker[Session], job_id: int, attempt: int, error: str) -> float | None:
+def fail(
+    factory: sessionmaker[Session],
+    job_id: int,
+    attempt: int,
+    error: str,
+    *,
+    permanent: bool = False,
+) -> float | None:
     """Record a failed run: requeue with back-off (returns the delay in seconds) while attempts
-    remain, else mark it failed (returns None)."""
+    remain and the failure is not ``permanent``, else mark it failed (returns None)."""
     with session_scope(factory) as session:
         job = session.get(Job, job_id)
         if job is None or job.status != "running" or job.attempts != attempt:
             return None
         job.error = error[:4000]
-        if job.attempts >= job.max_attempts:
+        if permanent or job.attempts >= job.max_attempts:
             job.status = "failed"
             return None
         delay = float(2**job.attempts)

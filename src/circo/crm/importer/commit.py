@@ -17,7 +17,7 @@ from circo.crm import normalise
 from circo.crm.contacts import derived_fields, tag_ids
 from circo.crm.errors import ImportFileError
 from circo.crm.importer.reading import ParsedFile
-from circo.crm.importer.validation import CHUNK, Problem, plan_import
+from circo.crm.importer.validation import CHUNK, ImportPlan, Problem, plan_import
 from circo.crm.models import Contact, ContactTag, Household, ImportBatch, Interaction
 from circo.crm.timeline import add_interaction
 from circo.db import utcnow
@@ -56,6 +56,29 @@ def commit_import(
     """Validate, then write everything in the caller's transaction (flush, no commit).
 
     With problems and not ``skip_invalid``, raises `ImportFileError` before writing anything."""
+    plan = plan_for(session, ctx, parsed, mapping)
+    return write_plan(
+        session,
+        ctx,
+        parsed,
+        mapping,
+        plan,
+        skip_invalid=skip_invalid,
+        source=source,
+        progress=progress,
+    )
+
+
+def plan_for(
+    session: Session, ctx: CampaignContext, parsed: ParsedFile, mapping: dict[str, str]
+) -> ImportPlan:
+    """Validate every row against the campaign's suppression list (a read, then no write)."""
+    return plan_import(parsed, mapping, suppressed=suppression_check(session, ctx))
+
+
+def suppression_check(session: Session, ctx: CampaignContext) -> Callable[[str, str], bool]:
+    """``check(kind, value)``: is this email or phone on the campaign's suppression list (people
+    who asked for erasure or objected)? The list is read now; the check needs no session."""
     from circo.privacy.consent import identity_hash, suppressed_hashes
 
     hashes = suppressed_hashes(session, ctx)
@@ -63,16 +86,34 @@ def commit_import(
     def is_suppressed(kind: str, value: str) -> bool:
         return bool(hashes) and identity_hash(ctx, kind, value) in hashes
 
-    plan = plan_import(parsed, mapping, suppressed=is_suppressed)
+    return is_suppressed
+
+
+def refusal(plan: ImportPlan, parsed: ParsedFile) -> ImportFileError:
+    """The French error of a plan with invalid rows: the first rows and columns named."""
+    shown = "; ".join(f"ligne {p.row}, colonne {p.column} : {p.reason}" for p in plan.problems[:5])
+    more = f" (et {len(plan.problems) - 5} autres)" if len(plan.problems) > 5 else ""
+    return ImportFileError(
+        f"{len(plan.problems)} ligne(s) invalide(s), rien n'a été importé : {shown}{more}",
+        loc=parsed.filename,
+    )
+
+
+def write_plan(
+    session: Session,
+    ctx: CampaignContext,
+    parsed: ParsedFile,
+    mapping: dict[str, str],
+    plan: ImportPlan,
+    *,
+    skip_invalid: bool = False,
+    source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Write a validated plan in the caller's transaction (flush, no commit); a plan with
+    problems is refused (`ImportFileError`) unless ``skip_invalid``."""
     if plan.problems and not skip_invalid:
-        shown = "; ".join(
-            f"ligne {p.row}, colonne {p.column} : {p.reason}" for p in plan.problems[:5]
-        )
-        more = f" (et {len(plan.problems) - 5} autres)" if len(plan.problems) > 5 else ""
-        raise ImportFileError(
-            f"{len(plan.problems)} ligne(s) invalide(s), rien n'a été importé : {shown}{more}",
-            loc=parsed.filename,
-        )
+        raise refusal(plan, parsed)
     label = source or f"import:{parsed.filename}"
     existing = _existing_identities(session, ctx)
     new_records: list[dict[str, Any]] = []

@@ -65,12 +65,16 @@ def plan_import(
     *,
     suppressed: Callable[[str, str], bool] | None = None,
     progress: Callable[[int], None] | None = None,
+    progress_every: int = CHUNK,
 ) -> ImportPlan:
-    """Normalise and validate every row; nothing is written."""
+    """Normalise and validate every row; nothing is written. ``progress(rows_checked)`` is
+    called every ``progress_every`` rows."""
     plan = ImportPlan(mapping=mapping)
     columns = [(parsed.headers.index(header), header, target) for header, target in mapping.items()]
     seen_emails: dict[str, int] = {}
     for index, row in enumerate(parsed.rows):
+        if progress and index and index % progress_every == 0:
+            progress(index)
         line = index + 2
         values: dict[str, Any] = {}
         custom: dict[str, str] = {}
@@ -142,8 +146,8 @@ def plan_import(
         plan.row_numbers.append(line)
         plan.consents.append(consents)
         plan.tags.append(tags)
-        if progress and index % CHUNK == 0:
-            progress(index)
+    if progress:
+        progress(len(parsed.rows))
     return plan
 
 

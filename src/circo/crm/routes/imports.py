@@ -15,12 +15,11 @@ from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.crm import contacts as contacts_service
 from circo.crm.errors import NotFound
-from circo.crm.importer.commit import commit_import
+from circo.crm.importer.job import enqueue_import, remove_imported_uploads, upload_dir
 from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
 from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
 from circo.crm.importer.validation import preview
 from circo.crm.routes.common import DataDep
-from circo.db import after_commit, remove_files
 from circo.web.deps import FormDep, SessionDep, SettingsDep
 from circo.web.templating import render
 
@@ -28,7 +27,7 @@ pages = APIRouter(include_in_schema=False)
 
 
 def _upload_dir(settings: Settings, ctx: CampaignContext) -> Path:
-    return settings.data_dir / "imports" / ctx.campaign.slug
+    return upload_dir(settings, ctx.campaign.slug)
 
 
 def _upload_path(settings: Settings, ctx: CampaignContext, token: str) -> Path:
@@ -49,8 +48,9 @@ def import_page(request: Request, ctx: DataDep) -> HTMLResponse:
 
 @pages.post("/c/{slug}/contacts/import")
 def import_upload(
-    settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
+    session: SessionDep, settings: SettingsDep, ctx: DataDep, file: Annotated[UploadFile, File()]
 ) -> Response:
+    remove_imported_uploads(session, settings, ctx)
     name = file.filename or "contacts.csv"
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
     content = file.file.read()
@@ -63,10 +63,15 @@ def import_upload(
     return RedirectResponse(f"/c/{ctx.campaign.slug}/contacts/import/{token}", status_code=303)
 
 
-def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> ParsedFile:
+def _data_file(settings: Settings, ctx: CampaignContext, token: str) -> Path:
     path = _upload_path(settings, ctx, token)
     if path.suffix == ".name":
         path = next(p for p in path.parent.glob(f"{token}.*") if p.suffix != ".name")
+    return path
+
+
+def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> ParsedFile:
+    path = _data_file(settings, ctx, token)
     name_file = path.with_suffix(".name")
     name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
     return read_file(path, filename=name)
@@ -123,7 +128,7 @@ def import_preview(
     )
 
 
-@pages.post("/c/{slug}/contacts/import/{token}/commit", response_class=HTMLResponse)
+@pages.post("/c/{slug}/contacts/import/{token}/commit")
 def import_commit(
     request: Request,
     session: SessionDep,
@@ -131,7 +136,9 @@ def import_commit(
     ctx: DataDep,
     token: str,
     form: FormDep,
-) -> HTMLResponse:
+) -> Response:
+    """Queue the import (a job: the file stays until its rows are committed) and show the
+    job's page, which follows its progress."""
     parsed = _parsed(settings, ctx, token)
     mapping = resolve_mapping(
         parsed.headers,
@@ -140,10 +147,17 @@ def import_commit(
         ctx=ctx,
         filename=parsed.filename,
     )
-    result = commit_import(
-        session, ctx, parsed, mapping, skip_invalid=form.get("skip_invalid") == "1"
+    job = enqueue_import(
+        session,
+        ctx,
+        file=_data_file(settings, ctx, token),
+        filename=parsed.filename,
+        mapping=mapping,
+        skip_invalid=form.get("skip_invalid") == "1",
+        upload=token,
     )
-    uploaded = list(_upload_dir(settings, ctx).glob(f"{token}.*"))
-    # The file goes only once its rows are committed: a failed commit keeps it for a retry.
-    after_commit(session, lambda: remove_files(uploaded))
-    return render(request, "crm/import_done.html", {"result": result})
+    session.commit()  # the job exists before the page says so
+    job_worker = request.app.state.job_worker
+    if job_worker is not None:
+        job_worker.notify()
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/jobs/{job.id}", status_code=303)

@@ -223,7 +223,7 @@ def enqueue_send(session: Session, ctx: CampaignContext, message: MessageCampaig
     jobs.enqueue(
         session,
         kind=SEND_JOB,
-        payload={"message_id": message.id},
+        payload={"message_id": message.id, "requested_by": ctx.actor.user_id},
         campaign_id=ctx.campaign_id,
         idempotency_key=f"{SEND_JOB}:{message.id}:{rounds}",
     )

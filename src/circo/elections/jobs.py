@@ -1,0 +1,88 @@
+"""The import of official results as a job (``elections.import_results``).
+
+``circo import results`` queues it and runs it at once in its own process through
+`circo.core.jobs.run_here` — the same claim, handler and "done" mark as on a worker — so the
+import and its job record commit together: one transaction, a run that dies writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from circo.config import Settings
+from circo.core import audit, jobs
+from circo.core.audit import Actor
+from circo.core.models import Job
+from circo.errors import CircoError
+
+IMPORT_RESULTS_JOB = "elections.import_results"
+PROGRESS_EVERY = 500  # lines between two progress reports
+
+
+def enqueue_results_import(
+    session: Session,
+    *,
+    file: Path,
+    election: str,
+    round_number: int,
+    file_format: str | None,
+    force: bool = False,
+    max_attempts: int = 1,
+) -> Job:
+    return jobs.enqueue(
+        session,
+        kind=IMPORT_RESULTS_JOB,
+        max_attempts=max_attempts,
+        payload={
+            "file": str(file),
+            "election": election,
+            "round": round_number,
+            "format": file_format,
+            "force": force,
+        },
+    )
+
+
+def import_results_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
+    """Parse the file and replace the election round, in the job's transaction."""
+    from circo.elections.importing import count_lines, import_results
+
+    payload = job.payload
+    path = Path(str(payload["file"]))
+    file_format = payload.get("format")
+    if file_format not in (None, "wide", "long"):
+        raise jobs.JobRefused(f"--format : format « {file_format} » inconnu ; attendu wide ou long")
+    total = max(count_lines(path) - 1, 1) if path.is_file() else None
+    reported = {"line": 0}
+
+    def advance(line: int) -> None:
+        if line - reported["line"] >= PROGRESS_EVERY:
+            jobs.report_progress(job, line - 1, total)
+            reported["line"] = line
+
+    try:
+        report = import_results(
+            session,
+            path=path,
+            key=str(payload["election"]),
+            round_number=int(payload["round"]),
+            file_format=file_format,
+            on_progress=advance,
+            force=bool(payload.get("force", False)),
+        )
+    except CircoError as exc:  # the file is wrong: no retry can fix it
+        raise jobs.JobRefused(str(exc)) from exc
+    audit.record(
+        session,
+        actor=Actor(),
+        action="elections.import_results",
+        target_type="election",
+        target_id=f"{report.election}-t{report.round}",
+        details={"file": report.file, "stations": report.stations},
+    )
+    if total is not None:
+        jobs.report_progress(job, total, total)
+    return report.as_dict()
