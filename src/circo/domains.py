@@ -45,6 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         name="core",
         models="circo.core.models",
+        jobs={"core.send_mail": "circo.core.outbox:send_mail_job"},
         personal_data="circo.core.personal:PERSONAL_DATA",
     ),
     Domain(

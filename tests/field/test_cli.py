@@ -159,6 +159,7 @@ def test_plan_assign_alert_walklist_dashboard_export(
     )
     assert assigned.exit_code == 0, assigned.output
     assert run_pending(runtime.factory, settings, kinds={"field.alert"}) == 1
+    assert run_pending(runtime.factory, settings, kinds={"core.send_mail"}) == 1
     messages = list((settings.data_dir / "outbox").glob("*.eml"))
     assert len(messages) == 1
     message = email.message_from_bytes(messages[0].read_bytes())
@@ -241,6 +242,7 @@ def test_team_assignment_alerts_every_member(runtime: Runtime, data_dir: Path) -
         )
     before = set((data_dir / "outbox").glob("*.eml"))
     run_pending(runtime.factory, runtime.settings, kinds={"field.alert"})
+    run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"})
     sent = [
         email.message_from_bytes(path.read_bytes())
         for path in set((data_dir / "outbox").glob("*.eml")) - before
