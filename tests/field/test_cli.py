@@ -240,6 +240,7 @@ def test_team_assignment_alerts_every_member(runtime: Runtime, data_dir: Path) -
         service.assign(
             session, ctx, day=date.today() + timedelta(days=3), turf_id=turf_id, team_id=team.id
         )
+    run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"})  # invitations
     before = set((data_dir / "outbox").glob("*.eml"))
     run_pending(runtime.factory, runtime.settings, kinds={"field.alert"})
     run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"})
