@@ -94,7 +94,10 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.assistant.models",
         cli="circo.assistant.cli",
         routes="circo.assistant.routes",
-        jobs={"assistant.refresh_feed": "circo.assistant.feeds:refresh_feed_job"},
+        jobs={
+            "assistant.refresh_feed": "circo.assistant.feeds:refresh_feed_job",
+            "assistant.embed": "circo.assistant.embedding:embed_document_job",
+        },
         sheet_sections={"local_news": "circo.assistant.sheet:local_news"},
         demo="circo.assistant.demo:seed_demo",
     ),

@@ -4,8 +4,11 @@ again, never resent after an interrupted handover, kept and retried when the ser
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -16,7 +19,17 @@ from circo.core.outbox import KIND, queue_mail
 from circo.db import utcnow
 from circo.runtime import Runtime
 from tests.factories import make_campaign
-from tests.messaging.conftest import SmtpCollector, free_port, smtp  # noqa: F401
+from tests.messaging.conftest import SmtpCollector, free_port
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[SmtpCollector, int]]:
+    collector = SmtpCollector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield collector, port
+    controller.stop()
 
 
 def _mail(index: int) -> OutgoingEmail:
@@ -36,9 +49,7 @@ def _rows(session: Session) -> list[OutgoingMail]:
 
 def _requeue_jobs(session: Session) -> None:
     """What a worker killed after the handover, or a second delivery of the job, amounts to."""
-    session.execute(
-        update(Job).where(Job.kind == KIND).values(status="queued", run_after=utcnow())
-    )
+    session.execute(update(Job).where(Job.kind == KIND).values(status="queued", run_after=utcnow()))
     session.commit()
 
 
