@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 from circo.config import Settings
 from circo.core.jobs import registry, store
 from circo.core.models import Job
-from circo.db import session_scope
+from circo.db import session_scope, write_intent
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +127,11 @@ def _run_claimed(
 ) -> Outcome:
     try:
         with session_scope(factory) as session:
-            job = session.get(Job, job_id)
-            if job is None:
-                return Outcome(ran=True)
-            session.commit()  # end the read: no transaction open while the handler computes
+            with write_intent(False):  # a read: on SQLite it takes no write lock
+                job = session.get(Job, job_id)
+                if job is None:
+                    return Outcome(ran=True)
+                session.commit()  # end the read: no transaction open while the handler computes
             function = registry.handler_for(job.kind)
             if function is None:
                 raise LookupError(f"aucun gestionnaire pour le travail « {job.kind} »")
