@@ -30,7 +30,7 @@ JOB = {
 
 
 def _status(client: httpx.Client, job_id: str) -> dict[str, Any]:
-    response = client.get(f"/api/campaigns/camp-a/targeting/jobs/{job_id}")
+    response = client.get(f"/api/campaigns/camp-a/jobs/{job_id}")
     assert response.status_code == 200, response.text
     status: dict[str, Any] = response.json()
     return status
