@@ -82,6 +82,8 @@ def test_field_pages_and_exports_write_nothing_inside_their_read(
     assert pdf.status_code == 200
     exported = client.get("/c/camp-a/field/export.csv")
     assert exported.status_code == 200
+    listed = client.get("/api/campaigns/camp-a/contacts")  # a bulk read of people: audited
+    assert listed.status_code == 200, listed.text
     assert writes_in_reads.found == []
     actions = set(
         session.scalars(select(AuditEvent.action).where(AuditEvent.campaign_id == world.a.id))
