@@ -45,6 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         name="core",
         models="circo.core.models",
+        jobs={"core.send_mail": "circo.core.outbox:send_mail_job"},
         personal_data="circo.core.personal:PERSONAL_DATA",
     ),
     Domain(
@@ -97,7 +98,10 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.assistant.models",
         cli="circo.assistant.cli",
         routes="circo.assistant.routes",
-        jobs={"assistant.refresh_feed": "circo.assistant.feeds:refresh_feed_job"},
+        jobs={
+            "assistant.refresh_feed": "circo.assistant.feeds:refresh_feed_job",
+            "assistant.embed": "circo.assistant.embedding:embed_document_job",
+        },
         sheet_sections={"local_news": "circo.assistant.sheet:local_news"},
         demo="circo.assistant.demo:seed_demo",
     ),

@@ -297,6 +297,9 @@ def test_volunteers_teams_and_event_reminder_job(session: Session, runtime: Runt
     assert run_pending(runtime.factory, settings, kinds={"crm.event_reminder"}) == 1
     session.expire_all()
     assert session.get(Job, job.id).result == {"reminded": 1}
+    session.rollback()
+    # The reminder (and the volunteer's invitation) left after their commit, by the mail job.
+    assert run_pending(runtime.factory, settings, kinds={"core.send_mail"}) == 2
     mails = [p.read_text() for p in (settings.data_dir / "outbox").glob("*.eml")]
     assert any("Rappel" in m or "=?utf-8?" in m for m in mails)
     assert len(mails) == 2

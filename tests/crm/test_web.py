@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.core import jobs
+from circo.core.jobs import run_pending
 from circo.core.models import Role
 from circo.crm.events import create_event, rsvp_token
 from circo.crm.models import Contact, EventAttendee, Interaction
@@ -222,6 +223,7 @@ def test_rsvp_without_login_forgery_refused_and_checkin_on_timeline(
         headers={"X-CSRF-Token": csrf},
     )
     assert invited.json() == {"invited": 1, "already_invited": 0, "skipped_no_consent": 1}
+    assert run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"}) == 1
     (mail,) = (runtime.settings.data_dir / "outbox").glob("*.eml")
     body = message_from_bytes(mail.read_bytes(), policy=default).get_body(("plain",))
     assert body is not None

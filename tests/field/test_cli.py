@@ -159,6 +159,7 @@ def test_plan_assign_alert_walklist_dashboard_export(
     )
     assert assigned.exit_code == 0, assigned.output
     assert run_pending(runtime.factory, settings, kinds={"field.alert"}) == 1
+    assert run_pending(runtime.factory, settings, kinds={"core.send_mail"}) == 1
     messages = list((settings.data_dir / "outbox").glob("*.eml"))
     assert len(messages) == 1
     message = email.message_from_bytes(messages[0].read_bytes())
@@ -239,8 +240,10 @@ def test_team_assignment_alerts_every_member(runtime: Runtime, data_dir: Path) -
         service.assign(
             session, ctx, day=date.today() + timedelta(days=3), turf_id=turf_id, team_id=team.id
         )
+    run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"})  # invitations
     before = set((data_dir / "outbox").glob("*.eml"))
     run_pending(runtime.factory, runtime.settings, kinds={"field.alert"})
+    run_pending(runtime.factory, runtime.settings, kinds={"core.send_mail"})
     sent = [
         email.message_from_bytes(path.read_bytes())
         for path in set((data_dir / "outbox").glob("*.eml")) - before

@@ -14,6 +14,7 @@ from circo.cli_common import (
     campaign_session,
     console,
     print_json,
+    runtime_for,
 )
 
 kb_app = typer.Typer(help="Base de connaissances de l'assistant / assistant knowledge base.")
@@ -85,6 +86,7 @@ def kb_add(
             settings=runtime.settings,
             on_file=lambda name: progress.update(task, description=name[-60:]),
         )
+    _compute_embeddings(data_dir)
     rows = [outcome.as_dict() for outcome in outcomes]
     failed = [row for row in rows if row["status"] == "failed"]
     if as_json:
@@ -100,6 +102,19 @@ def kb_add(
             )
     if failed:
         raise typer.Exit(1)
+
+
+def _compute_embeddings(data_dir: Path | None) -> None:
+    """With an embeddings model configured, compute the vectors of what was just committed
+    (the ``assistant.embed`` jobs; an unreachable endpoint leaves them to the job engine)."""
+    from circo.assistant.embedding import KIND
+    from circo.assistant.llm import embedder_configured
+    from circo.core.jobs import run_pending
+
+    with runtime_for(data_dir) as runtime:
+        if embedder_configured(runtime.settings):
+            with console.status("calcul des vecteurs (embeddings)"):
+                run_pending(runtime.factory, runtime.settings, kinds={KIND})
 
 
 @kb_app.command("list")

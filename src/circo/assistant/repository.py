@@ -281,13 +281,15 @@ def embeddings(session: Session, campaign_id: int) -> list[tuple[int, list[float
     return [(row[0], row[1]) for row in session.execute(query) if row[1]]
 
 
-def passage_fingerprint(session: Session, campaign_id: int) -> tuple[int, int]:
-    count, highest = session.execute(
-        select(func.count(Passage.id), func.max(Passage.id)).where(
+def passage_fingerprint(session: Session, campaign_id: int) -> tuple[int, int, int]:
+    """(passages, highest id, passages with a vector): changes when the index changes, also
+    when a job writes the vectors of passages indexed earlier."""
+    count, highest, embedded = session.execute(
+        select(func.count(Passage.id), func.max(Passage.id), func.count(Passage.embedding)).where(
             campaign_filter(Passage, campaign_id)
         )
     ).one()
-    return int(count or 0), int(highest or 0)
+    return int(count or 0), int(highest or 0), int(embedded or 0)
 
 
 # --- places, feeds, leaflets ------------------------------------------------------------------

@@ -177,7 +177,7 @@ def _fuse(rankings: Sequence[Sequence[int]]) -> list[int]:
 
 # --- dense ------------------------------------------------------------------------------------
 
-_MATRICES: dict[int, tuple[tuple[int, int], list[int], np.ndarray]] = {}
+_MATRICES: dict[int, tuple[tuple[int, int, int], list[int], np.ndarray]] = {}
 _LOCK = threading.Lock()
 
 

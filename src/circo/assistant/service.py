@@ -21,15 +21,14 @@ from sqlalchemy.orm import Session
 
 from circo.assistant import repository
 from circo.assistant.analysis import analyse, fold
+from circo.assistant.embedding import queue_embeddings
 from circo.assistant.errors import (
     AssistantError,
     DocumentError,
     DocumentNotFound,
     FetchError,
-    LLMError,
 )
 from circo.assistant.extract import FORMATS, extract, fetch, is_url
-from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.models import DocType, Document, Passage, Place
 from circo.assistant.segment import Extracted, segment
 from circo.config import Settings, load_settings
@@ -324,6 +323,8 @@ def _store(
     count = _index(session, document=document, extracted=extracted, settings=settings)
     document.passage_count = count
     session.flush()
+    # Vectors are computed by a job after the commit, never inside this transaction.
+    queue_embeddings(session, settings, document)
     return AddOutcome(source, status, document.title, document.id, count)
 
 
@@ -385,21 +386,8 @@ def _index(
             {"passage_index": position, "term": term, "tf": tf, "length": length}
             for term, tf in counts.items()
         )
-    if settings is not None and embedder_configured(settings) and passages:
-        _embed(settings, passages, document)
     repository.insert_passages(session, document=document, passages=passages, postings=postings)
     return len(passages)
-
-
-def _embed(settings: Settings, passages: list[Passage], document: Document) -> None:
-    texts = [f"{document.title}\n{passage.heading_path}\n{passage.text}" for passage in passages]
-    try:
-        vectors = LLMClient(settings).embed(texts, model=settings.embeddings_model or "")
-    except LLMError as exc:
-        logger.warning("embeddings skipped for %s: %s", document.source, exc)
-        return
-    for passage, vector in zip(passages, vectors, strict=True):
-        passage.embedding = vector
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circo.core.models import AuditEvent
+from circo.db import after_commit, reading_only, utcnow, write_intent
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,13 @@ def record(
     target_id: object = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Add an audit line to the session's transaction.
+
+    In a page read on SQLite (a GET: its transaction is a deferred read), the line is written
+    in its own short write transaction right after the read ends, before the response is sent
+    (`circo.db.after_commit`): turning the read into a write could fail at once under another
+    writer, while a transaction of its own waits for the write lock like any other. If that
+    write fails, the request fails: no export leaves without its audit line."""
     event = AuditEvent(
         campaign_id=campaign_id,
         user_id=actor.user_id,
@@ -43,10 +51,20 @@ def record(
         target_id=None if target_id is None else str(target_id),
         details=details or {},
         ip=actor.ip,
+        at=utcnow(),
     )
+    bind = session.get_bind()
+    if reading_only() and bind.dialect.name == "sqlite":
+        after_commit(session, lambda: _write_alone(bind, event))
+        return event
     session.add(event)
     session.flush()
     return event
+
+
+def _write_alone(bind: Any, event: AuditEvent) -> None:
+    with write_intent(True), Session(bind) as own, own.begin():
+        own.add(event)
 
 
 def list_events(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circo.db import Base, UTCDateTime, utcnow
+from circo.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -204,3 +204,50 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     worker: Mapped[str | None] = mapped_column(String(100))
+
+
+class MailStatus(enum.StrEnum):
+    """Where a queued mail is: ``sending`` is marked (and committed) before the mail is handed
+    to the mail server, so a run that dies after the handover never sends it again: it becomes
+    ``uncertain``."""
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    uncertain = "uncertain"
+
+
+class OutgoingMail(Base):
+    """One transactional mail (invitation, RSVP, reminder, alert) queued with the write that
+    caused it and sent after its commit by the ``core.send_mail`` job (`circo.core.outbox`).
+
+    The body is emptied once the mail has left (it may hold a password-choosing link); the
+    row stays as the record of what was sent to whom, and is deleted after
+    ``outbox.KEEP_DAYS`` days."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    # "the same mail" (an invitation to one event for one contact…): queued once
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[MailStatus] = mapped_column(
+        str_enum(MailStatus, name="status", length=16), default=MailStatus.queued, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # the run (job id and attempt) that marked it ``sending``
+    claimed_job: Mapped[int | None] = mapped_column(Integer)
+    claimed_attempt: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -164,7 +164,7 @@ def move_rows(
 def _core_access(
     session: Session, ctx: CampaignContext, identity: Identity, export: dict[str, Any]
 ) -> None:
-    from circo.core.models import AuditEvent, Membership, User
+    from circo.core.models import AuditEvent, Membership, OutgoingMail, User
 
     ids = [str(i) for i in identity.contact_ids]
     export["audit_events"] = [
@@ -187,15 +187,31 @@ def _core_access(
         for user, role in rows:
             accounts.append({**plain_row(user, exclude=("password_hash",)), "role": str(role)})
     export["user_accounts"] = accounts
+    export["mail_outbox"] = [
+        plain_row(mail, exclude=("text", "html", "headers"))
+        for mail in session.scalars(
+            select(OutgoingMail).where(
+                campaign_filter(OutgoingMail, ctx), OutgoingMail.email.in_(identity.emails or ["-"])
+            )
+        )
+    ]
 
 
 def _core_erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
-    from circo.core.models import LoginAttempt
+    from circo.core.models import LoginAttempt, OutgoingMail
 
     if not identity.emails:
         return {}
     result = session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(identity.emails)))
-    return {"login_attempts": int(result.rowcount or 0)}  # type: ignore[attr-defined]
+    mails = session.execute(
+        delete(OutgoingMail).where(
+            campaign_filter(OutgoingMail, ctx), OutgoingMail.email.in_(identity.emails)
+        )
+    )
+    return {
+        "login_attempts": int(result.rowcount or 0),  # type: ignore[attr-defined]
+        "mail_outbox": int(mails.rowcount or 0),  # type: ignore[attr-defined]
+    }
 
 
 _ACCOUNT = TableRule(
@@ -216,6 +232,12 @@ PERSONAL_DATA = PersonalData(
             access="not exported: a security log of the login form",
             erase="attempts made with the person's email are deleted",
             merge="not linked to a contact",
+        ),
+        "mail_outbox": TableRule(
+            access="mail_outbox of the export: mails queued or sent to the person's addresses "
+            "(recipient, subject, status, dates)",
+            erase="mails to the person's addresses are deleted (sent or not)",
+            merge="not linked to a contact: rows are by address",
         ),
         "audit_events": TableRule(
             access="audit_events of the export: actions on the person's contacts",

@@ -18,6 +18,7 @@ from circo.cli_common import (
     campaign_session,
     console,
     print_json,
+    runtime_for,
 )
 from circo.errors import CircoError
 
@@ -523,6 +524,7 @@ def events_invite(
             event_id=event_id,
             filters=resolve_segment(session, ctx, segment),
         )
+    _send_queued_mail(data_dir)
     _emit(
         report.as_dict(),
         as_json,
@@ -618,7 +620,18 @@ def volunteers_invite(
                 skills=[s.strip() for s in skills.split(",") if s.strip()],
             ),
         )
+    _send_queued_mail(data_dir)
     console.print(f"invitation envoyée à {email}")
+
+
+def _send_queued_mail(data_dir: Path | None) -> None:
+    """Send the mail the command queued, now that it is committed (a mail server that cannot
+    be reached leaves it queued for the job engine: ``circo worker`` or ``circo serve``)."""
+    from circo.core.jobs import run_pending
+    from circo.core.outbox import KIND
+
+    with runtime_for(data_dir) as runtime:
+        run_pending(runtime.factory, runtime.settings, kinds={KIND})
 
 
 @volunteers_app.command("list")

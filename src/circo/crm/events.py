@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import jobs
-from circo.core.email import EmailSender, OutgoingEmail
+from circo.core.email import OutgoingEmail
 from circo.core.models import Campaign, Job
+from circo.core.outbox import queue_mail
 from circo.core.security import sign, unsign
 from circo.core.tenancy import CampaignContext, campaign_filter, system_context
 from circo.crm.contacts import get_contact
@@ -270,38 +271,43 @@ def invite_segment(
         session.scalars(select(EventAttendee.contact_id).where(EventAttendee.event_id == event.id))
     )
     report = InviteReport()
-    with EmailSender(settings) as sender:
-        for contact_id in ids:
-            if contact_id in existing:
-                report.already_invited += 1
-                continue
-            if not decisions[contact_id].allowed:
-                report.skipped_no_consent += 1
-                continue
-            contact = session.get(Contact, contact_id)
-            assert contact is not None
-            assert contact.email
-            attendee = EventAttendee(
-                campaign_id=ctx.campaign_id,
-                event_id=event.id,
-                contact_id=contact_id,
-                status="invited",
-                invited_at=utcnow(),
-            )
-            session.add(attendee)
-            token = rsvp_token(
-                settings, campaign_id=ctx.campaign_id, event_id=event.id, contact_id=contact_id
-            )
-            sender.send(_invitation(settings, ctx, event, contact, token))
-            add_interaction(
-                session,
-                ctx,
-                contact_id=contact_id,
-                kind="event",
-                summary=f"invitation à « {event.title} »",
-                data={"event_id": event.id, "consent_id": decisions[contact_id].consent_id},
-            )
-            report.invited += 1
+    for contact_id in ids:
+        if contact_id in existing:
+            report.already_invited += 1
+            continue
+        if not decisions[contact_id].allowed:
+            report.skipped_no_consent += 1
+            continue
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        assert contact.email
+        attendee = EventAttendee(
+            campaign_id=ctx.campaign_id,
+            event_id=event.id,
+            contact_id=contact_id,
+            status="invited",
+            invited_at=utcnow(),
+        )
+        session.add(attendee)
+        token = rsvp_token(
+            settings, campaign_id=ctx.campaign_id, event_id=event.id, contact_id=contact_id
+        )
+        # Sent after the commit by the job engine (no mail server call in this transaction).
+        queue_mail(
+            session,
+            _invitation(settings, ctx, event, contact, token),
+            campaign_id=ctx.campaign_id,
+            key=f"crm.event_invitation:{event.id}:{contact_id}",
+        )
+        add_interaction(
+            session,
+            ctx,
+            contact_id=contact_id,
+            kind="event",
+            summary=f"invitation à « {event.title} »",
+            data={"event_id": event.id, "consent_id": decisions[contact_id].consent_id},
+        )
+        report.invited += 1
     session.flush()
     return report
 
@@ -395,29 +401,32 @@ def send_reminders(
     ]
     decisions = decide_many(session, ctx, contact_ids=[a.contact_id for a in rows], channel="email")
     reminded = 0
-    with EmailSender(settings) as sender:
-        for attendee in rows:
-            if not decisions[attendee.contact_id].allowed:
-                continue
-            contact = session.get(Contact, attendee.contact_id)
-            assert contact is not None
-            token = rsvp_token(
-                settings, campaign_id=campaign.id, event_id=event.id, contact_id=contact.id
-            )
-            sender.send(
-                OutgoingEmail(
-                    to=contact.email or "",
-                    subject=f"Rappel : {event.title}",
-                    text=(
-                        f"Bonjour {contact.first_name},\n\nPetit rappel :\n"
-                        f"{_event_text(event, campaign)}\n\n"
-                        f"Un empêchement ? {rsvp_link(settings, token)}"
-                        + _unsubscribe_line(settings, ctx)
-                    ),
-                )
-            )
-            attendee.reminded_at = utcnow()
-            reminded += 1
+    for attendee in rows:
+        if not decisions[attendee.contact_id].allowed:
+            continue
+        contact = session.get(Contact, attendee.contact_id)
+        assert contact is not None
+        token = rsvp_token(
+            settings, campaign_id=campaign.id, event_id=event.id, contact_id=contact.id
+        )
+        # Queued with the reminded_at mark, sent after their commit (see circo.core.outbox).
+        queue_mail(
+            session,
+            OutgoingEmail(
+                to=contact.email or "",
+                subject=f"Rappel : {event.title}",
+                text=(
+                    f"Bonjour {contact.first_name},\n\nPetit rappel :\n"
+                    f"{_event_text(event, campaign)}\n\n"
+                    f"Un empêchement ? {rsvp_link(settings, token)}"
+                    + _unsubscribe_line(settings, ctx)
+                ),
+            ),
+            campaign_id=campaign.id,
+            key=f"crm.event_reminder:{event.id}:{contact.id}",
+        )
+        attendee.reminded_at = utcnow()
+        reminded += 1
     session.flush()
     return {"reminded": reminded}
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import service as core_service
-from circo.core.email import OutgoingEmail, send_email
+from circo.core.email import OutgoingEmail
 from circo.core.models import Membership, Role, User
+from circo.core.outbox import queue_mail
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm import normalise
 from circo.crm.errors import CrmError, NotFound
@@ -84,8 +85,8 @@ def _send_invitation(
         return
     _user, token = started
     link = f"{settings.base_url.rstrip('/')}/password/reset?token={token}"
-    send_email(
-        settings,
+    queue_mail(  # sent after the commit (see circo.core.outbox)
+        session,
         OutgoingEmail(
             to=email,
             subject=f"Bienvenue parmi les bénévoles de {ctx.campaign.name}",
@@ -95,6 +96,7 @@ def _send_invitation(
                 f"Choisissez votre mot de passe (lien valable 3 jours) :\n{link}\n"
             ),
         ),
+        campaign_id=ctx.campaign_id,
     )
 
 

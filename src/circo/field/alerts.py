@@ -1,8 +1,9 @@
 """Alerts to volunteers: « votre secteur pour samedi est prêt », then a reminder the day before.
 
-Sent by email through `circo.core.email`, from the job runner (``field.alert`` and
-``field.reminder`` handlers), so a slow SMTP server never slows the organiser's page and a
-failed send is retried. Each job has an idempotency key: assigning once sends once.
+Queued by the job runner (``field.alert`` and ``field.reminder`` handlers) in the outbox of
+`circo.core.outbox`, which sends after the commit with no transaction open, so a slow SMTP
+server never slows the organiser's page nor holds the database, and a failed send is retried.
+Each job and each mail has an idempotency key: assigning once sends once.
 Web Push is not implemented: it needs VAPID keys and a push service run by the browser vendor
 (an external service), so the app shows the assignments when opened instead.
 """
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import jobs
-from circo.core.email import OutgoingEmail, send_email
+from circo.core.email import OutgoingEmail
 from circo.core.models import Campaign, Job, User
+from circo.core.outbox import queue_mail
 from circo.core.tenancy import CampaignContext, system_context
 from circo.core.timezone import campaign_zone, local_today
 from circo.db import utcnow
@@ -126,8 +128,15 @@ def _send(session: Session, settings: Settings, job: Job, *, reminder: bool) -> 
     turf = session.get(Turf, assignment.turf_id) if assignment.turf_id is not None else None
     subject, text = _message(settings, campaign, assignment, turf, reminder=reminder)
     sent = 0
+    kind = "field.reminder" if reminder else "field.alert"
     for user in _recipients(session, assignment, campaign):
-        send_email(settings, OutgoingEmail(to=user.email, subject=subject, text=text))
+        # Queued with the mark below, sent after their commit (see circo.core.outbox).
+        queue_mail(
+            session,
+            OutgoingEmail(to=user.email, subject=subject, text=text),
+            campaign_id=campaign.id,
+            key=f"{kind}:{assignment.id}:{user.id}",
+        )
         sent += 1
     if reminder:
         assignment.reminded_at = utcnow()

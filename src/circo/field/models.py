@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,9 +133,22 @@ class Assignment(Base):
 
 
 class Questionnaire(Base):
-    """The door questionnaire of a campaign; ``questions`` is a list of question dicts."""
+    """The door questionnaire of a campaign; ``questions`` is a list of question dicts.
+
+    Saving a new version deactivates the previous one (old visits keep theirs); at most one
+    is active per campaign (a partial unique index: concurrent first uses cannot create two).
+    """
 
     __tablename__ = "field_questionnaires"
+    __table_args__ = (
+        Index(
+            "uq_field_questionnaires_active",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = campaign_id_column()

@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circo.core import audit
 from circo.core.models import Membership, Role, User
 from circo.core.tenancy import CampaignContext, campaign_filter
+from circo.db import reading_only, write_intent
 from circo.field import questionnaire as qn
 from circo.field.errors import AssignmentNotFound, FieldError, TurfNotFound
 from circo.field.models import Assignment, Questionnaire, Turf, TurfPlan, TurfStop, Visit
@@ -86,6 +88,8 @@ def create_plan(
         target_id=plan.id,
         details={"turfs": len(cut.turfs), "source": source, "doors_per_turf": doors_per_turf},
     )
+    # The door questionnaire exists before any volunteer opens the app (not made by a read).
+    ensure_questionnaire(session, ctx.campaign_id)
     return plan
 
 
@@ -369,26 +373,67 @@ def list_assignments(
 # --- questionnaire ---------------------------------------------------------------------------
 
 
-def active_questionnaire(session: Session, ctx: CampaignContext) -> Questionnaire:
-    """The campaign's active questionnaire, created from the default one on first use."""
-    found = session.scalar(
-        ctx.scoped(select(Questionnaire), Questionnaire)
-        .where(Questionnaire.active.is_(True))
+def _find_active(session: Session, campaign_id: int) -> Questionnaire | None:
+    return session.scalar(
+        select(Questionnaire)
+        .where(campaign_filter(Questionnaire, campaign_id), Questionnaire.active.is_(True))
         .order_by(Questionnaire.id.desc())
         .limit(1)  # without it the ORM builds every row before `scalar` keeps the first
     )
-    if found is not None:
-        return found
-    created = Questionnaire(
-        campaign_id=ctx.campaign_id,
+
+
+def _default_questionnaire(campaign_id: int) -> Questionnaire:
+    return Questionnaire(
+        campaign_id=campaign_id,
         name=qn.DEFAULT_NAME,
         questions=qn.DEFAULT_QUESTIONS,
         recontact_wording=qn.DEFAULT_RECONTACT_WORDING,
         opinion_consent_wording=qn.DEFAULT_OPINION_WORDING,
     )
-    session.add(created)
-    session.flush()
+
+
+def ensure_questionnaire(session: Session, campaign_id: int) -> Questionnaire:
+    """Get or create the campaign's active questionnaire in the session's transaction. Two
+    transactions creating it at once cannot both succeed (unique index): the loser reads the
+    winner's."""
+    found = _find_active(session, campaign_id)
+    if found is not None:
+        return found
+    created = _default_questionnaire(campaign_id)
+    try:
+        with session.begin_nested():
+            session.add(created)
+            session.flush()
+    except IntegrityError:
+        found = _find_active(session, campaign_id)
+        if found is None:
+            raise
+        return found
     return created
+
+
+def active_questionnaire(session: Session, ctx: CampaignContext) -> Questionnaire:
+    """The campaign's active questionnaire. The default one is made with the first turf plan
+    (`create_plan`); a campaign without one gets it on first use — on a page read (GET on
+    SQLite) in its own short write transaction, so the read never turns into a write that
+    could fail under another writer."""
+    found = _find_active(session, ctx.campaign_id)
+    if found is not None:
+        return found
+    bind = session.get_bind()
+    if not (reading_only() and bind.dialect.name == "sqlite"):
+        return ensure_questionnaire(session, ctx.campaign_id)
+    session.commit()  # end the read, so the next one sees the row written below
+    with write_intent(True), Session(bind) as own:
+        try:
+            ensure_questionnaire(own, ctx.campaign_id)
+            own.commit()
+        except IntegrityError:  # created meanwhile by another process
+            own.rollback()
+    found = _find_active(session, ctx.campaign_id)
+    if found is None:  # pragma: no cover - the row was just committed
+        raise FieldError("questionnaire introuvable", loc="questionnaire", status=503)
+    return found
 
 
 def save_questionnaire(
@@ -405,6 +450,7 @@ def save_questionnaire(
     clean = qn.validate_questions(questions)
     current = active_questionnaire(session, ctx)
     current.active = False
+    session.flush()  # before the new one is inserted: one active questionnaire at a time
     created = Questionnaire(
         campaign_id=ctx.campaign_id,
         name=name or qn.DEFAULT_NAME,

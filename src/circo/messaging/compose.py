@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core.email import EmailSender, OutgoingEmail
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 from circo.messaging import directory, service
 from circo.messaging.delivery import Prepared, Renderer
@@ -92,6 +93,7 @@ def send_test(
     shown = preview(session, ctx, settings, draft=draft, contact_id=contact_id)
     rendered = shown.rendered
     subject = rendered.subject or "SMS"
+    leave_transaction(session)  # the mail server may be slow: hold no database lock meanwhile
     with EmailSender(settings) as sender:
         return sender.send(
             OutgoingEmail(

@@ -18,6 +18,7 @@ from circo.config import Settings
 from circo.core import jobs
 from circo.core.models import Job
 from circo.core.tenancy import CampaignContext
+from circo.db import write_intent
 from circo.errors import CircoError
 from circo.targeting.service import TargetingError, parse_election_round
 
@@ -76,10 +77,14 @@ def run_transfers(session: Session, settings: Settings, job: Job) -> dict[str, A
     payload = job.payload
     territory = str(payload["territory"])
     jobs.report_progress(job, 0, 2)
-    inputs = transfer_inputs(
-        session, source=_round(payload, "from"), target=_round(payload, "to"), territory=territory
-    )
-    session.commit()
+    with write_intent(False):  # a read transaction: on SQLite no write lock while reading
+        inputs = transfer_inputs(
+            session,
+            source=_round(payload, "from"),
+            target=_round(payload, "to"),
+            territory=territory,
+        )
+        session.commit()
     jobs.report_progress(job, 1, 2)
     result = transfers_from_inputs(
         inputs, territory=territory, method=str(payload.get("method", "auto"))
@@ -95,10 +100,11 @@ def run_groups(session: Session, settings: Settings, job: Job) -> dict[str, Any]
     payload = job.payload
     territory = str(payload["territory"])
     jobs.report_progress(job, 0, 2)
-    table, demographics = group_vote_inputs(
-        session, election=_round(payload, "election"), territory=territory
-    )
-    session.commit()
+    with write_intent(False):  # a read transaction: on SQLite no write lock while reading
+        table, demographics = group_vote_inputs(
+            session, election=_round(payload, "election"), territory=territory
+        )
+        session.commit()
     jobs.report_progress(job, 1, 2)
     result = group_vote_from_inputs(
         table,

@@ -53,13 +53,25 @@ def domain_modules() -> list[ModuleType]:
 
 
 def create_app(
-    settings: Settings, *, runtime: Runtime | None = None, run_jobs: bool = False
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    run_jobs: bool = False,
+    dispatch_jobs: bool = False,
 ) -> FastAPI:
-    """Build the app; with no runtime given, connect (and create the schema of an empty DB)."""
+    """Build the app; with no runtime given, connect (and create the schema of an empty DB).
+
+    ``run_jobs``: run the job engine in this process (``circo serve``); ``dispatch_jobs``: only
+    hand committed jobs to the queue (a web process of ``CIRCO_WEB_WORKERS`` > 1). Neither (the
+    tests): jobs wait in the table for ``run_pending`` or a worker's sweeper."""
     load_domains()  # every domain's tables, hooks and job handlers, as in the CLI
     runtime = runtime or open_runtime_for_serving(settings)
     settings.effective_secret_key()  # refuse the default secret in production, early
-    worker = JobWorker(runtime.factory, settings) if run_jobs else None
+    worker = (
+        JobWorker(runtime.factory, settings, consume=run_jobs)
+        if run_jobs or dispatch_jobs
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from circo.core import audit, service
-from circo.core.email import OutgoingEmail, send_email
+from circo.core.email import OutgoingEmail
 from circo.core.models import Role
+from circo.core.outbox import queue_mail
 from circo.core.tenancy import CampaignContext
 from circo.core.timezone import zone
 from circo.db import UTC
@@ -105,8 +106,8 @@ def _send_invitation(
         return
     _user, token = started
     link = f"{settings.base_url.rstrip('/')}/password/reset?token={token}"
-    send_email(
-        settings,
+    queue_mail(  # sent by the job engine once the new account is committed
+        session,
         OutgoingEmail(
             to=email,
             subject=_(
@@ -119,6 +120,7 @@ def _send_invitation(
                 link=link,
             ),
         ),
+        campaign_id=ctx.campaign_id,
     )
 
 

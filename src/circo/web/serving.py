@@ -5,8 +5,9 @@ processes. Uvicorn's supervisor starts ``web_workers`` processes sharing the lis
 each builds the app with `worker_app` from the same environment (settings come from
 ``CIRCO_*`` variables; the data dir given on the command line is passed on). The schema is
 checked once, by the supervisor, before the workers start. Background jobs run in the
-supervisor (one job worker for the instance, not one per process); a web worker does not wake
-it after enqueuing, it picks jobs up at its next poll.
+supervisor (one job worker for the instance, not one per process); each web worker hands the
+jobs it queued to the queue after their commit — Redis, or the embedded SQLite queue file the
+supervisor's consumer polls (at most one second) — so nothing waits for the sweeper.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def worker_app() -> FastAPI:
     from circo.web.app import create_app
 
     settings = load_settings()
-    return create_app(settings, runtime=open_runtime(settings), run_jobs=False)
+    return create_app(settings, runtime=open_runtime(settings), dispatch_jobs=True)
 
 
 def serve_workers(runtime: Runtime, **options: Any) -> None:

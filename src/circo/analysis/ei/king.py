@@ -28,18 +28,26 @@ from circo.analysis.errors import EIInputError
 FloatArray = NDArray[np.float64]
 
 
+# The optimiser works on unbounded parameters; they are mapped to a covariance that stays
+# positive definite in floating point: |rho| below 1 (tanh alone reaches ±1.0 exactly past
+# ≈ 19, and a singular covariance made scipy raise LinAlgError on some seeds) and standard
+# deviations within [e^-7, e^3] (exp under- or overflows otherwise).
+RHO_LIMIT = 0.995
+LOG_SD_RANGE = (-7.0, 3.0)
+
+
 def _square_mass(mean: FloatArray, cov: FloatArray) -> float:
     """P((b, w) ∈ [0, 1]²) under N(mean, cov)."""
-    dist = stats.multivariate_normal(mean=mean, cov=cov)
+    dist = stats.multivariate_normal(mean=mean, cov=cov, allow_singular=True)
     corners = dist.cdf(np.array([[1, 1], [0, 1], [1, 0], [0, 0]]))
     mass = corners[0] - corners[1] - corners[2] + corners[3]
-    return float(max(mass, 1e-300))
+    return float(mass) if np.isfinite(mass) and mass > 1e-300 else 1e-300
 
 
 def _unpack(params: FloatArray) -> tuple[FloatArray, FloatArray]:
     mean = params[:2]
-    sd = np.exp(params[2:4])
-    rho = np.tanh(params[4])
+    sd = np.exp(np.clip(params[2:4], *LOG_SD_RANGE))
+    rho = RHO_LIMIT * np.tanh(params[4])
     cov = np.array([[sd[0] ** 2, rho * sd[0] * sd[1]], [rho * sd[0] * sd[1], sd[1] ** 2]])
     return mean, cov
 
@@ -133,7 +141,8 @@ class KingEI2x2(EIEstimator):
             (low - cond_mean) / cond_sd
         )
         loglik = stats.norm.logpdf(t, t_mean, t_sd) + np.log(np.maximum(inside, 1e-300))
-        return float(-(loglik.sum() - x.size * np.log(_square_mass(mean, cov))))
+        value = float(-(loglik.sum() - x.size * np.log(_square_mass(mean, cov))))
+        return value if np.isfinite(value) else 1e300
 
     def _fit(self, data: EIData) -> None:
         keep = data.totals > 0

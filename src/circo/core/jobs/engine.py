@@ -167,17 +167,24 @@ class JobWorker:
 
     With the embedded queue (no ``CIRCO_REDIS_URL``) it runs ``CIRCO_JOBS_THREADS`` huey worker
     threads and a sweeper in the server process; with Redis it only dispatches, and
-    ``circo worker`` processes run the jobs.
+    ``circo worker`` processes run the jobs. With ``consume=False`` (the web processes of
+    ``CIRCO_WEB_WORKERS`` > 1) it only dispatches, to Redis or to the embedded queue's file,
+    whose consumer runs in the supervisor.
     """
 
-    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], settings: Settings, *, consume: bool = True
+    ) -> None:
         self.engine = JobEngine(settings, factory)
+        self.consume = consume
         self.consumer: EmbeddedConsumer | None = None
         self.sweeper: Sweeper | None = None
 
     def start(self) -> None:
         self.engine.activate()
-        if self.engine.backend == "redis":
+        if self.engine.backend == "redis" or not self.consume:
+            # Dispatch only: committed jobs go to the queue (Redis, or the shared SQLite queue
+            # file that the consumer of the supervisor polls at least every second).
             return
         self.sweeper = _start_consumers(self.engine)
         self.consumer = EmbeddedConsumer(

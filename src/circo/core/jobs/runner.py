@@ -20,7 +20,7 @@ from circo.config import Settings
 from circo.core import instance
 from circo.core.jobs import registry, store
 from circo.core.models import Job
-from circo.db import session_scope
+from circo.db import session_scope, write_intent
 
 logger = logging.getLogger(__name__)
 
@@ -141,12 +141,13 @@ def _run_claimed(
 ) -> Outcome:
     try:
         with session_scope(factory) as session:
-            job = session.get(Job, job_id)
-            if job is None:
-                return Outcome(ran=True)
-            # settings saved on the settings page (public URL, SMTP…) apply to jobs too
-            job_settings = instance.effective(session, settings)
-            session.commit()  # end the read: no transaction open while the handler computes
+            with write_intent(False):  # a read: on SQLite it takes no write lock
+                job = session.get(Job, job_id)
+                if job is None:
+                    return Outcome(ran=True)
+                # settings saved on the settings page (public URL, SMTP…) apply to jobs too
+                job_settings = instance.effective(session, settings)
+                session.commit()  # end the read: no transaction open while the handler computes
             function = registry.handler_for(job.kind)
             if function is None:
                 raise LookupError(f"aucun gestionnaire pour le travail « {job.kind} »")
