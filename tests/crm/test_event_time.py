@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
+from circo.core.jobs import run_pending
 from circo.crm.models import Event
+from circo.runtime import Runtime
 from tests.server import run_cli
 
 
@@ -31,7 +33,9 @@ def test_cli_events_in_the_campaign_zone(settings: Settings, session: Session) -
     assert stored == datetime(2027, 7, 8, 8, 0, tzinfo=UTC)
 
 
-def test_reminder_mail_in_the_campaign_zone(session: Session, settings: Settings) -> None:
+def test_reminder_mail_in_the_campaign_zone(
+    session: Session, settings: Settings, runtime: Runtime
+) -> None:
     """The reminder (a background job, no request) says 19 h for a Guadeloupe event typed at
     19:00, and links to the recorded public address."""
     import email
@@ -65,6 +69,8 @@ def test_reminder_mail_in_the_campaign_zone(session: Session, settings: Settings
     job_settings = instance.effective(session, bare)
     moment = datetime(2027, 12, 9, 12, 0, tzinfo=UTC)
     assert send_reminders(session, job_settings, event_id=event.id, now=moment) == {"reminded": 1}
+    session.commit()  # the reminder is queued in the outbox, sent by the mail job after commit
+    assert run_pending(runtime.factory, bare, kinds={"core.send_mail"}) == 1
     (written,) = (settings.data_dir / "outbox").glob("*.eml")
     message = email.message_from_bytes(written.read_bytes(), policy=policy.default)
     text = str(message.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
