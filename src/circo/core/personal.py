@@ -77,6 +77,11 @@ class PersonalData:
     merge: MergeHook | None = None
     # The domain owning the contact rows themselves erases after every other domain.
     erase_last: bool = False
+    # Tables the law requires to keep (table → the reason, with its article): erasure leaves
+    # their rows and says so, and the scrub of leftovers does not touch them.
+    retained: Mapping[str, str] = field(default_factory=dict)
+    # Folders under the data dir holding such records (legal archives): the file scan skips them.
+    retained_dirs: tuple[str, ...] = ()
 
 
 # --- helpers for the common case: rows linked to a contact by a column -------------------------
