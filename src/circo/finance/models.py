@@ -105,7 +105,7 @@ class Donation(Base):
     donor_kind: Mapped[DonorKind] = mapped_column(
         str_enum(DonorKind, name="donor_kind", length=8), default=DonorKind.person
     )
-    donor_key: Mapped[str] = mapped_column(String(200))  # identity, normalised (see donations.donor_key)
+    donor_key: Mapped[str] = mapped_column(String(200))  # folded names: donations.donor_key
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     party_name: Mapped[str] = mapped_column(String(200), default="")
@@ -155,7 +155,7 @@ class Income(Base):
     received_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200), default="")  # party, lender, giver
     description: Mapped[str] = mapped_column(Text, default="")
-    # Loans: "YYYY-MM-DD:cents;…" repayment schedule, as entered (validated by ledger.parse_schedule).
+    # Loans: "YYYY-MM-DD:cents;…" schedule, as entered (checked by ledger.parse_schedule).
     repayment_schedule: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
