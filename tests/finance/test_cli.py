@@ -349,3 +349,70 @@ def test_erasure_keeps_donations_by_law_and_says_so(settings: Settings) -> None:
     assert "fin_donations" in report["kept"]
     assert "L52-12" in report["kept"]["fin_donations"]
     assert snapshot(settings)["fin_donations"] == before
+
+
+def test_population_from_the_imported_insee_tables(settings: Settings) -> None:
+    line = refused(
+        settings,
+        "setup",
+        "--election",
+        "mun-2026",
+        "--territory",
+        "com:75056",
+    )
+    assert "--population" in line
+    data = Path(__file__).resolve().parents[1] / "elections" / "data"
+    done = run_cli(settings, "import", "insee", str(data / "base_ic_pop_2019_semicolon.csv"))
+    assert done.returncode == 0, done.stderr
+    account = cli_json(settings, "setup", "--election", "mun-2026", "--territory", "com:75056")
+    # Paris = its arrondissements' IRIS (75101…): 1 523,4 inhabitants in this sample.
+    assert account["population"] == 1523
+    assert account["financing_from"] == "2025-09-01"  # municipales 15 March 2026 (L52-4)
+    assert account["ceiling_eur"] == round(1523 * 1.68 * 1.23, 2)
+
+
+def test_books_are_purged_after_the_legal_period(settings: Settings, tmp_path: Path) -> None:
+    cli_json(
+        settings,
+        "setup",
+        "--election",
+        "leg-2012",
+        "--territory",
+        "circ:69-01",
+        "--population",
+        "100000",
+        "--date",
+        "2012-06-10",
+    )
+    cli_json(settings, *donate(first="Ancien", last="Donateur", amount="50", date="2012-05-02"))
+    invoice = tmp_path / "f.pdf"
+    invoice.write_bytes(b"%PDF-1.4 old\n")
+    spent = cli_json(
+        settings,
+        "spend",
+        "--amount",
+        "10",
+        "--category",
+        "other",
+        "--supplier",
+        "X",
+        "--date",
+        "2012-05-03",
+        "--file",
+        str(invoice),
+    )
+    assert (settings.data_dir / spent["invoice"]).exists()
+
+    def item(report: dict[str, Any]) -> dict[str, Any]:
+        return next(i for i in report["items"] if i["policy"] == "campaign_finance")
+
+    dry = run_cli(settings, "privacy", "retention", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert item(json.loads(dry.stdout.strip().splitlines()[-1]))["count"] == 1
+    assert snapshot(settings)["fin_donations"]  # a dry run deletes nothing
+    done = run_cli(settings, "privacy", "retention", "--apply", "--json")
+    assert done.returncode == 0, done.stderr
+    after = snapshot(settings)
+    assert after["fin_donations"] == []
+    assert after["fin_expenses"] == []
+    assert not (settings.data_dir / spent["invoice"]).exists()

@@ -10,15 +10,19 @@ archive under the data dir — and says so in its report; the legal basis is a l
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from circo.core.personal import Identity, PersonalData, TableRule, move_rows, plain_row
 from circo.core.tenancy import CampaignContext, campaign_filter
+from circo.db import after_commit
 from circo.finance.donations import donor_key
-from circo.finance.models import BankLine, Donation
+from circo.finance.models import AccountFinance, BankLine, Donation, Expense, Income, Receipt
 
 KEPT_BY_LAW = (
     "conservé : obligation légale — liste des dons jointe au compte de campagne (Code électoral "
@@ -80,6 +84,39 @@ def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) 
     move_rows(session, ctx, Donation, kept_id, merged_id)
 
 
+RETENTION_LABEL = (
+    "Comptabilité de campagne (dons, reçus, pièces, relevés) : conservée jusqu'au 31 décembre de "
+    "la 6e année suivant l'élection (L52-12, LPF L102 B), puis supprimée"
+)
+RETENTION_YEARS = 6
+
+
+def keep_until(first_round: date) -> date:
+    return date(first_round.year + RETENTION_YEARS, 12, 31)
+
+
+def purge(
+    session: Session, ctx: CampaignContext, data_dir: Path, today: date, apply: bool
+) -> list[tuple[str, str, int, list[str]]]:
+    """After the legal period, the books go: donations, receipts, income, expenses, bank lines
+    and the archive's files."""
+    account = session.scalar(select(AccountFinance).where(campaign_filter(AccountFinance, ctx)))
+    if account is None:
+        return [("campaign_finance", RETENTION_LABEL, 0, [])]
+    if today <= keep_until(account.first_round):
+        until = f"conservée jusqu'au {keep_until(account.first_round):%d/%m/%Y}"
+        return [("campaign_finance", RETENTION_LABEL, 0, [until])]
+    count = int(
+        session.scalar(select(func.count(Donation.id)).where(campaign_filter(Donation, ctx))) or 0
+    )
+    if apply:
+        for model in (BankLine, Receipt, Donation, Income, Expense):
+            session.execute(delete(model).where(campaign_filter(model, ctx)))
+        archive = data_dir / "finance" / ctx.campaign.slug
+        after_commit(session, lambda: shutil.rmtree(archive, ignore_errors=True))
+    return [("campaign_finance", RETENTION_LABEL, count, [f"{count} don(s) et leurs pièces"])]
+
+
 PERSONAL_DATA = PersonalData(
     tables={
         "fin_donations": TableRule(
@@ -109,4 +146,5 @@ PERSONAL_DATA = PersonalData(
         "fin_expenses": KEPT_BY_LAW,
     },
     retained_dirs=("finance",),
+    purge=purge,
 )
