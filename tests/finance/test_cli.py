@@ -281,10 +281,10 @@ def test_expenses_export_matches_the_ledger(settings: Settings, tmp_path: Path) 
     assert run_cli(settings, "finance", "receipt", "1", "--out", str(receipt)).returncode == 0
     from pypdf import PdfReader
 
-    account_text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    account_text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
     assert "Compte de campagne" in account_text
     assert "Imprimerie du Rhône" in account_text
-    receipt_text = PdfReader(receipt).pages[0].extract_text()
+    receipt_text = " ".join(PdfReader(receipt).pages[0].extract_text().split())
     assert "RD-00001" in receipt_text
     assert "mille euros" in receipt_text
 
