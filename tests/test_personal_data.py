@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,7 @@ from circo.crm.models import (
 from circo.db import Base, utcnow
 from circo.domains import registry
 from circo.field.models import Recontact, Visit
+from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 from circo.web.app import create_app
@@ -170,6 +171,16 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 kind="access",
                 contact_id=contact_id,
                 due_at=utcnow() + timedelta(30),
+            ),
+            Donation(
+                campaign_id=campaign_id,
+                election_key="leg-2027",
+                contact_id=contact_id,
+                donor_key=f"donateur|{contact_id}",
+                last_name="Donateur",
+                amount_cents=5_000,
+                method="cheque",
+                received_on=date(2026, 12, 1),
             ),
             Recontact(
                 campaign_id=campaign_id,

@@ -318,7 +318,7 @@ def campaigns_create(
 def users_add(
     email: Annotated[str, typer.Argument(help="E-mail de l'utilisateur / user email.")],
     role: Annotated[
-        str, typer.Option("--role", help="admin, data, comms, organiser ou volunteer.")
+        str, typer.Option("--role", help="admin, data, comms, finance, organiser ou volunteer.")
     ],
     campaign: CampaignOption = None,
     name: Annotated[str, typer.Option("--name", help="Nom affiché / display name.")] = "",

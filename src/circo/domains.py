@@ -118,6 +118,13 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.messaging.demo:seed_demo",
     ),
     Domain(
+        name="finance",
+        models="circo.finance.models",
+        cli="circo.finance.cli",
+        routes="circo.finance.routes",
+        personal_data="circo.finance.personal:PERSONAL_DATA",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",

@@ -184,8 +184,11 @@ def test_no_input_crashes_the_api(live_server: LiveServer, session: Session, bac
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50, "every API operation is in the OpenAPI document"
     failures: list[Failure] = []
+    only = os.environ.get("CIRCO_FUZZ_ONLY", "")  # a path fragment, to fuzz one area while working
     for operation in operations:
         if (operation.method.upper(), operation.path) in SKIPPED:
+            continue
+        if only and only not in operation.path:
             continue
         for role, token in tokens.items():
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

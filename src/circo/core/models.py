@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     admin = "admin"
     data = "data"
     comms = "comms"
+    finance = "finance"  # mandataire financier, trésorier: the campaign's money (circo.finance)
     organiser = "organiser"
     volunteer = "volunteer"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -56,6 +57,11 @@ class Identity:
 AccessHook = Callable[[Session, CampaignContext, Identity, dict[str, Any]], None]
 ErasureHook = Callable[[Session, CampaignContext, Identity], dict[str, int]]
 MergeHook = Callable[[Session, CampaignContext, int, int], None]
+# Retention: (session, ctx, data_dir, today, apply) -> [(policy, label, count, detail)], listed
+# by the privacy module's retention run (dry run) and applied by it.
+PurgeHook = Callable[
+    [Session, CampaignContext, Path, date, bool], list[tuple[str, str, int, list[str]]]
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,13 @@ class PersonalData:
     merge: MergeHook | None = None
     # The domain owning the contact rows themselves erases after every other domain.
     erase_last: bool = False
+    # Tables the law requires to keep (table → the reason, with its article): erasure leaves
+    # their rows and says so, and the scrub of leftovers does not touch them.
+    retained: Mapping[str, str] = field(default_factory=dict)
+    # Folders under the data dir holding such records (legal archives): the file scan skips them.
+    retained_dirs: tuple[str, ...] = ()
+    # The end of that legal period: what the retention run purges.
+    purge: PurgeHook | None = None
 
 
 # --- helpers for the common case: rows linked to a contact by a column -------------------------

@@ -20,6 +20,7 @@ ROLE_RANK = {
     Role.admin: 5,
     Role.data: 4,
     Role.comms: 3,
+    Role.finance: 3,
     Role.organiser: 2,
     Role.volunteer: 1,
 }

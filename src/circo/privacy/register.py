@@ -106,6 +106,22 @@ DEFAULT_PURPOSES: list[dict[str, Any]] = [
         "retention": "destruction après le second tour",
     },
     {
+        "code": "campaign_finance",
+        "name": "Financement de la campagne (Code électoral L52-4 à L52-12)",
+        "legal_basis": "legal_obligation",
+        "description": "Dons reçus par le mandataire financier, reçus-dons, dépenses et pièces, "
+        "compte de campagne déposé à la CNCCFP.",
+        "data_categories": ["identité", "adresse", "nationalité ou résidence", "montant des dons"],
+        "data_subjects": ["donateurs"],
+        "recipients": [
+            "mandataire financier",
+            "expert-comptable",
+            "CNCCFP",
+            "administration fiscale",
+        ],
+        "retention": "jusqu'au 31 décembre de la 6e année suivant l'élection",
+    },
+    {
         "code": "rights",
         "name": "Exercice des droits des personnes",
         "legal_basis": "legal_obligation",

@@ -174,6 +174,13 @@ def run_retention(
         report.items.append(
             RetentionItem(policy, POLICIES[policy], len(files), [path.name for path in files[:50]])
         )
+    from circo.domains import registry
+
+    for rules in registry().personal_data.values():
+        if rules.purge is not None:
+            found = rules.purge(session, ctx, settings.data_dir, today, apply)
+            for policy, label, count, detail in found:
+                report.items.append(RetentionItem(policy, label, count, detail))
     session.flush()
     audit.record(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from circo.bounds import Id, JsonObject, ReadModel, ShortText
 
@@ -86,6 +86,8 @@ class ErasureRead(ReadModel):
     files_deleted: list[str]
     files_rewritten: list[str]
     request_id: int | None
+    # table → why the law keeps its rows (donations: L52-12)
+    kept: dict[str, str] = Field(default_factory=dict)
 
 
 class AccessQueryRead(ReadModel):

@@ -27,6 +27,7 @@ class ErasureReport:
     files_deleted: list[str] = field(default_factory=list)
     files_rewritten: list[str] = field(default_factory=list)
     request_id: int | None = None
+    kept: dict[str, str] = field(default_factory=dict)  # table → why the law keeps it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class ErasureReport:
             "files_deleted": self.files_deleted,
             "files_rewritten": self.files_rewritten,
             "request_id": self.request_id,
+            "kept": self.kept,
         }
 
 
@@ -78,18 +80,28 @@ def erase_identity(
     domains = list(registry().personal_data.values())
     # The domain holding the contact rows themselves goes last: the others find the person
     # through those rows.
+    kept_tables: set[str] = set()
+    kept_dirs: list[str] = []
     for rules in sorted(domains, key=lambda rules: rules.erase_last):
         if rules.erase is not None:
             for table, count in rules.erase(session, ctx, identity).items():
                 report.records[table] = report.records.get(table, 0) + count
+        kept_tables.update(rules.retained)
+        kept_dirs.extend(rules.retained_dirs)
+        if rules.access is not None and rules.retained:
+            found: dict[str, Any] = {}
+            rules.access(session, ctx, identity, found)
+            for table, reason in rules.retained.items():
+                if found.get(table):
+                    report.kept[table] = reason
     for value in identity.emails:
         suppress(session, ctx, kind="email", value=value, reason="erasure")
     for value in identity.phones:
         suppress(session, ctx, kind="phone", value=value, reason="erasure")
     session.flush()
-    report.scrubbed = scrub_database(session, ctx, needles)
+    report.scrubbed = scrub_database(session, ctx, needles, skip_tables=kept_tables)
     if scan_files:
-        files = scan_data_dir(settings, needles, apply=True)
+        files = scan_data_dir(settings, needles, apply=True, skip_dirs=kept_dirs)
         report.files_deleted, report.files_rewritten = files["deleted"], files["rewritten"]
     complete_request(
         session,
@@ -100,6 +112,7 @@ def erase_identity(
             "records": report.records,
             "files_deleted": len(report.files_deleted),
             "files_rewritten": len(report.files_rewritten),
+            "kept": sorted(report.kept),
         },
     )
     audit.record(

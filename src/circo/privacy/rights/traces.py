@@ -93,14 +93,22 @@ def _scrub(value: Any, needles: list[str]) -> Any:
     return value
 
 
-def scrub_database(session: Session, ctx: CampaignContext, needles: list[str]) -> dict[str, int]:
+def scrub_database(
+    session: Session,
+    ctx: CampaignContext,
+    needles: list[str],
+    *,
+    skip_tables: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, int]:
     """Replace every remaining occurrence of the needles in this campaign's rows (any table,
-    text and JSON columns) by "[effacé]"."""
+    text and JSON columns) by "[effacé]" — except in the tables the law requires to keep."""
     changed: dict[str, int] = {}
     if not needles:
         return changed
     for table in Base.metadata.sorted_tables:
         if "campaign_id" not in table.columns or "id" not in table.columns:
+            continue
+        if table.name in skip_tables:
             continue
         columns = _text_columns(table)
         if not columns:
@@ -156,7 +164,13 @@ def _contains(text: str, needles: list[str]) -> bool:
     return any(_flat(needle) in flat for needle in needles)
 
 
-def scan_data_dir(settings: Settings, needles: list[str], *, apply: bool) -> dict[str, list[str]]:
+def scan_data_dir(
+    settings: Settings,
+    needles: list[str],
+    *,
+    apply: bool,
+    skip_dirs: list[str] | tuple[str, ...] = (),
+) -> dict[str, list[str]]:
     """Files under the data dir that mention the person; with ``apply``, clean them: tabular
     files (CSV, TSV, JSON lines, logs) lose the lines, spreadsheets the rows that mention the
     person; any other file (e-mails, PDFs, JSON exports, documents) is a document about them
@@ -165,7 +179,10 @@ def scan_data_dir(settings: Settings, needles: list[str], *, apply: bool) -> dic
     if not needles or not settings.data_dir.is_dir():
         return report
     skip = _database_files(settings)
+    kept = [(settings.data_dir / folder).resolve() for folder in skip_dirs]
     for root, _dirs, files in os.walk(settings.data_dir):
+        if any(Path(root).resolve().is_relative_to(folder) for folder in kept):
+            continue
         for name in files:
             path = Path(root) / name
             if name in SKIPPED_FILES or path.resolve() in skip:
