@@ -20,6 +20,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "admin": "Administration",
         "data": "Données et fichiers",
         "comms": "Communication",
+        "finance": "Finances (mandataire, trésorier)",
         "organiser": "Organisation du terrain",
         "volunteer": "Bénévole",
     },

@@ -38,7 +38,9 @@ api = APIRouter(prefix="/api/campaigns/{slug}/finance", tags=["finance"])
 router = APIRouter()
 FinanceDep = Annotated[CampaignContext, Depends(require_role(Role.finance))]
 
-NAV_ITEMS = [NavItem("Finances", "finance", roles=(Role.finance,), order=75)]
+NAV_ITEMS = [
+    NavItem("Finances", "finance", roles=(Role.finance,), order=75, group="Administration")
+]
 
 
 def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:
