@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
+from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 from circo.crm import normalise
 from circo.crm.errors import ImportFileError
@@ -254,17 +255,24 @@ def geocode_contacts(
     contacts = list(session.scalars(query))
     report = GeocodeReport(considered=len(contacts))
     found: list[tuple[Contact, float, float, str | None]] = []
+    missing: list[Contact] = []
     for index, contact in enumerate(contacts):
         point = _lookup(session, contact.postal_code or "", contact.address_line or "")
         if point is not None:
             found.append((contact, point.lat, point.lon, point.commune_code))
-        elif settings.geocoding_online:
+        else:
+            missing.append(contact)
+        if progress and index % 200 == 0:
+            progress(index, len(contacts))
+    if missing and settings.geocoding_online:
+        # Nothing is written yet: end the read so that no transaction stays open while the
+        # public API answers (it would hold SQLite's write lock or a PostgreSQL connection).
+        leave_transaction(session)
+        for contact in missing:
             result = _online(settings, contact.address_line or "", contact.postal_code or "")
             if result is not None:
                 report.online += 1
                 found.append((contact, *result))
-        if progress and index % 200 == 0:
-            progress(index, len(contacts))
     stations = _StationIndex(session, {commune for *_rest, commune in found if commune})
     for contact, lat, lon, commune in found:
         contact.lat, contact.lon = lat, lon
