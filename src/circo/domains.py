@@ -123,6 +123,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli="circo.finance.cli",
         routes="circo.finance.routes",
         personal_data="circo.finance.personal:PERSONAL_DATA",
+        demo="circo.finance.demo:seed_demo",
     ),
     Domain(
         name="privacy",

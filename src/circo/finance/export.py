@@ -68,6 +68,18 @@ _environment = Environment(
 _environment.filters["eur"] = rules.format_eur
 
 
+def election_name(key: str) -> str:
+    """ "leg-2027" → "Législatives 2027" (the key itself when it is not one of circo's)."""
+    from circo.elections.territories import ELECTION_NAMES, ELECTION_TYPES
+
+    kind, _, rest = key.partition("-")
+    name = ELECTION_NAMES.get(ELECTION_TYPES.get(kind, ""), "")
+    return f"{name} {rest[:4]}" if name and rest[:4].isdigit() else key
+
+
+_environment.filters["election_name"] = election_name
+
+
 @dataclass
 class CampaignAccount:
     """Everything the compte de campagne shows, read once."""
@@ -142,7 +154,7 @@ def account_xlsx(account: CampaignAccount) -> bytes:
     acc = account.account
     header = [
         ("Compte de campagne", account.campaign_name),
-        ("Élection", acc.election_key),
+        ("Élection", election_name(acc.election_key)),
         ("Territoire", acc.territory),
         ("Candidat", acc.candidate),
         ("Mandataire financier", acc.mandataire),
