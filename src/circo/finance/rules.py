@@ -179,7 +179,8 @@ def compute_ceiling(election_type: str, population: int, *, rounds: int = 2) -> 
         )
     if election_type == "legislatives":
         base = LEGISLATIVES_BASE + LEGISLATIVES_PER_INHABITANT * population
-        why = f"38 000 € + 0,15 € × {population} habitants (L52-11)"
+        inhabitants = f"{population:,}".replace(",", "\u202f")
+        why = f"38 000 € + 0,15 € × {inhabitants} habitants (L52-11)"
     elif election_type == "europeennes":
         base = EUROPEENNES_CEILING_EUR
         why = "9 200 000 € par liste (loi n° 77-729, art. 19-1)"
