@@ -74,6 +74,7 @@ def import_results_command(
     as_json: JsonOption = False,
 ) -> None:
     """Importer les résultats officiels par bureau de vote / import results per bureau."""
+    from circo.elections.bulk import reclaim_space
     from circo.elections.errors import ImportFailed
     from circo.elections.importing import import_results
 
@@ -82,24 +83,26 @@ def import_results_command(
             f"format « {file_format} » inconnu ; attendu wide ou long", loc="--format"
         )
     fmt: Literal["wide", "long"] | None = file_format  # type: ignore[assignment]
-    with runtime_for(data_dir) as runtime, runtime.session() as session:
-        with line_progress(file, f"Import {file.name}") as advance:
-            report = import_results(
+    with runtime_for(data_dir) as runtime:
+        with runtime.session() as session:
+            with line_progress(file, f"Import {file.name}") as advance:
+                report = import_results(
+                    session,
+                    path=file,
+                    key=election,
+                    round_number=round_number,
+                    file_format=fmt,
+                    on_progress=advance,
+                )
+            audit.record(
                 session,
-                path=file,
-                key=election,
-                round_number=round_number,
-                file_format=fmt,
-                on_progress=advance,
+                actor=Actor(),
+                action="elections.import_results",
+                target_type="election",
+                target_id=f"{report.election}-t{report.round}",
+                details={"file": report.file, "stations": report.stations},
             )
-        audit.record(
-            session,
-            actor=Actor(),
-            action="elections.import_results",
-            target_type="election",
-            target_id=f"{report.election}-t{report.round}",
-            details={"file": report.file, "stations": report.stations},
-        )
+        reclaim_space(runtime.engine, replaced=report.replaced)  # after the commit
     _print_report(report.as_dict(), as_json=as_json)
 
 

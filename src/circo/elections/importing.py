@@ -21,7 +21,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from circo.elections import territories as terr
-from circo.elections.bulk import ResultsWriter, bulk_insert
+from circo.elections.bulk import ResultsWriter, TrustedRows, bulk_insert
 from circo.elections.errors import ImportFailed
 from circo.elections.models import Candidate, CandidateVotes, Election
 from circo.elections.models import StationResult as StationResultRow
@@ -103,9 +103,15 @@ def delete_election(session: Session, *, key: str, round_number: int) -> bool:
     )
     if election_id is None:
         return False
-    session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
-    session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
-    session.execute(delete(Candidate).where(Candidate.election_id == election_id))
+    # Children first, explicitly, so the cascades have nothing to do; on PostgreSQL their
+    # per-row triggers are set aside meanwhile (`TrustedRows`), the election's own delete
+    # keeps them (other tables may hang from it).
+    with TrustedRows(session):
+        session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
+        session.execute(
+            delete(StationResultRow).where(StationResultRow.election_id == election_id)
+        )
+        session.execute(delete(Candidate).where(Candidate.election_id == election_id))
     session.execute(delete(Election).where(Election.id == election_id))
     return True
 
