@@ -72,8 +72,7 @@ def bulk_insert(
             )
             _copy(cursor, stage, names, rows)
             cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
-                "ON CONFLICT DO NOTHING"
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"
             )
             cursor.execute(f"DROP TABLE {stage}")
         return
@@ -85,8 +84,6 @@ def bulk_insert(
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
@@ -263,7 +260,7 @@ def _may_set_replication_role(session: Session) -> bool:
     return bool(found)
 
 
-def reclaim_space(engine: Engine, *, replaced: bool) -> None:
+def reclaim_space(engine: Engine) -> None:
     """After the import's commit, on PostgreSQL: ``VACUUM (ANALYZE)`` of the results tables.
 
     A replaced round leaves its old rows dead (a delete only marks them); a vacuum right away
@@ -272,17 +269,15 @@ def reclaim_space(engine: Engine, *, replaced: bool) -> None:
     index of the votes answers national sums without reading the table) and refreshes the
     planner's statistics, which a bulk load otherwise leaves stale until autovacuum comes by.
     Runs outside any transaction (VACUUM cannot run in one), on its own connection; it takes no
-    lock that stops readers or writers of other rows. ``replaced`` False (a first import): only
-    ``ANALYZE`` and the visibility map are at stake, the same statement does both. SQLite:
+    lock that stops readers or writers of other rows. After a first import only the statistics
+    and the visibility map are at stake; the same statement does both. SQLite:
     nothing (deleted pages go to the free list and are reused by the next insert)."""
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in (STATION_TABLE, VOTES_TABLE, "el_candidates"):
-            connection.execute(text(f"VACUUM (ANALYZE) {table}"))
-        if replaced:
-            connection.execute(text("VACUUM el_elections"))
+        tables = (STATION_TABLE, VOTES_TABLE, "el_candidates", "el_elections")
+        connection.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
 
 
 class StationIds:

@@ -102,7 +102,7 @@ def import_results_command(
                 target_id=f"{report.election}-t{report.round}",
                 details={"file": report.file, "stations": report.stations},
             )
-        reclaim_space(runtime.engine, replaced=report.replaced)  # after the commit
+        reclaim_space(runtime.engine)  # after the commit
     _print_report(report.as_dict(), as_json=as_json)
 
 

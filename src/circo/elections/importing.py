@@ -108,9 +108,7 @@ def delete_election(session: Session, *, key: str, round_number: int) -> bool:
     # keeps them (other tables may hang from it).
     with TrustedRows(session):
         session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
-        session.execute(
-            delete(StationResultRow).where(StationResultRow.election_id == election_id)
-        )
+        session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
         session.execute(delete(Candidate).where(Candidate.election_id == election_id))
     session.execute(delete(Election).where(Election.id == election_id))
     return True
