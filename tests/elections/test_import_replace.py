@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -244,3 +245,63 @@ def test_killed_import_leaves_previous_data_intact(
         engine.dispose()
     assert _snapshot(settings) == before
     assert _stations(settings) == 900
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no replication role
+def test_without_the_right_to_set_triggers_aside_the_import_keeps_them(
+    settings: Settings, backend: str, tmp_path: Path
+) -> None:
+    """A PostgreSQL role that is not a superuser keeps the foreign-key checks: same rows."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    from circo.elections.bulk import TrustedRows
+    from circo.elections.importing import import_results
+
+    admin = _engine(settings)
+    role = "circo_test_plain_importer"
+    with admin.connect() as connection:
+        if not connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+        ).scalar():
+            connection.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER"))
+        connection.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
+        connection.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    admin.dispose()
+    file = _cut(tmp_path, "pr17_t1_500.csv", _national_lines(), 500)
+    url = make_url(settings.effective_database_url).set(username=role, password=None)
+    engine = create_engine(url)
+    try:
+        for _ in range(2):  # a first import, then a replacement (deletes under the checks)
+            with Session(engine) as session:
+                assert TrustedRows(session).allowed is False
+                assert session.execute(text("SHOW session_replication_role")).scalar() == "origin"
+                report = import_results(session, path=file, key="pres-2017", round_number=1)
+                session.commit()
+                assert (report.stations, report.votes_rows) == (500, 5500)
+    finally:
+        engine.dispose()
+    assert _stations(settings) == 500
+
+
+def test_bulk_rows_keep_tabs_backslashes_line_ends_and_nulls(session: object) -> None:
+    """Texts that COPY's text format must escape come back as written (both backends)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from circo.elections.bulk import bulk_insert
+    from circo.elections.models import Territory
+
+    assert isinstance(session, Session)
+    columns = ("key", "level", "code", "name", "parent_key", "department_code")
+    names = ["tab\there", "back\\slash \\N", "line\nend\r", "N", "\\.", "é ü ß"]
+    rows = [(f"bv:E{n}", "bv", f"E{n}", name, None, "69") for n, name in enumerate(names)]
+    bulk_insert(session, "el_territories", columns, rows[:2])
+    bulk_insert(session, "el_territories", columns, rows, skip_existing=True)
+    found = session.execute(
+        select(Territory.name, Territory.parent_key, Territory.department_code)
+        .where(Territory.code.like("E%"))
+        .order_by(Territory.code)
+    ).all()
+    session.rollback()
+    assert [tuple(row) for row in found] == [(name, None, "69") for name in names]
