@@ -73,6 +73,14 @@ def _index_names(connection: object) -> list[str]:
     return [str(name) for name in connection.execute(text(query)).scalars()]  # type: ignore[attr-defined]
 
 
+def _indexes(settings: Settings) -> list[str]:
+    engine = _engine(settings)
+    with engine.connect() as connection:
+        names = _index_names(connection)
+    engine.dispose()
+    return names
+
+
 def _stations(settings: Settings) -> int:
     engine = _engine(settings)
     with engine.connect() as connection:
@@ -126,6 +134,7 @@ def test_reimport_leaves_no_dead_rows_and_reuses_the_space(
     settings: Settings, backend: str, tmp_path: Path
 ) -> None:
     file = _cut(tmp_path, "pr17_t1_1500.csv", _national_lines(), 1500)
+    indexes = _indexes(settings)
     sizes, dead = [], []
     for _ in range(6):
         done = _import(settings, file)
@@ -134,6 +143,8 @@ def test_reimport_leaves_no_dead_rows_and_reuses_the_space(
         if backend == "postgresql":
             dead.append(_dead_rows(settings))
     assert _stations(settings) == 1500
+    # SQLite sets the indexes aside before deleting the replaced round: all are back.
+    assert _indexes(settings) == indexes
     # Each replacement deletes 1 500 bureaux and 16 500 vote rows; the vacuum after the commit
     # leaves none dead (a bound rather than 0: a vacuum skips a page another process pins).
     round_rows = 1500 + 16500

@@ -199,6 +199,26 @@ class SetAsideIndexes:
         existing = self.session.execute(text(f"SELECT COUNT(*) FROM {STATION_TABLE}")).scalar()
         return expected_stations >= int(existing or 0)
 
+    def worth_it_before_delete(self, election_id: int, expected_lines: int) -> bool:
+        """SQLite, replacing a round: set the indexes aside before its rows are deleted when
+        that round is at least half of the tables and the file at least what stays. Deleting
+        a national round's 761 662 vote rows costs 2.2 s CPU with the indexes, 0.6 s without;
+        they are rebuilt after the last row anyway."""
+        if is_postgres(self.session):
+            return False
+        total = int(
+            self.session.execute(text(f"SELECT COUNT(*) FROM {STATION_TABLE}")).scalar() or 0
+        )
+        replaced = int(
+            self.session.execute(
+                text(f"SELECT COUNT(*) FROM {STATION_TABLE} WHERE election_id = :e"),
+                {"e": election_id},
+            ).scalar()
+            or 0
+        )
+        remaining = total - replaced
+        return replaced >= remaining and expected_lines >= remaining
+
     def drop(self) -> None:
         self.dropped = secondary_indexes(self.session, BULK_TABLES)
         for name, _ in self.dropped:
@@ -324,12 +344,19 @@ class ResultsWriter:
     foreign key needs them). Sets the indexes aside at the first chunk when ``expected_lines``
     (data lines of the file) says the import is large compared to what the tables hold."""
 
-    def __init__(self, session: Session, *, expected_lines: int | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        expected_lines: int | None = None,
+        indexes: SetAsideIndexes | None = None,
+    ) -> None:
         self.session = session
         self.expected_lines = expected_lines
         self.ids = StationIds(session)
         self.trusted = TrustedRows(session)
-        self.indexes = SetAsideIndexes(session)
+        # ``indexes``: already set aside by the caller (before deleting a replaced round)
+        self.indexes = indexes or SetAsideIndexes(session)
         self.stations: list[StationRow] = []
         self.votes: list[tuple[int, int, int, int]] = []
         self.votes_rows = 0
@@ -365,6 +392,8 @@ class ResultsWriter:
 
     def _prepare(self) -> None:
         """Before the first chunk: set the indexes aside if the file is large enough."""
+        if self.indexes.dropped:
+            return
         if self.expected_lines and self.stations:
             lines_read = max(self.last_line - 1, 1)
             expected = len(self.stations) * max(self.expected_lines, lines_read) / lines_read
