@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from circo.elections import import_checks as checks
 from circo.elections import territories as terr
-from circo.elections.bulk import ResultsWriter, bulk_insert
+from circo.elections.bulk import ResultsWriter, SetAsideIndexes, TrustedRows, bulk_insert
 from circo.elections.errors import ImportFailed
 from circo.elections.models import Candidate, CandidateVotes, Election
 from circo.elections.models import StationResult as StationResultRow
@@ -104,16 +104,33 @@ def table_of(model: Any) -> Table:
     return table
 
 
-def delete_election(session: Session, *, key: str, round_number: int) -> bool:
-    """Delete one imported election round and everything that hangs from it."""
+def delete_election(
+    session: Session,
+    *,
+    key: str,
+    round_number: int,
+    indexes: SetAsideIndexes | None = None,
+    expected_lines: int | None = None,
+) -> bool:
+    """Delete one imported election round and everything that hangs from it.
+
+    ``indexes`` and ``expected_lines`` (an import replacing the round): the indexes are set
+    aside first when that is worth it (`SetAsideIndexes.worth_it_before_delete`)."""
     election_id = session.scalar(
         select(Election.id).where(Election.key == key, Election.round == round_number)
     )
     if election_id is None:
         return False
-    session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
-    session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
-    session.execute(delete(Candidate).where(Candidate.election_id == election_id))
+    if indexes is not None and expected_lines:
+        if indexes.worth_it_before_delete(election_id, expected_lines):
+            indexes.drop()
+    # Children first, explicitly, so the cascades have nothing to do; on PostgreSQL their
+    # per-row triggers are set aside meanwhile (`TrustedRows`), the election's own delete
+    # keeps them (other tables may hang from it).
+    with TrustedRows(session):
+        session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
+        session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
+        session.execute(delete(Candidate).where(Candidate.election_id == election_id))
     session.execute(delete(Election).where(Election.id == election_id))
     return True
 
@@ -240,7 +257,14 @@ def import_station_records(
     ref = terr.parse_election_key(key)
     terr.check_round(round_number)
     report = ImportReport(election=ref.key, round=round_number, file=file_name)
-    report.replaced = delete_election(session, key=ref.key, round_number=round_number)
+    indexes = SetAsideIndexes(session)
+    report.replaced = delete_election(
+        session,
+        key=ref.key,
+        round_number=round_number,
+        indexes=indexes,
+        expected_lines=expected_lines,
+    )
     known = KNOWN_DATES.get("-".join(ref.key.split("-")[:2]))  # "pres-2017-paris" → "pres-2017"
     if held_on is None and known is not None:
         held_on = known[round_number - 1]
@@ -258,7 +282,7 @@ def import_station_records(
     session.add(election)
     session.flush()
     election_id = election.id
-    writer = ResultsWriter(session, expected_lines=expected_lines)
+    writer = ResultsWriter(session, expected_lines=expected_lines, indexes=indexes)
     candidates = _Candidates(session, election_id)
     ballot_ids: list[tuple[int, ...]] = []  # candidate ids of each ballot, by ballot index
     places = _Territories()

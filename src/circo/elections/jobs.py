@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import audit, jobs
 from circo.core.audit import Actor
 from circo.core.models import Job
+from circo.db import after_commit
 from circo.errors import CircoError
 
 IMPORT_RESULTS_JOB = "elections.import_results"
@@ -48,6 +50,7 @@ def enqueue_results_import(
 
 def import_results_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Parse the file and replace the election round, in the job's transaction."""
+    from circo.elections.bulk import reclaim_space
     from circo.elections.importing import count_lines, import_results
 
     payload = job.payload
@@ -75,6 +78,10 @@ def import_results_job(session: Session, settings: Settings, job: Job) -> dict[s
         )
     except CircoError as exc:  # the file is wrong: no retry can fix it
         raise jobs.JobRefused(str(exc)) from exc
+    # PostgreSQL: VACUUM the replaced round's dead rows once the job's transaction commits.
+    engine = session.get_bind()
+    if isinstance(engine, Engine):
+        after_commit(session, lambda: reclaim_space(engine))
     audit.record(
         session,
         actor=Actor(),
