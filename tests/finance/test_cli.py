@@ -416,3 +416,29 @@ def test_books_are_purged_after_the_legal_period(settings: Settings, tmp_path: P
     assert after["fin_donations"] == []
     assert after["fin_expenses"] == []
     assert not (settings.data_dir / spent["invoice"]).exists()
+
+
+def test_ceiling_alerts_at_80_and_100_percent(settings: Settings) -> None:
+    cli_json(
+        settings,
+        "setup",
+        "--election",
+        "leg-2027",
+        "--territory",
+        "circ:69-01",
+        "--population",
+        "100000",
+        "--date",
+        FIRST_ROUND.isoformat(),
+        "--ceiling",
+        "1000",
+    )
+    spend = ["spend", "--category", "printing", "--supplier", "Imprimerie", "--date", IN_PERIOD]
+    cli_json(settings, *spend, "--amount", "799.99")
+    assert not any("plafond" in alert for alert in cli_json(settings, "status")["alerts"])
+    cli_json(settings, *spend, "--amount", "0.01")
+    alerts = cli_json(settings, "status")["alerts"]
+    assert any(alert.startswith("80 % du plafond atteint (L52-11)") for alert in alerts)
+    cli_json(settings, *spend, "--amount", "200")
+    alerts = cli_json(settings, "status")["alerts"]
+    assert any(alert.startswith("plafond dépassé (L52-11)") for alert in alerts)
