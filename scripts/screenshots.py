@@ -30,6 +30,8 @@ PAGES = [
     ("contacts", "/c/demo/contacts", (1280, 800)),
     ("field", "/c/demo/field", (1280, 800)),
     ("privacy", "/c/demo/privacy", (1280, 800)),
+    ("finance", "/c/demo/finance", (1280, 900)),
+    ("settings", "/c/demo/settings", (1280, 900)),
 ]
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core.tenancy import CampaignContext
+from circo.core.timezone import local_today, parse_local
 from circo.crm.contacts import add_tags, create_contact
 from circo.crm.events import create_event
 from circo.crm.schemas import ContactCreate, EventCreate, SegmentFilter
 from circo.crm.segments import create_segment
 from circo.crm.volunteers import create_team
-from circo.db import utcnow
 from circo.privacy.consent import record_consent
 
 PEOPLE = [
@@ -82,7 +82,11 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
             title="Réunion publique — petite enfance",
             kind="meeting",
             place="Mairie du 11e",
-            starts_at=utcnow() + timedelta(days=14),
+            # 19:00 on the campaign's clock, two weeks ahead
+            starts_at=parse_local(
+                f"{local_today(ctx.campaign.timezone) + timedelta(days=14)}T19:00",
+                ctx.campaign.timezone,
+            ),
             capacity=120,
         ),
     )

@@ -29,6 +29,7 @@ from circo.elections.schemas import (
 )
 from circo.elections.territories import parse_territory
 from circo.errors import CircoError
+from circo.formatting import format_percent
 from circo.web.deps import CampaignDep, SessionDep, SettingsDep
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
@@ -75,7 +76,7 @@ def dashboard_cards(session: Session, ctx: CampaignContext) -> list[Card]:
             round_number=latest["round"],
         )
         if result.turnout is not None:
-            detail += f" · participation {result.turnout * 100:.1f} %".replace(".", ",")
+            detail += f" · participation {format_percent(result.turnout)}"
     except CircoError:
         pass
     return [Card("Résultats électoraux", str(len(rows)), detail, href)]

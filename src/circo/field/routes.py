@@ -39,6 +39,7 @@ from circo.field.schemas import (
     TurfRead,
     WalkListRead,
 )
+from circo.formatting import format_percent
 from circo.web.deps import (
     CampaignDep,
     SessionDep,
@@ -74,7 +75,7 @@ def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Card]:
         Card(
             "Terrain",
             str(stats["doors_knocked"]),
-            f"portes frappées · contact {'—' if rate is None else f'{rate * 100:.0f} %'} · "
+            f"portes frappées · contact {'—' if rate is None else format_percent(rate, 0)} · "
             f"{stats['turfs_started']}/{stats['turfs']} secteurs commencés",
             f"/c/{ctx.campaign.slug}/field",
         )
