@@ -4,11 +4,13 @@ data and as a readable PDF."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from circo import labels
 from circo.core import audit
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
@@ -27,7 +29,11 @@ def access_export(
     identity, _contacts = resolve_identity(session, ctx, email=email, phone=phone)
     ids = identity.contact_ids
     export: dict[str, Any] = {
-        "campaign": {"slug": ctx.campaign.slug, "name": ctx.campaign.name},
+        "campaign": {
+            "slug": ctx.campaign.slug,
+            "name": ctx.campaign.name,
+            "timezone": ctx.campaign.timezone,
+        },
         "generated_at": utcnow().isoformat(),
         "query": {"email": email, "phone": phone},
         "contacts": [],
@@ -78,6 +84,26 @@ def access_pdf(export: dict[str, Any]) -> bytes:
 
     folder = Path(__file__).parent.parent / "templates" / "privacy"
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape())
+    zone = (export.get("campaign") or {}).get("timezone")
+
+    def when(value: str | None, with_time: bool = True) -> str:
+        """An ISO date or UTC moment of the export, in French on the campaign's clock."""
+        from circo.formatting import format_date, format_datetime
+
+        if not value:
+            return "—"
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None and len(value) > 10:
+            moment = moment.replace(tzinfo=UTC)
+        if len(value) <= 10 or not with_time:
+            return format_date(moment if len(value) > 10 else moment.date(), zone)
+        return format_datetime(moment, zone, style="medium")
+
+    environment.filters["when"] = when
+    environment.filters["label"] = lambda value, kind: labels.label(value, kind)
     template = environment.get_template("access_pdf.html")
     html = template.render(
         export=export,
