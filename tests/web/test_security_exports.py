@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,13 @@ from circo.core.service import get_campaign
 from circo.core.spreadsheet import FORMULA_TRIGGERS, safe_cell
 from circo.core.tenancy import system_context
 from circo.crm.contacts import create_contact
-from circo.crm.schemas import ContactCreate, SegmentFilter
+from circo.crm.events import create_event, invite_contact
+from circo.crm.schemas import ContactCreate, EventCreate, SegmentFilter
 from circo.crm.segments import create_segment
 from circo.elections.importing import import_results
 from circo.field.models import Visit
+from circo.finance.account import setup_account
+from circo.finance.donations import DonationIn, record_donation
 from circo.runtime import open_runtime
 from circo.web.app import create_app
 from tests.elections.sample_files import rhone_bytes
@@ -44,6 +47,11 @@ EXPORTS = {
     ],
     "/c/{slug}/field/export.csv": [f"/c/{SLUG}/field/export.csv"],
     "/c/{slug}/targeting/export.csv": [f"/c/{SLUG}/targeting/export.csv?{TARGET}"],
+    "/c/{slug}/events/{event_id}/export.{fmt}": [
+        f"/c/{SLUG}/events/{{event}}/export.csv",
+        f"/c/{SLUG}/events/{{event}}/export.xlsx",
+    ],
+    "/c/{slug}/finance/export.xlsx": [f"/c/{SLUG}/finance/export.xlsx"],
 }
 SPREADSHEET_MARKERS = (
     "text/csv",
@@ -64,12 +72,41 @@ def test_every_spreadsheet_export_route_is_covered(settings: Settings) -> None:
     assert exporting == set(EXPORTS), "add the new export route to EXPORTS in this test"
 
 
-def _seed(settings: Settings, tmp_path: Path) -> int:
+def _seed(settings: Settings, tmp_path: Path) -> tuple[int, int]:
     runtime = open_runtime(settings)
     try:
         with runtime.session() as session:
             ctx = system_context(get_campaign(session, SLUG))
-            create_contact(session, ctx, data=ContactCreate(**HOSTILE, tags=["=1+1", "@cmd"]))
+            contact = create_contact(
+                session, ctx, data=ContactCreate(**HOSTILE, tags=["=1+1", "@cmd"])
+            )
+            event = create_event(
+                session,
+                ctx,
+                data=EventCreate(
+                    kind="meeting", title="Réunion", starts_at=datetime(2027, 3, 2, 18, tzinfo=UTC)
+                ),
+            )
+            invite_contact(session, ctx, event_id=event.id, contact_id=contact.id, status="yes")
+            setup_account(
+                session,
+                ctx,
+                election="leg-2027",
+                population=100_000,
+                first_round=date.today() + timedelta(days=150),
+            )
+            record_donation(
+                session,
+                ctx,
+                DonationIn(
+                    amount_cents=1_000,
+                    method="cheque",
+                    received_on=date.today(),
+                    first_name=HOSTILE["first_name"],
+                    last_name=HOSTILE["last_name"],
+                    nationality="FR",
+                ),
+            )
             segment = create_segment(session, ctx, name="Tout le monde", filters=SegmentFilter())
             session.add(
                 Visit(
@@ -85,16 +122,15 @@ def _seed(settings: Settings, tmp_path: Path) -> int:
             (tmp_path / "rhone.csv").write_bytes(b"".join(lines[:11]))
             import_results(session, path=tmp_path / "rhone.csv", key="pres-2017", round_number=1)
             session.commit()
-            return segment.id
+            return segment.id, event.id
     finally:
         runtime.close()
 
 
 def _cells(body: bytes, url: str) -> list[str]:
     if url.endswith(".xlsx"):
-        sheet = load_workbook(io.BytesIO(body)).active
-        assert sheet is not None
-        cells = [cell for row in sheet.iter_rows() for cell in row]
+        workbook = load_workbook(io.BytesIO(body))
+        cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
         assert all(cell.data_type != "f" for cell in cells), "a cell was written as a formula"
         return [str(cell.value) for cell in cells if cell.value is not None]
     text = body.decode("utf-8-sig")
@@ -104,7 +140,7 @@ def _cells(body: bytes, url: str) -> list[str]:
 
 def test_exports_neutralise_formulas(settings: Settings, tmp_path: Path) -> None:
     email, password = init_campaign(settings, SLUG)
-    segment_id = _seed(settings, tmp_path)
+    segment_id, event_id = _seed(settings, tmp_path)
     server = LiveServer(settings, tmp_path / "server.log")
     server.start()
     try:
@@ -112,7 +148,7 @@ def test_exports_neutralise_formulas(settings: Settings, tmp_path: Path) -> None
             server.login(client, email, password)
             for urls in EXPORTS.values():
                 for template in urls:
-                    url = template.format(segment=segment_id)
+                    url = template.format(segment=segment_id, event=event_id)
                     response = client.get(url)
                     assert response.status_code == 200, (url, response.text[:300])
                     cells = _cells(response.content, url.split("?")[0])
@@ -124,6 +160,8 @@ def test_exports_neutralise_formulas(settings: Settings, tmp_path: Path) -> None
                         "segments": [*HOSTILE.values(), "=1+1, @cmd"],
                         "field": ["=1+1", "@SUM(A1)+cmd|' /C calc'!A0"],
                         "targeting": [],
+                        "events": [HOSTILE["first_name"], HOSTILE["last_name"]],
+                        "finance": [HOSTILE["first_name"], HOSTILE["last_name"]],
                     }[url.split("/")[3]]
                     for value in expected:
                         shown = value if url.endswith(".xlsx") else safe_cell(value)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.core import audit
-from circo.core.spreadsheet import safe_cell
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.finance import rules
 from circo.finance.account import FinanceStatus, compute_status
@@ -164,7 +163,7 @@ def account_xlsx(account: CampaignAccount) -> bytes:
         ("Plafond des dépenses (L52-11)", rules.euros(acc.ceiling_cents)),
     ]
     for label, value in header:
-        sheet.append([label, safe_cell(value) if isinstance(value, str) else value])
+        sheet.append([label, value])
     sheet.append([])
     sheet.append(["RECETTES", "Montant (€)"])
     sheet.cell(sheet.max_row, 1).font = bold
@@ -204,10 +203,10 @@ def account_xlsx(account: CampaignAccount) -> bytes:
             [
                 receipt_label(receipt.number),
                 donation.received_on,
-                safe_cell(donation.last_name),
-                safe_cell(donation.first_name),
-                safe_cell(donation.party_name),
-                safe_cell(donation.address),
+                donation.last_name,
+                donation.first_name,
+                donation.party_name,
+                donation.address,
                 METHOD_LABELS[str(donation.method)],
                 rules.euros(donation.amount_cents),
                 "annulé" if receipt.status == ReceiptStatus.cancelled else "émis",
@@ -233,12 +232,12 @@ def account_xlsx(account: CampaignAccount) -> bytes:
                 expense.id,
                 expense.spent_on,
                 CATEGORY_LABELS[str(expense.category)],
-                safe_cell(expense.supplier),
-                safe_cell(expense.description),
+                expense.supplier,
+                expense.description,
                 rules.euros(expense.amount_cents),
                 "oui" if expense.paid else "non",
                 "oui" if expense.before_period else "non",
-                safe_cell(expense.invoice_name),
+                expense.invoice_name,
             ]
         )
     income = workbook.create_sheet("Annexe - autres recettes")
@@ -249,15 +248,20 @@ def account_xlsx(account: CampaignAccount) -> bytes:
                 row.id,
                 row.received_on,
                 INCOME_LABELS[str(row.kind)],
-                safe_cell(row.source),
-                safe_cell(row.description),
+                row.source,
+                row.description,
                 rules.euros(row.amount_cents),
-                safe_cell(row.repayment_schedule),
+                row.repayment_schedule,
             ]
         )
     for extra in (donations, expenses, income):
         for cell in extra[1]:
             cell.font = bold
+    for worksheet in workbook.worksheets:  # texts are string cells, never formulas
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
