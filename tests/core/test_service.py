@@ -40,7 +40,7 @@ def test_resolve_campaign_defaults_to_the_only_one(session: Session) -> None:
 
 
 def test_bad_role_names_the_allowed_ones() -> None:
-    with pytest.raises(RoleError, match="admin, data, comms, organiser, volunteer"):
+    with pytest.raises(RoleError, match="admin, data, comms, finance, organiser, volunteer"):
         service.parse_role("boss")
     assert service.parse_role(" Volunteer ") is Role.volunteer
 

@@ -119,8 +119,8 @@ def test_long_note_sheet_and_composer_on_a_phone(app: FastAPI, demo: dict, tmp_p
         page.wait_for_load_state()
         assert page.locator("body").inner_text().count("a" * 1000) >= 1
         assert page.evaluate(OVERFLOW) <= 0, page.evaluate(WIDEST)
-        page.goto(f"{base_url}/c/demo/elections/sheet?territory=com:69123")
-        assert "Présidentielle 2022 — 1er tour" in page.locator("body").inner_text()
+        page.goto(f"{base_url}/c/demo/elections/sheet?territory=com:75056")
+        assert "Présidentielle 2017 — 1er tour" in page.locator("body").inner_text()
         assert page.evaluate(OVERFLOW) <= 0, page.evaluate(WIDEST)
         page.goto(f"{base_url}/c/demo/messages/new")
         page.locator("#body").fill("Bonjour {{ prenom }}, à bientôt.")

@@ -129,7 +129,7 @@ def test_compare_defaults_to_a_pair_with_bureaux_in_common(app: FastAPI, demo: d
     assert "Écart (points)" in page.text
     differences = re.findall(r'data-testid="difference">([^<]+)<', page.text)
     assert any(re.fullmatch(r"[+−]\d+,\d", value) for value in differences), differences
-    assert "Présidentielle 2022 — 1er tour" in rendered_text(page.text)
+    assert "Présidentielle 2017 — 1er tour" in rendered_text(page.text)
 
 
 def test_form_error_names_the_field_in_french_and_links_back(app: FastAPI, demo: dict) -> None:
@@ -187,9 +187,9 @@ def test_territories_by_name_in_the_knowledge_base_and_sheet(app: FastAPI, demo:
     with TestClient(app) as client:
         _login(client, demo[Role.admin])
         kb = rendered_text(client.get("/c/demo/assistant/kb").text)
-        sheet = rendered_text(client.get("/c/demo/elections/sheet?territory=com:69123").text)
-    assert "Lyon (69123), Villeurbanne (69266)" in kb
-    assert "Présidentielle 2022 — 1er tour pres-2022" in sheet  # the key as secondary text
+        sheet = rendered_text(client.get("/c/demo/elections/sheet?territory=com:75056").text)
+    assert "Paris (75056)" in kb
+    assert "Présidentielle 2017 — 1er tour pres-2017" in sheet  # the key as secondary text
     assert "Présidentielle 2017 — second tour" in sheet
     assert "installé" not in sheet  # no "module not installed" when targeting is simply unset
     assert "Aucun ciblage enregistré" in sheet
