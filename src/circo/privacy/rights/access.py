@@ -29,11 +29,7 @@ def access_export(
     identity, _contacts = resolve_identity(session, ctx, email=email, phone=phone)
     ids = identity.contact_ids
     export: dict[str, Any] = {
-        "campaign": {
-            "slug": ctx.campaign.slug,
-            "name": ctx.campaign.name,
-            "timezone": ctx.campaign.timezone,
-        },
+        "campaign": {"slug": ctx.campaign.slug, "name": ctx.campaign.name},
         "generated_at": utcnow().isoformat(),
         "query": {"email": email, "phone": phone},
         "contacts": [],
