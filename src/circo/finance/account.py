@@ -41,8 +41,6 @@ ELECTION_TYPES = {
     "dep": "departementales",
     "reg": "regionales",
 }
-INVOICE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".heic"}
-MAX_INVOICE_BYTES = 20 * 1024 * 1024
 
 
 # --- the account ------------------------------------------------------------------------------

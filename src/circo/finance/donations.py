@@ -28,24 +28,6 @@ from circo.finance.models import (
     ReceiptStatus,
 )
 
-# Dates of first (and second) rounds the account can be set up from, beyond the past elections
-# circo imports results of (`circo.elections.importing.KNOWN_DATES`).
-UPCOMING_DATES: dict[str, tuple[date, date | None]] = {
-    "mun-2026": (date(2026, 3, 15), date(2026, 3, 22)),
-}
-ELECTION_KEY = re.compile(r"^(pres|leg|euro|mun|dep|reg)-(\d{4})(?:-[a-z0-9-]+)?$")
-ELECTION_TYPES = {
-    "pres": "presidentielle",
-    "leg": "legislatives",
-    "euro": "europeennes",
-    "mun": "municipales",
-    "dep": "departementales",
-    "reg": "regionales",
-}
-INVOICE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".heic"}
-MAX_INVOICE_BYTES = 20 * 1024 * 1024
-
-
 # --- donations (L52-8) ------------------------------------------------------------------------
 
 

@@ -149,20 +149,31 @@ def donations_page(request: Request, session: SessionDep, ctx: FinanceDep) -> HT
 
 
 def _donations_page(
+    request: Request, session: Session, ctx: CampaignContext, **state: Any
+) -> HTMLResponse:
+    lists = {
+        "donations": donations.list_donations(session, ctx),
+        "donor_totals": donations.donor_totals(session, ctx),
+    }
+    return _form_page(request, session, ctx, "finance/donations.html", lists, **state)
+
+
+def _form_page(
     request: Request,
     session: Session,
     ctx: CampaignContext,
+    template: str,
+    lists: dict[str, Any],
     *,
     error: str = "",
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    values = _page_values(session, ctx)
-    values["donations"] = donations.list_donations(session, ctx)
-    values["donor_totals"] = donations.donor_totals(session, ctx)
+    """A finance page with its lists and, after a refused entry, the error and the typed values."""
+    values = _page_values(session, ctx) | lists
     values["error"] = error
-    values["form"] = form or {}
-    return render(request, "finance/donations.html", values, status=status)
+    values["form"] = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
+    return render(request, template, values, status=status)
 
 
 @pages.post("/c/{slug}/finance/donations")
@@ -217,20 +228,13 @@ def expenses_page(request: Request, session: SessionDep, ctx: FinanceDep) -> HTM
 
 
 def _expenses_page(
-    request: Request,
-    session: Session,
-    ctx: CampaignContext,
-    *,
-    error: str = "",
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    request: Request, session: Session, ctx: CampaignContext, **state: Any
 ) -> HTMLResponse:
-    values = _page_values(session, ctx)
-    values["expenses"] = ledger.list_expenses(session, ctx)
-    values["income"] = ledger.list_income(session, ctx)
-    values["error"] = error
-    values["form"] = form or {}
-    return render(request, "finance/expenses.html", values, status=status)
+    lists = {
+        "expenses": ledger.list_expenses(session, ctx),
+        "income": ledger.list_income(session, ctx),
+    }
+    return _form_page(request, session, ctx, "finance/expenses.html", lists, **state)
 
 
 @pages.post("/c/{slug}/finance/expenses")
@@ -263,8 +267,9 @@ def expenses_add(
         )
     except CircoError as exc:
         session.rollback()
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
-        return _expenses_page(request, session, ctx, error=str(exc), form=values, status=exc.status)
+        return _expenses_page(
+            request, session, ctx, error=str(exc), form=dict(form), status=exc.status
+        )
     return RedirectResponse(f"{_base(ctx)}/expenses?msg=saved", status_code=303)
 
 
