@@ -6,8 +6,8 @@ which pages and the API read. `enqueue` writes the row; once the session commits
 handed to huey (Redis with ``CIRCO_REDIS_URL``, else a SQLite file in the data dir), whose
 workers (``circo worker``, or threads of ``circo serve``) run it through `run_one`.
 
-Handlers are registered explicitly: ``register_handler(kind, function)`` and
-``register_startup(function)`` (decorators `handler` and `on_startup` do the same).
+Handlers are installed by the domains manifest (`circo.domains`); tests may add their own with
+``register_handler(kind, function)`` and ``register_startup(function)``.
 """
 
 from typing import TYPE_CHECKING
@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING
 from circo.core.jobs.registry import _STARTUP as _STARTUP
 from circo.core.jobs.registry import (
     JobHandler,
-    handler,
     install_handlers,
-    on_startup,
     register_handler,
     register_startup,
     registered_kinds,
@@ -42,9 +40,7 @@ __all__ = [
     "JobWorker",
     "Outcome",
     "enqueue",
-    "handler",
     "install_handlers",
-    "on_startup",
     "recover_stale",
     "register_handler",
     "register_startup",

@@ -1,7 +1,7 @@
 """What a job kind runs and what runs when a worker starts, registered explicitly.
 
-The domains manifest calls `register_handler(kind, function)` and `register_startup(function)`;
-`handler(kind)` and `on_startup` are decorator forms of the same calls.
+The domains manifest (`circo.domains.load_domains`) installs them; no decorator registers a
+function at import time.
 """
 
 from __future__ import annotations
@@ -42,20 +42,6 @@ def install_handlers(
     _HANDLERS.update(handlers)
     for function in startup:
         register_startup(function)
-
-
-def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Decorator form of `register_handler`."""
-
-    def register(function: JobHandler) -> JobHandler:
-        return register_handler(kind, function)
-
-    return register
-
-
-def on_startup(function: StartupFunction) -> StartupFunction:
-    """Decorator form of `register_startup`."""
-    return register_startup(function)
 
 
 def handler_for(kind: str) -> JobHandler | None:
