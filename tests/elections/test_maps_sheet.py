@@ -85,3 +85,34 @@ def test_paris_map_and_sheet(session: Session, tmp_path: Path, cli_env: dict[str
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert ET.fromstring(svg_out.read_text()).tag == f"{SVG}svg"
+
+
+def test_a_circonscription_map_draws_the_bureaux_without_result(
+    session: Session, tmp_path: Path
+) -> None:
+    """Bureaux the circonscription holds (by another import) but the drawn round lacks are
+    drawn "sans donnée", at circonscription and national level as at commune level."""
+    import gzip
+
+    import_results(session, path=national_paris(round_number=1), key="pres-2017", round_number=1)
+    with gzip.open(national_paris(round_number=1), "rt", encoding="utf-8") as source:
+        header, *rows = [line for line in source if line.strip()]
+    first_circ = [row for row in rows if row.split(",")[3] == "1"]
+    cut = tmp_path / "partiel.csv"
+    cut.write_text(header + "".join(first_circ[: len(first_circ) // 2]), encoding="utf-8")
+    # A partial file standing for another round (forced: it has the first round's candidates).
+    import_results(session, path=cut, key="pres-2017", round_number=2, force=True)
+    import_geo(
+        session, path=demo_file("paris_bureaux_de_vote_2017_wgs84.geojson.gz"), kind="bureaux"
+    )
+    session.commit()
+
+    for territory in ("circ:75-01", "fr"):
+        drawing = draw_map(session, MapRequest(territory, "pres-2017", 2, indicator="turnout"))
+        root = ET.fromstring(to_svg(drawing))
+        titles = [p.findtext(f"{SVG}title") or "" for p in root.findall(f".//{SVG}path")]
+        without = [t for t in titles if "sans donnée" in t]
+        assert len(titles) - len(without) == len(first_circ) // 2, territory
+        assert without, territory
+        if territory == "circ:75-01":
+            assert len(titles) == len(first_circ)

@@ -133,12 +133,15 @@ def geometries(
     kind: str,
     codes: Sequence[str] | None = None,
     department: str | None = None,
+    commune: str | None = None,
 ) -> Sequence[Geometry]:
     query = select(Geometry).where(Geometry.kind == kind)
     if codes is not None:
         query = query.where(Geometry.code.in_(list(codes)))
     if department is not None:
         query = query.where(Geometry.department_code == department)
+    if commune is not None:
+        query = query.where(Geometry.commune_code == commune)
     return session.scalars(query.order_by(Geometry.code)).all()
 
 
@@ -197,3 +200,13 @@ def reu_points(session: Session, station_keys: Sequence[str]) -> list[ReuAddress
             ).all()
         )
     return rows
+
+
+def stations_of_constituency(session: Session, constituency: str) -> set[str]:
+    """The bureaux any imported election places in the circonscription (``"69-01"``)."""
+    query = (
+        select(StationResult.station_key)
+        .where(StationResult.constituency_code == constituency)
+        .distinct()
+    )
+    return set(session.scalars(query))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from circo.elections import repository as repo
 from circo.elections import service as elections
+from circo.elections.models import Geometry
 from circo.elections.territories import TerritoryRef, parse_territory
 from circo.errors import CircoError
 from circo.maps.approx import APPROX_KIND, APPROX_LABEL
@@ -81,14 +82,9 @@ def features_with_coverage(
         drawn = {g.code for g in shapes}
         approx = list(repo.geometries(session, kind=APPROX_KIND, codes=sorted(set(values) - drawn)))
         with_data = len(shapes) + len(approx)
-        if shapes and ref.level in ("com", "dep"):
+        if shapes:
             # Bureaux of the territory with a contour but no result: drawn "sans donnée".
-            extra = repo.geometries(
-                session, kind="bv", department=ref.code if ref.level == "dep" else None
-            ) if ref.level == "dep" else [
-                g for g in repo.geometries(session, kind="bv") if g.commune_code == ref.code
-            ]  # fmt: skip
-            shapes += [g for g in extra if g.code not in drawn]
+            shapes += [g for g in _territory_contours(session, ref) if g.code not in drawn]
         if shapes or approx:
             features = [
                 MapFeature(
@@ -103,6 +99,23 @@ def features_with_coverage(
             ]
             return features, "bv", coverage_note(with_data, len(values), len(approx))
     return _commune_features(session, request, ref, link), "com", ""
+
+
+def _territory_contours(session: Session, ref: TerritoryRef) -> list[Geometry]:
+    """The bureau contours of a territory, results or not (what the map draws "sans donnée")."""
+    if ref.level == "com":
+        return list(repo.geometries(session, kind="bv", commune=ref.code))
+    if ref.level == "dep":
+        return list(repo.geometries(session, kind="bv", department=ref.code))
+    if ref.level == "circ":
+        codes = sorted(repo.stations_of_constituency(session, ref.code))
+        found: list[Geometry] = []
+        for start in range(0, len(codes), 900):  # SQLite's bound-parameter limit
+            found += repo.geometries(session, kind="bv", codes=codes[start : start + 900])
+        return found
+    if ref.level == "fr":
+        return list(repo.geometries(session, kind="bv"))
+    return []  # région, arrondissement: only the bureaux with a result are drawn
 
 
 def coverage_note(drawn: int, total: int, approximate: int = 0) -> str:
