@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from circo.core import audit
 from circo.core.models import Campaign
 from circo.core.tenancy import CampaignContext, campaign_filter
+from circo.elections.territories import ELECTION_TYPES
 from circo.finance import rules
 from circo.finance.errors import AccountMissing, FinanceError
 from circo.finance.models import (
@@ -33,14 +34,6 @@ UPCOMING_DATES: dict[str, tuple[date, date | None]] = {
     "mun-2026": (date(2026, 3, 15), date(2026, 3, 22)),
 }
 ELECTION_KEY = re.compile(r"^(pres|leg|euro|mun|dep|reg)-(\d{4})(?:-[a-z0-9-]+)?$")
-ELECTION_TYPES = {
-    "pres": "presidentielle",
-    "leg": "legislatives",
-    "euro": "europeennes",
-    "mun": "municipales",
-    "dep": "departementales",
-    "reg": "regionales",
-}
 
 
 # --- the account ------------------------------------------------------------------------------
