@@ -295,6 +295,10 @@ def test_without_the_right_to_set_triggers_aside_the_import_keeps_them(
                 assert (report.stations, report.votes_rows) == (500, 5500)
     finally:
         engine.dispose()
+        with admin.connect() as connection:  # leave no role behind on the shared server
+            connection.execute(text(f"DROP OWNED BY {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
     assert _stations(settings) == 500
 
 
