@@ -10,7 +10,7 @@ from pathlib import Path
 
 from circo.config import Settings
 from circo.core.jobs.registry import handler_for
-from circo.domains import DOMAINS, load_domains, registry, resolve
+from circo.domains import DOMAINS, Deferred, load_domains, registry, resolve
 from circo.web.app import create_app
 from circo.web.registry import route_paths
 from tests.server import server_env
@@ -59,6 +59,17 @@ def test_every_manifest_reference_resolves_and_every_handler_is_installed(
     assert load_domains() is loaded  # once per process
     for kind, function in loaded.job_handlers.items():
         assert handler_for(kind) is function
+    deferred = [
+        *loaded.job_handlers.values(),
+        *loaded.startup,
+        *(provider for providers in loaded.sheet_sections.values() for provider in providers),
+        *loaded.demo_seeders,
+        *loaded.volunteer_scopes,
+    ]
+    assert deferred
+    for function in deferred:  # imported at first call: each must exist and be callable
+        assert isinstance(function, Deferred)
+        assert callable(function.resolve()), function.reference
     app_paths = route_paths(create_app(settings).routes)
     for domain in DOMAINS:
         if domain.routes:
@@ -95,3 +106,16 @@ def test_no_domain_registers_itself_at_import() -> None:
         if found and path.name != "cli.py":
             offenders[str(path)] = found
     assert offenders == {}
+
+
+def test_loading_the_domains_leaves_the_heavy_libraries_to_the_jobs_that_need_them() -> None:
+    """Every command line call loads the domains: the inference stack (numba, scipy) and the
+    like are imported by the job or page that runs them, not at start-up."""
+    code = (
+        "import sys; from circo.domains import load_domains; load_domains(); "
+        "print(sorted(m for m in ('numba', 'scipy', 'circo.analysis.ei') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

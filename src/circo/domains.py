@@ -17,7 +17,9 @@ branch, see docs/development.md).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -154,6 +156,8 @@ class Registry:
         """A JSON-able summary: what a process has loaded (compared across entry points)."""
 
         def name(function: Any) -> str:
+            if isinstance(function, Deferred):
+                return function.reference
             return f"{function.__module__}:{function.__qualname__}"
 
         return {
@@ -178,6 +182,38 @@ def resolve(reference: str) -> Any:
     module_name, _, attribute = reference.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, attribute) if attribute else module
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A function of the manifest (job handler, startup function, sheet section, demo seeder,
+    volunteer scope), imported at its first call.
+
+    Why: those modules pull in the heavy libraries of their domain (numba and scipy for the
+    inference behind the targeting jobs…), which every process would otherwise import at start —
+    ≈ 1.4 s of CPU for each command line call, though most never run a job. The registry is
+    still filled the same way in every entry point; `load_domains` checks that each module
+    exists, and `tests/test_domains.py` resolves every reference."""
+
+    reference: str  # "package.module:function"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def resolve(self) -> Callable[..., Any]:
+        return _resolve_cached(self.reference)
+
+
+@functools.cache
+def _resolve_cached(reference: str) -> Any:
+    return resolve(reference)
+
+
+def _deferred(reference: str) -> Deferred:
+    module_name = reference.partition(":")[0]
+    if importlib.util.find_spec(module_name) is None:
+        raise RuntimeError(f"manifest reference {reference!r}: no module {module_name!r}")
+    return Deferred(reference)
 
 
 _lock = threading.Lock()
@@ -217,14 +253,14 @@ def _build(domains: tuple[Domain, ...]) -> Registry:
         for kind, reference in domain.jobs.items():
             if kind in handlers:
                 raise RuntimeError(f"job kind {kind!r} declared twice (domain {domain.name})")
-            handlers[kind] = resolve(reference)
+            handlers[kind] = _deferred(reference)
         for section, reference in domain.sheet_sections.items():
-            sections.setdefault(section, []).append(resolve(reference))
+            sections.setdefault(section, []).append(_deferred(reference))
     return Registry(
         domains=domains,
         tables=tuple(table.name for table in Base.metadata.sorted_tables),
         job_handlers=MappingProxyType(handlers),
-        startup=tuple(resolve(ref) for domain in domains for ref in domain.startup),
+        startup=tuple(_deferred(ref) for domain in domains for ref in domain.startup),
         personal_data=MappingProxyType(
             {
                 domain.name: resolve(domain.personal_data)
@@ -233,8 +269,8 @@ def _build(domains: tuple[Domain, ...]) -> Registry:
             }
         ),
         sheet_sections=MappingProxyType({k: tuple(v) for k, v in sections.items()}),
-        demo_seeders=tuple(resolve(domain.demo) for domain in domains if domain.demo),
+        demo_seeders=tuple(_deferred(domain.demo) for domain in domains if domain.demo),
         volunteer_scopes=tuple(
-            resolve(domain.volunteer_scope) for domain in domains if domain.volunteer_scope
+            _deferred(domain.volunteer_scope) for domain in domains if domain.volunteer_scope
         ),
     )
