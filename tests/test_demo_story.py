@@ -15,8 +15,7 @@ from circo.core.tenancy import system_context
 from circo.crm.models import Contact
 from circo.demo import DEMO_SLUG, build_demo
 from circo.elections.models import Geometry, IrisIndicator, StationIris
-from circo.field import service
-from circo.field import cutmap
+from circo.field import cutmap, service
 from circo.field.demo import CUTTABLE_BUREAUX, DEMO_BUREAUX
 from circo.field.models import TurfPlan
 from circo.runtime import Runtime
@@ -71,7 +70,8 @@ def test_the_demo_is_about_paris(runtime: Runtime, session: Session) -> None:
     cuttable = cutmap.cuttable_bureaux(session, commune="75056")
     assert [b["code"] for b in cuttable] == list(CUTTABLE_BUREAUX)
     preview = cutmap.preview_turfs(session, bureaux=["75056_1112"], doors_per_turf=50)
-    assert preview["turfs"] and preview["doors"] > 0
+    assert preview["turfs"]
+    assert preview["doors"] > 0
     # A second run keeps the same points (no duplicates), and the admin can still log in.
     before = sum(b["addresses"] for b in cuttable)
     session.commit()
