@@ -169,9 +169,14 @@ def results_page(
             )
             context["results_title"] = " — ".join(
                 (
-                    service.territory_label(session, parse_territory(context["territory"])),
+                    service.territory_label(
+                        session, parse_territory(context["territory"]), request.state.language
+                    ),
                     service.election_title(
-                        session, key=context["election"], round_number=context["round"]
+                        session,
+                        key=context["election"],
+                        round_number=context["round"],
+                        language=request.state.language,
                     ),
                 )
             )
@@ -285,7 +290,7 @@ def bureau_page(
         "elections/bureau.html",
         {
             "station": ref.code,
-            "label": service.territory_label(session, ref),
+            "label": service.territory_label(session, ref, request.state.language),
             "history": history,
             "names": names,
             "demographics": sorted(demographics.items())[:60],
