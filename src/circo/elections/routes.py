@@ -241,7 +241,7 @@ def compare_page(
         "choices": choices,
         "choice_labels": {
             f"{e['election']}:{e['round']}": labels.election_title(
-                e["name"] or e["election"], e["round"]
+                e["name"] or e["election"], e["round"], request.state.language
             )
             for e in elections
         },
@@ -257,7 +257,9 @@ def compare_page(
                 session, territory=context["territory"], a=first, b=second
             )
         except CircoError as exc:
-            context["error"] = labels.person_message(exc.message, exc.loc)
+            context["error"] = labels.person_message(
+                exc.message, exc.loc, request.state.language
+            )
     return render(request, "elections/compare.html", context)
 
 
