@@ -111,7 +111,8 @@
   var entry = read();
   if (refused) {
     var back = refused.getAttribute("data-back") || "";
-    if (entry && back && entry.path === back) {
+    var local = back.charAt(0) === "/" && back.charAt(1) !== "/" && back.charAt(1) !== "\\";
+    if (entry && local && entry.path === back) {
       entry.refused = refused.getAttribute("data-message") || refused.textContent;
       write(entry);
       window.location.replace(back);
