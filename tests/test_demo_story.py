@@ -69,6 +69,8 @@ def test_the_demo_is_about_paris(runtime: Runtime, session: Session) -> None:
     # The map cutter offers the bureaux given synthetic addresses, and cuts them.
     cuttable = cutmap.cuttable_bureaux(session, commune="75056")
     assert [b["code"] for b in cuttable] == list(CUTTABLE_BUREAUX)
+    # The planner's example of bureaux is the campaign's own (no Concarneau in a Paris demo).
+    assert cutmap.example_bureaux(session, commune="75056") == "75056_1101,75056_1102"
     preview = cutmap.preview_turfs(session, bureaux=["75056_1112"], doors_per_turf=50)
     assert preview["turfs"]
     assert preview["doors"] > 0
