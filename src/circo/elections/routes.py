@@ -257,9 +257,7 @@ def compare_page(
                 session, territory=context["territory"], a=first, b=second
             )
         except CircoError as exc:
-            context["error"] = labels.person_message(
-                exc.message, exc.loc, request.state.language
-            )
+            context["error"] = labels.person_message(exc.message, exc.loc, request.state.language)
     return render(request, "elections/compare.html", context)
 
 
