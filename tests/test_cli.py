@@ -59,6 +59,32 @@ def test_init_then_users_add(tmp_path: Path) -> None:
     assert roles == {"admin@example.org": "admin", "v@example.org": "volunteer"}
 
 
+def test_init_on_an_existing_database_keeps_the_admin_password(tmp_path: Path) -> None:
+    """A second `circo init` (another campaign) must not lock the existing admin out."""
+    import re
+
+    import sqlalchemy as sa
+
+    from circo.core.security import verify_password
+
+    data_dir = tmp_path / "d"
+    first = run_cli("init", "--data-dir", str(data_dir))
+    assert first.returncode == 0, first.stderr
+    found = re.search(r"mot de passe : (\S+)", first.stderr)
+    assert found is not None, first.stderr
+    password = found.group(1)
+    second = run_cli("init", "--data-dir", str(data_dir), "--campaign", "autre-campagne")
+    assert second.returncode == 0, second.stderr
+    assert "mot de passe inchangé" in second.stderr
+    engine = sa.create_engine(f"sqlite:///{data_dir / 'circo.db'}")
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT password_hash FROM users WHERE email = 'admin@example.org'")
+        ).scalar_one()
+    engine.dispose()
+    assert verify_password(stored, password)
+
+
 def test_data_dir_from_environment(tmp_path: Path) -> None:
     data_dir = tmp_path / "env-dir"
     result = run_cli("init", env={"CIRCO_DATA_DIR": str(data_dir)})

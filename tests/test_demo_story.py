@@ -15,8 +15,8 @@ from circo.core.tenancy import system_context
 from circo.crm.models import Contact
 from circo.demo import DEMO_SLUG, build_demo
 from circo.elections.models import Geometry, IrisIndicator, StationIris
-from circo.field import service
-from circo.field.demo import DEMO_BUREAUX
+from circo.field import cutmap, service
+from circo.field.demo import CUTTABLE_BUREAUX, DEMO_BUREAUX
 from circo.field.models import TurfPlan
 from circo.runtime import Runtime
 
@@ -65,3 +65,18 @@ def test_the_demo_is_about_paris(runtime: Runtime, session: Session) -> None:
     walk = service.walk_list(session, ctx, turf_id=turfs[0].id)
     assert walk["outline"] is not None
     assert walk["outline"]["approximate"] is False
+
+    # The map cutter offers the bureaux given synthetic addresses, and cuts them.
+    cuttable = cutmap.cuttable_bureaux(session, commune="75056")
+    assert [b["code"] for b in cuttable] == list(CUTTABLE_BUREAUX)
+    # The planner's example of bureaux is the campaign's own (no Concarneau in a Paris demo).
+    assert cutmap.example_bureaux(session, commune="75056") == "75056_1101,75056_1102"
+    preview = cutmap.preview_turfs(session, bureaux=["75056_1112"], doors_per_turf=50)
+    assert preview["turfs"]
+    assert preview["doors"] > 0
+    # A second run keeps the same points (no duplicates), and the admin can still log in.
+    before = sum(b["addresses"] for b in cuttable)
+    session.commit()
+    assert build_demo(runtime).password
+    again = cutmap.cuttable_bureaux(session, commune="75056")
+    assert sum(b["addresses"] for b in again) == before

@@ -139,10 +139,14 @@ def init(
     _print_credentials(credentials.email, credentials.password, campaign)
 
 
-def _print_credentials(email: str, password: str, campaign: str) -> None:
+def _print_credentials(email: str, password: str | None, campaign: str) -> None:
+    secret = (
+        f"mot de passe : [bold]{password}[/bold]"
+        if password
+        else "mot de passe inchangé (compte existant)"
+    )
     console.print(
-        f"[bold]Campagne[/bold] {campaign} — [bold]administrateur[/bold] : {email} / "
-        f"mot de passe : [bold]{password}[/bold]",
+        f"[bold]Campagne[/bold] {campaign} — [bold]administrateur[/bold] : {email} / {secret}",
         highlight=False,
     )
 

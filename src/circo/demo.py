@@ -37,6 +37,7 @@ def build_demo(runtime: Runtime) -> Credentials:
             name="Démo — Paris, législatives",
             election_type="legislatives",
             admin_email=DEMO_ADMIN,
+            reset_password=True,
             territory_code=TERRITORY_CODE,
             territory_name=TERRITORY_NAME,
             election_date=date(2027, 6, 13),

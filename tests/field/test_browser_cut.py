@@ -103,3 +103,43 @@ def test_cut_turfs_by_picking_bureaux_on_the_map(
     assert plan.doors_per_turf == 25
     stored = session.scalars(select(Turf).where(Turf.plan_id == plan.id)).all()
     assert len(stored) == smaller
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_cut_turfs_on_the_map_of_the_paris_demo(
+    app: FastAPI, runtime: Any, session: Session, tmp_path: Path
+) -> None:
+    """As a new user of `circo demo`: the cut page of the Paris demo offers the 11e's bureaux
+    (synthetic addresses stored as the commune's REU points), and picking one shows turfs whose
+    stops read as streets."""
+    from circo.demo import DEMO_ADMIN, build_demo
+    from circo.field.demo import CUTTABLE_BUREAUX
+
+    password = build_demo(runtime).password
+    assert password
+    with live_server(app) as base_url, browser_page(tmp_path) as page_object:
+        page: Any = page_object
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(f"{base_url}/login?next=/c/demo/field/cut")
+        page.get_by_label("Adresse e-mail").fill(DEMO_ADMIN)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_selector('#field-cut[data-ready="1"]')
+        shown = {
+            page.locator("path.fc-bureau").nth(i).get_attribute("data-bureau")
+            for i in range(page.locator("path.fc-bureau").count())
+        }
+        assert shown == set(CUTTABLE_BUREAUX)
+        assert page.locator("path.fc-bureau.approx").count() == 0  # Paris's own contours
+        _click_bureau(page, "75056_1110")
+        turfs = _turfs_shown(page, 0)
+        assert page.locator("polyline.fc-turf").count() == turfs
+        expect(page.get_by_role("button", name="Enregistrer le découpage")).to_be_enabled()
+        page.get_by_role("button", name="Enregistrer le découpage").click()
+        page.wait_for_url(f"{base_url}/c/demo/field?msg=plan")
+    session.expire_all()
+    plans = session.scalars(select(TurfPlan).order_by(TurfPlan.id)).all()
+    assert plans[-1].bureaux == ["75056_1110"]
+    stored = session.scalars(select(Turf).where(Turf.plan_id == plans[-1].id)).all()
+    assert len(stored) == turfs

@@ -390,11 +390,12 @@ def leaflet(
         )
         content = dict(draft.content)
         leaflet_id = draft.id
+        zone, updated_at = ctx.campaign.timezone, draft.updated_at
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
-        out.write_bytes(render_pdf(content))
+        out.write_bytes(render_pdf(content, timezone=zone, updated_at=updated_at))
     else:
-        out.write_text(render_html(content), encoding="utf-8")
+        out.write_text(render_html(content, timezone=zone, updated_at=updated_at), encoding="utf-8")
     console.print(
         f"Tract n° {leaflet_id} écrit : {out} (modifiable dans l'interface web)", highlight=False
     )

@@ -6,6 +6,7 @@ The draft is structured content (title, sections of items, numbered sources) sto
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -21,6 +22,7 @@ from circo.assistant.retrieval import Filters, Hit, search
 from circo.assistant.tasks import FACT_TYPES
 from circo.config import Settings
 from circo.core.tenancy import CampaignContext
+from circo.formatting import format_date, format_datetime
 
 PROGRAMME_ITEMS = 3
 NEWS_ITEMS = 2
@@ -179,13 +181,36 @@ def update_leaflet(
     return leaflet
 
 
-def render_html(content: dict[str, Any]) -> str:
-    return _PRINT.get_template("assistant/leaflet_print.html").render(leaflet=content)
+def render_html(
+    content: dict[str, Any], *, timezone: str | None = None, updated_at: datetime | None = None
+) -> str:
+    """The printable leaflet; dates (its sources', the version's) in French, the version's
+    time in the campaign's zone ``timezone``."""
+    sources = [
+        {**source, "date": _french_date(source.get("date"))}
+        for source in content.get("sources", [])
+    ]
+    return _PRINT.get_template("assistant/leaflet_print.html").render(
+        leaflet={**content, "sources": sources},
+        version=format_datetime(updated_at, timezone) if updated_at else None,
+    )
 
 
-def render_pdf(content: dict[str, Any]) -> bytes:
+def _french_date(value: Any) -> str | None:
+    """ "2026-03-29" (as stored in the content) → "29 mars 2026"; other text as it is."""
+    if not value:
+        return None
+    try:
+        return format_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def render_pdf(
+    content: dict[str, Any], *, timezone: str | None = None, updated_at: datetime | None = None
+) -> bytes:
     from weasyprint import HTML
 
-    pdf = HTML(string=render_html(content)).write_pdf()
+    pdf = HTML(string=render_html(content, timezone=timezone, updated_at=updated_at)).write_pdf()
     assert pdf is not None
     return bytes(pdf)

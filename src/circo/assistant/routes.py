@@ -360,12 +360,18 @@ def leaflet_export(session: SessionDep, ctx: CommsDep, leaflet_id: IdPath, fmt: 
     filename = f"tract-{draft.id}"
     if fmt == "pdf":
         return Response(
-            leaflet.render_pdf(draft.content),
+            leaflet.render_pdf(
+                draft.content, timezone=ctx.campaign.timezone, updated_at=draft.updated_at
+            ),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
         )
     if fmt == "html":
-        return HTMLResponse(leaflet.render_html(draft.content))
+        return HTMLResponse(
+            leaflet.render_html(
+                draft.content, timezone=ctx.campaign.timezone, updated_at=draft.updated_at
+            )
+        )
     raise AssistantError(f"format d'export inconnu « {fmt} » (attendu pdf ou html)", status=404)
 
 

@@ -17,7 +17,7 @@ from circo.core.service import create_campaign, create_user, get_user_by_email, 
 class Credentials:
     campaign: str
     email: str
-    password: str
+    password: str | None  # None: the admin already existed and keeps their password
 
 
 def create_campaign_with_admin(
@@ -28,8 +28,12 @@ def create_campaign_with_admin(
     admin_email: str,
     election_type: str = "other",
     admin_password: str | None = None,
+    reset_password: bool = False,
     **campaign_fields: object,
 ) -> Credentials:
+    """A new campaign administered by ``admin_email``. An existing user keeps their password
+    (``circo init`` on a database that has one must not lock its admin out) unless
+    ``reset_password`` (the demo, whose admin's password is printed at each rebuild)."""
     campaign = create_campaign(
         session,
         slug=slug,
@@ -37,12 +41,15 @@ def create_campaign_with_admin(
         election_type=election_type,
         **campaign_fields,  # type: ignore[arg-type]
     )
-    password = admin_password or generate_password()
+    password: str | None = admin_password or generate_password()
     user = get_user_by_email(session, admin_email)
     if user is None:
+        assert password is not None
         user = create_user(session, email=admin_email, password=password, name="Administrateur")
-    else:
+    elif reset_password and password is not None:
         user.password_hash = hash_password(password)
+    else:
+        password = None
     set_role(session, actor=SYSTEM, campaign=campaign, user=user, role=Role.admin)
     audit.record(session, actor=SYSTEM, action="campaign.create", campaign_id=campaign.id)
     return Credentials(campaign=slug, email=user.email, password=password)

@@ -234,8 +234,42 @@ _ACCOUNT = TableRule(
     merge="not linked to a contact",
 )
 
+# Finished jobs (their payload, result and error may quote a row of an imported file) are kept
+# this long for the pages and the team's follow-up, then deleted by the retention run.
+JOB_RETENTION_DAYS = 90
+JOB_RETENTION_LABEL = (
+    f"travaux terminés (imports, envois…) : supprimés {JOB_RETENTION_DAYS} jours après leur fin"
+)
+
+
+def _core_purge(
+    session: Session, ctx: CampaignContext, data_dir: Path, today: date, apply: bool
+) -> list[tuple[str, str, int, list[str]]]:
+    """Finished jobs of the campaign older than `JOB_RETENTION_DAYS` go (queued and running
+    jobs stay: they are work still to do)."""
+    from datetime import UTC, time, timedelta
+
+    from circo.core.models import Job
+
+    limit = datetime.combine(today - timedelta(days=JOB_RETENTION_DAYS), time(), tzinfo=UTC)
+    old = select(Job.id).where(
+        campaign_filter(Job, ctx), Job.status.in_(("done", "failed")), Job.updated_at < limit
+    )
+    ids = list(session.scalars(old))
+    if apply and ids:
+        session.execute(delete(Job).where(campaign_filter(Job, ctx), Job.id.in_(ids)))
+    return [("finished_jobs", JOB_RETENTION_LABEL, len(ids), [f"travail {i}" for i in ids[:50]])]
+
+
 PERSONAL_DATA = PersonalData(
     tables={
+        "jobs": TableRule(
+            access="not exported: a job names contacts by id, its details are the team's record",
+            erase="any mention of the person (payload, result, error: e.g. a refused import "
+            "line) is scrubbed by the erasure's safety net; finished jobs are deleted "
+            f"{JOB_RETENTION_DAYS} days after their end by the retention run",
+            merge="not linked to a contact",
+        ),
         "users": _ACCOUNT,
         "memberships": _ACCOUNT,
         "api_tokens": _ACCOUNT,
@@ -261,4 +295,5 @@ PERSONAL_DATA = PersonalData(
     },
     access=_core_access,
     erase=_core_erase,
+    purge=_core_purge,
 )

@@ -161,11 +161,14 @@ def contacts_import(
             loc=str(file),
         )
     result = done.result
+    located = result.get("geocoding") or {}
     _emit(
         result,
         as_json,
         f"{result['created']} contact(s) créé(s), {result['updated']} mis à jour, "
-        f"{result['skipped']} ignoré(s)",
+        f"{result['skipped']} ignoré(s) — adresses localisées : {located.get('geocoded', 0)} "
+        f"sur {located.get('considered', 0)}, bureau de vote trouvé pour "
+        f"{located.get('stations', 0)}",
     )
 
 

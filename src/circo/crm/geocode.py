@@ -238,6 +238,70 @@ def _online(
     return float(lat), float(lon), features[0]["properties"].get("citycode")
 
 
+AddressKey = tuple[str, str]  # (postal code, address line) as the contact holds them
+Location = tuple[float, float, str | None]  # lat, lon, commune code
+
+
+def locate_addresses(
+    session: Session,
+    settings: Settings,
+    keys: list[AddressKey],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[AddressKey, Location], int]:
+    """Where these addresses are: the offline BAN reference first (reads), then — only when
+    ``geocoding_online`` is on — the public BAN API for the rest, called with **no transaction
+    open** (what the session read so far is ended first; nothing must be written before).
+    Returns the locations found and how many came from the API."""
+    found: dict[AddressKey, Location] = {}
+    missing: list[AddressKey] = []
+    for index, key in enumerate(keys):
+        postal_code, address_line = key
+        point = _lookup(session, postal_code, address_line)
+        if point is not None:
+            found[key] = (point.lat, point.lon, point.commune_code)
+        else:
+            missing.append(key)
+        if progress and index % 200 == 0:
+            progress(index, len(keys))
+    online = 0
+    if missing and settings.geocoding_online:
+        # End the read so that no transaction stays open while the public API answers (it
+        # would hold SQLite's write lock or a PostgreSQL connection).
+        leave_transaction(session)
+        for key in missing:
+            postal_code, address_line = key
+            result = _online(settings, address_line, postal_code)
+            if result is not None:
+                online += 1
+                found[key] = result
+    return found, online
+
+
+def apply_locations(
+    session: Session, contacts: list[Contact], found: dict[AddressKey, Location]
+) -> GeocodeReport:
+    """Give each contact its point, commune and bureau de vote (nearest REU point of its
+    commune) from ``found``; ``considered`` counts the contacts with an address."""
+    report = GeocodeReport(considered=len(contacts))
+    located = [(contact, found[_key(contact)]) for contact in contacts if _key(contact) in found]
+    stations = _StationIndex(session, {where[2] for _c, where in located if where[2]})
+    for contact, (lat, lon, commune) in located:
+        contact.lat, contact.lon = lat, lon
+        contact.commune_code = contact.commune_code or commune
+        station = stations.nearest(contact.commune_code, lat, lon)
+        if station:
+            contact.polling_station = station
+            report.stations += 1
+        report.geocoded += 1
+    session.flush()
+    return report
+
+
+def _key(contact: Contact) -> AddressKey:
+    return (contact.postal_code or "", contact.address_line or "")
+
+
 def geocode_contacts(
     session: Session,
     ctx: CampaignContext,
@@ -253,34 +317,36 @@ def geocode_contacts(
     if only_missing:
         query = query.where(Contact.lat.is_(None))
     contacts = list(session.scalars(query))
-    report = GeocodeReport(considered=len(contacts))
-    found: list[tuple[Contact, float, float, str | None]] = []
-    missing: list[Contact] = []
-    for index, contact in enumerate(contacts):
-        point = _lookup(session, contact.postal_code or "", contact.address_line or "")
-        if point is not None:
-            found.append((contact, point.lat, point.lon, point.commune_code))
-        else:
-            missing.append(contact)
-        if progress and index % 200 == 0:
-            progress(index, len(contacts))
-    if missing and settings.geocoding_online:
-        # Nothing is written yet: end the read so that no transaction stays open while the
-        # public API answers (it would hold SQLite's write lock or a PostgreSQL connection).
-        leave_transaction(session)
-        for contact in missing:
-            result = _online(settings, contact.address_line or "", contact.postal_code or "")
-            if result is not None:
-                report.online += 1
-                found.append((contact, *result))
-    stations = _StationIndex(session, {commune for *_rest, commune in found if commune})
-    for contact, lat, lon, commune in found:
-        contact.lat, contact.lon = lat, lon
-        contact.commune_code = contact.commune_code or commune
-        station = stations.nearest(contact.commune_code, lat, lon)
-        if station:
-            contact.polling_station = station
-            report.stations += 1
-        report.geocoded += 1
-    session.flush()
+    keys = sorted({_key(contact) for contact in contacts})
+    found, online = locate_addresses(session, settings, keys, progress=progress)
+    report = apply_locations(session, contacts, found)
+    report.online = online
+    return report
+
+
+def geocode_imported(
+    session: Session,
+    contact_ids: list[int],
+    found: dict[AddressKey, Location],
+    *,
+    online: int,
+    ctx: CampaignContext,
+) -> GeocodeReport:
+    """After an import (in its transaction): locate its contacts that have an address and no
+    point yet, from the locations looked up before the write (`locate_addresses`)."""
+    contacts: list[Contact] = []
+    for start in range(0, len(contact_ids), CHUNK):
+        chunk = contact_ids[start : start + CHUNK]
+        contacts.extend(
+            session.scalars(
+                ctx.scoped(select(Contact), Contact).where(
+                    Contact.id.in_(chunk),
+                    Contact.address_line.is_not(None),
+                    Contact.postal_code.is_not(None),
+                    Contact.lat.is_(None),
+                )
+            )
+        )
+    report = apply_locations(session, contacts, found)
+    report.online = online
     return report

@@ -169,9 +169,14 @@ def results_page(
             )
             context["results_title"] = " — ".join(
                 (
-                    service.territory_label(session, parse_territory(context["territory"])),
+                    service.territory_label(
+                        session, parse_territory(context["territory"]), request.state.language
+                    ),
                     service.election_title(
-                        session, key=context["election"], round_number=context["round"]
+                        session,
+                        key=context["election"],
+                        round_number=context["round"],
+                        language=request.state.language,
                     ),
                 )
             )
@@ -236,7 +241,7 @@ def compare_page(
         "choices": choices,
         "choice_labels": {
             f"{e['election']}:{e['round']}": labels.election_title(
-                e["name"] or e["election"], e["round"]
+                e["name"] or e["election"], e["round"], request.state.language
             )
             for e in elections
         },
@@ -252,7 +257,7 @@ def compare_page(
                 session, territory=context["territory"], a=first, b=second
             )
         except CircoError as exc:
-            context["error"] = labels.person_message(exc.message, exc.loc)
+            context["error"] = labels.person_message(exc.message, exc.loc, request.state.language)
     return render(request, "elections/compare.html", context)
 
 
@@ -285,7 +290,7 @@ def bureau_page(
         "elections/bureau.html",
         {
             "station": ref.code,
-            "label": service.territory_label(session, ref),
+            "label": service.territory_label(session, ref, request.state.language),
             "history": history,
             "names": names,
             "demographics": sorted(demographics.items())[:60],

@@ -85,11 +85,12 @@ def list_elections(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def election_title(session: Session, *, key: str, round_number: int) -> str:
-    """ "Présidentielle 2022 — 1er tour" (the key when the election has no name)."""
+def election_title(session: Session, *, key: str, round_number: int, language: str = "fr") -> str:
+    """ "Présidentielle 2022 — 1er tour" (the key when the election has no name; the round in
+    the page's ``language``, the name as imported)."""
     election = repo.find_election(session, key=key, round_number=round_number)
     name = election.name if election is not None and election.name else key
-    return labels.election_title(name, round_number)
+    return labels.election_title(name, round_number, language)
 
 
 def territory_results(
@@ -114,13 +115,15 @@ def place_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
     return {code: f"{names[code]} ({code})" if code in names else code for code in codes}
 
 
-def territory_label(session: Session, ref: TerritoryRef) -> str:
-    """A human label: "Commune Lyon (69123)"."""
+def territory_label(session: Session, ref: TerritoryRef, language: str = "fr") -> str:
+    """A human label: "Commune Lyon (69123)" ("Municipality Lyon (69123)" in English)."""
+    from circo.i18n import translate
+
     if ref.level == "fr":
         return "France"
     found = repo.territory(session, ref.key)
     name = found.name if found and found.name else ""
-    level = LEVEL_NAMES[ref.level]
+    level = translate(language, LEVEL_NAMES[ref.level])
     return f"{level} {name} ({ref.code})" if name else f"{level} {ref.code}"
 
 

@@ -62,6 +62,19 @@ def cuttable_bureaux(session: Session, *, commune: str | None = None) -> list[di
     return found
 
 
+def example_bureaux(session: Session, *, commune: str | None, count: int = 2) -> str:
+    """Keys of the first bureaux with REU addresses in ``commune`` ("75056_1105,75056_1106"),
+    as the example of the bureaux field; the commune's first bureaux when none is imported."""
+    query = select(ReuAddress.station_key).distinct().order_by(ReuAddress.station_key)
+    if commune:
+        query = query.where(ReuAddress.commune_code == commune)
+    keys = list(session.scalars(query.limit(count)))
+    if keys:
+        return ",".join(keys)
+    prefix = commune if commune and commune.isdigit() else "75056"
+    return ",".join(f"{prefix}_{number}" for number in range(1, count + 1))
+
+
 def preview_turfs(
     session: Session, *, bureaux: Sequence[str], doors_per_turf: int
 ) -> dict[str, Any]:

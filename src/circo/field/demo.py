@@ -1,8 +1,10 @@
-"""Demo content of the field domain, in the demo's territory (Paris): turfs cut from
-**synthetic** addresses placed inside three real bureau contours of the 11e arrondissement (Paris
-publishes no voter-roll addresses in the shipped open data; `circo.field.demo_addresses`), two
-assignments to the demo admin (so the phone app has something to show) and a few example visits.
-The plan's name and every stop say "synthétique"."""
+"""Demo content of the field domain, in the demo's territory (Paris): **synthetic** addresses
+placed inside the real bureau contours of part of the 11e arrondissement and stored as that
+commune's REU points and street labels (Paris publishes no voter-roll addresses in the shipped
+open data; `circo.field.demo_addresses`), so the map cutter offers those bureaux as it would
+after a REU import; turfs cut from three of them, two assignments to the demo admin (so the phone
+app has something to show) and a few example visits. Streets and the plan's name say
+"synthétique"."""
 
 from __future__ import annotations
 
@@ -14,25 +16,36 @@ from sqlalchemy.orm import Session
 from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
-from circo.field import service
-from circo.field.demo_addresses import synthetic_addresses_in_bureaux
+from circo.field import service, sources
+from circo.field.demo_addresses import (
+    DEMO_POSTAL_CODE,
+    store_as_reference_points,
+    synthetic_addresses_in_bureaux,
+)
 from circo.field.models import Turf
 from circo.field.visits import VisitIn, sync_visits
 
-DEMO_BUREAUX = ("75056_1105", "75056_1106", "75056_1107")  # Paris 11e, real contours
+DEMO_COMMUNE = "75056"
+# Bureaux of the 11e given synthetic addresses (real contours): what the map cutter offers.
+CUTTABLE_BUREAUX = tuple(f"75056_11{number:02d}" for number in range(1, 21))
+DEMO_BUREAUX = ("75056_1105", "75056_1106", "75056_1107")  # the demo's stored plan
 DEMO_VISITS = 40
 
 
 def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> None:
-    addresses = synthetic_addresses_in_bureaux(session, bureaux=list(DEMO_BUREAUX))
-    if not addresses:  # the elections demo did not load Paris's contours
+    synthetic = synthetic_addresses_in_bureaux(session, bureaux=list(CUTTABLE_BUREAUX))
+    if not synthetic:  # the elections demo did not load Paris's contours
         return
+    store_as_reference_points(
+        session, synthetic, commune=DEMO_COMMUNE, postal_code=DEMO_POSTAL_CODE
+    )
+    addresses = sources.reu_addresses(session, station_keys=list(DEMO_BUREAUX))
     plan = service.create_plan(
         session,
         ctx,
         addresses=addresses,
         doors_per_turf=150,
-        source="demo",
+        source="reu",
         name="Démo — Paris 11e, 3 bureaux (adresses synthétiques)",
         election_key="pres-2017",
         bureaux=list(DEMO_BUREAUX),

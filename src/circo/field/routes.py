@@ -103,6 +103,7 @@ def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Respo
             "plans": service.list_plans(session, ctx),
             "questionnaire": service.active_questionnaire(session, ctx),
             "today": local_today(ctx.campaign.timezone).isoformat(),
+            "example_bureaux": cutmap.example_bureaux(session, commune=ctx.campaign.territory_code),
         },
     )
 
@@ -113,16 +114,14 @@ def field_plan(
     ctx: CampaignDep,
     bureaux: Annotated[str, Form()] = "",
     doors_per_turf: Annotated[int, Form(ge=1, le=10_000)] = 50,
-    source: Annotated[str, Form()] = "reu",
 ) -> Response:
+    """Cut the chosen bureaux from their imported REU addresses (the shipped Concarneau sample
+    is for the command line's ``--sample`` and the tests, not offered to a campaign)."""
     _organiser(ctx)
     chosen = [code.strip() for code in bureaux.split(",") if code.strip()]
-    if source == "sample":
-        rows = sources.filter_bureaux(sources.addresses_from_csv(sources.sample_path()), chosen)
-    else:
-        rows = sources.reu_addresses(session, station_keys=chosen)
+    rows = sources.reu_addresses(session, station_keys=chosen)
     service.create_plan(
-        session, ctx, addresses=rows, doors_per_turf=doors_per_turf, source=source, bureaux=chosen
+        session, ctx, addresses=rows, doors_per_turf=doors_per_turf, source="reu", bureaux=chosen
     )
     return RedirectResponse(f"/c/{ctx.campaign.slug}/field?msg=plan", status_code=303)
 

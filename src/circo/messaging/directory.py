@@ -36,16 +36,21 @@ class Verdict:
     consent_id: int | None
 
 
+# The person said no (objection, suppression list, consent withdrawn): `circo.privacy`'s codes.
+OPPOSED_CODES = frozenset({"opposition", "suppressed", "consent_withdrawn"})
+
+
 def classify(decision: Decision) -> Verdict:
     if decision.allowed:
         return Verdict(True, "ok", decision.basis, decision.reason, decision.consent_id)
-    reason = decision.reason
-    opposed = (
-        reason.startswith("opposition")
-        or "liste d'opposition" in reason
-        or reason.startswith("consentement retiré")  # privacy.consent's words (circo.labels)
+    opposed = decision.code in OPPOSED_CODES
+    return Verdict(
+        False,
+        "opposed" if opposed else "no_consent",
+        None,
+        decision.reason,
+        decision.consent_id,
     )
-    return Verdict(False, "opposed" if opposed else "no_consent", None, reason, decision.consent_id)
 
 
 def segment_names(session: Session, ctx: CampaignContext) -> list[str]:

@@ -4,7 +4,8 @@ Public API — every module that touches a person goes through it (messaging, fi
 
 Consent and contact decisions (`circo.privacy.consent`)
     ``can_contact(session, ctx, contact_id, channel) -> Decision``
-        ``Decision(allowed: bool, basis: str | None, reason: str, consent_id: int | None)``.
+        ``Decision(allowed, basis: str | None, reason: str, consent_id: int | None, code: str)``
+        (``reason`` is French for people; code reads ``code``).
         ``channel`` ∈ ``Channel``: "email", "sms", "phone", "post", "automated_call".
         Rules: an opposition (all channels or this one) refuses; a missing address refuses; a
         suppressed email/phone (erased or opposed person re-imported) refuses; the newest

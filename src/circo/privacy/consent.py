@@ -43,8 +43,12 @@ class Decision:
 
     allowed: bool
     basis: str | None
-    reason: str
+    reason: str  # French, for people
     consent_id: int | None = None
+    # For code (never parse ``reason``): opposition, suppressed, consent_<status>, no_address,
+    # opt_in_required, no_consent, unknown_contact, legitimate_interest, regular_contact,
+    # explicit_consent, no_explicit_consent.
+    code: str = ""
 
 
 def parse_channel(value: str, *, allow_opinions: bool = False) -> str:
@@ -283,7 +287,9 @@ def decide_many(
     }
     for missing in ids or []:
         if missing not in decisions:
-            decisions[missing] = Decision(False, None, "contact inconnu dans cette campagne")
+            decisions[missing] = Decision(
+                False, None, "contact inconnu dans cette campagne", code="unknown_contact"
+            )
     return decisions
 
 
@@ -299,22 +305,31 @@ def _decide(
     if opposition is not None:
         day = opposition.recorded_at.date().isoformat()
         return Decision(
-            False, None, f"opposition enregistrée le {day} ({label(opposition.channel, 'channel')})"
+            False,
+            None,
+            f"opposition enregistrée le {day} ({label(opposition.channel, 'channel')})",
+            code="opposition",
         )
     if not _has_address(contact, channel):
-        return Decision(False, None, _ADDRESS_NEEDED[channel])
+        return Decision(False, None, _ADDRESS_NEEDED[channel], code="no_address")
     if suppressed:
         kind, value = ("email", contact.email) if channel is Channel.email else ("phone", None)
         if channel is not Channel.email and channel is not Channel.post:
             value = contact.phone
         if value and identity_hash(ctx, kind, value) in suppressed:
-            return Decision(False, None, "adresse sur la liste d'opposition / effacement")
+            return Decision(
+                False, None, "adresse sur la liste d'opposition / effacement", code="suppressed"
+            )
     consent = consents.get((contact.id, channel.value))
     if consent is not None:
         if consent.status == ConsentStatus.granted:
             day = consent.recorded_at.date().isoformat()
             return Decision(
-                True, "consent", f"consentement du {day} ({consent.source})", consent.id
+                True,
+                "consent",
+                f"consentement du {day} ({consent.source})",
+                consent.id,
+                code="consent_granted",
             )
         return Decision(
             False,
@@ -322,20 +337,35 @@ def _decide(
             f"consentement {label(consent.status, 'consent_status')} "
             f"le {consent.recorded_at.date()}",
             consent.id,
+            code=f"consent_{consent.status}",
         )
     if channel in OPT_IN_ONLY:
-        return Decision(False, None, f"{label(channel, 'channel')} : accord préalable requis")
+        return Decision(
+            False,
+            None,
+            f"{label(channel, 'channel')} : accord préalable requis",
+            code="opt_in_required",
+        )
     if channel is Channel.post:
-        return Decision(True, "legitimate_interest", "courrier postal, sans opposition")
+        return Decision(
+            True,
+            "legitimate_interest",
+            "courrier postal, sans opposition",
+            code="legitimate_interest",
+        )
     if contact.relationship_kind in REGULAR_RELATIONSHIPS:
         return Decision(
             True,
             "legitimate_interest",
             f"contact régulier ({label(contact.relationship_kind, 'relationship')}), "
             "sans opposition",
+            code="regular_contact",
         )
     return Decision(
-        False, None, f"{label(channel, 'channel')} : consentement requis (aucun enregistré)"
+        False,
+        None,
+        f"{label(channel, 'channel')} : consentement requis (aucun enregistré)",
+        code="no_consent",
     )
 
 
@@ -350,8 +380,19 @@ def can_store_opinion(session: Session, ctx: CampaignContext, contact_id: int) -
     consents = latest_consents(session, ctx, contact_ids=[contact_id])
     record = consents.get((contact_id, POLITICAL_OPINIONS))
     if record is not None and record.status == ConsentStatus.granted:
-        return Decision(True, "explicit_consent", "consentement explicite (art. 9 RGPD)", record.id)
-    return Decision(False, None, "pas de consentement explicite : garder au niveau du bureau")
+        return Decision(
+            True,
+            "explicit_consent",
+            "consentement explicite (art. 9 RGPD)",
+            record.id,
+            code="explicit_consent",
+        )
+    return Decision(
+        False,
+        None,
+        "pas de consentement explicite : garder au niveau du bureau",
+        code="no_explicit_consent",
+    )
 
 
 def reassign_contact(

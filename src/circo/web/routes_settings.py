@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -123,7 +124,11 @@ def _page(
     note: str | None = None,
     error: str | None = None,
     status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The settings page; after a refused form, ``typed`` holds what was sent, shown again in
+    its fields (never a secret)."""
+    typed = typed or {}
     runtime = get_runtime(request)
     stored = instance.stored_values(session, runtime.settings)
     settings = instance.apply(runtime.settings, stored)
@@ -137,7 +142,7 @@ def _page(
             "env": item.key in from_env,
             # a secret is never sent back: the page only says whether one is set; a field
             # shows what was saved on this page, the value in force is its placeholder
-            "value": "" if item.secret else stored.get(item.key, ""),
+            "value": "" if item.secret else typed.get(item.key, stored.get(item.key, "")),
             "current": "" if item.secret else str(getattr(settings, item.key) or ""),
             "is_set": bool(getattr(settings, item.key)),
             "choices": item.choices,
@@ -157,6 +162,7 @@ def _page(
             "mail_only_to_files": mail_only_to_files(settings),
             "note": note,
             "error": error,
+            "typed": typed,
         },
         status=status,
     )
@@ -214,12 +220,12 @@ def settings_campaign(
             f"Code du territoire : « {code} » n'est pas un code INSEE (ex. 69123 pour Lyon, "
             "29039 pour Concarneau, 69 pour le Rhône)"
         )
-        return _page(request, session, ctx, error=message, status=400)
+        return _page(request, session, ctx, error=message, status=400, typed=_typed(form))
     try:
         day = _parse_day(day_text) if day_text else None
     except ValueError:
         message = f"Date du scrutin : « {day_text} » n'est pas une date (ex. 15/03/2026)"
-        return _page(request, session, ctx, error=message, status=400)
+        return _page(request, session, ctx, error=message, status=400, typed=_typed(form))
     campaign = ctx.campaign
     before = {
         "territory_code": campaign.territory_code,
@@ -240,6 +246,16 @@ def settings_campaign(
     )
     session.flush()
     return _back(ctx, "campaign")
+
+
+def _typed(form: Any, *, secrets: bool = False) -> dict[str, str]:
+    """What a refused form sent, to show it again (secrets left out unless asked)."""
+    hidden = set() if secrets else {item.key for item in instance.EDITABLE if item.secret}
+    return {
+        str(key): value
+        for key, value in form.items()
+        if isinstance(value, str) and key != "csrf_token" and key not in hidden
+    }
 
 
 def _parse_day(text: str) -> date:
@@ -269,7 +285,9 @@ def settings_installation(
         changed = instance.save(session, runtime.settings, values=values, clear_secrets=clear)
     except instance.SettingsError as exc:
         session.rollback()
-        return _page(request, session, ctx, error=str(exc), status=400)
+        return _page(
+            request, session, ctx, error=str(exc), status=400, typed=_typed(form, secrets=False)
+        )
     if changed:
         audit.record(
             session,

@@ -5,7 +5,7 @@ transaction (flush, no commit)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -31,6 +31,7 @@ class ImportResult:
     updated: int
     skipped: int
     problems: list[Problem]
+    contact_ids: list[int] = field(default_factory=list)  # created and updated (not reported)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -176,6 +177,7 @@ def write_plan(
         updated=batch.updated,
         skipped=batch.skipped,
         problems=plan.problems + plan.skipped,
+        contact_ids=list(created_ids) + [link[0] for link in updated_ids],
     )
 
 

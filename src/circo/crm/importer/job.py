@@ -26,6 +26,7 @@ from circo.core import jobs
 from circo.core.audit import Actor
 from circo.core.models import Campaign, Job
 from circo.core.tenancy import CampaignContext, system_context
+from circo.crm import geocode
 from circo.db import after_commit, remove_files
 from circo.errors import CircoError
 
@@ -134,6 +135,10 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
         )
         if plan.problems and not payload.get("skip_invalid"):
             raise refusal(plan, parsed)
+        # Where the addresses are, before the write: offline BAN reads, then the online API
+        # (only when configured) with no transaction open.
+        located, online = geocode.locate_addresses(session, settings, _address_keys(plan))
+        session.commit()  # end the lookups' read before the write transaction
         result = write_plan(
             session,
             ctx,
@@ -141,6 +146,9 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
             mapping,
             plan,
             skip_invalid=bool(payload.get("skip_invalid")),
+        )
+        located_report = geocode.geocode_imported(
+            session, result.contact_ids, located, online=online, ctx=ctx
         )
     except CircoError as exc:  # the file itself is wrong: no retry can fix it
         raise jobs.JobRefused(str(exc)) from exc
@@ -153,4 +161,15 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
     summary["problem_count"] = len(problems)
     summary["problems"] = problems[:PROBLEMS_KEPT]
     summary["file"] = parsed.filename
+    summary["geocoding"] = located_report.as_dict()
     return summary
+
+
+def _address_keys(plan: Any) -> list[geocode.AddressKey]:
+    """The distinct (postal code, address line) of the rows to write."""
+    keys = {
+        (str(record["postal_code"]), str(record["address_line"]))
+        for record in plan.records
+        if record.get("postal_code") and record.get("address_line")
+    }
+    return sorted(keys)
