@@ -217,11 +217,17 @@ def test_fit_ei_json_contract(data_a) -> None:
     json.dumps(payload)
 
 
-def test_auto_picks_md_for_small_and_em_for_large() -> None:
-    from circo.analysis.ei import choose_method
+def test_auto_averages_lp_with_em_when_the_sampler_has_no_time() -> None:
+    from circo.analysis.ei import AutoEI
 
-    assert choose_method(500, 3, 4) == "md"
-    assert choose_method(70_000, 14, 4) == "em"
+    data = make_groups_candidates(seed=3, n_units=200)
+    est = AutoEI(time_budget=0.0, random_state=0).fit(data.X, data.T)
+    assert est.members_ == ["lp", "em"]
+    assert "sampler" in est.discarded_ or "time" in est.discarded_
+    np.testing.assert_allclose(est.global_.sum(axis=1), 1.0)
+    np.testing.assert_allclose(est.unit_tables_.sum(axis=2), data.X, rtol=1e-6, atol=1e-6)
+    assert (est.intervals_[..., 0] <= est.global_ + 1e-12).all()
+    assert (est.global_ <= est.intervals_[..., 1] + 1e-12).all()
 
 
 def test_rounded_shares_still_sum_to_one() -> None:

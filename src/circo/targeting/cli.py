@@ -15,6 +15,13 @@ from circo.cli_common import DataDirOption, JsonOption, console, print_json, run
 ei_app = typer.Typer(help="Inférence écologique et reports de voix / ecological inference.")
 
 
+def print_strict_json(payload: object) -> None:
+    """JSON on stdout with every NaN/infinity replaced by null: strict JSON, always."""
+    from circo.analysis.ei.api import finite_json
+
+    print_json(finite_json(payload))
+
+
 def _names(value: str, option: str) -> list[str]:
     from circo.targeting.errors import EIFileError
 
@@ -41,7 +48,7 @@ def ei_fit(
     as_json: JsonOption = False,
 ) -> None:
     """Estimer le vote de chaque groupe à partir des comptes par unité / fit an EI model."""
-    from circo.analysis.ei.api import METHODS, ei_result_to_json, fit_ei
+    from circo.analysis.ei.api import METHODS, convergence_problems, ei_result_to_json, fit_ei
     from circo.analysis.errors import AnalysisError
     from circo.targeting.csvfile import read_count_table
     from circo.targeting.errors import EIFileError
@@ -69,9 +76,11 @@ def ei_fit(
     except AnalysisError as exc:
         raise EIFileError(str(exc), loc=csv_file.name) from exc
     if as_json:
-        print_json(ei_result_to_json(estimator))
+        print_strict_json(ei_result_to_json(estimator))
     else:
         console.print(estimator.summary(), highlight=False, markup=False)
+    for problem in convergence_problems(estimator):  # on stderr, in every output mode
+        console.print(f"Attention : {problem['message']}", highlight=False, markup=False)
 
 
 @ei_app.command("transfers")
@@ -97,7 +106,9 @@ def ei_transfers(
             method=method,
         )
     if as_json:
-        print_json(result.as_dict())
+        print_strict_json(result.as_dict())
+        for warning in result.warnings:
+            console.print(f"Attention : {warning}", highlight=False, markup=False)
         return
     table = Table(title=f"Reports {result.source} → {result.target} ({result.territory})")
     table.add_column("de \\ vers")
@@ -112,6 +123,15 @@ def ei_transfers(
         f"{result.stations} bureaux appariés ; non appariés : {len(result.unmatched_source)} "
         f"(départ), {len(result.unmatched_target)} (arrivée) ; méthode {result.method}"
     )
+    if result.omitted_rows or result.omitted_columns:
+        console.print(
+            "Options sans aucune voix dans ces bureaux, laissées de côté : "
+            + ", ".join([*result.omitted_rows, *result.omitted_columns]),
+            highlight=False,
+            markup=False,
+        )
+    for warning in result.warnings:
+        console.print(f"Attention : {warning}", highlight=False, markup=False)
 
 
 @ei_app.command("groups")
@@ -149,7 +169,7 @@ def ei_groups(
             random_state=seed,
         )
     if as_json:
-        print_json(result.as_dict())
+        print_strict_json(result.as_dict())
         return
     table = Table(title=f"{result.title} — {result.election} ({result.territory})")
     table.add_column("groupe \\ option")
@@ -186,15 +206,18 @@ def target(
     from circo.targeting.export import rows_to_csv
     from circo.targeting.service import parse_election_round, parse_weights, target_stations
 
+    chosen = parse_election_round(election, option="--election")
     with runtime_for(data_dir) as runtime, runtime.session() as session:
         report = target_stations(
             session,
-            election=parse_election_round(election, option="--election"),
+            election=chosen,
             territory=territory,
             candidate=candidate,
             weights=parse_weights(weights),
             informed_by=(
-                parse_election_round(transfers_from, option="--transfers-from")
+                parse_election_round(
+                    transfers_from, option="--transfers-from", default_election=chosen[0]
+                )
                 if transfers_from
                 else None
             ),
@@ -208,9 +231,14 @@ def target(
         return
     if as_json:
         if out:
-            out.write_text(json.dumps(report.as_dict(), ensure_ascii=False), encoding="utf-8")
+            from circo.analysis.ei.api import finite_json
+
+            out.write_text(
+                json.dumps(finite_json(report.as_dict()), ensure_ascii=False, allow_nan=False),
+                encoding="utf-8",
+            )
         else:
-            print_json(report.as_dict())
+            print_strict_json(report.as_dict())
         return
     table = Table(title=f"Bureaux prioritaires pour {report.candidate} ({report.territory})")
     for column in ("rang", "bureau", "score", "voix / 100 portes", "raison"):
