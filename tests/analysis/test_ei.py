@@ -242,3 +242,21 @@ def test_rounded_shares_still_sum_to_one() -> None:
     # rounding each share alone gives 1.000001 here
     assert sum(round(v, 6) for v in [0.1474364, 0.5067664, 0.0795774, 0.2662198]) != 1.0
     assert round_to_sum_one(np.zeros(3), 6) == [0.0, 0.0, 0.0]
+
+
+def test_a_sampler_that_did_not_converge_is_a_warning_everywhere() -> None:
+    from circo.analysis.ei import MultinomialDirichletEI
+    from circo.analysis.ei.api import convergence_problems, finite_json
+    from circo.targeting.service import french_warnings
+
+    data = make_groups_candidates(seed=2, n_units=40)
+    est = MultinomialDirichletEI(
+        n_warmup=0, n_draws=8, max_extra_blocks=0, thin=1, random_state=1
+    ).fit(data.X, data.T)
+    est.rhat_ = np.full_like(est.global_, np.nan)
+    est.rhat_[0, 0] = 1.4  # what a short run on a législatives table gives
+    problems = convergence_problems(est)
+    assert [problem["kind"] for problem in problems] == ["rhat"]
+    assert "non convergé" in french_warnings(est)[0]
+    strict = json.dumps(finite_json({"rhat": est.rhat_.tolist()}), allow_nan=False)
+    assert strict.count("null") == est.rhat_.size - 1
