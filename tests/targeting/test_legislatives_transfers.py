@@ -75,6 +75,62 @@ def test_legislatives_transfers_and_targeting(settings: Settings, tmp_path: Path
         assert math.isclose(sum(payload["global"][row].values()), 1.0, abs_tol=1e-5)
     assert isinstance(payload["warnings"], list)
 
+    qualified = run_cli(
+        settings,
+        "scenario",
+        "qualify",
+        "--election",
+        "leg-2017",
+        "--round",
+        "1",
+        "--territory",
+        "dep:69",
+        "--json",
+    )
+    assert qualified.returncode == 0, qualified.stderr
+    contract = strict_json(qualified.stdout)
+    assert set(contract) == {"circonscriptions"}
+    for row in contract["circonscriptions"]:
+        assert set(row) == {"code", "qualified", "elected_first_round"}
+        assert isinstance(row["code"], str)
+        assert isinstance(row["qualified"], list)
+        assert row["elected_first_round"] is None or isinstance(row["elected_first_round"], str)
+    by_code = {row["code"]: row for row in contract["circonscriptions"]}
+    assert set(by_code) == {"69-01", "69-02"}
+    # 69-01: all three above 12.5 % of registered — a three-way run-off (L162)
+    assert [name.split()[-1] for name in by_code["69-01"]["qualified"]] == [
+        "PERRIN",
+        "HAVARD",
+        "BRUGNERA",
+    ]
+
+    transfers_file = tmp_path / "transfers.json"
+    transfers_file.write_text(fitted.stdout, encoding="utf-8")
+    simulated = run_cli(
+        settings,
+        "scenario",
+        "simulate",
+        "--election",
+        "leg-2017",
+        "--territory",
+        "dep:69",
+        "--transfers",
+        str(transfers_file),
+        "--withdraw",
+        "Michel HAVARD,Laure GRANJON",
+        "--draws",
+        "400",
+        "--csv",
+    )
+    assert simulated.returncode == 0, simulated.stderr
+    lines = simulated.stdout.lstrip("\ufeff").splitlines()
+    assert lines[0].split(";")[:4] == ["constituency", "candidate", "party", "status"]
+    statuses = {line.split(";")[1]: line.split(";")[3] for line in lines[1:]}
+    assert statuses["Michel HAVARD"] == "withdrawn"
+    assert statuses["Anne BRUGNERA"] == "runoff"
+    win = {line.split(";")[1]: float(line.split(";")[4]) for line in lines[1:]}
+    assert win["Anne BRUGNERA"] + win["Agnès PERRIN"] == pytest.approx(1.0)
+
     targeted = run_cli(
         settings,
         "target",

@@ -254,6 +254,121 @@ def target(
     stdout.print(table)
 
 
+scenario_app = typer.Typer(help="Scénarios de second tour / second-round scenarios.")
+
+
+@scenario_app.command("qualify")
+def scenario_qualify(
+    election: Annotated[str, typer.Option("--election", help="Élection, ex. leg-2024.")],
+    territory: Annotated[
+        str, typer.Option("--territory", help="Territoire, ex. dep:69 ou circ:69-01.")
+    ],
+    round_number: Annotated[int, typer.Option("--round", help="Tour (1).")] = 1,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Qualifiés pour le second tour et élus dès le premier tour (règles du Code électoral)."""
+    from circo.targeting.scenarios import qualify_json, qualify_territory
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        constituencies = qualify_territory(
+            session, election=election, round_number=round_number, territory=territory
+        )
+    if as_json:
+        print_strict_json(qualify_json(constituencies))
+        return
+    table = Table(title=f"Premier tour {election} ({territory})")
+    for column in ("circonscription", "élu au 1er tour", "qualifiés", "règle"):
+        table.add_column(column)
+    for constituency in constituencies:
+        outcome = constituency.qualification
+        assert outcome is not None
+        table.add_row(
+            constituency.code,
+            outcome.elected_first_round or "—",
+            ", ".join(outcome.qualified) or "—",
+            outcome.reason,
+        )
+    stdout.print(table)
+
+
+@scenario_app.command("simulate")
+def scenario_simulate(
+    election: Annotated[str, typer.Option("--election", help="Élection, ex. leg-2024.")],
+    territory: Annotated[str, typer.Option("--territory", help="Territoire, ex. dep:69.")],
+    transfers: Annotated[
+        Path,
+        typer.Option("--transfers", help="Reports estimés : sortie de circo ei transfers --json."),
+    ],
+    withdraw: Annotated[
+        str | None,
+        typer.Option("--withdraw", help="Désistements, ex. « Anne DUPONT,Paul MARTIN »."),
+    ] = None,
+    turnout_change: Annotated[
+        float, typer.Option("--turnout-change", help="Variation de participation, ex. 0.05.")
+    ] = 0.0,
+    draws: Annotated[int, typer.Option("--draws", help="Tirages Monte-Carlo.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Graine aléatoire / random seed.")] = 0,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Sortie CSV / CSV output.")] = False,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simuler le second tour : probabilités de victoire et répartition des sièges."""
+    from circo.targeting.scenarios import (
+        read_transfers,
+        rows_csv,
+        scenario_rows,
+        simulate_territory,
+    )
+
+    matrix = read_transfers(transfers)
+    withdrawn = [name.strip() for name in (withdraw or "").split(",") if name.strip()]
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        constituencies, seats = simulate_territory(
+            session,
+            election=election,
+            territory=territory,
+            transfers=matrix,
+            withdrawn=withdrawn,
+            turnout_change=turnout_change,
+            draws=draws,
+            seed=seed,
+        )
+    rows = scenario_rows(constituencies)
+    if as_csv:
+        sys.stdout.write(rows_csv(rows))
+        return
+    if as_json:
+        print_strict_json({"rows": rows, "seats": seats, "draws": draws, "seed": seed})
+        return
+    table = Table(title=f"Second tour simulé {election} ({territory}), {draws} tirages")
+    for column in ("circonscription", "candidat", "statut", "P(victoire)", "part [5–95 %]"):
+        table.add_column(column)
+    for row in rows:
+        share = (
+            f"{100 * row['mean_share']:.1f} % [{100 * row['low_share']:.1f}–"
+            f"{100 * row['high_share']:.1f}]"
+            if row["mean_share"] is not None
+            else "—"
+        )
+        table.add_row(
+            row["constituency"],
+            row["candidate"],
+            {"runoff": "second tour", "withdrawn": "désisté"}.get(row["status"], "élu 1er tour"),
+            f"{100 * row['win_probability']:.0f} %",
+            share,
+        )
+    stdout.print(table)
+    for party, seat in seats.items():
+        console.print(
+            f"{party} : {seat['expected']:.1f} sièges attendus "
+            f"({seat['low']:.0f}–{seat['high']:.0f})",
+            highlight=False,
+            markup=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ei_app, name="ei")
     app.command("target")(target)
+    app.add_typer(scenario_app, name="scenario")
