@@ -117,6 +117,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
+        "experiment.preregistered": "pré-enregistrement d'une expérience de terrain",
         "finance.setup": "ouverture ou modification du compte de campagne",
         "finance.donation": "don enregistré",
         "finance.receipt_cancelled": "reçu annulé",

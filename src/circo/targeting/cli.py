@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from circo.cli_common import DataDirOption, JsonOption, console, print_json, runtime_for, stdout
+from circo.cli_common import (
+    CampaignOption,
+    DataDirOption,
+    JsonOption,
+    campaign_session,
+    console,
+    print_json,
+    runtime_for,
+    stdout,
+)
 
 ei_app = typer.Typer(help="Inférence écologique et reports de voix / ecological inference.")
 
@@ -368,7 +377,144 @@ def scenario_simulate(
         )
 
 
+experiment_app = typer.Typer(help="Expériences de terrain avec groupe témoin / field experiments.")
+
+
+@experiment_app.command("assign")
+def experiment_assign(
+    units: Annotated[
+        Path, typer.Option("--units", help="CSV des unités : unit,registered,voters[,…].")
+    ],
+    treated_share: Annotated[
+        float, typer.Option("--treated-share", help="Part des unités traitées, ex. 0.5.")
+    ] = 0.5,
+    block_on: Annotated[
+        str | None,
+        typer.Option("--block-on", help="Colonne de stratification, ex. la participation passée."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Graine (enregistrée) / recorded seed.")] = 0,
+    hypothesis: Annotated[
+        str | None,
+        typer.Option(
+            "--hypothesis",
+            help="Pré-enregistrement : hypothèse (gelée dans le journal d'audit de la campagne).",
+        ),
+    ] = None,
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="Critère pré-enregistré : turnout ou une colonne.")
+    ] = "turnout",
+    analysis: Annotated[
+        str,
+        typer.Option("--analysis", help="Analyse prévue (pré-enregistrement)."),
+    ] = "différence de différences par blocs, inférence par randomisation",
+    treatment: Annotated[
+        str, typer.Option("--treatment", help="Traitement : porte-à-porte, phoning, tracts…")
+    ] = "porte-à-porte",
+    name: Annotated[str | None, typer.Option("--name", help="Nom de l'expérience.")] = None,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tirer au sort les unités traitées et témoins (par blocs, graine enregistrée)."""
+    from circo.targeting.experiments import assignments_json, design_from_file, preregister
+
+    design = design_from_file(units, treated_share=treated_share, block_on=block_on, seed=seed)
+    if hypothesis:
+        with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+            preregister(
+                session,
+                campaign_id=ctx.campaign_id,
+                actor=ctx.actor,
+                units_file=units,
+                design=design,
+                settings={
+                    "name": name,
+                    "hypothesis": hypothesis,
+                    "outcome": outcome,
+                    "analysis": analysis,
+                    "treatment": treatment,
+                    "treated_share": treated_share,
+                    "block_on": block_on,
+                    "seed": seed,
+                },
+            )
+        console.print("Pré-enregistrement gelé dans le journal d'audit.", highlight=False)
+    if design.minimum_detectable_effect is not None:
+        console.print(
+            "Effet minimal détectable (puissance 80 %, α 5 %) : "
+            + f"{100 * design.minimum_detectable_effect:.1f}".replace(".", ",")
+            + f" points de participation ({len(design.assignments)} unités, "
+            f"{design.blocks} blocs).",
+            highlight=False,
+            markup=False,
+        )
+    if as_json:
+        print_strict_json(assignments_json(design.assignments))
+        return
+    table = Table(title=f"Affectation (graine {seed})")
+    table.add_column("unité")
+    table.add_column("bras")
+    for unit, arm in design.assignments:
+        table.add_row(unit, "traitement" if arm == "treatment" else "témoin")
+    stdout.print(table)
+
+
+@experiment_app.command("analyse")
+def experiment_analyse(
+    assignments: Annotated[
+        Path, typer.Option("--assignments", help="Affectation : sortie JSON de experiment assign.")
+    ],
+    before: Annotated[Path, typer.Option("--before", help="CSV avant : unit,registered,voters.")],
+    after: Annotated[Path, typer.Option("--after", help="CSV après : unit,registered,voters.")],
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="turnout, ou une colonne (part des votants).")
+    ] = "turnout",
+    block_on: Annotated[
+        str | None, typer.Option("--block-on", help="Colonne de blocage du tirage (fichier avant).")
+    ] = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", help="Tirages de l'inférence par randomisation.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Graine des permutations.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Effet du traitement (différence de différences, intervalle à 95 %, p par randomisation)."""
+    from circo.targeting.experiments import analyse_files, effect_json
+
+    if not 100 <= permutations <= 200_000:
+        from circo.targeting.experiments import ExperimentFileError
+
+        raise ExperimentFileError(
+            f"{permutations} permutations ; attendu entre 100 et 200 000", loc="--permutations"
+        )
+    estimate = analyse_files(
+        assignments=assignments,
+        before=before,
+        after=after,
+        outcome=outcome,
+        block_on=block_on,
+        permutations=permutations,
+        seed=seed,
+    )
+    if as_json:
+        print_strict_json(effect_json(estimate))
+        return
+
+    def points(value: float) -> str:
+        return f"{100 * value:+.2f}".replace(".", ",")
+
+    stdout.print(
+        f"Effet sur {outcome} : {points(estimate.effect)} points "
+        f"[{points(estimate.low)} ; {points(estimate.high)}] (95 %), "
+        f"p = {f'{estimate.p_value:.4f}'.replace('.', ',')} (randomisation), "
+        f"{estimate.n_treated} traitées, {estimate.n_control} témoins",
+        highlight=False,
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ei_app, name="ei")
     app.command("target")(target)
     app.add_typer(scenario_app, name="scenario")
+    app.add_typer(experiment_app, name="experiment")
