@@ -6,7 +6,7 @@ voters put in a wrong cell), the unit-level error index, the fit time.
 
 Data: ``senc`` (eiPack; North Carolina 2001 registration by race × party, the true 3×3 table
 of each of 212 precincts; the 8 counties are the districts). See
-/work/shared/data/ei-senc-truth/PROVENANCE.md. (The New Zealand split-ticket sets with truth
+tests/data/shared/PROVENANCE.md. (The New Zealand split-ticket sets with truth
 per electorate, ``ei.Datasets`` on CRAN, ship only as binary .RData and could not be read
 here: not included.)
 
@@ -28,7 +28,11 @@ from circo.analysis.ei._base import EIEstimator
 from circo.analysis.ei.linear import SimplexLS
 from circo.analysis.ei.metrics import error_index
 
-SENC = Path(os.environ.get("CIRCO_SENC", "/work/shared/data/ei-senc-truth/senc.csv"))
+SENC = Path(
+    os.environ.get(
+        "CIRCO_SENC", Path(__file__).parents[2] / "tests/data/shared/ei-senc-truth/senc.csv"
+    )
+)
 ROWS = ("white", "black", "natam")
 COLS = ("dem", "rep", "non")
 PREFIX = {"white": "wh", "black": "bl", "natam": "natam"}
