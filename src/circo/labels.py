@@ -196,6 +196,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "consent_phone": "Consentement téléphone",
         "consent_post": "Consentement courrier",
     },
+    "scenario_status": {
+        "runoff": "au second tour",
+        "withdrawn": "désisté",
+        "elected_first_round": "élu au premier tour",
+    },
     "ei_method": {
         "em": "EM (maximum de vraisemblance, rapide)",
         "md": "multinomiale-Dirichlet (bayésienne, lente)",

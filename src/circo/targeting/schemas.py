@@ -73,7 +73,7 @@ class TransfersRead(ReadModel):
     seconds: float
     diagnostics: dict[str, Any]
     omitted: OmittedRead = Field(default_factory=lambda: OmittedRead(rows=[], columns=[]))
-    warnings: list[str] = []
+    warnings: list[str] = Field(default_factory=list)
 
 
 class GroupVoteRead(BaseModel):
