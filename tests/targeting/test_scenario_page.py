@@ -60,3 +60,23 @@ def test_scenario_page_with_withdrawals_turnout_and_csv(
     kept = client.get("/c/camp-a/targeting/scenario", params={**params, "withdraw": []})
     assert kept.status_code == 400
     assert "Michel HAVARD" in kept.text
+
+
+@pytest.mark.usefixtures("legislatives")
+def test_every_method_keeps_structural_zeros(session: Session) -> None:
+    """Goodman's coefficients are global: the shares shown are those of the unit tables, where a
+    69-01 voter never reaches a 69-02 candidate."""
+    from circo.targeting.service import estimate_transfers
+
+    result = estimate_transfers(
+        session,
+        source=("leg-2017", 1),
+        target=("leg-2017", 2),
+        territory="dep:69",
+        method="goodman",
+    )
+    rows = {name.split()[-1]: i for i, name in enumerate(result.rows)}
+    columns = {name.split()[-1]: j for j, name in enumerate(result.columns)}
+    for origin, destination in (("HAVARD", "BLEIN"), ("GRANJON", "PERRIN"), ("ROCHE", "BRUGNERA")):
+        assert result.shares[rows[origin], columns[destination]] == 0
+    assert (result.intervals[..., 0] <= result.shares + 1e-12).all()

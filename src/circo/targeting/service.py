@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.analysis.ei._base import EIEstimator
+from circo.analysis.ei._base import EIEstimator, shares_from_tables
 from circo.analysis.ei.api import convergence_problems, finite_json, fit_ei, round_to_sum_one
 from circo.analysis.ei.em import EMEstimator
 from circo.analysis.errors import AnalysisError
@@ -386,6 +386,12 @@ def transfers_from_inputs(
         inputs, method=method, random_state=random_state, intervals=intervals
     )
     row_totals = inputs.row_counts.sum(axis=0)
+    # Shares of what the unit tables say happened: a candidate absent from a bureau's round
+    # gets nothing from that bureau (structural zero), whatever the model's global parameter.
+    shares = shares_from_tables(np.asarray(estimator.unit_tables_), estimator.group_counts_)
+    bounds = np.asarray(estimator.intervals_, dtype=float).copy()
+    bounds[..., 0] = np.minimum(bounds[..., 0], shares)
+    bounds[..., 1] = np.maximum(bounds[..., 1], shares)
     return TransferResult(
         source=f"{inputs.source.election}:{inputs.source.round}",
         target=f"{inputs.target.election}:{inputs.target.round}",
@@ -393,9 +399,9 @@ def transfers_from_inputs(
         method=estimator.method,
         rows=list(estimator.group_names_),
         columns=list(estimator.candidate_names_),
-        shares=np.asarray(estimator.global_),
-        intervals=np.asarray(estimator.intervals_),
-        flows=np.asarray(estimator.global_) * row_totals[:, None],
+        shares=shares,
+        intervals=bounds,
+        flows=shares * row_totals[:, None],
         row_totals=row_totals,
         stations=len(inputs.stations),
         unmatched_source=inputs.unmatched_source,
