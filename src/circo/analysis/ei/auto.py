@@ -51,7 +51,6 @@ class AutoEI(EIEstimator):
 
     Fitted attributes (besides the base ones):
         members_: names of the averaged methods, e.g. ["lp", "md"].
-        member_estimators_: the fitted members.
         discarded_: why the sampler was not used ("" when it was).
         converged_: always True for the returned average (a member that did not converge is
             not averaged, except EM, whose flag is kept here).
@@ -61,7 +60,7 @@ class AutoEI(EIEstimator):
     interval_kind = "interval (hull of the averaged methods)"
 
     members_: list[str]
-    member_estimators_: list[EIEstimator]
+    _member_fits: list[EIEstimator]  # the fitted members (not a fitted attribute: no "_" end)
     discarded_: str
     interval_note_: str
     converged_: bool
@@ -138,19 +137,21 @@ class AutoEI(EIEstimator):
                     self.discarded_ = f"sampler not converged (R̂ {worst:.2f})"
             except SamplerBudgetError as exc:
                 self.discarded_ = str(exc)
+        elif not members:
+            self.discarded_ = "table too large for lphom and the sampler within the time budget"
         else:
-            self.discarded_ = "table too large for the sampler within the time budget"
+            self.discarded_ = "not enough time left in the budget for the sampler"
         if second is None:
             em = self._em(data, started)
             second = em
             self.converged_ = bool(em.converged_)
             self.n_iter_ = em.n_iter_
-        self.member_estimators_ = [*members, second]
-        self.members_ = [member.method for member in self.member_estimators_]
+        self._member_fits = [*members, second]
+        self.members_ = [member.method for member in self._member_fits]
         self._average(data)
 
     def _average(self, data: EIData) -> None:
-        members = self.member_estimators_
+        members = self._member_fits
         seed = np.mean([member.unit_tables_ for member in members], axis=0)
         self.unit_tables_ = ipf_tables(seed, data.groups, data.candidates)
         self.unit_tables_ = np.where(np.isfinite(self.unit_tables_), self.unit_tables_, 0.0)

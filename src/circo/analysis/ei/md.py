@@ -185,6 +185,9 @@ class MultinomialDirichletEI(EIEstimator):
         thin: keep one draw every ``thin`` iterations for unit-level intervals.
         prior_shape, prior_rate: Gamma hyper-prior of α (PyEI/eiPack: 4 and 0.5).
         level: credible-interval level. random_state: seed.
+        time_budget: seconds the fit may take (None: no limit). The sampler times its first
+            warm-up sweeps and raises ``SamplerBudgetError`` at once when the run cannot end
+            in time; extra blocks stop when the next one would overrun.
 
     Fitted attributes (besides the base ones, n units, R groups, C candidates):
         global_: (R, C) posterior mean of the global shares ``Σ_i X_ir β_irc / Σ_i X_ir``.
