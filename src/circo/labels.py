@@ -117,6 +117,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
+        "experiment.preregistered": "pré-enregistrement d'une expérience de terrain",
         "finance.setup": "ouverture ou modification du compte de campagne",
         "finance.donation": "don enregistré",
         "finance.receipt_cancelled": "reçu annulé",
@@ -194,6 +195,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "consent_sms": "Consentement SMS",
         "consent_phone": "Consentement téléphone",
         "consent_post": "Consentement courrier",
+    },
+    "scenario_status": {
+        "runoff": "au second tour",
+        "withdrawn": "désisté",
+        "elected_first_round": "élu au premier tour",
     },
     "ei_method": {
         "em": "EM (maximum de vraisemblance, rapide)",

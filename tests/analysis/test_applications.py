@@ -63,7 +63,9 @@ def test_targeting_ranks_favourable_high_abstention_first() -> None:
     )
     assert result.order[0] == 0
     assert HIGH_ABSTENTION_FAVOURABLE in result.reason_codes[0]
-    assert result.reasons[0].startswith("Forte abstention (42 %) dans un bureau favorable")
+    assert result.reasons[0].startswith(
+        "Forte abstention (42 %, tiers supérieur du territoire) dans un bureau favorable"
+    )
     assert (result.votes_per_100_doors > 0).all()
     assert result.score.max() == pytest.approx(1.0)
 
@@ -91,3 +93,22 @@ def test_residuals_zero_when_model_exact() -> None:
     raw, standardised = residuals(groups, cands, shares)
     np.testing.assert_allclose(raw, 0.0, atol=1e-12)
     np.testing.assert_allclose(standardised, 0.0, atol=1e-6)
+
+
+def test_targeting_reasons_follow_the_territory_distribution() -> None:
+    """68 bureaux all above 35 % abstention (a real circonscription's level): only the upper
+    third of the territory is "forte abstention", not 66 of 68."""
+    rng = np.random.default_rng(4)
+    registered = np.full(68, 1000.0)
+    abstentions = rng.uniform(450, 650, 68).round()
+    votes = np.column_stack([rng.uniform(50, 200, 68), rng.uniform(50, 200, 68)]).round()
+    result = score_polling_stations(registered, abstentions, votes, candidate=0)
+    high = [
+        i
+        for i, codes in enumerate(result.reason_codes)
+        if any("HIGH_ABSTENTION" in c for c in codes)
+    ]
+    assert 18 <= len(high) <= 26
+    assert min(result.abstention_rate[high]) >= result.abstention_threshold
+    flat = score_polling_stations(registered, np.full(68, 500.0), votes, candidate=0)
+    assert not any("HIGH_ABSTENTION" in code for codes in flat.reason_codes for code in codes)

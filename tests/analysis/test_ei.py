@@ -217,11 +217,17 @@ def test_fit_ei_json_contract(data_a) -> None:
     json.dumps(payload)
 
 
-def test_auto_picks_md_for_small_and_em_for_large() -> None:
-    from circo.analysis.ei import choose_method
+def test_auto_averages_lp_with_em_when_the_sampler_has_no_time() -> None:
+    from circo.analysis.ei import AutoEI
 
-    assert choose_method(500, 3, 4) == "md"
-    assert choose_method(70_000, 14, 4) == "em"
+    data = make_groups_candidates(seed=3, n_units=200)
+    est = AutoEI(time_budget=0.0, random_state=0).fit(data.X, data.T)
+    assert est.members_ == ["lp", "em"]
+    assert "sampler" in est.discarded_ or "time" in est.discarded_
+    np.testing.assert_allclose(est.global_.sum(axis=1), 1.0)
+    np.testing.assert_allclose(est.unit_tables_.sum(axis=2), data.X, rtol=1e-6, atol=1e-6)
+    assert (est.intervals_[..., 0] <= est.global_ + 1e-12).all()
+    assert (est.global_ <= est.intervals_[..., 1] + 1e-12).all()
 
 
 def test_rounded_shares_still_sum_to_one() -> None:
@@ -236,3 +242,21 @@ def test_rounded_shares_still_sum_to_one() -> None:
     # rounding each share alone gives 1.000001 here
     assert sum(round(v, 6) for v in [0.1474364, 0.5067664, 0.0795774, 0.2662198]) != 1.0
     assert round_to_sum_one(np.zeros(3), 6) == [0.0, 0.0, 0.0]
+
+
+def test_a_sampler_that_did_not_converge_is_a_warning_everywhere() -> None:
+    from circo.analysis.ei import MultinomialDirichletEI
+    from circo.analysis.ei.api import convergence_problems, finite_json
+    from circo.targeting.service import french_warnings
+
+    data = make_groups_candidates(seed=2, n_units=40)
+    est = MultinomialDirichletEI(
+        n_warmup=0, n_draws=8, max_extra_blocks=0, thin=1, random_state=1
+    ).fit(data.X, data.T)
+    est.rhat_ = np.full_like(est.global_, np.nan)
+    est.rhat_[0, 0] = 1.4  # what a short run on a législatives table gives
+    problems = convergence_problems(est)
+    assert [problem["kind"] for problem in problems] == ["rhat"]
+    assert "non convergé" in french_warnings(est)[0]
+    strict = json.dumps(finite_json({"rhat": est.rhat_.tolist()}), allow_nan=False)
+    assert strict.count("null") == est.rhat_.size - 1

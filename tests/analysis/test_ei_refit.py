@@ -16,6 +16,7 @@ import pytest
 import circo.analysis.ei  # noqa: F401  (imports every estimator module)
 from circo.analysis import EIInputError, NotFittedError
 from circo.analysis.ei import (
+    AutoEI,
     DuncanDavisBounds,
     EMEstimator,
     GoodmanER,
@@ -30,6 +31,7 @@ from circo.analysis.ei.synthetic import make_groups_candidates, make_transfer
 # Small, seeded settings: each estimator fits both datasets in well under a second (the MD
 # sampler once compiled).
 FACTORIES: dict[type[EIEstimator], Callable[[], EIEstimator]] = {
+    AutoEI: lambda: AutoEI(time_budget=0.0, random_state=0),  # no time: LP + EM, deterministic
     DuncanDavisBounds: DuncanDavisBounds,
     EMEstimator: lambda: EMEstimator(n_bootstrap=5, random_state=0),
     GoodmanER: GoodmanER,

@@ -56,8 +56,10 @@ class TargetingParams:
     contact_rate: float = 0.45
     mobilisation_effect: float = 0.07
     persuasion_effect: float = 0.03
-    high_abstention: float = 0.35
-    favourable_share: float = 0.30
+    #: a bureau has "high" abstention / is "favourable" when it is in the upper part of the
+    #: territory's own distribution: at or above this quantile of the bureaux (2/3: the upper
+    #: third), never by a fixed national threshold
+    upper_quantile: float = 2 / 3
     weights: TargetingWeights = field(default_factory=TargetingWeights)
 
 
@@ -78,6 +80,8 @@ class TargetingResult:
     reason_codes: list[list[str]]
     reasons: list[str]
     order: NDArray[np.int64]
+    abstention_threshold: float = 0.0
+    support_threshold: float = 0.0
 
 
 def _pct(value: float) -> str:
@@ -167,8 +171,10 @@ def score_polling_stations(
         + weights.doors * _scaled(gain)
     )
     names = list(candidate_names) if candidate_names is not None else None
+    high_abstention = upper_part(abst_rate, reg > 0, settings.upper_quantile)
+    favourable = upper_part(support, valid > 0, settings.upper_quantile)
     codes, sentences = _reasons(
-        abst_rate, support, favour, pers_rate, gain, settings, names, candidate
+        abst_rate, support, high_abstention, favourable, pers_rate, gain, names, candidate
     )
     return TargetingResult(
         mobilisation=mobilisation,
@@ -180,37 +186,66 @@ def score_polling_stations(
         reason_codes=codes,
         reasons=sentences,
         order=np.argsort(-score, kind="stable"),
+        abstention_threshold=_threshold(abst_rate, reg > 0, settings.upper_quantile),
+        support_threshold=_threshold(support, valid > 0, settings.upper_quantile),
     )
+
+
+def _threshold(values: FloatArray, present: NDArray[np.bool_], quantile: float) -> float:
+    """The territory's own ``quantile`` of ``values`` over the bureaux that have voters."""
+    if not present.any():
+        return float("inf")
+    return float(np.quantile(values[present], quantile, method="lower"))
+
+
+def upper_part(
+    values: FloatArray, present: NDArray[np.bool_], quantile: float
+) -> NDArray[np.bool_]:
+    """(n,) bureaux in the upper part of the territory's distribution of ``values``.
+
+    A bureau is in it when its value reaches the territory's ``quantile`` (over the bureaux
+    with voters) and is above the territory's lowest value — so a flat territory flags none,
+    and about ``1 − quantile`` of the bureaux are flagged, whatever the national level.
+    """
+    if not present.any():
+        return np.zeros(values.shape, dtype=bool)
+    threshold = _threshold(values, present, quantile)
+    lowest = float(values[present].min())
+    return np.asarray(present & (values >= threshold) & (values > lowest), dtype=bool)
 
 
 def _reasons(
     abst_rate: FloatArray,
     support: FloatArray,
-    favour: FloatArray,
+    high_abstention: NDArray[np.bool_],
+    favourable: NDArray[np.bool_],
     pers_rate: FloatArray,
     gain: FloatArray,
-    settings: TargetingParams,
     names: list[str] | None,
     candidate: int,
 ) -> tuple[list[list[str]], list[str]]:
+    """Reason codes and sentences; "forte abstention" and "favorable" are relative to the
+    territory (upper part of its own bureaux), see :func:`upper_part`."""
     who = names[candidate] if names else "le candidat"
     codes: list[list[str]] = []
     sentences: list[str] = []
     for i in range(abst_rate.shape[0]):
         unit_codes: list[str] = []
         parts: list[str] = []
-        high = abst_rate[i] >= settings.high_abstention
-        good = favour[i] >= settings.favourable_share
+        high = bool(high_abstention[i])
+        good = bool(favourable[i])
         if high and good:
             unit_codes.append(HIGH_ABSTENTION_FAVOURABLE)
             parts.append(
-                f"Forte abstention ({_pct(abst_rate[i])}) dans un bureau favorable "
+                f"Forte abstention ({_pct(abst_rate[i])}, tiers supérieur du territoire) "
+                f"dans un bureau favorable "
                 f"({who} à {_pct(support[i])})"
             )
         elif high:
             unit_codes.append(HIGH_ABSTENTION)
             parts.append(
-                f"Forte abstention ({_pct(abst_rate[i])}) mais peu favorable "
+                f"Forte abstention ({_pct(abst_rate[i])}, tiers supérieur du territoire) "
+                f"mais peu favorable "
                 f"({who} à {_pct(support[i])})"
             )
         elif good:

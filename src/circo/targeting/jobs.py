@@ -25,7 +25,7 @@ from circo.targeting.service import TargetingError, parse_election_round
 TRANSFERS = "targeting.transfers"
 GROUPS = "targeting.groups"
 KINDS = (TRANSFERS, GROUPS)
-INLINE_METHODS = ("em", "goodman", "lp")
+INLINE_METHODS = ("auto", "em", "goodman", "lp")
 
 
 class JobNotFound(CircoError):

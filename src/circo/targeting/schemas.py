@@ -49,6 +49,13 @@ class UnmatchedRead(ReadModel):
     to_only: list[str]
 
 
+class OmittedRead(ReadModel):
+    """Options nobody chose in these bureaux, left out of the table (no filler row/column)."""
+
+    rows: list[str]
+    columns: list[str]
+
+
 class TransfersRead(ReadModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -65,6 +72,8 @@ class TransfersRead(ReadModel):
     flows: dict[str, dict[str, float]]
     seconds: float
     diagnostics: dict[str, Any]
+    omitted: OmittedRead = Field(default_factory=lambda: OmittedRead(rows=[], columns=[]))
+    warnings: list[str] = Field(default_factory=list)
 
 
 class GroupVoteRead(BaseModel):

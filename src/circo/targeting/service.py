@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.analysis.ei._base import EIEstimator
-from circo.analysis.ei.api import fit_ei, round_to_sum_one
+from circo.analysis.ei._base import EIEstimator, shares_from_tables
+from circo.analysis.ei.api import convergence_problems, finite_json, fit_ei, round_to_sum_one
 from circo.analysis.ei.em import EMEstimator
 from circo.analysis.errors import AnalysisError
 from circo.analysis.targeting import (
@@ -28,9 +29,11 @@ from circo.analysis.targeting import (
 )
 from circo.analysis.transfers import ABSTENTION, BLANK, NULL_VOTES, electorate_table
 from circo.elections import repository as elections_repo
+from circo.elections.models import CandidateVotes, StationResult
 from circo.elections.parties import matches_party
+from circo.elections.repository import station_filter
 from circo.elections.service import candidate_name, get_election
-from circo.elections.territories import parse_territory
+from circo.elections.territories import TerritoryRef, parse_territory
 from circo.errors import CircoError
 
 OPTION_LABELS = {ABSTENTION: "Abstention", BLANK: "Blancs", NULL_VOTES: "Nuls"}
@@ -85,19 +88,43 @@ class StationTable:
         )
 
 
-def parse_election_round(text: str, *, option: str) -> tuple[str, int]:
-    """ "pres-2017:1" → ("pres-2017", 1)."""
-    key, _, round_text = text.rpartition(":")
+def parse_election_round(
+    text: str, *, option: str, default_election: str | None = None
+) -> tuple[str, int]:
+    """ "pres-2017:1" → ("pres-2017", 1); ":1" → (``default_election``, 1) — the other round
+    of the election given elsewhere (e.g. ``--transfers-from :1`` beside ``--election X:2``)."""
+    key, _, round_text = text.strip().rpartition(":")
+    if not key and default_election:
+        key = default_election
     if not key or round_text not in ("1", "2"):
         raise TargetingError(
-            f"élection invalide « {text} » (attendu ELECTION:TOUR, ex. pres-2017:1)", loc=option
+            f"élection invalide « {text} » (attendu ELECTION:TOUR, ex. pres-2017:1, ou :1 pour "
+            "l'autre tour de la même élection)",
+            loc=option,
         )
     return key, int(round_text)
+
+
+def _votes_by_station(
+    session: Session, *, election_id: int, ref: TerritoryRef
+) -> dict[tuple[str, int], int]:
+    """(station_key, candidate_id) → votes in the territory, in one query."""
+    query = (
+        select(StationResult.station_key, CandidateVotes.candidate_id, CandidateVotes.votes)
+        .join(CandidateVotes, CandidateVotes.station_result_id == StationResult.id)
+        .where(StationResult.election_id == election_id, station_filter(ref))
+    )
+    return {(key, candidate): int(votes) for key, candidate, votes in session.execute(query)}
 
 
 def load_station_table(
     session: Session, *, election: str, round_number: int, territory: str
 ) -> StationTable:
+    """Results of the territory's bureaux; only the candidates who got votes there.
+
+    A candidate who did not run in these bureaux (another circonscription's, in a national
+    législatives import) is not a column at all: no filler column, no phantom votes.
+    """
     found = get_election(session, key=election, round_number=round_number)
     ref = parse_territory(territory)
     rows = elections_repo.station_rows(session, election_id=found.id, ref=ref)
@@ -105,21 +132,25 @@ def load_station_table(
         raise TargetingError(
             f"aucun bureau pour {ref.key} dans {found.key} tour {found.round}", loc="--territory"
         )
-    candidates = list(elections_repo.candidates_of(session, election_id=found.id))
     keys = [row.station_key for row in rows]
     position = {key: index for index, key in enumerate(keys)}
+    per_station = _votes_by_station(session, election_id=found.id, ref=ref)
+    running = {candidate for (_, candidate), votes in per_station.items() if votes > 0}
+    candidates = [
+        candidate
+        for candidate in elections_repo.candidates_of(session, election_id=found.id)
+        if candidate.id in running
+    ]
+    column_of = {candidate.id: column for column, candidate in enumerate(candidates)}
     votes = np.zeros((len(keys), len(candidates)))
-    for column, candidate in enumerate(candidates):
-        per_station = elections_repo.station_candidate_votes(
-            session, election_id=found.id, ref=ref, candidate_ids=[candidate.id]
-        )
-        for key, count in per_station.items():
-            votes[position[key], column] = count
+    for (key, candidate_id), count in per_station.items():
+        if candidate_id in column_of and key in position:
+            votes[position[key], column_of[candidate_id]] = count
     return StationTable(
         election=found.key,
         round=found.round,
         keys=keys,
-        candidate_names=[candidate_name(candidate) for candidate in candidates],
+        candidate_names=unique_names([candidate_name(candidate) for candidate in candidates]),
         candidate_labels=[candidate.political_label for candidate in candidates],
         votes=votes,
         registered=np.array([row.registered for row in rows], dtype=float),
@@ -135,6 +166,16 @@ def load_station_table(
             dtype=float,
         ),
     )
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Names made unique by a number when two candidates share one ("DUPONT (2)")."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -157,6 +198,9 @@ class TransferResult:
     unmatched_target: list[str] = field(default_factory=list)
     seconds: float = 0.0
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    omitted_rows: list[str] = field(default_factory=list)
+    omitted_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         def matrix(values: np.ndarray, digits: int = 6) -> dict[str, dict[str, float]]:
@@ -190,7 +234,9 @@ class TransferResult:
             },
             "flows": matrix(self.flows, 1),
             "seconds": round(self.seconds, 3),
-            "diagnostics": self.diagnostics,
+            "diagnostics": finite_json(self.diagnostics),
+            "omitted": {"rows": self.omitted_rows, "columns": self.omitted_columns},
+            "warnings": self.warnings,
         }
 
 
@@ -212,6 +258,8 @@ class TransferInputs:
     column_names: list[str]
     unmatched_source: list[str]
     unmatched_target: list[str]
+    omitted_rows: list[str] = field(default_factory=list)
+    omitted_columns: list[str] = field(default_factory=list)
 
 
 def transfer_inputs(
@@ -236,16 +284,25 @@ def transfer_inputs(
         column_counts, column_names = second_matched.electorate()
     except AnalysisError as exc:
         raise TargetingError(str(exc)) from exc
+    # An option nobody chose in these bureaux (a candidate with no vote here, no blank ballot)
+    # is left out: no row of made-up shares, no column receiving phantom votes.
+    keep_rows = row_counts.sum(axis=0) > 0
+    keep_columns = column_counts.sum(axis=0) > 0
+    row_labels, column_labels = relabel(row_names), relabel(column_names)
     return TransferInputs(
         source=first,
         target=second,
         stations=shared,
-        row_counts=row_counts,
-        row_names=relabel(row_names),
-        column_counts=column_counts,
-        column_names=relabel(column_names),
+        row_counts=row_counts[:, keep_rows],
+        row_names=[name for name, keep in zip(row_labels, keep_rows, strict=True) if keep],
+        column_counts=column_counts[:, keep_columns],
+        column_names=[name for name, keep in zip(column_labels, keep_columns, strict=True) if keep],
         unmatched_source=sorted(set(first.keys) - set(shared)),
         unmatched_target=sorted(set(second.keys) - set(shared)),
+        omitted_rows=[name for name, keep in zip(row_labels, keep_rows, strict=True) if not keep],
+        omitted_columns=[
+            name for name, keep in zip(column_labels, keep_columns, strict=True) if not keep
+        ],
     )
 
 
@@ -329,6 +386,12 @@ def transfers_from_inputs(
         inputs, method=method, random_state=random_state, intervals=intervals
     )
     row_totals = inputs.row_counts.sum(axis=0)
+    # Shares of what the unit tables say happened: a candidate absent from a bureau's round
+    # gets nothing from that bureau (structural zero), whatever the model's global parameter.
+    shares = shares_from_tables(np.asarray(estimator.unit_tables_), estimator.group_counts_)
+    bounds = np.asarray(estimator.intervals_, dtype=float).copy()
+    bounds[..., 0] = np.minimum(bounds[..., 0], shares)
+    bounds[..., 1] = np.maximum(bounds[..., 1], shares)
     return TransferResult(
         source=f"{inputs.source.election}:{inputs.source.round}",
         target=f"{inputs.target.election}:{inputs.target.round}",
@@ -336,16 +399,38 @@ def transfers_from_inputs(
         method=estimator.method,
         rows=list(estimator.group_names_),
         columns=list(estimator.candidate_names_),
-        shares=np.asarray(estimator.global_),
-        intervals=np.asarray(estimator.intervals_),
-        flows=np.asarray(estimator.global_) * row_totals[:, None],
+        shares=shares,
+        intervals=bounds,
+        flows=shares * row_totals[:, None],
         row_totals=row_totals,
         stations=len(inputs.stations),
         unmatched_source=inputs.unmatched_source,
         unmatched_target=inputs.unmatched_target,
         seconds=time.perf_counter() - started,
         diagnostics=sampler_diagnostics(estimator),
+        omitted_rows=inputs.omitted_rows,
+        omitted_columns=inputs.omitted_columns,
+        warnings=french_warnings(estimator),
     )
+
+
+def french_warnings(estimator: EIEstimator) -> list[str]:
+    """The fit's convergence problems, in French, for every output (CLI, JSON, page)."""
+    messages = []
+    for problem in convergence_problems(estimator):
+        if problem["kind"] == "rhat":
+            messages.append(
+                f"Échantillonneur non convergé (R̂ max {problem['value']:.2f} ≥ "
+                f"{problem['limit']:.2f}) : estimations et intervalles peu fiables."
+            )
+        elif problem["kind"] == "em":
+            messages.append(
+                f"EM non convergé après {problem['value']:.0f} itérations : "
+                "estimation approximative."
+            )
+        else:
+            messages.append(str(problem["message"]))
+    return messages
 
 
 # --- targeting --------------------------------------------------------------------------------

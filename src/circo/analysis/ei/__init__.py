@@ -6,7 +6,8 @@ Every estimator has ``fit(X, T, *, unit_names, group_names, candidate_names)`` w
 ``summary()``.
 """
 
-from circo.analysis.ei.api import choose_method, ei_result_to_json, fit_ei, make_estimator
+from circo.analysis.ei.api import ei_result_to_json, fit_ei, make_estimator
+from circo.analysis.ei.auto import AutoEI
 from circo.analysis.ei.em import EMEstimator, em_mult
 from circo.analysis.ei.ipf import ipf_tables
 from circo.analysis.ei.king import KingEI2x2
@@ -16,6 +17,7 @@ from circo.analysis.ei.md import MultinomialDirichletEI
 from circo.analysis.ei.metrics import coverage, error_index, global_mae_pp, unit_mae_pp
 
 __all__ = [
+    "AutoEI",
     "DuncanDavisBounds",
     "EMEstimator",
     "GoodmanER",
@@ -23,7 +25,6 @@ __all__ = [
     "LPHom",
     "MultinomialDirichletEI",
     "SimplexLS",
-    "choose_method",
     "coverage",
     "ei_result_to_json",
     "em_mult",

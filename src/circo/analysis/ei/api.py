@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from circo.analysis.ei._base import EIEstimator
+from circo.analysis.ei.auto import AutoEI
 from circo.analysis.ei.em import EMEstimator
 from circo.analysis.ei.linear import GoodmanER
 from circo.analysis.ei.lp import LPHom
@@ -17,18 +19,11 @@ from circo.analysis.errors import EIInputError
 
 METHODS = ("auto", "em", "md", "goodman", "lp")
 
-#: ``auto`` uses the hierarchical model up to this many table cells × units
-#: (n_units · R · C); beyond, the EM point estimate (seconds even for 70 000 bureaux).
-AUTO_MD_MAX_CELLS = 30_000
-
-
-def choose_method(n_units: int, n_groups: int, n_candidates: int) -> str:
-    """The method ``auto`` picks: "md" (most accurate) while it runs in seconds, else "em"."""
-    return "md" if n_units * n_groups * n_candidates <= AUTO_MD_MAX_CELLS else "em"
-
 
 def make_estimator(method: str, *, random_state: int | None = None) -> EIEstimator:
-    """A fresh estimator for a method name ("em", "md", "goodman", "lp")."""
+    """A fresh estimator for a method name ("auto", "em", "md", "goodman", "lp")."""
+    if method == "auto":
+        return AutoEI(random_state=random_state)
     if method == "em":
         return EMEstimator(random_state=random_state)
     if method == "md":
@@ -55,7 +50,9 @@ def fit_ei(
     Args:
         X: (n_units, R) counts per group; T: (n_units, C) counts per candidate. Unit totals
             may differ slightly: group counts are rescaled to the candidate totals.
-        method: "auto" (see :func:`choose_method`), "em", "md", "goodman" or "lp".
+        method: "auto" (:class:`~circo.analysis.ei.auto.AutoEI`: lphom averaged with the
+            sampler, or with EM when the sampler cannot finish within its time budget — within
+            10 s), "em", "md", "goodman" or "lp".
         group_names, candidate_names, unit_names: labels (R,), (C,), (n_units,).
         random_state: seed for the sampler / bootstrap.
 
@@ -64,13 +61,6 @@ def fit_ei(
     """
     if method not in METHODS:
         raise EIInputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if method == "auto":
-        shape_x, shape_t = np.shape(X), np.shape(T)
-        if len(shape_x) != 2 or len(shape_t) != 2:
-            raise EIInputError(
-                f"X and T must be 2-D (n_units × columns); got shapes {shape_x} and {shape_t}"
-            )
-        method = choose_method(shape_x[0], shape_x[1], shape_t[1])
     estimator = make_estimator(method, random_state=random_state)
     return estimator.fit(
         X, T, unit_names=unit_names, group_names=group_names, candidate_names=candidate_names
@@ -137,3 +127,50 @@ def ei_result_to_json(est: EIEstimator, *, digits: int = 6) -> dict[str, Any]:
         "units": units,
         "seconds": round(float(est.seconds_), 4),
     }
+
+
+def finite_json(payload: Any) -> Any:
+    """``payload`` with every NaN or infinite float replaced by ``None`` (recursively), so
+    that ``json.dumps(..., allow_nan=False)`` never fails: strict JSON, never ``NaN``."""
+    if isinstance(payload, float):
+        return payload if math.isfinite(payload) else None
+    if isinstance(payload, np.floating):
+        return float(payload) if np.isfinite(payload) else None
+    if isinstance(payload, dict):
+        return {key: finite_json(value) for key, value in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [finite_json(value) for value in payload]
+    return payload
+
+
+def convergence_problems(est: EIEstimator) -> list[dict[str, Any]]:
+    """Why a fit should not be trusted: ``[{"kind", "value", "limit", "message"}]``.
+
+    "rhat": a sampler's largest R̂ ≥ its target; "em": EM stopped before converging.
+    Empty for a converged fit or a method without an iterative part (Goodman, lphom).
+    """
+    problems: list[dict[str, Any]] = []
+    rhat = getattr(est, "rhat_", None)
+    if rhat is not None and np.isfinite(np.asarray(rhat, dtype=float)).any():
+        worst = float(np.nanmax(np.asarray(rhat, dtype=float)))
+        limit = float(getattr(est, "target_rhat", 1.05))
+        if worst >= max(limit, 1.1):
+            problems.append(
+                {
+                    "kind": "rhat",
+                    "value": worst,
+                    "limit": max(limit, 1.1),
+                    "message": f"sampler not converged: max R̂ {worst:.2f}; do not trust it",
+                }
+            )
+    if getattr(est, "converged_", True) is False:
+        iterations = float(getattr(est, "n_iter_", 0))
+        problems.append(
+            {
+                "kind": "em",
+                "value": iterations,
+                "limit": iterations,
+                "message": f"EM not converged after {iterations:.0f} iterations",
+            }
+        )
+    return problems

@@ -254,7 +254,7 @@ class EMEstimator(EIEstimator):
         self.unit_tables_ = ipf_tables(seed, data.groups, data.candidates)
         self.global_ = shares_from_tables(self.unit_tables_, data.groups)
         self.bootstrap_draws_ = self._bootstrap(groups, candidates, probs)
-        self.intervals_ = _recentred_intervals(
+        self.intervals_ = recentred_intervals(
             self.bootstrap_draws_, probs, self.global_, self.level
         )
 
@@ -273,7 +273,7 @@ class EMEstimator(EIEstimator):
         return [f"EM {state} after {self.n_iter_} iterations; {self.n_bootstrap} bootstrap fits."]
 
 
-def _recentred_intervals(
+def recentred_intervals(
     draws: FloatArray, centre: FloatArray, point: FloatArray, level: float
 ) -> FloatArray:
     if draws.shape[0] == 0:

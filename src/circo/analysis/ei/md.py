@@ -34,6 +34,7 @@ global share are reported in ``rhat_``, ``ess_`` and ``summary()``.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -48,10 +49,17 @@ from circo.analysis.ei._data import EIData
 from circo.analysis.ei.em import em_mult
 from circo.analysis.ei.ipf import ipf_tables
 from circo.analysis.ei.mcmc import effective_sample_size, split_rhat
+from circo.analysis.errors import AnalysisError
 
 FloatArray = NDArray[np.float64]
 
 _T = TypeVar("_T")
+
+
+class SamplerBudgetError(AnalysisError):
+    """The sampler could not finish within its ``time_budget`` (nothing was fitted)."""
+
+
 _TINY = 1e-300
 #: warm-up runs in chunks of this many sweeps; the α response matrix is refreshed between them
 _WARMUP_CHUNK = 25
@@ -177,6 +185,9 @@ class MultinomialDirichletEI(EIEstimator):
         thin: keep one draw every ``thin`` iterations for unit-level intervals.
         prior_shape, prior_rate: Gamma hyper-prior of α (PyEI/eiPack: 4 and 0.5).
         level: credible-interval level. random_state: seed.
+        time_budget: seconds the fit may take (None: no limit). The sampler times its first
+            warm-up sweeps and raises ``SamplerBudgetError`` at once when the run cannot end
+            in time; extra blocks stop when the next one would overrun.
 
     Fitted attributes (besides the base ones, n units, R groups, C candidates):
         global_: (R, C) posterior mean of the global shares ``Σ_i X_ir β_irc / Σ_i X_ir``.
@@ -224,7 +235,9 @@ class MultinomialDirichletEI(EIEstimator):
         prior_rate: float = 0.5,
         level: float = 0.95,
         random_state: int | None = None,
+        time_budget: float | None = None,
     ) -> None:
+        self.time_budget = time_budget
         self.n_chains = n_chains
         self.n_warmup = n_warmup
         self.n_draws = n_draws
@@ -257,6 +270,7 @@ class MultinomialDirichletEI(EIEstimator):
             raise ValueError(
                 "n_chains must be ≥ 1, n_draws ≥ 8, n_warmup ≥ 0 and max_extra_blocks ≥ 0"
             )
+        started = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
         problem = _Problem(data, self.prior_shape, self.prior_rate, max(self.thin, 1))
         chains = self._initial_chains(rng, data)
@@ -267,12 +281,18 @@ class MultinomialDirichletEI(EIEstimator):
             def each_chain(task: Callable[[_Chain], _T]) -> list[_T]:
                 return list(pool.map(task, chains))
 
-            each_chain(lambda chain: problem.warm_up(chain, self.n_warmup))
+            first = min(_WARMUP_CHUNK, self.n_warmup)
+            each_chain(lambda chain: problem.warm_up(chain, first))
+            per_sweep = (time.perf_counter() - started) / max(first, 1)
+            self._check_budget(started, per_sweep * (self.n_warmup - first + self.n_draws))
+            each_chain(lambda chain: problem.warm_up(chain, self.n_warmup - first))
             run = [each_chain(lambda chain: problem.block(chain, block_size)) for _ in range(2)]
+            per_sweep = (time.perf_counter() - started) / max(self.n_warmup + self.n_draws, 1)
             extra = 0
             while (
                 extra < self.max_extra_blocks
                 and self._worst_rhat(self._kept(run)) >= self.target_rhat
+                and self._within_budget(started, per_sweep * block_size)
             ):
                 run.append(each_chain(lambda chain: problem.block(chain, block_size)))
                 run[len(run) - len(self._kept(run)) - 1] = []  # no longer kept: free it
@@ -280,6 +300,19 @@ class MultinomialDirichletEI(EIEstimator):
         self.n_iterations_ = self.n_warmup + (2 + extra) * block_size
         self.extra_blocks_ = extra
         self._finish(data, self._kept(run))
+
+    def _within_budget(self, started: float, more_seconds: float) -> bool:
+        if self.time_budget is None:
+            return True
+        return time.perf_counter() - started + more_seconds <= self.time_budget
+
+    def _check_budget(self, started: float, more_seconds: float) -> None:
+        """Stop early (``SamplerBudgetError``) when the run cannot end within ``time_budget``."""
+        if not self._within_budget(started, more_seconds):
+            raise SamplerBudgetError(
+                f"the sampler would need ≈ {time.perf_counter() - started + more_seconds:.1f} s,"
+                f" over its time budget of {self.time_budget:.1f} s"
+            )
 
     @staticmethod
     def _kept(run: list[list[_Block]]) -> list[list[_Block]]:

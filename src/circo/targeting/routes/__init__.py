@@ -5,8 +5,8 @@ Organisers and data leads read the ranking (and export it, audited); running EI 
 (transfers, groups, diagnostics, jobs) is for data leads (admin always may). Election results
 are public aggregates shared by every campaign; the campaign scopes the saved choice and jobs.
 
-Long fits: EM, Goodman and LP run inside the request (well under a second per département);
-``md`` and ``auto`` go through the job queue (`circo.targeting.jobs`) and the page shows the
+Long fits: EM, Goodman, LP and ``auto`` (within 10 s) run inside the request; ``md`` goes
+through the job queue (`circo.targeting.jobs`) and the page shows the
 job's status, refreshing itself until the result is stored.
 """
 
@@ -16,7 +16,15 @@ from importlib import resources
 
 from fastapi import APIRouter
 
-from circo.targeting.routes import api, diagnostics, fit_jobs, groups, ranking, transfers
+from circo.targeting.routes import (
+    api,
+    diagnostics,
+    fit_jobs,
+    groups,
+    ranking,
+    scenarios,
+    transfers,
+)
 from circo.targeting.routes.dashboard import NAV_ITEMS, dashboard_cards
 from circo.web.templating import add_template_dir
 
@@ -25,5 +33,5 @@ add_template_dir(str(resources.files("circo") / "targeting" / "templates"))
 __all__ = ["NAV_ITEMS", "dashboard_cards", "router"]
 
 router = APIRouter()
-for _module in (ranking, transfers, fit_jobs, groups, diagnostics, api):
+for _module in (ranking, transfers, fit_jobs, groups, diagnostics, scenarios, api):
     router.include_router(_module.router)

@@ -1,0 +1,90 @@
+"""Second-round scenario page: qualification by the legal rules, withdrawals, turnout change
+(sliders: plain ``<input type="range">``), Monte Carlo probabilities of winning, CSV export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from circo import labels
+from circo.errors import CircoError
+from circo.targeting.routes.common import ElectionQ, FitterDep, transfer_form
+from circo.targeting.scenarios import (
+    Transfers,
+    rows_csv,
+    scenario_rows,
+    simulate_territory,
+)
+from circo.targeting.service import TargetingError, estimate_transfers, parse_election_round
+from circo.web.deps import SessionDep
+from circo.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/c/{slug}/targeting/scenario", response_class=HTMLResponse, include_in_schema=False)
+def scenario_page(
+    request: Request,
+    session: SessionDep,
+    ctx: FitterDep,
+    election: ElectionQ = "",
+    source: Annotated[str, Query(alias="from")] = "",
+    target: Annotated[str, Query(alias="to")] = "",
+    territory: ElectionQ = "",
+    withdraw: Annotated[list[str] | None, Query()] = None,
+    turnout: Annotated[int, Query(ge=-20, le=20)] = 0,
+    draws: Annotated[int, Query(ge=100, le=10_000)] = 1000,
+    output: ElectionQ = "",
+) -> Response:
+    values: dict[str, Any] = transfer_form(
+        session, ctx, source=source, target=target, territory=territory
+    )
+    values.update(election=election, turnout=turnout, draws=draws, withdrawn=withdraw or [])
+    status = 200
+    if election and source and target and values["territory"]:
+        try:
+            key, round_number = parse_election_round(election, option="election")
+            if round_number != 1:
+                raise TargetingError(
+                    "choisissez le premier tour de l'élection à simuler", loc="election"
+                )
+            fitted = estimate_transfers(
+                session,
+                source=parse_election_round(source, option="from"),
+                target=parse_election_round(target, option="to"),
+                territory=values["territory"],
+                method="auto",
+            )
+            transfers = Transfers(
+                fitted.rows, fitted.columns, np.asarray(fitted.shares), fitted.intervals
+            )
+            constituencies, seats = simulate_territory(
+                session,
+                election=key,
+                territory=values["territory"],
+                transfers=transfers,
+                withdrawn=withdraw or [],
+                turnout_change=turnout / 100,
+                draws=draws,
+                seed=0,
+            )
+            rows = scenario_rows(constituencies)
+            if output == "csv":
+                return Response(
+                    rows_csv(rows),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="scenario.csv"'},
+                )
+            values.update(
+                rows=rows,
+                seats=seats,
+                constituencies=constituencies,
+                transfer_warnings=fitted.warnings,
+            )
+        except CircoError as exc:
+            values["error"] = labels.person_message(exc.message, exc.loc)
+            status = exc.status
+    return render(request, "targeting/scenario.html", values, status=status)

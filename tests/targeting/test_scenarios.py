@@ -1,0 +1,155 @@
+"""Second-round rules (Code électoral) on real 2022 législatives results, and the Monte Carlo
+run-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from circo.analysis.scenario import (
+    LEGISLATIVES,
+    MUNICIPALES,
+    ScenarioError,
+    qualify,
+    seat_distribution,
+    simulate_runoff,
+)
+
+EXCERPT = Path(__file__).parents[1] / "data" / "legislatives" / "lg22_t1_circo_excerpt.csv"
+
+#: who stood in round 2 (19 June 2022) in these circonscriptions — see the PROVENANCE.md
+ROUND_TWO_2022 = {
+    "01_01": {"BRETON Xavier", "GUÉRAUD Sébastien"},  # nobody at 12.5 %: the two first
+    "01_02": {"DAUBIÉ Romain", "LAPRAY Lumir"},  # one at 12.5 %: the runner-up may stand
+    "01_05": {"ABAD Damien", "PISANI Florence"},
+    "02_03": {"BRICOUT Jean-Louis", "HANSEN-CATTA Paul-Henry"},
+    "04_02": {"CASTANER Christophe", "WALTER Léo"},  # both above 12.5 %
+    "06_01": {"CIOTTI Eric", "MONETTI Graig"},
+    "07_01": {"SAULIGNAC Hervé", "PORQUET Céline"},
+    "07_02": {"DUSSOPT Olivier", "GOULOUZELLE Christophe"},
+    "08_03": {"WARSMANN Jean-Luc", "LEMOINE David"},
+    "10_01": {"GUITTON Jordan", "BESSON-MOREAU Grégory"},
+}
+
+
+def read_excerpt() -> dict[str, tuple[float, float, dict[str, float]]]:
+    rows = {}
+    for line in EXCERPT.read_text(encoding="utf-8").splitlines()[1:]:
+        code, registered, expressed, *candidates = line.split(";")
+        votes = {}
+        for field in candidates:
+            name, _, count = field.split("|")
+            votes[name] = float(count)
+        rows[code] = (float(registered), float(expressed), votes)
+    return rows
+
+
+def test_the_rules_give_the_real_2022_round_two_ballots() -> None:
+    rows = read_excerpt()
+    assert set(rows) == set(ROUND_TWO_2022)
+    for code, (registered, expressed, votes) in rows.items():
+        assert sum(votes.values()) == expressed, code
+        outcome = qualify(votes, registered=registered, rules=LEGISLATIVES)
+        assert outcome.elected_first_round is None, code
+        assert set(outcome.qualified) == ROUND_TWO_2022[code], code
+    # the runner-up rule and the two-first rule are both exercised by real cases
+    assert "L162" in qualify(rows["01_01"][2], registered=rows["01_01"][0]).reason
+
+
+def test_first_round_election_needs_a_quarter_of_registered_voters() -> None:
+    # absolute majority of expressed votes but 24 % of registered: no election (L126)
+    low_turnout = qualify({"A": 2400, "B": 1500, "C": 500}, registered=10_000)
+    assert low_turnout.elected_first_round is None
+    assert low_turnout.qualified == ["A", "B"]  # B 15 % ≥ 12.5 %, C 5 % below
+    elected = qualify({"A": 2600, "B": 1500, "C": 500}, registered=10_000)
+    assert elected.elected_first_round == "A"
+    assert elected.qualified == []
+    # a three-way run-off: three candidates at 12.5 % of registered or more
+    three = qualify({"A": 3000, "B": 2600, "C": 1300, "D": 800}, registered=10_000)
+    assert three.qualified == ["A", "B", "C"]
+
+
+def test_municipales_rules_ten_and_five_percent_of_expressed() -> None:
+    outcome = qualify(
+        {"L1": 4000, "L2": 3000, "L3": 1100, "L4": 700, "L5": 200},
+        registered=20_000,
+        rules=MUNICIPALES,
+    )
+    assert outcome.qualified == ["L1", "L2", "L3"]  # ≥ 10 % of 9 000 expressed (L264)
+    assert outcome.may_merge == ["L4"]  # ≥ 5 %: may merge into a qualified list
+    # an absolute majority of expressed votes wins with no registered-voters condition (L262)
+    assert (
+        qualify({"L1": 600, "L2": 400}, registered=20_000, rules=MUNICIPALES).elected_first_round
+        == "L1"
+    )
+
+
+def test_bad_numbers_are_refused() -> None:
+    with pytest.raises(ScenarioError, match="inscrits"):
+        qualify({"A": 1}, registered=0)
+    with pytest.raises(ScenarioError, match="négatives"):
+        qualify({"A": -1, "B": 3}, registered=10)
+
+
+def test_runoff_monte_carlo_follows_transfers_withdrawals_and_turnout() -> None:
+    rows = ["A", "B", "C", "Abstention"]
+    columns = ["A", "B", "C", "Abstention"]
+    shares = np.array(
+        [
+            [0.9, 0.02, 0.02, 0.06],
+            [0.05, 0.85, 0.05, 0.05],
+            [0.2, 0.5, 0.2, 0.1],
+            [0.05, 0.05, 0.0, 0.9],
+        ]
+    )
+    intervals = np.stack([np.clip(shares - 0.05, 0, 1), np.clip(shares + 0.05, 0, 1)], axis=-1)
+    first = {"A": 4000.0, "B": 3500.0, "C": 2500.0, "Abstention": 6000.0}
+    duel = simulate_runoff(
+        first,
+        standing=["A", "B"],
+        shares=shares,
+        intervals=intervals,
+        row_names=rows,
+        column_names=columns,
+        draws=2000,
+        seed=1,
+    )
+    assert sum(duel.win_probability.values()) == pytest.approx(1.0)
+    assert duel.win_probability["B"] > 0.5  # C's voters lean to B once C withdraws
+    same = simulate_runoff(
+        first,
+        standing=["A", "B"],
+        shares=shares,
+        intervals=intervals,
+        row_names=rows,
+        column_names=columns,
+        draws=2000,
+        seed=1,
+    )
+    assert same.win_probability == duel.win_probability  # the seed is recorded: reproducible
+    triangular = simulate_runoff(
+        first,
+        standing=["A", "B", "C"],
+        shares=shares,
+        intervals=intervals,
+        row_names=rows,
+        column_names=columns,
+        draws=2000,
+        seed=1,
+    )
+    assert triangular.win_probability["A"] > duel.win_probability["A"]  # B and C split
+    with pytest.raises(ScenarioError, match="D"):
+        simulate_runoff(
+            first,
+            standing=["A", "D"],
+            shares=shares,
+            intervals=intervals,
+            row_names=rows,
+            column_names=columns,
+        )
+    seats = seat_distribution([{"A": 1.0}, {"A": 0.5, "B": 0.5}], {"A": "X", "B": "Y"})
+    assert seats["X"]["expected"] == pytest.approx(1.5)
+    assert seats["X"]["low"] == 1
+    assert seats["X"]["high"] == 2
