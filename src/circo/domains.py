@@ -126,6 +126,11 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.finance.demo:seed_demo",
     ),
     Domain(
+        name="electionday",
+        models="circo.electionday.models",
+        cli="circo.electionday.cli",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",
