@@ -27,7 +27,8 @@ from circo.elections.parsers import read_results
 
 DATA = Path("/work/shared/data/fr-presidentielle-2017-bv")
 FRACTIONS = (0.10, 0.20, 0.50)
-DEPARTMENTS = ("01", "13", "29", "33", "59", "63", "69", "75", "2A")
+DEPARTMENTS = ("01", "06", "13", "17", "2A", "29", "31", "33", "35", "44",
+               "59", "62", "63", "67", "69", "75", "76", "87", "93", "974")  # fmt: skip
 
 
 def load(path: Path, departments: set[str]) -> dict[str, dict[str, object]]:
