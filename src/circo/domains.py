@@ -129,6 +129,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="electionday",
         models="circo.electionday.models",
         cli="circo.electionday.cli",
+        routes="circo.electionday.routes",
     ),
     Domain(
         name="privacy",

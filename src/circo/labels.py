@@ -224,6 +224,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "import": "import",
         "message": "message",
     },
+    "night_anomaly": {
+        "turnout": "participation inhabituelle",
+        "registered": "nombre d'inscrits inhabituel",
+    },
+    "pv_source": {
+        "file": "fichier",
+        "phone": "téléphone",
+    },
     "job_status": {
         "queued": "en attente",
         "running": "en cours",

@@ -101,3 +101,37 @@ def reference_stations(
     ):
         stations[key][2][index[candidate_id]] = int(votes)
     return [candidate.name for candidate in candidates], stations
+
+
+def nights(session: Session, ctx: CampaignContext) -> list[tuple[str, int]]:
+    """(election key, round) of the nights with PVs entered, latest entry first."""
+    from sqlalchemy import func
+
+    from circo.core.tenancy import campaign_filter
+
+    query = (
+        select(NightResult.election_key, NightResult.round)
+        .where(campaign_filter(NightResult, ctx))
+        .group_by(NightResult.election_key, NightResult.round)
+        .order_by(func.max(NightResult.id).desc())
+    )
+    return [(str(key), int(round_number)) for key, round_number in session.execute(query)]
+
+
+def reference_places(
+    session: Session, *, election_id: int, department: str
+) -> list[tuple[str, int, int, dict[str, str | None]]]:
+    """Bureaux of a département in a reference election: (key, registered, expressed,
+    {"dep", "circ", "com": codes})."""
+    query = select(
+        StationResult.station_key,
+        StationResult.registered,
+        StationResult.valid_votes,
+        StationResult.department_code,
+        StationResult.constituency_code,
+        StationResult.commune_code,
+    ).where(StationResult.election_id == election_id, StationResult.department_code == department)
+    return [
+        (key, int(registered), int(valid), {"dep": dep, "circ": circ, "com": com})
+        for key, registered, valid, dep, circ, com in session.execute(query)
+    ]
