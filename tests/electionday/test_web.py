@@ -32,7 +32,7 @@ def _cut(round_number: int, folder: Path, rows: int) -> Path:
 
 def _pv(client_id: str, **change: Any) -> dict[str, Any]:
     body = {
-        "client_id": client_id, "election": "pres-2017", "round": 2, "station": "69001_0001",
+        "entry_key": client_id, "election": "pres-2017", "round": 2, "station": "69001_0001",
         "registered": 257, "voters": 218, "blank": 20, "null_votes": 7, "valid_votes": 191,
         "candidates": [{"name": "Emmanuel MACRON", "votes": 93},
                        {"name": "Marine LE PEN", "votes": 98}],

@@ -108,6 +108,16 @@ def night_title(key: str, round_number: int) -> str:
     return election_title(f"{ELECTION_NAMES[ref.election_type]} {ref.year}", round_number)
 
 
+def default_reference(session: Session, key: str, round_number: int) -> str:
+    """The latest imported election other than tonight's (``pres-2022:1``), or ""."""
+    from circo.elections.service import list_elections
+
+    for row in list_elections(session):
+        if (row["election"], row["round"]) != (key, round_number) and row["stations"]:
+            return f"{row['election']}:{row['round']}"
+    return ""
+
+
 def nights(session: Session, ctx: CampaignContext) -> list[tuple[str, int]]:
     """(election key, round) of the nights entered, latest first."""
     return repo.nights(session, ctx)
@@ -218,6 +228,7 @@ def aggregate(
             area.expected, area.registered_expected = count + extra, registered or None
         total.expected = len(set(ref_stations) | counted_keys)
         total.registered_expected = sum(value[0] for value in ref_stations.values()) or None
+    _name_areas(session, level, areas)
     return {
         "election": key,
         "round": round_number,
@@ -227,6 +238,15 @@ def aggregate(
         "areas": [areas[code].as_dict(names) for code in sorted(areas)],
         "anomalies": anomalies(rows, ref_stations),
     }
+
+
+def _name_areas(session: Session, level: str, areas: dict[str, Area]) -> None:
+    """Territories by name (« Département Rhône (69) »), from the imported territories."""
+    from circo.elections.service import territory_label
+
+    for code, area in areas.items():
+        if code != "?" and (level != "com" or area.name == code):
+            area.name = territory_label(session, TerritoryRef(level, code))
 
 
 def _area_name(level: str, row: NightResult) -> str:

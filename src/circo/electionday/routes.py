@@ -66,6 +66,7 @@ def night_page(
     round_number: Annotated[int | None, Query(alias="round", ge=1, le=2)] = None,
     reference: ReferenceQuery = "",
     level: LevelQuery = "dep",
+    territory: ReferenceQuery = "",
     screen: bool = False,
 ) -> HTMLResponse:
     """The live aggregation (``screen=1``: the HQ display, large, refreshed every 30 s)."""
@@ -78,12 +79,16 @@ def night_page(
         "result": None,
         "projection": None,
         "night_title": live.night_title,
+        "territory": territory or ctx.campaign.territory_code or "fr",
     }
     try:
         chosen = _night_choice(session, ctx, election, round_number)
         if chosen is not None:
             key, round_value = chosen
             values["election"], values["round"] = key, round_value
+            if not reference:
+                reference = live.default_reference(session, key, round_value)
+                values["reference"] = reference
             values["result"] = live.aggregate(
                 session, ctx, election=key, round_number=round_value, level=level,
                 reference=reference or None,
@@ -91,7 +96,7 @@ def night_page(
             if reference and values["result"]["areas"]:
                 values["projection"] = service.project(
                     session, ctx, election=key, round_number=round_value, reference=reference,
-                    territory="fr", n_boot=100,
+                    territory=values["territory"], n_boot=100,
                 )  # fmt: skip
     except CircoError as exc:
         values["error"] = str(exc)
@@ -159,13 +164,13 @@ def pv_asset(slug: str, asset: str) -> Response:
 
 @api.post("/pv", response_model=PvAck)
 def api_enter_pv(session: SessionDep, ctx: CampaignDep, body: PvIn) -> dict[str, Any]:
-    """Enter one PV (phone). Idempotent by ``client_id``; the same figures as an earlier entry
+    """Enter one PV (phone). Idempotent by ``entry_key``; the same figures as an earlier entry
     confirm it; different ones are refused (409) naming both versions; bad arithmetic 422."""
     return live.enter_phone_pv(
         session,
         ctx,
         live.PhonePv(
-            client_id=body.client_id,
+            client_id=body.entry_key,
             election=body.election,
             round=body.round,
             station=body.station,

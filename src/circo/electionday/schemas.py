@@ -24,9 +24,9 @@ class CandidateVotesIn(BaseModel):
 
 
 class PvIn(BaseModel):
-    """A PV typed on a phone; ``client_id`` is the phone's id of this entry (idempotent)."""
+    """A PV typed on a phone; ``entry_key`` is the phone's id of this entry (idempotent)."""
 
-    client_id: ClientId
+    entry_key: ClientId
     election: ElectionKey
     round: int = Field(ge=1, le=2)
     station: StationCode

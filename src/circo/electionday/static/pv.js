@@ -50,7 +50,7 @@
 
   function read() {
     const pv = {
-      client_id: newId(),
+      entry_key: newId(),
       election: form.elements.election.value.trim().toLowerCase(),
       round: Number(form.elements.round.value),
       station: form.elements.station.value.trim(),
@@ -121,7 +121,7 @@
           errorBox.textContent = text;
         }
         save(sentKey, sent.slice(-50));
-        queue = load(queueKey).filter((item) => item.client_id !== pv.client_id);
+        queue = load(queueKey).filter((item) => item.entry_key !== pv.entry_key);
         save(queueKey, queue);
         render();
       }
