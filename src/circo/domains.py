@@ -130,6 +130,7 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.electionday.models",
         cli="circo.electionday.cli",
         routes="circo.electionday.routes",
+        personal_data="circo.electionday.personal:PERSONAL_DATA",
         demo="circo.electionday.demo:seed_demo",
     ),
     Domain(

@@ -1,4 +1,5 @@
-"""Tables of the election-day domain: the procès-verbaux (PV) entered on results night.
+"""Tables of the election-day domain: the procès-verbaux (PV) entered on results night, and the
+procurations (mandants, mandataires and their matches).
 
 A PV is the campaign's own record of one bureau's count for one election round (``pres-2027``
 round 1), entered from a file (`circo night enter`) or from a phone; the figures are public
@@ -9,9 +10,9 @@ with the same figures confirms it, one with different figures is refused (both v
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circo.db import Base, UTCDateTime, str_enum, utcnow
@@ -66,3 +67,81 @@ class NightVotes(Base):
     name: Mapped[str] = mapped_column(String(300))  # as in the entered file
     label: Mapped[str | None] = mapped_column(String(40))  # nuance, when the file gives one
     votes: Mapped[int] = mapped_column(Integer)
+
+
+# --- procurations (Code électoral L71 to L78) ---------------------------------------------------
+
+
+class ProxyStatus(enum.StrEnum):
+    open = "open"  # waiting for a match (a request) / available (an offer)
+    matched = "matched"  # a request with an active match
+    withdrawn = "withdrawn"  # the person withdrew: matches undone, the other side re-matched
+
+
+class ProxyRounds(enum.StrEnum):
+    first = "1"
+    second = "2"
+    both = "both"
+
+
+class ProxyRequest(Base):
+    """A mandant: a supporter who will be absent and asks for a proxy, registered in a bureau.
+    The person is a CRM contact (name, e-mail, phone and consent live there)."""
+
+    __tablename__ = "ed_proxy_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    station_key: Mapped[str] = mapped_column(String(32))  # bureau of registration
+    rounds: Mapped[ProxyRounds] = mapped_column(str_enum(ProxyRounds, name="rounds", length=8))
+    established_abroad: Mapped[bool] = mapped_column(Boolean, default=False)  # L73, 2nd alinéa
+    status: Mapped[ProxyStatus] = mapped_column(str_enum(ProxyStatus, name="status", length=12))
+    delete_after: Mapped[date] = mapped_column(Date)  # the last round: deleted after it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProxyOffer(Base):
+    """A mandataire: a volunteer offering to vote for a mandant, where they start from
+    (Lambert-93 metres) and how far they can go."""
+
+    __tablename__ = "ed_proxy_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    max_km: Mapped[float] = mapped_column(Float)
+    rounds: Mapped[ProxyRounds] = mapped_column(str_enum(ProxyRounds, name="rounds", length=8))
+    status: Mapped[ProxyStatus] = mapped_column(str_enum(ProxyStatus, name="status", length=12))
+    delete_after: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProxyMatch(Base):
+    """A request given to an offer; ``active`` False once either side withdrew."""
+
+    __tablename__ = "ed_proxy_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("ed_proxy_requests.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("ed_proxy_offers.id", ondelete="CASCADE"), index=True
+    )
+    km: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 """electionday tables
 
 Revision ID: electionday_0001
-Revises: core_0004_outbox
+Revises: crm_0002
 Create Date: 2026-12-03 09:35:12.623637
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import circo.db
 
 revision: str = "electionday_0001"
-down_revision: str | Sequence[str] | None = "core_0004_outbox"
+down_revision: str | Sequence[str] | None = "crm_0002"
 branch_labels: str | Sequence[str] | None = ("electionday",)
 depends_on: str | Sequence[str] | None = None
 
