@@ -228,6 +228,16 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "turnout": "participation inhabituelle",
         "registered": "nombre d'inscrits inhabituel",
     },
+    "proxy_status": {
+        "open": "en attente",
+        "matched": "appariée",
+        "withdrawn": "retirée",
+    },
+    "proxy_rounds": {
+        "1": "1er tour",
+        "2": "second tour",
+        "both": "les deux tours",
+    },
     "pv_source": {
         "file": "fichier",
         "phone": "téléphone",

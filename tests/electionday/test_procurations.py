@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from circo.electionday.proxy_rules import LIMITS
 from circo.elections.models import Geometry
 from circo.privacy import record_consent
 from tests.crm.helpers import make_contact
-from tests.factories import make_campaign
+from tests.factories import login, make_campaign, make_two_campaigns
 from tests.server import run_cli
 
 UNTIL = date.today() + timedelta(days=30)
@@ -184,3 +185,34 @@ def test_match_cli_contract(settings: Settings, session: Session) -> None:
                       "--rounds", "3", "--until", UNTIL.isoformat(), "--json")  # fmt: skip
     assert refused.returncode == 2
     assert "tours « 3 » non reconnus" in refused.stderr
+
+
+def test_the_procurations_page_matches_and_withdraws(session: Session, client: TestClient) -> None:
+    world = make_two_campaigns(session)
+    ctx = system_context(world.a)
+    _bureaux(session)
+    mandant = make_contact(session, ctx, first_name="Alice", last_name="Mandant").id
+    volunteer = make_contact(session, ctx, first_name="Bruno", last_name="Mandataire").id
+    request = _request(session, ctx, mandant, "69123_0101")
+    offer = _offer(session, ctx, volunteer, NEAR_FIRST)
+    session.commit()
+    csrf = login(client, "admin-a@example.org")
+    page = client.get("/c/camp-a/procurations")
+    assert page.status_code == 200
+    assert "Alice Mandant" in page.text
+    assert "au plus deux procurations (L73)" in page.text
+    api = client.post("/api/campaigns/camp-a/procurations/match", headers={"X-CSRF-Token": csrf})
+    assert api.json() == {
+        "matches": [{"request": request, "volunteer": offer, "km": pytest.approx(0.35, abs=0.01)}],
+        "unmatched": [],
+    }
+    withdrawn = client.post("/c/camp-a/procurations/withdraw",
+                            data={"csrf_token": csrf, "item": f"offer:{offer}"})  # fmt: skip
+    assert withdrawn.status_code == 200
+    assert "retirée" in withdrawn.text
+    session.expire_all()
+    assert session.get(ProxyRequest, request).status == "open"  # type: ignore[union-attr]
+    session.commit()  # end the test's transaction: SQLite lets the app write
+    volunteer_client = TestClient(client.app)
+    login(volunteer_client, "volunteer-a@example.org")
+    assert volunteer_client.get("/c/camp-a/procurations").status_code == 403

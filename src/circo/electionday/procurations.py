@@ -298,3 +298,26 @@ def _notify(session: Session, ctx: CampaignContext, made: list[ProxyMatch]) -> N
                 campaign_id=ctx.campaign_id,
                 key=f"proxy-match:{found.id}:{person.id}",
             )
+
+
+def overview(session: Session, ctx: CampaignContext) -> dict[str, Any]:
+    """Requests, offers and active matches with the people's names, for the page."""
+    from circo.crm.models import Contact
+
+    requests = session.scalars(
+        ctx.scoped(select(ProxyRequest), ProxyRequest).order_by(ProxyRequest.id)
+    ).all()
+    offers = session.scalars(
+        ctx.scoped(select(ProxyOffer), ProxyOffer).order_by(ProxyOffer.id)
+    ).all()
+    matches = session.scalars(
+        ctx.scoped(select(ProxyMatch), ProxyMatch).where(ProxyMatch.active).order_by(ProxyMatch.id)
+    ).all()
+    ids = {r.contact_id for r in requests} | {o.contact_id for o in offers}
+    names = {
+        contact.id: f"{contact.first_name} {contact.last_name}".strip()
+        for contact in session.scalars(
+            ctx.scoped(select(Contact), Contact).where(Contact.id.in_(sorted(ids)))
+        )
+    } if ids else {}  # fmt: skip
+    return {"requests": requests, "offers": offers, "matches": matches, "names": names}

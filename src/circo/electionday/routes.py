@@ -13,16 +13,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from circo.core.models import Role
 from circo.core.spreadsheet import csv_text
 from circo.core.tenancy import CampaignContext
 from circo.electionday import live, service
-from circo.electionday.schemas import AggregateRead, ProjectionRead, PvAck, PvIn
+from circo.electionday.schemas import (
+    AggregateRead,
+    ProjectionRead,
+    ProxyMatchingRead,
+    PvAck,
+    PvIn,
+)
 from circo.errors import CircoError
-from circo.web.deps import CampaignDep, SessionDep, require_role
+from circo.web.deps import CampaignDep, FormDep, SessionDep, require_role
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
 
@@ -31,6 +37,7 @@ add_template_dir(str(resources.files("circo") / "electionday" / "templates"))
 STATIC = Path(str(resources.files("circo") / "electionday" / "static"))
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/campaigns/{slug}/night", tags=["electionday"])
+proxy_api = APIRouter(prefix="/api/campaigns/{slug}/procurations", tags=["electionday"])
 router = APIRouter()
 StaffDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.organiser, Role.comms))]
 ElectionQuery = Annotated[str, Query(max_length=40)]
@@ -42,6 +49,8 @@ NAV_ITEMS = [
     NavItem("Soirée électorale", "night", roles=(Role.data, Role.organiser, Role.comms),
             order=48, group="Terrain"),
     NavItem("Saisir un procès-verbal", "night/pv/", order=49, group="Terrain"),
+    NavItem("Procurations", "procurations", roles=(Role.organiser, Role.data), order=47,
+            group="Terrain"),
 ]  # fmt: skip
 
 
@@ -159,6 +168,45 @@ def pv_asset(slug: str, asset: str) -> Response:
     )
 
 
+ProxyDep = Annotated[CampaignContext, Depends(require_role(Role.organiser, Role.data))]
+
+
+@pages.get("/c/{slug}/procurations", response_class=HTMLResponse)
+def procurations_page(
+    request: Request, session: SessionDep, ctx: ProxyDep, msg: ElectionQuery = ""
+) -> HTMLResponse:
+    from circo.electionday import procurations
+    from circo.electionday.proxy_rules import LIMITS, STEPS
+
+    values = procurations.overview(session, ctx)
+    values.update({"limits": LIMITS, "steps": STEPS, "msg": msg})
+    return render(request, "electionday/procurations.html", values)
+
+
+@pages.post("/c/{slug}/procurations/match")
+def procurations_match(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
+    from circo.electionday import procurations
+
+    result = procurations.match(session, ctx)
+    return RedirectResponse(
+        f"/c/{ctx.campaign.slug}/procurations?msg={len(result['unmatched'])}", status_code=303
+    )
+
+
+@pages.post("/c/{slug}/procurations/withdraw")
+def procurations_withdraw(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
+    from circo.electionday import procurations
+
+    kind, _, number = str(form.get("item", "")).partition(":")
+    if not number.isdigit() or kind not in ("request", "offer"):
+        raise procurations.ProxyError("élément à retirer non reconnu", loc="retrait")
+    procurations.withdraw(
+        session, ctx, request_id=int(number) if kind == "request" else None,
+        offer_id=int(number) if kind == "offer" else None,
+    )  # fmt: skip
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/procurations", status_code=303)
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
@@ -216,5 +264,14 @@ def api_project(
     )  # fmt: skip
 
 
+@proxy_api.post("/match", response_model=ProxyMatchingRead)
+def api_proxy_match(session: SessionDep, ctx: ProxyDep) -> dict[str, Any]:
+    """Match the open requests (`circo procurations match --json`)."""
+    from circo.electionday import procurations
+
+    return procurations.match(session, ctx)
+
+
 router.include_router(pages)
+router.include_router(proxy_api)
 router.include_router(api)

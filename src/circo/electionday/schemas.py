@@ -100,4 +100,17 @@ class ProjectionRead(ReadModel):
     assumptions: list[str] | None = None
 
 
+class ProxyMatchRead(ReadModel):
+    request: int
+    volunteer: int
+    km: float
+
+
+class ProxyMatchingRead(ReadModel):
+    """`circo procurations match --json`."""
+
+    matches: list[ProxyMatchRead]
+    unmatched: list[int]
+
+
 __all__ = ["AggregateRead", "ProjectionRead", "PvAck", "PvIn"]
