@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
+from circo.bounds import no_nul
 from circo.core.models import Role
 from circo.core.spreadsheet import csv_text
 from circo.core.tenancy import CampaignContext
@@ -40,9 +42,8 @@ api = APIRouter(prefix="/api/campaigns/{slug}/night", tags=["electionday"])
 proxy_api = APIRouter(prefix="/api/campaigns/{slug}/procurations", tags=["electionday"])
 router = APIRouter()
 StaffDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.organiser, Role.comms))]
-ElectionQuery = Annotated[str, Query(max_length=40)]
-RoundQuery = Annotated[int, Query(ge=1, le=2)]
-ReferenceQuery = Annotated[str, Query(max_length=50)]
+ElectionQuery = Annotated[str, AfterValidator(no_nul), Query(max_length=40)]
+ReferenceQuery = Annotated[str, AfterValidator(no_nul), Query(max_length=50)]
 LevelQuery = Annotated[str, Query(pattern="^(dep|circ|com)$")]
 
 NAV_ITEMS = [
