@@ -220,12 +220,14 @@ def project(
     typer.echo(
         f"{result['reported_bureaux']} bureaux dépouillés sur {result['expected_bureaux']} attendus"
     )
+    from circo.formatting import format_percent
+
     naive = result.get("naive", {})
     for candidate in result["candidates"]:
         typer.echo(
-            f"  {candidate['name']}\t{candidate['share']:.1%}  "
-            f"[{candidate['low']:.1%} – {candidate['high']:.1%}]  "
-            f"(total partiel {naive.get(candidate['name'], 0.0):.1%})"
+            f"  {candidate['name']}\t{format_percent(candidate['share'], 1)}  "
+            f"[{format_percent(candidate['low'], 1)} – {format_percent(candidate['high'], 1)}]  "
+            f"(total partiel {format_percent(naive.get(candidate['name'], 0.0), 1)})"
         )
     for assumption in result.get("assumptions", []):
         typer.echo(f"Hypothèse : {assumption}")
