@@ -99,3 +99,18 @@ def test_the_projection_beats_the_running_total_when_small_bureaux_report_first(
     assert abs(result.shares[0] - final[0]) < 0.015
     assert abs(result.shares[0] - final[0]) < abs(result.naive[0] - final[0])
     assert result.low[0] <= final[0] <= result.high[0]
+
+
+def test_anomalies_flag_a_bureau_far_from_its_history() -> None:
+    from circo.electionday.live import anomalies
+
+    def night(key: str, registered: int, valid: int) -> NightResult:
+        return NightResult(station_key=key, registered=registered, valid_votes=valid)
+
+    # every bureau lost 5 points of expressed votes since the reference, except one (−30)
+    rows = [night(f"69001_000{n}", 1000, 650) for n in range(1, 6)]
+    rows.append(night("69001_0009", 1000, 400))
+    rows.append(night("69001_0010", 1300, 845))  # 30 % more registered than in the reference
+    reference = {row.station_key: (1000, 700, "69") for row in rows}
+    flagged = {(a["station"], a["kind"]) for a in anomalies(rows, reference)}
+    assert flagged == {("69001_0009", "turnout"), ("69001_0010", "registered")}
