@@ -32,6 +32,7 @@ from circo.crm.models import (
 )
 from circo.db import Base, utcnow
 from circo.domains import registry
+from circo.electionday.models import ProxyOffer, ProxyRequest
 from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
@@ -181,6 +182,25 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 amount_cents=5_000,
                 method="cheque",
                 received_on=date(2026, 12, 1),
+            ),
+            ProxyRequest(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                station_key="69123_0101",
+                rounds="both",
+                established_abroad=False,
+                status="open",
+                delete_after=date(2027, 6, 20),
+            ),
+            ProxyOffer(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                x=842_000.0,
+                y=6_519_000.0,
+                max_km=10.0,
+                rounds="both",
+                status="open",
+                delete_after=date(2027, 6, 20),
             ),
             Recontact(
                 campaign_id=campaign_id,

@@ -128,6 +128,14 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.finance.demo:seed_demo",
     ),
     Domain(
+        name="electionday",
+        models="circo.electionday.models",
+        cli="circo.electionday.cli",
+        routes="circo.electionday.routes",
+        personal_data="circo.electionday.personal:PERSONAL_DATA",
+        demo="circo.electionday.demo:seed_demo",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",

@@ -230,6 +230,24 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "import": "import",
         "message": "message",
     },
+    "night_anomaly": {
+        "turnout": "participation inhabituelle",
+        "registered": "nombre d'inscrits inhabituel",
+    },
+    "proxy_status": {
+        "open": "en attente",
+        "matched": "appariée",
+        "withdrawn": "retirée",
+    },
+    "proxy_rounds": {
+        "1": "1er tour",
+        "2": "second tour",
+        "both": "les deux tours",
+    },
+    "pv_source": {
+        "file": "fichier",
+        "phone": "téléphone",
+    },
     "job_status": {
         "queued": "en attente",
         "running": "en cours",
