@@ -223,6 +223,21 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "visit": "porte-à-porte",
         "import": "import",
         "message": "message",
+        "call": "appel",
+    },
+    "call_outcome": {
+        "reached": "joint",
+        "voicemail": "messagerie",
+        "wrong_number": "faux numéro",
+        "refused": "refus",
+        "callback": "à rappeler",
+        "opposed": "opposition",
+    },
+    "call_status": {
+        "pending": "à distribuer",
+        "assigned": "en cours",
+        "done": "appelé",
+        "excluded": "exclu",
     },
     "job_status": {
         "queued": "en attente",

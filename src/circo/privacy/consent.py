@@ -45,6 +45,7 @@ class Decision:
     basis: str | None
     reason: str
     consent_id: int | None = None
+    opposed: bool = False  # refused because the person objected (opposition, suppression list)
 
 
 def parse_channel(value: str, *, allow_opinions: bool = False) -> str:
@@ -299,7 +300,10 @@ def _decide(
     if opposition is not None:
         day = opposition.recorded_at.date().isoformat()
         return Decision(
-            False, None, f"opposition enregistrée le {day} ({label(opposition.channel, 'channel')})"
+            False,
+            None,
+            f"opposition enregistrée le {day} ({label(opposition.channel, 'channel')})",
+            opposed=True,
         )
     if not _has_address(contact, channel):
         return Decision(False, None, _ADDRESS_NEEDED[channel])
@@ -308,7 +312,9 @@ def _decide(
         if channel is not Channel.email and channel is not Channel.post:
             value = contact.phone
         if value and identity_hash(ctx, kind, value) in suppressed:
-            return Decision(False, None, "adresse sur la liste d'opposition / effacement")
+            return Decision(
+                False, None, "adresse sur la liste d'opposition / effacement", opposed=True
+            )
     consent = consents.get((contact.id, channel.value))
     if consent is not None:
         if consent.status == ConsentStatus.granted:
