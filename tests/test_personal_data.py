@@ -36,6 +36,7 @@ from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
+from circo.reach.models import CallEntry, CallList
 from circo.web.app import create_app
 from tests.crm.helpers import make_contact
 from tests.field.conftest import make_field_world
@@ -128,7 +129,8 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
     message = MessageCampaign(
         campaign_id=campaign_id, channel="email", body="b", content_key=f"k{contact_id}"
     )
-    session.add_all([tag, event, message])
+    call_list = CallList(campaign_id=campaign_id, name=f"Appels {contact_id}", segment_name="all")
+    session.add_all([tag, event, message, call_list])
     session.flush()
     visit = Visit(
         campaign_id=campaign_id,
@@ -181,6 +183,14 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 amount_cents=5_000,
                 method="cheque",
                 received_on=date(2026, 12, 1),
+            ),
+            CallEntry(
+                campaign_id=campaign_id,
+                list_id=call_list.id,
+                contact_id=contact_id,
+                basis="consent",
+                outcome="reached",
+                answers={"vote": "oui"},
             ),
             Recontact(
                 campaign_id=campaign_id,
