@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.crm.models import Contact
-from circo.crm.segments import resolve_segment, segment_query
+from circo.crm.segments import ALL_SEGMENT_NAMES, resolve_segment, segment_query
 from circo.crm.timeline import add_interaction
 from circo.db import utcnow
 from circo.labels import label
@@ -74,6 +74,11 @@ def parse_outcome(value: str, *, loc: str = "outcome") -> CallOutcome:
         ) from None
 
 
+def segment_title(name: str) -> str:
+    """The segment as people read it ("all" is every contact)."""
+    return "tous les contacts" if name.strip().lower() in ALL_SEGMENT_NAMES else name
+
+
 def _clean_questions(questions: list[str]) -> list[str]:
     cleaned: list[str] = []
     for question in questions:
@@ -108,7 +113,7 @@ def create_call_list(
     decisions = decide_many(session, ctx, contact_ids=ids, channel="phone")
     call_list = CallList(
         campaign_id=ctx.campaign_id,
-        name=(" ".join(name.split()) or f"Appels — {segment.strip()}")[:200],
+        name=(" ".join(name.split()) or f"Appels — {segment_title(segment.strip())}")[:200],
         segment_name=segment.strip()[:200],
         script=script,
         questions=_clean_questions(questions or []),

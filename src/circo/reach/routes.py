@@ -93,6 +93,7 @@ def _index(
         "calendar": calls.calling_allowed(ctx),
         "error": error,
         "form": form or {},
+        "segment_title": calls.segment_title,
     }
     return render(request, "reach/calls.html", values, status=status)
 
@@ -152,6 +153,7 @@ def _list_page(
         "outcomes": [outcome.value for outcome in calls.CallOutcome],
         "error": error,
         "tel": _tel,
+        "segment_title": calls.segment_title,
     }
     return render(request, "reach/list.html", values, status=status)
 
