@@ -233,6 +233,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "callback": "à rappeler",
         "opposed": "opposition",
     },
+    "form_kind": {
+        "signup": "inscription",
+        "volunteer": "bénévolat",
+        "petition": "pétition",
+        "event": "événement",
+        "procuration_offer": "offre de procuration",
+    },
     "call_status": {
         "pending": "à distribuer",
         "assigned": "en cours",

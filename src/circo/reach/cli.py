@@ -23,11 +23,19 @@ calls_app = typer.Typer(
 )
 
 
+forms_app = typer.Typer(
+    help="Formulaires publics à double confirmation / public double opt-in forms.",
+    no_args_is_help=True,
+)
+
+
 def register(app: typer.Typer) -> None:
     from circo.cli import CircoGroup
 
     calls_app.info.cls = CircoGroup
+    forms_app.info.cls = CircoGroup
     app.add_typer(calls_app, name="calls")
+    app.add_typer(forms_app, name="forms")
 
 
 def _answers(values: list[str]) -> dict[str, str]:
@@ -166,3 +174,33 @@ def calls_progress(
             f"{payload['name']} : {result.called} appel(s) sur {result.total}, "
             f"joints {format_percent(result.reach_rate)}"
         )
+
+
+@forms_app.command("create")
+def forms_create(
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="signup, volunteer, petition, event ou procuration_offer."),
+    ],
+    name: Annotated[str, typer.Option("--name", help="Nom affiché (ex. « Rejoindre »).")],
+    wording: Annotated[
+        str, typer.Option("--wording", help="Texte d'accord (sinon le texte par défaut).")
+    ] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Créer un formulaire public intégrable / create an embeddable public form.
+
+    Adresse publique /f/… ; le contact est créé après confirmation par e-mail, avec son
+    consentement et la preuve (texte, date, formulaire, origine)."""
+    from circo.reach.forms import create_form, form_url, parse_kind
+
+    parse_kind(kind, loc="--kind")
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        form = create_form(session, ctx, kind=kind, name=name, wording=wording)
+        payload = {"id": form.id, "url": form_url(runtime.settings, form)}
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(f"formulaire {payload['id']} : {payload['url']}")

@@ -90,3 +90,57 @@ class CallEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     called_by: Mapped[str | None] = mapped_column(String(320))
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FormKind(enum.StrEnum):
+    """What a public form is for."""
+
+    signup = "signup"  # rejoindre / recevoir les nouvelles
+    volunteer = "volunteer"  # devenir bénévole
+    petition = "petition"  # signer une pétition
+    event = "event"  # s'inscrire à un événement
+    procuration_offer = "procuration_offer"  # proposer de porter une procuration
+
+
+class PublicForm(Base):
+    """An embeddable public form; ``public_id`` is the unguessable part of its address."""
+
+    __tablename__ = "reach_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(str_enum(FormKind, name="kind", length=24))
+    name: Mapped[str] = mapped_column(String(200))
+    wording: Mapped[str] = mapped_column(Text)  # the consent text shown next to the box
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FormSubmission(Base):
+    """A submission of a public form, waiting for the confirmation link (double opt-in); once
+    confirmed it names the contact created or matched."""
+
+    __tablename__ = "reach_form_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    form_id: Mapped[int] = mapped_column(
+        ForeignKey("reach_forms.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    origin: Mapped[str] = mapped_column(String(300), default="")  # the page that embedded it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="SET NULL"), index=True
+    )

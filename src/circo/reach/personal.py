@@ -5,17 +5,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from circo.core.personal import Identity, PersonalData, TableRule, delete_rows, plain_row
+from circo.core.personal import (
+    Identity,
+    PersonalData,
+    TableRule,
+    delete_rows,
+    move_rows,
+    plain_row,
+)
 from circo.core.tenancy import CampaignContext, campaign_filter
-from circo.reach.models import CallEntry, CallList
+from circo.reach.models import CallEntry, CallList, FormSubmission
+
+
+def _submissions(
+    session: Session, ctx: CampaignContext, identity: Identity
+) -> list[FormSubmission]:
+    """Form submissions of the person: linked to the contact, or pending under their email."""
+    clauses: list[Any] = []
+    if identity.contact_ids:
+        clauses.append(FormSubmission.contact_id.in_(identity.contact_ids))
+    if identity.emails:
+        clauses.append(FormSubmission.email.in_(sorted(identity.emails)))
+    if not clauses:
+        return []
+    query = select(FormSubmission).where(campaign_filter(FormSubmission, ctx), or_(*clauses))
+    return list(session.scalars(query.order_by(FormSubmission.id)))
 
 
 def access(
     session: Session, ctx: CampaignContext, identity: Identity, export: dict[str, Any]
 ) -> None:
+    export["reach_form_submissions"] = [
+        plain_row(row, exclude=("campaign_id", "token_hash"))
+        for row in _submissions(session, ctx, identity)
+    ]
     if not identity.contact_ids:
         export["reach_calls"] = []
         return
@@ -36,8 +62,11 @@ def access(
 
 def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
     deleted = delete_rows(session, ctx, CallEntry, identity.contact_ids)
+    submissions = _submissions(session, ctx, identity)
+    for row in submissions:
+        session.delete(row)
     session.flush()
-    return {"reach_call_entries": deleted}
+    return {"reach_call_entries": deleted, "reach_form_submissions": len(submissions)}
 
 
 def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) -> None:
@@ -57,6 +86,7 @@ def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) 
         select(CallEntry).where(campaign_filter(CallEntry, ctx), CallEntry.contact_id == merged_id)
     ):
         entry.contact_id = kept_id
+    move_rows(session, ctx, FormSubmission, kept_id, merged_id)
     session.flush()
 
 
@@ -66,6 +96,18 @@ PERSONAL_DATA = PersonalData(
             access="reach_calls of the export: each call list the person was on, outcome, answers",
             erase="deleted; an opposition recorded by a call stays in the privacy ledger",
             merge="moved to the kept contact (one entry per list: the kept contact's wins)",
+        ),
+        "reach_form_submissions": TableRule(
+            access="reach_form_submissions of the export: what the person typed in a public "
+            "form, when, from which page, when confirmed",
+            erase="deleted (pending ones too, found by email); the email consent keeps its proof "
+            "in the privacy ledger until the ledger's own erasure",
+            merge="moved to the kept contact",
+        ),
+        "reach_forms": TableRule(
+            access="no data about contacts: the staff member who created the form",
+            erase="kept: the staff member's action (accountability, GDPR art. 5.2)",
+            merge="not linked to a contact",
         ),
         "reach_call_lists": TableRule(
             access="no data about contacts: the staff member who built the list",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.errors import CircoError
-from circo.reach import calls
+from circo.reach import calls, routes_forms
 from circo.reach.schemas import (
     BatchRead,
     CallListCreated,
@@ -34,7 +34,16 @@ api = APIRouter(prefix="/api/campaigns/{slug}/calls", tags=["calls"])
 router = APIRouter()
 ManagerDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.organiser))]
 
-NAV_ITEMS = [NavItem("Phoning", "calls", order=24, group="Terrain")]
+NAV_ITEMS = [
+    NavItem("Phoning", "calls", order=24, group="Terrain"),
+    NavItem(
+        "Formulaires publics",
+        "forms",
+        roles=(Role.data, Role.comms, Role.organiser),
+        order=45,
+        group="Contacts",
+    ),
+]
 
 
 def dashboard_cards(session: Any, ctx: CampaignContext) -> list[Any]:
@@ -284,3 +293,4 @@ def api_progress(session: SessionDep, ctx: ManagerDep, list_id: IdPath) -> dict[
 
 router.include_router(pages)
 router.include_router(api)
+router.include_router(routes_forms.router)

@@ -75,3 +75,19 @@ class ProgressRead(ReadModel):
     by_status: dict[str, int]
     by_outcome: dict[str, int]
     answers: dict[str, dict[str, int]]
+
+
+FormKindText = Literal["signup", "volunteer", "petition", "event", "procuration_offer"]
+
+
+class FormIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FormKindText
+    name: ShortText = Field(min_length=1, max_length=200)
+    wording: LongText = ""
+
+
+class FormCreated(ReadModel):
+    id: Id
+    url: str
