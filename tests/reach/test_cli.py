@@ -1,6 +1,6 @@
-"""`circo calls …` as separate processes on a fresh database (SQLite and PostgreSQL): the JSON
-contract of `calls create`, an opposition recorded by `calls record` excluding the person from
-the next list, a wrong number cleared, and a clear refusal."""
+"""`circo calls …` and `circo forms create` as separate processes on a fresh database (SQLite
+and PostgreSQL): the JSON contracts, an opposition recorded by `calls record` excluding the
+person from the next list, a wrong number cleared, and a clear refusal."""
 
 from __future__ import annotations
 
@@ -110,3 +110,9 @@ def test_calls_contract_through_the_command_line(settings: Settings, tmp_path: P
     assert refused.returncode == 2
     assert refused.stdout.strip() == ""
     assert "--outcome : issue d'appel inconnue « occupé »" in refused.stderr
+
+    form = cli_json(settings, "forms", "create", "--kind", "signup", "--name", "Rejoindre")
+    assert set(form) == {"id", "url"}
+    assert isinstance(form["id"], int)
+    assert form["url"].startswith("http")
+    assert "/f/" in form["url"]

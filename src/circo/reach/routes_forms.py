@@ -42,13 +42,12 @@ def _public(request: Request, values: dict[str, Any], status: int = 200) -> HTML
 def _forms_page(
     request: Request, session: Session, ctx: CampaignContext, settings: Any, error: str = ""
 ) -> HTMLResponse:
-    counts = dict(
-        session.execute(
-            select(FormSubmission.form_id, func.count())
-            .where(campaign_filter(FormSubmission, ctx), FormSubmission.confirmed_at.is_not(None))
-            .group_by(FormSubmission.form_id)
-        ).tuples()
+    confirmed = (
+        select(FormSubmission.form_id, func.count())
+        .where(campaign_filter(FormSubmission, ctx), FormSubmission.confirmed_at.is_not(None))
+        .group_by(FormSubmission.form_id)
     )
+    counts = {int(form_id): int(count) for form_id, count in session.execute(confirmed)}
     rows = [(form, counts.get(form.id, 0)) for form in forms.list_forms(session, ctx)]
     values = {
         "rows": rows,
