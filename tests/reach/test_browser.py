@@ -1,6 +1,7 @@
-"""The volunteer's call screen in a real headless Chromium at phone size: take a batch, call
-through `tel:` links, record an outcome with an answer; then the L49 silence closes the list
-and the page says why, naming the article."""
+"""Phone screens in a real headless Chromium: the volunteer takes a batch of calls, calls
+through `tel:` links, records an outcome with an answer, then the L49 silence closes the list
+and the page says why, naming the article; a visitor fills a public form and confirms it from
+the mailed link."""
 
 from __future__ import annotations
 
@@ -78,3 +79,40 @@ def test_volunteer_calls_from_the_phone(app: FastAPI, session: Session, tmp_path
     )
     assert done is not None
     assert (done.outcome, done.answers) == ("reached", {"Vient à la réunion": "oui"})
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_public_form_filled_then_confirmed_on_a_phone(
+    app: FastAPI, session: Session, tmp_path: Path
+) -> None:
+    from circo.core.models import OutgoingMail
+    from circo.crm.models import Contact
+    from circo.reach.forms import create_form
+
+    world = make_call_world(session)
+    form = create_form(session, world.ctx, kind="volunteer", name="Devenir bénévole")
+    session.commit()
+    public_id = form.public_id
+    with live_server(app) as base_url, browser_page(tmp_path) as page_object:
+        page: Any = page_object
+        page.goto(f"{base_url}/f/{public_id}")
+        frame = page
+        expect(frame.get_by_role("heading", name="Devenir bénévole")).to_be_visible()
+        frame.get_by_label("Adresse e-mail").fill("lea@example.org")
+        frame.get_by_label("Prénom").fill("Léa")
+        frame.get_by_role("checkbox").check()
+        frame.get_by_role("button", name="Envoyer").click()
+        expect(frame.get_by_test_id("form-sent")).to_be_visible()
+
+        text = session.scalars(
+            select(OutgoingMail.text).where(OutgoingMail.email == "lea@example.org")
+        ).one()
+        session.rollback()
+        link = next(word for word in text.split() if "/confirm/" in word)
+        page.goto(base_url + "/f/" + link.split("/f/", 1)[1])  # the mail names CIRCO_BASE_URL
+        page.get_by_role("button", name="Je confirme").click()
+        expect(page.get_by_test_id("form-confirmed")).to_be_visible()
+
+    contact = session.scalar(select(Contact).where(Contact.email == "lea@example.org"))
+    assert contact is not None
+    assert (contact.first_name, str(contact.relationship_kind)) == ("Léa", "volunteer")
