@@ -260,5 +260,6 @@ def test_merge_keeps_one_entry_per_list_and_erase_removes_calls(session: Session
     from circo.core.personal import Identity
 
     assert personal.erase(session, world.ctx, Identity(contact_ids=[world.consented.id])) == {
-        "reach_call_entries": 1
+        "reach_call_entries": 1,
+        "reach_form_submissions": 0,
     }

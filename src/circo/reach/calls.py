@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -345,6 +346,8 @@ def record_outcome(
         raise PermissionDenied(
             "cet appel n'est pas dans votre série : prenez une série sur la liste", status=403
         )
+    if callback_at is not None and callback_at.tzinfo is None:  # wall-clock time of the campaign
+        callback_at = callback_at.replace(tzinfo=ZoneInfo(ctx.campaign.timezone or "Europe/Paris"))
     if parsed is CallOutcome.callback and callback_at is None:
         raise ReachError(
             "« rappeler » demande la date et l'heure du rappel (ex. 2026-12-04 18:30)",
