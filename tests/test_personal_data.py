@@ -37,6 +37,7 @@ from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
+from circo.reach.models import CallEntry, CallList, FormSubmission, PublicForm
 from circo.web.app import create_app
 from tests.crm.helpers import make_contact
 from tests.field.conftest import make_field_world
@@ -129,7 +130,15 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
     message = MessageCampaign(
         campaign_id=campaign_id, channel="email", body="b", content_key=f"k{contact_id}"
     )
-    session.add_all([tag, event, message])
+    call_list = CallList(campaign_id=campaign_id, name=f"Appels {contact_id}", segment_name="all")
+    public_form = PublicForm(
+        campaign_id=campaign_id,
+        public_id=f"form-{contact_id}",
+        kind="signup",
+        name="Rejoindre",
+        wording="J'accepte",
+    )
+    session.add_all([tag, event, message, call_list, public_form])
     session.flush()
     visit = Visit(
         campaign_id=campaign_id,
@@ -201,6 +210,21 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 rounds="both",
                 status="open",
                 delete_after=date(2027, 6, 20),
+            ),
+            FormSubmission(
+                campaign_id=campaign_id,
+                form_id=public_form.id,
+                contact_id=contact_id,
+                email=f"formulaire-{contact_id}@example.org",
+                token_hash=f"{contact_id:064d}",
+            ),
+            CallEntry(
+                campaign_id=campaign_id,
+                list_id=call_list.id,
+                contact_id=contact_id,
+                basis="consent",
+                outcome="reached",
+                answers={"vote": "oui"},
             ),
             Recontact(
                 campaign_id=campaign_id,

@@ -136,6 +136,14 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.electionday.demo:seed_demo",
     ),
     Domain(
+        name="reach",
+        models="circo.reach.models",
+        cli="circo.reach.cli",
+        routes="circo.reach.routes",
+        personal_data="circo.reach.personal:PERSONAL_DATA",
+        demo="circo.reach.demo:seed_demo",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",

@@ -229,6 +229,28 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "visit": "porte-à-porte",
         "import": "import",
         "message": "message",
+        "call": "appel",
+    },
+    "call_outcome": {
+        "reached": "joint",
+        "voicemail": "messagerie",
+        "wrong_number": "faux numéro",
+        "refused": "refus",
+        "callback": "à rappeler",
+        "opposed": "opposition",
+    },
+    "form_kind": {
+        "signup": "inscription",
+        "volunteer": "bénévolat",
+        "petition": "pétition",
+        "event": "événement",
+        "procuration_offer": "offre de procuration",
+    },
+    "call_status": {
+        "pending": "à distribuer",
+        "assigned": "en cours",
+        "done": "appelé",
+        "excluded": "exclu",
     },
     "night_anomaly": {
         "turnout": "participation inhabituelle",

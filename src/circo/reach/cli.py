@@ -1,0 +1,206 @@
+"""``circo calls …``: phone banking from the command line (build a list, record an outcome,
+follow the progress)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from circo.cli_common import (
+    CampaignOption,
+    DataDirOption,
+    JsonOption,
+    campaign_session,
+    console,
+    print_json,
+)
+from circo.reach.errors import ReachError
+
+calls_app = typer.Typer(
+    help="Phoning : listes d'appels, issues, progression / phone banking.",
+    no_args_is_help=True,
+)
+
+
+forms_app = typer.Typer(
+    help="Formulaires publics à double confirmation / public double opt-in forms.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    from circo.cli import CircoGroup
+
+    calls_app.info.cls = CircoGroup
+    forms_app.info.cls = CircoGroup
+    app.add_typer(calls_app, name="calls")
+    app.add_typer(forms_app, name="forms")
+
+
+def _answers(values: list[str]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for value in values:
+        question, separator, answer = value.partition("=")
+        if not separator or not question.strip():
+            raise ReachError(
+                f"réponse « {value} » illisible : attendu QUESTION=RÉPONSE (ex. « Vote=oui »)",
+                loc="--answer",
+            )
+        answers[question.strip()] = answer.strip()
+    return answers
+
+
+@calls_app.command("create")
+def calls_create(
+    segment: Annotated[str, typer.Option("--segment", help="Nom du segment (« all » : tous).")],
+    name: Annotated[str, typer.Option("--name", help="Nom de la liste.")] = "",
+    script: Annotated[str, typer.Option("--script", help="Texte d'appel pour les bénévoles.")] = "",
+    question: Annotated[
+        list[str] | None, typer.Option("--question", help="Question posée (répétable).")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Appels par série de bénévole (1 à 100).")
+    ] = 20,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Construire une liste d'appels depuis un segment / build a call list from a segment.
+
+    Seules les personnes joignables par téléphone (consentement ou intérêt légitime, numéro,
+    aucune opposition) entrent dans la liste ; les autres sont comptées."""
+    from circo.reach.calls import create_call_list
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        built = create_call_list(
+            session,
+            ctx,
+            segment=segment,
+            name=name,
+            script=script,
+            questions=question or [],
+            batch_size=batch_size,
+        )
+        session.flush()
+        payload = built.as_json()
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"liste d'appels {payload['list']} : {built.contacts} contact(s) ; écartés : "
+            f"{built.no_basis} sans base légale, {built.opposed} opposé(s)"
+        )
+
+
+@calls_app.command("record")
+def calls_record(
+    list_id: Annotated[int, typer.Option("--list", help="Numéro de la liste d'appels.")],
+    contact_id: Annotated[int, typer.Option("--contact", help="Numéro du contact.")],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            help="reached, voicemail, wrong_number, refused, callback ou opposed.",
+        ),
+    ],
+    answer: Annotated[
+        list[str] | None, typer.Option("--answer", help="QUESTION=RÉPONSE (répétable).")
+    ] = None,
+    callback: Annotated[
+        str, typer.Option("--callback", help="Rappel, heure de la campagne : 2026-12-04 18:30.")
+    ] = "",
+    note: Annotated[str, typer.Option("--note", help="Note libre.")] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Enregistrer l'issue d'un appel / record what came of a call.
+
+    « opposed » inscrit l'opposition au démarchage téléphonique dans le registre (aussitôt) ;
+    « wrong_number » efface le numéro du contact."""
+    from circo.core.timezone import parse_local
+    from circo.labels import label
+    from circo.reach.calls import parse_outcome, record_outcome
+
+    parse_outcome(outcome, loc="--outcome")
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        callback_at = (
+            parse_local(callback, ctx.campaign.timezone, field="--callback") if callback else None
+        )
+        entry = record_outcome(
+            session,
+            ctx,
+            list_id=list_id,
+            contact_id=contact_id,
+            outcome=outcome,
+            answers=_answers(answer or []),
+            callback_at=callback_at,
+            note=note,
+        )
+        payload = {
+            "list": entry.list_id,
+            "contact": entry.contact_id,
+            "outcome": str(entry.outcome),
+            "status": str(entry.status),
+        }
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"appel enregistré : contact {contact_id}, {label(payload['outcome'], 'call_outcome')}"
+        )
+
+
+@calls_app.command("progress")
+def calls_progress(
+    list_id: Annotated[int, typer.Option("--list", help="Numéro de la liste d'appels.")],
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Progression d'une liste : appels passés, taux de joignabilité, réponses / progress."""
+    from circo.formatting import format_percent
+    from circo.reach.calls import get_call_list, progress
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        call_list = get_call_list(session, ctx, list_id)
+        result = progress(session, ctx, list_id=list_id)
+        payload = result.as_json(call_list)
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"{payload['name']} : {result.called} appel(s) sur {result.total}, "
+            f"joints {format_percent(result.reach_rate)}"
+        )
+
+
+@forms_app.command("create")
+def forms_create(
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="signup, volunteer, petition, event ou procuration_offer."),
+    ],
+    name: Annotated[str, typer.Option("--name", help="Nom affiché (ex. « Rejoindre »).")],
+    wording: Annotated[
+        str, typer.Option("--wording", help="Texte d'accord (sinon le texte par défaut).")
+    ] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Créer un formulaire public intégrable / create an embeddable public form.
+
+    Adresse publique /f/… ; le contact est créé après confirmation par e-mail, avec son
+    consentement et la preuve (texte, date, formulaire, origine)."""
+    from circo.reach.forms import create_form, form_url, parse_kind
+
+    parse_kind(kind, loc="--kind")
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        form = create_form(session, ctx, kind=kind, name=name, wording=wording)
+        payload = {"id": form.id, "url": form_url(runtime.settings, form)}
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(f"formulaire {payload['id']} : {payload['url']}")

@@ -1,0 +1,146 @@
+"""Tables of the reach domain: call lists and their entries (one per contact to call).
+
+A call list is a snapshot of a segment at the time it was built, kept to the contacts the
+campaign may phone (consent or legal basis, no opposition: `circo.privacy.decide_many`). Each
+entry is a person to call: the volunteer holding it, the outcome and the answers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from circo.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class CallOutcome(enum.StrEnum):
+    """What came of a call."""
+
+    reached = "reached"
+    voicemail = "voicemail"
+    wrong_number = "wrong_number"
+    refused = "refused"
+    callback = "callback"
+    opposed = "opposed"
+
+
+class CallStatus(enum.StrEnum):
+    """Where an entry of a call list stands."""
+
+    pending = "pending"  # nobody holds it yet
+    assigned = "assigned"  # in a volunteer's batch, to call (or call back)
+    done = "done"  # called, with a final outcome
+    excluded = "excluded"  # no longer callable (opposition or consent withdrawn since)
+
+
+class CallList(Base):
+    """A list of people to phone, built from a segment, with its script and questions."""
+
+    __tablename__ = "reach_call_lists"
+    __table_args__ = (Index("ix_reach_call_lists_name", "campaign_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    segment_name: Mapped[str] = mapped_column(String(200))
+    script: Mapped[str] = mapped_column(Text, default="")
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    batch_size: Mapped[int] = mapped_column(Integer, default=20)
+    excluded_no_basis: Mapped[int] = mapped_column(Integer, default=0)
+    excluded_opposed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallEntry(Base):
+    """One person to call on a list: who holds the call, what came of it, the answers."""
+
+    __tablename__ = "reach_call_entries"
+    __table_args__ = (
+        UniqueConstraint("list_id", "contact_id", name="uq_reach_call_entries_contact"),
+        Index("ix_reach_call_entries_status", "list_id", "status", "id"),
+        Index("ix_reach_call_entries_user", "list_id", "assigned_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    list_id: Mapped[int] = mapped_column(ForeignKey("reach_call_lists.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    basis: Mapped[str] = mapped_column(String(32))  # consent, legitimate_interest
+    status: Mapped[str] = mapped_column(
+        str_enum(CallStatus, name="status", length=16), default=CallStatus.pending
+    )
+    assigned_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(str_enum(CallOutcome, name="outcome", length=16))
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    called_by: Mapped[str | None] = mapped_column(String(320))
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FormKind(enum.StrEnum):
+    """What a public form is for."""
+
+    signup = "signup"  # rejoindre / recevoir les nouvelles
+    volunteer = "volunteer"  # devenir bénévole
+    petition = "petition"  # signer une pétition
+    event = "event"  # s'inscrire à un événement
+    procuration_offer = "procuration_offer"  # proposer de porter une procuration
+
+
+class PublicForm(Base):
+    """An embeddable public form; ``public_id`` is the unguessable part of its address."""
+
+    __tablename__ = "reach_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(str_enum(FormKind, name="kind", length=24))
+    name: Mapped[str] = mapped_column(String(200))
+    wording: Mapped[str] = mapped_column(Text)  # the consent text shown next to the box
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FormSubmission(Base):
+    """A submission of a public form, waiting for the confirmation link (double opt-in); once
+    confirmed it names the contact created or matched."""
+
+    __tablename__ = "reach_form_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    form_id: Mapped[int] = mapped_column(
+        ForeignKey("reach_forms.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    origin: Mapped[str] = mapped_column(String(300), default="")  # the page that embedded it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="SET NULL"), index=True
+    )
