@@ -141,9 +141,12 @@ def _settle_interrupted(session: Session) -> int:
     ).all()
     if not claimed:
         return 0
-    running = set(
-        session.execute(select(Job.id, Job.attempts).where(Job.status == "running")).tuples()
-    )
+    running = {
+        (job_id, attempts)
+        for job_id, attempts in session.execute(
+            select(Job.id, Job.attempts).where(Job.status == "running")
+        )
+    }
     orphans = [row_id for row_id, job, attempt in claimed if (job, attempt) not in running]
     if orphans:
         session.execute(

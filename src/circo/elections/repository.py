@@ -118,7 +118,7 @@ def commune_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     rows = session.execute(
         select(Territory.code, Territory.name).where(Territory.key.in_(keys), Territory.name != "")
     )
-    return {str(code): str(name) for code, name in rows.tuples()}
+    return {str(code): str(name) for code, name in rows}
 
 
 def children(session: Session, parent_key: str) -> Sequence[Territory]:
