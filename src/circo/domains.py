@@ -126,6 +126,13 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.finance.demo:seed_demo",
     ),
     Domain(
+        name="party",
+        models="circo.party.models",
+        cli="circo.party.cli",
+        routes="circo.party.routes",
+        personal_data="circo.party.personal:PERSONAL_DATA",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",

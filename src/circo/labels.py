@@ -117,6 +117,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
+        "party.shared_people": "consultation des personnes partagées avec un groupe",
         "finance.setup": "ouverture ou modification du compte de campagne",
         "finance.donation": "don enregistré",
         "finance.receipt_cancelled": "reçu annulé",
@@ -224,6 +225,16 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "import": "import",
         "message": "message",
     },
+    "group_kind": {"national": "national", "federation": "fédération", "local": "groupe local"},
+    "shared_kind": {
+        "knowledge": "base de connaissances",
+        "programme": "point de programme",
+        "message_template": "modèle de message",
+        "studio_template": "modèle graphique",
+        "questionnaire": "questionnaire",
+        "training": "formation",
+    },
+    "share_status": {"granted": "accordé", "withdrawn": "retiré"},
     "job_status": {
         "queued": "en attente",
         "running": "en cours",
