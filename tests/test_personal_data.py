@@ -35,6 +35,7 @@ from circo.domains import registry
 from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
+from circo.party.models import PartyGroup, ShareConsent
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 from circo.web.app import create_app
 from tests.crm.helpers import make_contact
@@ -128,7 +129,13 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
     message = MessageCampaign(
         campaign_id=campaign_id, channel="email", body="b", content_key=f"k{contact_id}"
     )
-    session.add_all([tag, event, message])
+    group = PartyGroup(
+        organisation_id=ctx.campaign.organisation_id,
+        slug=f"national-{contact_id}",
+        name="National",
+        kind="national",
+    )
+    session.add_all([tag, event, message, group])
     session.flush()
     visit = Visit(
         campaign_id=campaign_id,
@@ -181,6 +188,14 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 amount_cents=5_000,
                 method="cheque",
                 received_on=date(2026, 12, 1),
+            ),
+            ShareConsent(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                group_id=group.id,
+                status="granted",
+                source="formulaire d'adhésion",
+                proof={"checkbox": "partage avec le national"},
             ),
             Recontact(
                 campaign_id=campaign_id,

@@ -42,7 +42,8 @@ def _per_campaign(
 ) -> Iterable[tuple[int, int]]:
     for start in range(0, len(campaign_ids), CHUNK):
         chunk = campaign_ids[start : start + CHUNK]
-        yield from session.execute(query.where(column.in_(chunk)).group_by(column)).tuples()
+        rows = session.execute(query.where(column.in_(chunk)).group_by(column))
+        yield from ((int(campaign_id), int(value or 0)) for campaign_id, value in rows)
 
 
 def campaign_figures(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, int]]:

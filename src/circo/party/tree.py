@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.core.models import Campaign, Organisation, Role, User
-from circo.core.tenancy import ROLE_RANK
+from circo.core.tenancy import ROLE_RANK, campaign_filter
 from circo.party.errors import GroupNotFound, PartyError
 from circo.party.models import GroupKind, GroupRole, PartyGroup, SharedItem, SharedKind
 
@@ -57,7 +57,9 @@ def create_group(
         linked = session.scalar(select(Campaign).where(Campaign.slug == campaign))
         if linked is None:
             raise PartyError(f"campagne inconnue « {campaign} »", loc="campagne", status=404)
-        taken = session.scalar(select(PartyGroup.slug).where(PartyGroup.campaign_id == linked.id))
+        taken = session.scalar(
+            select(PartyGroup.slug).where(campaign_filter(PartyGroup, linked.id))
+        )
         if taken is not None:
             raise PartyError(
                 f"la campagne « {campaign} » est déjà le groupe « {taken} »",
@@ -116,7 +118,7 @@ def subtree(session: Session, group: PartyGroup) -> list[PartyGroup]:
 
 
 def group_of_campaign(session: Session, campaign_id: int) -> PartyGroup | None:
-    return session.scalar(select(PartyGroup).where(PartyGroup.campaign_id == campaign_id))
+    return session.scalar(select(PartyGroup).where(campaign_filter(PartyGroup, campaign_id)))
 
 
 def tree(session: Session, organisation_id: int | None = None) -> list[dict[str, Any]]:
