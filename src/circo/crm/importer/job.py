@@ -26,6 +26,7 @@ from circo.core import jobs
 from circo.core.audit import Actor
 from circo.core.models import Campaign, Job
 from circo.core.tenancy import CampaignContext, system_context
+from circo.crm.importer.reading import ParsedFile
 from circo.db import after_commit, remove_files
 from circo.errors import CircoError
 
@@ -48,6 +49,7 @@ def enqueue_import(
     skip_invalid: bool,
     upload: str | None = None,
     max_attempts: int = 3,
+    provenance: dict[str, Any] | None = None,
 ) -> Job:
     """Queue the import of ``file`` with ``mapping`` for the campaign of ``ctx``.
 
@@ -71,6 +73,7 @@ def enqueue_import(
             "upload": upload,
             "requested_by": ctx.actor.user_id,
             "actor": ctx.actor.email,
+            "provenance": provenance or {},
         },
     )
 
@@ -102,6 +105,12 @@ def _context(session: Session, job: Job) -> CampaignContext:
     return replace(system_context(campaign), actor=actor)
 
 
+def _source(parsed: ParsedFile) -> str | None:
+    """The consents' source of a translated export: "import nationbuilder : people.csv"."""
+    origin = parsed.provenance.get("imported_from")
+    return f"import {origin} : {parsed.filename}"[:200] if origin else None
+
+
 def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Read and validate the file with no transaction open (progress: rows checked), then
     write every row in the job's one transaction (committed with the "done" mark)."""
@@ -123,6 +132,7 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
     mapping = {str(k): str(v) for k, v in dict(payload["mapping"]).items()}
     try:
         parsed = read_file(path, filename=str(payload.get("filename") or path.name))
+        parsed.provenance = dict(payload.get("provenance") or {})
         total = len(parsed.rows)
         jobs.report_progress(job, 0, total)
         plan = plan_import(
@@ -141,6 +151,7 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
             mapping,
             plan,
             skip_invalid=bool(payload.get("skip_invalid")),
+            source=_source(parsed),
         )
     except CircoError as exc:  # the file itself is wrong: no retry can fix it
         raise jobs.JobRefused(str(exc)) from exc
