@@ -75,6 +75,53 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
     assert refused.stdout == ""
     assert "groupe : groupe inconnu « nulle-part »" in refused.stderr
 
+    granted = cli_json(
+        settings,
+        "groups",
+        "grant",
+        "--group",
+        "fede-69",
+        "--email",
+        "admin@example.org",
+        "--role",
+        "data",
+        "--node-only",
+    )
+    assert granted == {
+        "group": "fede-69",
+        "email": "admin@example.org",
+        "role": "data",
+        "subtree": False,
+    }
+    published = cli_json(
+        settings,
+        "groups",
+        "publish",
+        "--group",
+        "fede-69",
+        "--kind",
+        "training",
+        "--title",
+        "Formation tractage",
+        "--body",
+        "Samedi 10 h",
+    )
+    assert set(published) == {"id", "group", "kind", "title"}
+    assert (published["group"], published["kind"]) == ("fede-69", "training")
+    bad_kind = run_cli(
+        settings,
+        "groups",
+        "publish",
+        "--group",
+        "fede-69",
+        "--kind",
+        "tract",
+        "--title",
+        "X",
+    )
+    assert bad_kind.returncode == 2
+    assert "type : type de contenu inconnu « tract »" in bad_kind.stderr
+
     tree = cli_json(settings, "groups", "tree")
     assert set(tree) == {"groups"}
     [national] = tree["groups"]
