@@ -85,6 +85,14 @@ def test_publishing_down_the_tree_through_the_form(app: FastAPI, session: Sessio
         )
         assert refused.status_code == 403
         assert "Transports du quotidien" in local.get("/c/camp-a/movement").text
+    with TestClient(app) as sibling:  # another federation cannot publish to fede-a
+        csrf = login(sibling, "fede-b@example.org")
+        posted = sibling.post(
+            "/g/fede-a/shared", data={"kind": "knowledge", "title": "X", "csrf_token": csrf}
+        )
+        assert posted.status_code == 404
+        # the national item reaches every subtree, this one's too
+        assert "Transports du quotidien" in sibling.get("/g/fede-b/shared").text
 
 
 @pytest.mark.browser
