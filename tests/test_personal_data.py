@@ -35,7 +35,7 @@ from circo.domains import registry
 from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
-from circo.party.models import PartyGroup, ShareConsent
+from circo.party.models import PartyGroup, ShareConsent, Webhook, WebhookDelivery
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 from circo.web.app import create_app
 from tests.crm.helpers import make_contact
@@ -147,6 +147,8 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
         visited_at=utcnow(),
     )
     session.add(visit)
+    hook = Webhook(group_id=group.id, url="https://example.org/hook", secret="s", events=[])
+    session.add(hook)
     session.flush()
     session.add_all(
         [
@@ -188,6 +190,13 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 amount_cents=5_000,
                 method="cheque",
                 received_on=date(2026, 12, 1),
+            ),
+            WebhookDelivery(
+                campaign_id=campaign_id,
+                webhook_id=hook.id,
+                event="contact.created",
+                contact_id=contact_id,
+                payload={"data": {"contact_id": contact_id}},
             ),
             ShareConsent(
                 campaign_id=campaign_id,

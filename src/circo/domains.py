@@ -130,6 +130,7 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.party.models",
         cli="circo.party.cli",
         routes="circo.party.routes",
+        jobs={"party.webhook": "circo.party.webhooks:deliver_job"},
         personal_data="circo.party.personal:PERSONAL_DATA",
     ),
     Domain(

@@ -235,6 +235,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "training": "formation",
     },
     "share_status": {"granted": "accordé", "withdrawn": "retiré"},
+    "webhook_event": {
+        "contact.created": "contact créé",
+        "event.rsvp": "réponse à une invitation",
+        "donation.recorded": "don enregistré",
+        "visits.synced": "visites synchronisées",
+        "opposition.recorded": "opposition enregistrée",
+    },
+    "delivery_state": {"pending": "à renvoyer", "delivered": "reçu", "failed": "échec"},
     "job_status": {
         "queued": "en attente",
         "running": "en cours",

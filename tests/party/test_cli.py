@@ -122,6 +122,21 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
     assert bad_kind.returncode == 2
     assert "type : type de contenu inconnu « tract »" in bad_kind.stderr
 
+    hook = cli_json(
+        settings,
+        "groups",
+        "webhook-add",
+        "--group",
+        "demo-lyon-1",
+        "--url",
+        "https://recepteur.example.org/circo",
+        "--event",
+        "contact.created",
+    )
+    assert set(hook) == {"id", "group", "url", "events", "secret"}
+    assert (hook["group"], hook["events"]) == ("demo-lyon-1", ["contact.created"])
+    assert len(hook["secret"]) == 64
+
     tree = cli_json(settings, "groups", "tree")
     assert set(tree) == {"groups"}
     [national] = tree["groups"]

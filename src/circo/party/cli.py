@@ -191,6 +191,43 @@ def share(
         console.print(f"Partage avec « {group} » : {record.status.value}.", highlight=False)
 
 
+@groups_app.command("webhook-add")
+def webhook_add(
+    group: GroupOption,
+    url: Annotated[str, typer.Option("--url", help="Adresse qui reçoit les événements (POST).")],
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event",
+            help="contact.created, event.rsvp, donation.recorded, visits.synced, "
+            "opposition.recorded (répétable ; sans : tous).",
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ajouter un récepteur d'événements signés au groupe / add a signed webhook."""
+    from circo.party.tree import find_group
+    from circo.party.webhooks import add_webhook
+
+    with runtime_for(data_dir) as runtime, runtime.session() as session:
+        hook = add_webhook(session, group=find_group(session, group), url=url, events=event)
+        payload = {
+            "id": hook.id,
+            "group": group,
+            "url": hook.url,
+            "events": list(hook.events),
+            "secret": hook.secret,
+        }
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"Récepteur ajouté ; secret de signature (affiché une fois) : {payload['secret']}",
+            highlight=False,
+        )
+
+
 def rollup_command(
     group: GroupOption,
     data_dir: DataDirOption = None,

@@ -123,3 +123,60 @@ class ShareConsent(Base):
     proof: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor: Mapped[str] = mapped_column(String(320), default="system")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookEvent(enum.StrEnum):
+    """What a node's receiver can subscribe to (events of the campaign the node runs)."""
+
+    contact_created = "contact.created"
+    rsvp = "event.rsvp"
+    donation = "donation.recorded"
+    visits_synced = "visits.synced"
+    opposition = "opposition.recorded"
+
+
+class DeliveryStatus(enum.StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class Webhook(Base):
+    """A receiver of a node: ``url`` gets each subscribed event of the node's campaign as a
+    POST signed with HMAC-SHA256 over ``"<timestamp>.<body>"`` with ``secret``."""
+
+    __tablename__ = "party_webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("party_groups.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one receiver: the body sent, each attempt's outcome (the delivery log).
+    ``contact_id`` names the person the event is about, for the rights of the person."""
+
+    __tablename__ = "party_webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = campaign_id_column()
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("party_webhooks.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[WebhookEvent] = mapped_column(str_enum(WebhookEvent, name="event", length=32))
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, name="status", length=16), default=DeliveryStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

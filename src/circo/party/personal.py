@@ -17,7 +17,7 @@ from circo.core.personal import (
     plain_row,
 )
 from circo.core.tenancy import CampaignContext
-from circo.party.models import ShareConsent
+from circo.party.models import ShareConsent, WebhookDelivery
 
 
 def access(
@@ -33,6 +33,14 @@ def access(
                 .order_by(ShareConsent.id)
             )
         ]
+        section["webhook_deliveries"] = [
+            plain_row(item)
+            for item in session.scalars(
+                ctx.scoped(select(WebhookDelivery), WebhookDelivery)
+                .where(WebhookDelivery.contact_id == section["id"])
+                .order_by(WebhookDelivery.id)
+            )
+        ]
 
 
 def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
@@ -41,6 +49,7 @@ def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[st
 
 def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) -> None:
     move_rows(session, ctx, ShareConsent, kept_id, merged_id)
+    move_rows(session, ctx, WebhookDelivery, kept_id, merged_id)
     session.flush()
 
 
@@ -58,6 +67,12 @@ PERSONAL_DATA = PersonalData(
             merge="moved to the kept contact: every proof is kept",
         ),
         "party_group_roles": _ACCOUNT,
+        "party_webhook_deliveries": TableRule(
+            access="in the contact's section (webhook_deliveries): what was sent about the "
+            "person to the node's receivers, when, with which outcome",
+            erase="deleted (what the receiver already got is the receiver's to erase)",
+            merge="moved to the kept contact",
+        ),
     },
     access=access,
     erase=erase,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circo.core import audit
@@ -147,6 +148,27 @@ def group_people(
     )
     return render(
         request, "party/people.html", {"gctx": gctx, "group": gctx.group, "people": people}
+    )
+
+
+@pages.get("/g/{group}/webhooks", response_class=HTMLResponse)
+def group_webhooks(request: Request, session: SessionDep, gctx: GroupDep) -> HTMLResponse:
+    """The node's receivers and the delivery log (administrators)."""
+    if not gctx.may():
+        raise PermissionDenied("réservé aux administrateurs du groupe")
+    from circo.party import webhooks
+    from circo.party.models import Webhook
+
+    hooks = list(session.scalars(select(Webhook).where(Webhook.group_id == gctx.group.id)))
+    return render(
+        request,
+        "party/webhooks.html",
+        {
+            "gctx": gctx,
+            "group": gctx.group,
+            "hooks": hooks,
+            "deliveries": webhooks.deliveries(session, gctx.group),
+        },
     )
 
 

@@ -146,6 +146,16 @@ def record_opposition(
         kind="opposition",
         summary=f"opposition ({parsed}) : {source[:80]}",
     )
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.opposition,
+        contact_id=contact_id,
+        data={"contact_id": contact_id, "channel": parsed, "source": source[:200]},
+    )
     return opposition
 
 
