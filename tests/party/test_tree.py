@@ -194,3 +194,21 @@ def test_rollup_sums_the_subtree_without_a_personal_field(session: Session) -> N
     assert [c["slug"] for c in fede["children"]] == ["g-camp-c"]
     assert "Donatrice" not in repr(national)
     assert SHARED_NAME not in repr(national)
+
+
+def test_an_opposition_is_honoured_by_every_campaign_of_the_tree(session: Session) -> None:
+    from circo.privacy.consent import is_suppressed, record_opposition
+    from tests.factories import make_campaign
+
+    world = make_movement(session)
+    outside = make_campaign(session, slug="hors-arbre")
+    record_opposition(
+        session, system_context(world.b), contact_id=world.secret_id, channel="all", source="STOP"
+    )
+    for campaign in (world.a, world.c):  # a sibling and a cousin of camp-b
+        assert is_suppressed(
+            session, system_context(campaign), kind="email", value="zorg@example.org"
+        )
+    assert not is_suppressed(
+        session, system_context(outside), kind="email", value="zorg@example.org"
+    )

@@ -103,3 +103,32 @@ def shared_people(session: Session, group: PartyGroup) -> list[SharedPerson]:
         )
         for record, contact, campaign_name in rows
     ]
+
+
+def propagate_opposition(session: Session, ctx: CampaignContext, *, contact_id: int) -> int:
+    """A person who objects to the movement is honoured by every campaign of its tree: their
+    email and phone join each other campaign's suppression list (keyed hashes, never the
+    values: no personal data leaves the campaign), so no campaign of the tree writes to them or
+    imports them again. Returns how many campaigns were told."""
+    from circo.core.models import Campaign
+    from circo.core.tenancy import system_context
+    from circo.privacy.consent import suppress
+
+    node = group_of_campaign(session, ctx.campaign_id)
+    contact = session.scalar(ctx.scoped(select(Contact), Contact).where(Contact.id == contact_id))
+    if node is None or contact is None or not (contact.email or contact.phone):
+        return 0
+    root = ancestor_ids(node)[0]
+    others = session.scalars(
+        select(Campaign)
+        .join(PartyGroup, PartyGroup.campaign_id == Campaign.id)
+        .where(PartyGroup.path.startswith(f"/{root}/"), Campaign.id != ctx.campaign_id)
+    )
+    told = 0
+    for campaign in others:
+        other = system_context(campaign)
+        for kind, value in (("email", contact.email), ("phone", contact.phone)):
+            if value:
+                suppress(session, other, kind=kind, value=value, reason="opposition")
+        told += 1
+    return told

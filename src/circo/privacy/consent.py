@@ -156,6 +156,10 @@ def record_opposition(
         contact_id=contact_id,
         data={"contact_id": contact_id, "channel": parsed, "source": source[:200]},
     )
+    if parsed == "all":  # an objection to the movement: every campaign of its tree honours it
+        from circo.party.sharing import propagate_opposition
+
+        propagate_opposition(session, ctx, contact_id=contact_id)
     return opposition
 
 
