@@ -36,6 +36,7 @@ from circo.electionday.models import ProxyOffer, ProxyRequest
 from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
+from circo.party.models import PartyGroup, ShareConsent, Webhook, WebhookDelivery
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
 from circo.reach.models import CallEntry, CallList, FormSubmission, PublicForm
 from circo.web.app import create_app
@@ -138,7 +139,14 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
         name="Rejoindre",
         wording="J'accepte",
     )
-    session.add_all([tag, event, message, call_list, public_form])
+
+    group = PartyGroup(
+        organisation_id=ctx.campaign.organisation_id,
+        slug=f"national-{contact_id}",
+        name="National",
+        kind="national",
+    )
+    session.add_all([tag, event, message, call_list, public_form, group])
     session.flush()
     visit = Visit(
         campaign_id=campaign_id,
@@ -150,6 +158,8 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
         visited_at=utcnow(),
     )
     session.add(visit)
+    hook = Webhook(group_id=group.id, url="https://example.org/hook", secret="s", events=[])
+    session.add(hook)
     session.flush()
     session.add_all(
         [
@@ -225,6 +235,21 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 basis="consent",
                 outcome="reached",
                 answers={"vote": "oui"},
+            ),
+            WebhookDelivery(
+                campaign_id=campaign_id,
+                webhook_id=hook.id,
+                event="contact.created",
+                contact_id=contact_id,
+                payload={"data": {"contact_id": contact_id}},
+            ),
+            ShareConsent(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                group_id=group.id,
+                status="granted",
+                source="formulaire d'adhésion",
+                proof={"checkbox": "partage avec le national"},
             ),
             Recontact(
                 campaign_id=campaign_id,

@@ -235,14 +235,22 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Créer la démo sans servir / build only.")
     ] = False,
+    organisation: Annotated[
+        bool,
+        typer.Option(
+            "--organisation",
+            help="Avec un mouvement : national, deux fédérations, quatre campagnes locales.",
+        ),
+    ] = False,
 ) -> None:
     """(Re)créer la campagne de démonstration et la servir / (re)create the demo and serve it."""
     from circo.demo import build_demo
+    from circo.party.demo import build_organisation_demo
 
     if not no_serve:
         _check_port(host, port)
     with runtime_for(data_dir, migrate=True) as runtime:
-        credentials = build_demo(runtime)
+        credentials = (build_organisation_demo if organisation else build_demo)(runtime)
     _print_credentials(credentials.email, credentials.password, credentials.campaign)
     if not no_serve:
         _serve(data_dir, host, port)

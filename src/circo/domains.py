@@ -144,6 +144,14 @@ DOMAINS: tuple[Domain, ...] = (
         demo="circo.reach.demo:seed_demo",
     ),
     Domain(
+        name="party",
+        models="circo.party.models",
+        cli="circo.party.cli",
+        routes="circo.party.routes",
+        jobs={"party.webhook": "circo.party.webhooks:deliver_job"},
+        personal_data="circo.party.personal:PERSONAL_DATA",
+    ),
+    Domain(
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",

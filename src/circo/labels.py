@@ -118,6 +118,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
         "experiment.preregistered": "pré-enregistrement d'une expérience de terrain",
+        "party.shared_people": "consultation des personnes partagées avec un groupe",
         "finance.setup": "ouverture ou modification du compte de campagne",
         "finance.donation": "don enregistré",
         "finance.receipt_cancelled": "reçu annulé",
@@ -270,6 +271,24 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "file": "fichier",
         "phone": "téléphone",
     },
+    "group_kind": {"national": "national", "federation": "fédération", "local": "groupe local"},
+    "shared_kind": {
+        "knowledge": "base de connaissances",
+        "programme": "point de programme",
+        "message_template": "modèle de message",
+        "studio_template": "modèle graphique",
+        "questionnaire": "questionnaire",
+        "training": "formation",
+    },
+    "share_status": {"granted": "accordé", "withdrawn": "retiré"},
+    "webhook_event": {
+        "contact.created": "contact créé",
+        "event.rsvp": "réponse à une invitation",
+        "donation.recorded": "don enregistré",
+        "visits.synced": "visites synchronisées",
+        "opposition.recorded": "opposition enregistrée",
+    },
+    "delivery_state": {"pending": "à renvoyer", "delivered": "reçu", "failed": "échec"},
     "job_status": {
         "queued": "en attente",
         "running": "en cours",

@@ -39,6 +39,9 @@ FRENCH_TOO = {
     "post",
     "api",
     "other",  # checked below as an English word anyway
+    "national",
+    "local",
+    "questionnaire",
 }
 ENGLISH_WORDS = {
     "Field required",
@@ -83,6 +86,7 @@ MODEL_MODULES = (
     "circo.messaging.models",
     "circo.assistant.models",
     "circo.privacy.models",
+    "circo.party.models",
 )
 SKIP_PATHS = ("/logout", "/static/", "/api/")
 DOWNLOADS = (".csv", ".xlsx", ".pdf", ".png", ".svg", ".zip", ".geojson", ".json")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from circo.config import Settings
     from circo.core.models import Job
     from circo.core.tenancy import CampaignContext
+    from circo.crm.importer.reading import ParsedFile
 
 contacts_app = typer.Typer(
     help="Contacts : import, export, recherche, doublons / contacts.", no_args_is_help=True
@@ -68,6 +69,14 @@ def contacts_import(
         typer.Option("--skip-invalid", help="Importer les lignes valides et ignorer les autres."),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Valider sans rien écrire.")] = False,
+    source_tool: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Export d'un autre outil : nationbuilder, actionnetwork, qomon, "
+            "actionpopulaire (colonnes, étiquettes, consentements, champs personnalisés).",
+        ),
+    ] = None,
     background: Annotated[
         bool,
         typer.Option(
@@ -93,16 +102,33 @@ def contacts_import(
     if not file.is_file():
         raise CircoError(f"fichier introuvable : {file}", loc=str(file))
     parsed = read_file(file)
+    translation = None
+    if source_tool:
+        from circo.crm.importer.layouts import layout_named, translate
+
+        translation = translate(parsed, layout_named(source_tool))
+        parsed = translation.parsed
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        resolved = resolve_mapping(
-            parsed.headers,
-            parse_mapping(mapping),
-            session=session,
-            ctx=ctx,
-            filename=parsed.filename,
+        if translation is not None:
+            from circo.crm.contacts import define_custom_field
+
+            for key, label in translation.custom_fields.items():
+                define_custom_field(session, ctx, key=key, label=label)
+        resolved = (
+            translation.mapping
+            if translation is not None and mapping is None
+            else resolve_mapping(
+                parsed.headers,
+                parse_mapping(mapping),
+                session=session,
+                ctx=ctx,
+                filename=parsed.filename,
+            )
         )
         if dry_run:
             report = preview(parsed, resolved)
+            if translation is not None:
+                report["layout"] = translation.plan()
             session.rollback()
             _emit(
                 report,
@@ -111,7 +137,7 @@ def contacts_import(
                 f"{len(report['problems'])} problème(s)",
             )
             return
-        if background:
+        if background or translation is not None:
             job = _queue_copy(
                 session,
                 ctx,
@@ -120,6 +146,8 @@ def contacts_import(
                 parsed.filename,
                 resolved,
                 skip_invalid=skip_invalid,
+                translated=parsed if translation is not None else None,
+                max_attempts=3 if background else 1,
             )
             job_id = job.id
         else:
@@ -181,19 +209,26 @@ def _queue_copy(
     mapping: dict[str, str],
     *,
     skip_invalid: bool,
+    translated: ParsedFile | None = None,
+    max_attempts: int = 3,
 ) -> Job:
-    """Copy ``file`` into the data dir as an upload (removed once imported) and queue it."""
+    """Copy ``file`` into the data dir as an upload (removed once imported) and queue it;
+    another tool's export is written there as translated (`circo.crm.importer.layouts`)."""
     import secrets
     import shutil
 
     from circo.crm.importer.job import enqueue_import, upload_dir
+    from circo.crm.importer.reading import write_csv
 
     token = secrets.token_hex(12)
     folder = upload_dir(settings, ctx.campaign.slug)
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") and translated is None else ".csv"
     copy = folder / f"{token}{suffix}"
-    shutil.copyfile(file, copy)
+    if translated is not None:
+        write_csv(translated, copy)
+    else:
+        shutil.copyfile(file, copy)
     (folder / f"{token}.name").write_text(filename, encoding="utf-8")
     return enqueue_import(
         session,
@@ -203,6 +238,8 @@ def _queue_copy(
         mapping=mapping,
         skip_invalid=skip_invalid,
         upload=token,
+        max_attempts=max_attempts,
+        provenance=translated.provenance if translated is not None else None,
     )
 
 

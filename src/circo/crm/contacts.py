@@ -115,6 +115,21 @@ def create_contact(
     add_interaction(
         session, ctx, contact_id=contact.id, kind="edit", summary=f"création ({values['source']})"
     )
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.contact_created,
+        contact_id=contact.id,
+        data={
+            "contact": {
+                key: getattr(contact, key)
+                for key in ("id", "first_name", "last_name", "email", "phone", "postal_code")
+            }
+        },
+    )
     return contact
 
 

@@ -223,6 +223,16 @@ def respond(session: Session, settings: Settings, *, token: str, answer: str) ->
         summary=f"réponse à « {event.title} » : {labels[answer]}",
         data={"event_id": event.id},
     )
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.rsvp,
+        contact_id=contact.id,
+        data={"event_id": event.id, "contact_id": contact.id, "answer": answer},
+    )
     return attendee
 
 

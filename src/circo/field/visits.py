@@ -126,6 +126,16 @@ def sync_visits(session: Session, ctx: CampaignContext, *, visits: list[VisitIn]
     _tally(session, ctx, fresh, questionnaires)
     _recontacts(session, ctx, fresh, questionnaires, created)
     session.flush()
+    if fresh:  # anonymous counts only: the doors, not the people behind them
+        from circo.party.models import WebhookEvent
+        from circo.party.webhooks import emit
+
+        emit(
+            session,
+            ctx,
+            event=WebhookEvent.visits_synced,
+            data={"created": len(fresh), "bureaux": sorted({e.bureau for e in fresh})},
+        )
     return result
 
 

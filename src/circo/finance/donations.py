@@ -228,6 +228,21 @@ def record_donation(session: Session, ctx: CampaignContext, given: DonationIn) -
         target_id=donation.id,
         details={"amount_cents": given.amount_cents, "receipt": number},
     )
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.donation,
+        contact_id=contact_id,
+        data={
+            "donation_id": donation.id,
+            "contact_id": contact_id,
+            "amount_cents": given.amount_cents,
+            "received_on": donation.received_on.isoformat(),
+        },
+    )
     return DonationResult(donation, receipt, before + given.amount_cents)
 
 

@@ -156,6 +156,20 @@ def record_opposition(
         kind="opposition",
         summary=f"opposition ({parsed}) : {source[:80]}",
     )
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.opposition,
+        contact_id=contact_id,
+        data={"contact_id": contact_id, "channel": parsed, "source": source[:200]},
+    )
+    if parsed == "all":  # an objection to the movement: every campaign of its tree honours it
+        from circo.party.sharing import propagate_opposition
+
+        propagate_opposition(session, ctx, contact_id=contact_id)
     return opposition
 
 

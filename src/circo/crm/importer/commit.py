@@ -370,6 +370,26 @@ def _write_side_records(
             }
         )
         for channel, status in consent_values.items():
+            proof: dict[str, Any] = {
+                "file": parsed.filename,
+                "sha256": parsed.sha256,
+                "row": line,
+                "batch_id": batch_id,
+                "imported": True,
+            }
+            if parsed.provenance:  # another tool's export: what it said, and where
+                proof.update(
+                    imported_from=parsed.provenance.get("imported_from"),
+                    original_file=parsed.provenance.get("original_file"),
+                    original_sha256=parsed.provenance.get("original_sha256"),
+                    original_columns=[
+                        header
+                        for header, target in dict(
+                            parsed.provenance.get("consent_columns") or {}
+                        ).items()
+                        if target == f"consent_{channel}"
+                    ],
+                )
             consents.append(
                 {
                     "campaign_id": ctx.campaign_id,
@@ -377,12 +397,7 @@ def _write_side_records(
                     "channel": channel,
                     "status": status,
                     "source": label[:200],
-                    "proof": {
-                        "file": parsed.filename,
-                        "sha256": parsed.sha256,
-                        "row": line,
-                        "batch_id": batch_id,
-                    },
+                    "proof": proof,
                     "actor": ctx.actor.email,
                     "recorded_at": now,
                 }

@@ -27,6 +27,7 @@ from circo.core.audit import Actor
 from circo.core.models import Campaign, Job
 from circo.core.tenancy import CampaignContext, system_context
 from circo.crm import geocode
+from circo.crm.importer.reading import ParsedFile
 from circo.db import after_commit, remove_files
 from circo.errors import CircoError
 
@@ -49,6 +50,7 @@ def enqueue_import(
     skip_invalid: bool,
     upload: str | None = None,
     max_attempts: int = 3,
+    provenance: dict[str, Any] | None = None,
 ) -> Job:
     """Queue the import of ``file`` with ``mapping`` for the campaign of ``ctx``.
 
@@ -72,6 +74,7 @@ def enqueue_import(
             "upload": upload,
             "requested_by": ctx.actor.user_id,
             "actor": ctx.actor.email,
+            "provenance": provenance or {},
         },
     )
 
@@ -103,6 +106,12 @@ def _context(session: Session, job: Job) -> CampaignContext:
     return replace(system_context(campaign), actor=actor)
 
 
+def _source(parsed: ParsedFile) -> str | None:
+    """The consents' source of a translated export: "import nationbuilder : people.csv"."""
+    origin = parsed.provenance.get("imported_from")
+    return f"import {origin} : {parsed.filename}"[:200] if origin else None
+
+
 def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[str, Any]:
     """Read and validate the file with no transaction open (progress: rows checked), then
     write every row in the job's one transaction (committed with the "done" mark)."""
@@ -124,6 +133,7 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
     mapping = {str(k): str(v) for k, v in dict(payload["mapping"]).items()}
     try:
         parsed = read_file(path, filename=str(payload.get("filename") or path.name))
+        parsed.provenance = dict(payload.get("provenance") or {})
         total = len(parsed.rows)
         jobs.report_progress(job, 0, total)
         plan = plan_import(
@@ -146,6 +156,7 @@ def import_contacts_job(session: Session, settings: Settings, job: Job) -> dict[
             mapping,
             plan,
             skip_invalid=bool(payload.get("skip_invalid")),
+            source=_source(parsed),
         )
         located_report = geocode.geocode_imported(
             session, result.contact_ids, located, online=online, ctx=ctx

@@ -7,9 +7,10 @@ import csv
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from circo.crm.errors import ImportFileError
 
@@ -22,6 +23,9 @@ class ParsedFile:
     sha256: str
     headers: list[str]
     rows: list[list[str]]  # data rows; row i is line i + 2 of the file
+    # where the rows came from when another tool's export was translated (`layouts`): carried
+    # into the proof of each consent written
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def read_file(path: Path, *, filename: str | None = None) -> ParsedFile:
@@ -40,6 +44,14 @@ def read_bytes(content: bytes, *, filename: str) -> ParsedFile:
     else:
         headers, rows = _read_csv(content, filename)
     return ParsedFile(filename=filename, sha256=digest, headers=headers, rows=rows)
+
+
+def write_csv(parsed: ParsedFile, path: Path) -> None:
+    """Write ``parsed`` as a UTF-8 CSV that `read_file` reads back unchanged."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(parsed.headers)
+        writer.writerows(parsed.rows)
 
 
 def _decode(content: bytes, filename: str) -> str:

@@ -15,15 +15,17 @@ from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.crm import contacts as contacts_service
 from circo.crm.errors import NotFound
+from circo.crm.importer import layouts
 from circo.crm.importer.job import enqueue_import, remove_imported_uploads, upload_dir
 from circo.crm.importer.mapping import FIELDS, resolve_mapping, suggest_mapping
-from circo.crm.importer.reading import ParsedFile, read_bytes, read_file
+from circo.crm.importer.reading import ParsedFile, read_bytes, read_file, write_csv
 from circo.crm.importer.validation import preview
 from circo.crm.routes.common import DataDep
 from circo.web.deps import FormDep, SessionDep, SettingsDep
 from circo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
+SIDE_FILES = (".name", ".json")  # the original name, the provenance of a translated export
 
 
 def _upload_dir(settings: Settings, ctx: CampaignContext) -> Path:
@@ -54,19 +56,29 @@ def import_upload(
     name = file.filename or "contacts.csv"
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
     content = file.file.read()
-    read_bytes(content, filename=name)  # refuse unreadable files at once
+    parsed = read_bytes(content, filename=name)  # refuse unreadable files at once
+    layout = layouts.detect(parsed.headers)
+    translation = layouts.translate(parsed, layout) if layout is not None else None
     token = secrets.token_hex(12)
     folder = _upload_dir(settings, ctx)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{token}{suffix}").write_bytes(content)
+    if translation is not None:  # another tool's export: stored as circo's columns
+        for key, label in translation.custom_fields.items():
+            contacts_service.define_custom_field(session, ctx, key=key, label=label)
+        write_csv(translation.parsed, folder / f"{token}.csv")
+        (folder / f"{token}.json").write_text(
+            json.dumps(translation.provenance, ensure_ascii=False), encoding="utf-8"
+        )
+    else:
+        (folder / f"{token}{suffix}").write_bytes(content)
     (folder / f"{token}.name").write_text(name, encoding="utf-8")
     return RedirectResponse(f"/c/{ctx.campaign.slug}/contacts/import/{token}", status_code=303)
 
 
 def _data_file(settings: Settings, ctx: CampaignContext, token: str) -> Path:
     path = _upload_path(settings, ctx, token)
-    if path.suffix == ".name":
-        path = next(p for p in path.parent.glob(f"{token}.*") if p.suffix != ".name")
+    if path.suffix in SIDE_FILES:
+        path = next(p for p in path.parent.glob(f"{token}.*") if p.suffix not in SIDE_FILES)
     return path
 
 
@@ -74,7 +86,11 @@ def _parsed(settings: Settings, ctx: CampaignContext, token: str) -> ParsedFile:
     path = _data_file(settings, ctx, token)
     name_file = path.with_suffix(".name")
     name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
-    return read_file(path, filename=name)
+    parsed = read_file(path, filename=name)
+    provenance_file = path.with_suffix(".json")
+    if provenance_file.exists():  # translated from another tool's export (`layouts`)
+        parsed.provenance = json.loads(provenance_file.read_text(encoding="utf-8"))
+    return parsed
 
 
 @pages.get("/c/{slug}/contacts/import/{token}", response_class=HTMLResponse)
@@ -94,6 +110,7 @@ def import_mapping(
             "fields": FIELDS,
             "custom": custom,
             "sample": parsed.rows[:5],
+            "layout": layouts.LAYOUTS.get(str(parsed.provenance.get("imported_from"))),
         },
     )
 
@@ -155,6 +172,7 @@ def import_commit(
         mapping=mapping,
         skip_invalid=form.get("skip_invalid") == "1",
         upload=token,
+        provenance=parsed.provenance,
     )
     session.commit()  # the job exists before the page says so
     job_worker = request.app.state.job_worker
