@@ -230,6 +230,20 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "done": "terminé",
         "failed": "échec",
     },
+    "verdict": {
+        "contradicted": "contredit par nos sources",
+        "supported": "confirmé par nos sources",
+        "unverified": "non vérifié",
+    },
+    "stance": {"against": "contre", "for": "pour", "context": "contexte"},
+    "riposte_status": {"draft": "brouillon", "approved": "validée et diffusée"},
+    "share_network": {
+        "x": "X",
+        "facebook": "Facebook",
+        "whatsapp": "WhatsApp",
+        "telegram": "Telegram",
+        "linkedin": "LinkedIn",
+    },
 }
 
 

@@ -37,6 +37,10 @@ class DocumentNotFound(NotFound):
     pass
 
 
+class RiposteNotFound(NotFound):
+    """No riposte with this id in the campaign (or not approved, for a volunteer)."""
+
+
 __all__ = [
     "AssistantError",
     "DocumentError",
@@ -44,4 +48,5 @@ __all__ = [
     "FetchError",
     "LLMError",
     "LLMRequired",
+    "RiposteNotFound",
 ]

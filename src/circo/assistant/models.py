@@ -154,3 +154,41 @@ class Leaflet(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Verdict(enum.StrEnum):
+    contradicted = "contradicted"
+    supported = "supported"
+    unverified = "unverified"
+
+
+class RiposteStatus(enum.StrEnum):
+    draft = "draft"  # written from a rebuttal, editable by the comms team
+    approved = "approved"  # pushed to the volunteers (app + e-mail to those who may be mailed)
+
+
+class Riposte(Base):
+    """A rebuttal kept as the campaign's riposte: approved by comms, then pushed to volunteers.
+
+    Views and shares are counted per riposte (numbers only: nothing about who viewed).
+    """
+
+    __tablename__ = "assistant_ripostes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    claim: Mapped[str] = mapped_column(String(500))
+    verdict: Mapped[str] = mapped_column(str_enum(Verdict, name="verdict", length=16))
+    short: Mapped[str] = mapped_column(Text, default="")
+    long: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(
+        str_enum(RiposteStatus, name="status", length=16), default=RiposteStatus.draft
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    mailed: Mapped[int] = mapped_column(Integer, default=0)

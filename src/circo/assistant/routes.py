@@ -18,7 +18,7 @@ from fastapi.responses import (
 )
 from pydantic import AfterValidator
 
-from circo.assistant import feeds, leaflet, repository, service
+from circo.assistant import feeds, leaflet, repository, routes_ripostes, service
 from circo.assistant.errors import AssistantError
 from circo.assistant.rebuttal import rebut
 from circo.assistant.retrieval import Filters, search
@@ -67,6 +67,7 @@ NAV_ITEMS = [
     NavItem("Argumentaire", "assistant", order=60, group="Assistant"),
     NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61, group="Assistant"),
     NavItem("Tracts", "assistant/leaflets", roles=(Role.comms,), order=62, group="Assistant"),
+    NavItem("Ripostes", "assistant/ripostes", order=63, group="Assistant"),
 ]
 
 
@@ -563,3 +564,8 @@ def api_leaflet(
         session, ctx, territory=payload.territory, topic=payload.topic, settings=settings
     )
     return {"id": draft.id, "content": draft.content, "created": date.today()}
+
+
+# --- ripostes (their own module: pages for the comms team and the volunteers) -----------------
+
+router.include_router(routes_ripostes.router)
