@@ -243,7 +243,18 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "whatsapp": "WhatsApp",
         "telegram": "Telegram",
         "linkedin": "LinkedIn",
+        "instagram": "Instagram",
+        "tiktok": "TikTok",
     },
+    "draft_kind": {
+        "post": "post pour les réseaux",
+        "video": "script vidéo",
+        "email": "e-mail",
+        "door": "script de porte-à-porte",
+        "phone": "script d'appel",
+        "sheet": "fiche technique",
+    },
+    "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
 }
 
 

@@ -401,18 +401,72 @@ def leaflet(
 
 
 def write(
-    kind: Annotated[str, typer.Argument(help="slogan, post ou script.")],
-    topic: Annotated[str, typer.Argument(help="Sujet.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="post, video (script), email, door, phone, sheet (fiche technique) ; slogan "
+            "avec un modèle de langage."
+        ),
+    ],
+    topic_argument: Annotated[
+        str | None, typer.Argument(metavar="[SUJET]", help="Sujet (ou --topic).")
+    ] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Sujet, ex. « retraites ».")] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network", help="Réseau d'un post : x, instagram, facebook, tiktok, linkedin."
+        ),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Garder comme brouillon du studio (à valider).")
+    ] = False,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Slogans, messages, scripts vidéo (modèle de langage requis) / creative texts (LLM)."""
+    """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
+    from circo.assistant.errors import AssistantError
+    from circo.assistant.studio import KINDS, compose, create_draft
     from circo.assistant.tasks import write as run_write
 
+    subject = topic or topic_argument
+    if not subject:
+        raise AssistantError("sujet manquant (ex. --topic « retraites »)", loc="--topic")
+    if kind.strip().lower() == "slogan":
+        with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+            result = run_write(
+                session, ctx, kind="slogan", topic=subject, settings=runtime.settings
+            )
+        if as_json:
+            print_json(result)
+        else:
+            typer.echo(result["text"])
+        return
+    if kind.strip().lower() not in (*KINDS, "script", "fiche"):
+        raise AssistantError(
+            f"format inconnu « {kind} » (attendu l'un de : {', '.join(KINDS)}, slogan)", loc="kind"
+        )
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        result = run_write(session, ctx, kind=kind, topic=topic, settings=runtime.settings)
+        made = compose(
+            session, ctx, kind=kind, topic=subject, settings=runtime.settings, network=network
+        )
+        draft_id = None
+        if save:
+            draft_id = create_draft(
+                session,
+                ctx,
+                kind=kind,
+                topic=subject,
+                settings=runtime.settings,
+                network=network,
+            ).id
     if as_json:
-        print_json(result)
-    else:
-        typer.echo(result["text"])
+        print_json(made.contract())
+        return
+    typer.echo(made.text)
+    typer.echo("\nSources :")
+    for citation in made.citations:
+        typer.echo(f"— « {citation['quote']} » ({citation['source']})")
+    if draft_id is not None:
+        typer.echo(f"\nBrouillon n° {draft_id} enregistré (à valider dans le studio).")

@@ -37,6 +37,10 @@ class DocumentNotFound(NotFound):
     pass
 
 
+class DraftNotFound(NotFound):
+    """No studio draft with this id in the campaign."""
+
+
 class RiposteNotFound(NotFound):
     """No riposte with this id in the campaign (or not approved, for a volunteer)."""
 
@@ -45,6 +49,7 @@ __all__ = [
     "AssistantError",
     "DocumentError",
     "DocumentNotFound",
+    "DraftNotFound",
     "FetchError",
     "LLMError",
     "LLMRequired",

@@ -18,7 +18,7 @@ from fastapi.responses import (
 )
 from pydantic import AfterValidator
 
-from circo.assistant import feeds, leaflet, repository, routes_ripostes, service
+from circo.assistant import feeds, leaflet, repository, routes_ripostes, routes_studio, service
 from circo.assistant.errors import AssistantError
 from circo.assistant.rebuttal import rebut
 from circo.assistant.retrieval import Filters, search
@@ -68,6 +68,14 @@ NAV_ITEMS = [
     NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61, group="Assistant"),
     NavItem("Tracts", "assistant/leaflets", roles=(Role.comms,), order=62, group="Assistant"),
     NavItem("Ripostes", "assistant/ripostes", order=63, group="Assistant"),
+    NavItem("Studio", "assistant/studio", roles=(Role.comms,), order=64, group="Assistant"),
+    NavItem(
+        "Calendrier éditorial",
+        "assistant/studio/calendar",
+        roles=(Role.comms,),
+        order=65,
+        group="Assistant",
+    ),
 ]
 
 
@@ -569,3 +577,4 @@ def api_leaflet(
 # --- ripostes (their own module: pages for the comms team and the volunteers) -----------------
 
 router.include_router(routes_ripostes.router)
+router.include_router(routes_studio.router)

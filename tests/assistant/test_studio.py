@@ -1,0 +1,150 @@
+"""The studio: `circo write … --json` as a separate process (exact contract, network limits,
+every quote verbatim in its source, French refusals), drafts with statuses and the editorial
+calendar (L49 and L52-1 refuse with the article), and Chromium: draft → approve → calendar."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
+from tests.browser import ARTIFACTS, browser_page, live_server
+from tests.factories import DEFAULT_PASSWORD, make_campaign, make_user
+from tests.server import init_campaign, run_cli
+
+from circo.assistant import studio
+from circo.assistant.demo import seed_demo
+from circo.assistant.errors import AssistantError
+from circo.config import Settings
+from circo.core.models import Role
+from circo.core.tenancy import system_context
+from circo.privacy.errors import CalendarBlocked
+from circo.runtime import Runtime
+from circo.web.app import create_app
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    return create_app(runtime.settings, runtime=runtime)
+
+
+def test_write_cli_contract(settings: Settings, tmp_path: Path) -> None:
+    init_campaign(settings, "studio")
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "programme.md").write_text(PROGRAMME_MD)
+    (folder / "etude.txt").write_text(STUDY_TXT)
+    added = run_cli(settings, "kb", "add", str(folder), "--json")
+    assert added.returncode == 0, added.stderr
+    sources = {row["source"]: row for row in json.loads(added.stdout)["documents"]}
+    texts = {"programme.md": PROGRAMME_MD, "etude.txt": STUDY_TXT}
+
+    def written(*args: str) -> dict[str, Any]:
+        done = run_cli(settings, "write", *args, "--json")
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout))
+
+    for network, limit in (("instagram", 2200), ("x", 280)):
+        post = written("post", "--network", network, "--topic", "retraites")
+        assert set(post) == {"text", "citations", "ai_generated"}
+        assert isinstance(post["text"], str)
+        assert post["ai_generated"] is False
+        assert 0 < len(post["text"]) <= limit
+        assert post["citations"]
+        for citation in post["citations"]:
+            assert set(citation) == {"source", "quote"}
+            assert citation["source"] in sources
+            name = Path(citation["source"]).name
+            assert " ".join(citation["quote"].split()) in " ".join(texts[name].split())
+        # offline, every sentence of the text is one of the cited quotes
+        quotes = [" ".join(c["quote"].split()) for c in post["citations"]]
+        for paragraph in post["text"].split("\n\n"):
+            assert any(" ".join(paragraph.split()) in quote for quote in quotes), paragraph
+    video = written("video", "--topic", "école")
+    assert "Plan 1" in video["text"]
+    assert "Voix off" in video["text"]
+    refused = run_cli(settings, "write", "post", "--network", "myspace", "--topic", "retraites")
+    assert refused.returncode == 2
+    assert "réseau inconnu « myspace »" in refused.stderr
+    nothing = run_cli(settings, "write", "post", "--network", "x", "--topic", "astronomie")
+    assert nothing.returncode == 2
+    assert "rien dans la base de connaissances sur « astronomie »" in nothing.stderr
+
+
+def test_drafts_statuses_and_calendar_rules(session: Session, settings: Settings) -> None:
+    campaign = make_campaign(session, slug="camp-a")
+    vote = date.today() + timedelta(days=60)
+    campaign.election_date = vote
+    ctx = system_context(campaign)
+    seed_demo(session, ctx, settings)
+    draft = studio.create_draft(
+        session, ctx, kind="post", topic="logement", settings=settings, network="x"
+    )
+    assert draft.status == "draft"
+    assert len(draft.text) <= 280
+    with pytest.raises(AssistantError, match="validation par la communication"):
+        studio.publish_draft(session, ctx, draft.id)
+    with pytest.raises(AssistantError, match="x en accepte 280 au plus"):
+        studio.edit_draft(session, ctx, draft.id, text="a" * 281)
+    studio.approve_draft(session, ctx, draft.id)
+    assert draft.status == "approved"
+    studio.edit_draft(session, ctx, draft.id, text=draft.text + " #Paris")
+    assert draft.status == "draft"  # a changed text is approved again
+    studio.approve_draft(session, ctx, draft.id)
+    eve = datetime.combine(vote - timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=12)
+    with pytest.raises(CalendarBlocked, match="L49"):
+        studio.schedule_draft(session, ctx, draft.id, when=eve)
+    soon = datetime.now(UTC) + timedelta(days=3)
+    with pytest.raises(CalendarBlocked, match="L52-1"):
+        studio.schedule_draft(session, ctx, draft.id, when=soon, paid=True)
+    studio.schedule_draft(session, ctx, draft.id, when=soon)
+    assert [item.id for item in studio.calendar(session, ctx)] == [draft.id]
+    studio.publish_draft(session, ctx, draft.id)
+    assert draft.status == "published"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_studio_in_chromium_draft_approve_calendar(
+    app: FastAPI, session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    campaign = make_campaign(session, slug="camp-a")
+    seed_demo(session, system_context(campaign), settings)
+    make_user(session, campaign=campaign, email="comms@example.org", role=Role.comms)
+    session.commit()
+    with live_server(app) as base_url, browser_page(tmp_path) as page_object:
+        page: Any = page_object
+        page.goto(f"{base_url}/login")
+        page.get_by_label("Adresse e-mail").fill("comms@example.org")
+        page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/")
+        page.goto(f"{base_url}/c/camp-a/assistant/studio")
+        page.locator("#kind").select_option("post")
+        page.locator("#network").select_option("instagram")
+        page.locator("#topic").fill("retraites")
+        page.get_by_role("button", name="Écrire le brouillon").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/*")
+        assert page.get_by_test_id("status").inner_text() == "brouillon"
+        assert "62 ans" in page.locator("#text").input_value()
+        assert "demo/programme.md" in page.get_by_test_id("citations").inner_text()
+        page.locator("#text").fill(page.locator("#text").input_value() + "\n\n#Retraites")
+        page.get_by_role("button", name="Enregistrer").click()
+        page.get_by_role("button", name="Valider").click()
+        assert page.get_by_test_id("status").inner_text() == "validé"
+        page.locator("#when").fill("2031-03-02T18:30")
+        page.get_by_role("button", name="Placer dans le calendrier").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/calendar")
+        row = page.get_by_test_id("calendar").inner_text()
+        assert "retraites" in row
+        assert "validé" in row
+        assert "2 mars 2031" in row
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "studio-calendar.png"), full_page=True)
