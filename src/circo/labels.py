@@ -253,6 +253,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "door": "script de porte-à-porte",
         "phone": "script d'appel",
         "sheet": "fiche technique",
+        "strategy": "note de stratégie",
+        "training": "formation et quiz",
     },
     "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
 }

@@ -23,6 +23,7 @@ from circo.assistant.errors import AssistantError
 from circo.config import Settings
 from circo.core.models import Role
 from circo.core.tenancy import system_context
+from circo.errors import CircoError
 from circo.privacy.errors import CalendarBlocked
 from circo.runtime import Runtime
 from circo.web.app import create_app
@@ -148,3 +149,44 @@ def test_studio_in_chromium_draft_approve_calendar(
         assert "2 mars 2031" in row
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "studio-calendar.png"), full_page=True)
+
+
+def test_training_and_strategy_note(session: Session, settings: Settings, tmp_path: Path) -> None:
+    import gzip
+
+    from tests.data_files import shared_file
+
+    from circo.elections.importing import import_results
+
+    campaign = make_campaign(session, slug="camp-a")
+    ctx = system_context(campaign)
+    seed_demo(session, ctx, settings)
+    rule = studio.compose(session, ctx, kind="training", topic="L49", settings=settings)
+    assert rule.topic == "silence électoral"
+    assert {c["source"] for c in rule.citations} == {
+        "Code électoral, article L49",
+        "Code électoral, article L52-1",
+    }
+    assert rule.extra["quiz"][0]["answer"] == "la veille du scrutin à 0 h"
+    course = studio.compose(session, ctx, kind="formation", topic="logement", settings=settings)
+    assert course.extra["quiz"]
+    for question in course.extra["quiz"]:
+        assert question["answer"] in question["quote"]  # the answer is in the cited sentence
+        assert question["answer"] in question["choices"]
+        assert "…e arrondissement" not in question["question"]  # ordinals are not figures
+
+    national = "fr-presidentielle-2017-bv/2017-presidentielle-1_par_bureau_large.csv.gz"
+    lines = gzip.decompress(shared_file(national).read_bytes()).decode("utf-8").splitlines(True)
+    cut = tmp_path / "pr17_t1_300.csv"
+    cut.write_text("".join(lines[:301]), encoding="utf-8")
+    import_results(session, path=cut, key="pres-2017", round_number=1)
+    note = studio.compose(session, ctx, kind="strategy", topic="dep:01", settings=settings)
+    assert "Présidentielle 2017 — 1er tour : participation de" in note.text
+    sources = [citation["source"] for citation in note.citations]
+    assert "circo:résultats/pres-2017/tour 1/dep:01" in sources
+    for citation in note.citations:  # every figure line of the note is cited as written
+        if citation["source"].startswith("circo:"):
+            assert f"– {citation['quote']}" in note.text
+    assert note.text.rstrip().endswith("non sourcé)\n– …")
+    with pytest.raises(CircoError, match="territoire « 75056 » non reconnu"):
+        studio.compose(session, ctx, kind="strategy", topic="75056", settings=settings)

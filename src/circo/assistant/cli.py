@@ -404,7 +404,8 @@ def write(
     kind: Annotated[
         str,
         typer.Argument(
-            help="post, video (script), email, door, phone, sheet (fiche technique) ; slogan "
+            help="post, video (script), email, door, phone, sheet (fiche technique), strategy "
+            "(note d'un territoire : --topic com:75056), training (formation + quiz) ; slogan "
             "avec un modèle de langage."
         ),
     ],
@@ -427,7 +428,7 @@ def write(
 ) -> None:
     """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
     from circo.assistant.errors import AssistantError
-    from circo.assistant.studio import KINDS, compose, create_draft
+    from circo.assistant.studio import compose, create_draft, parse_kind
     from circo.assistant.tasks import write as run_write
 
     subject = topic or topic_argument
@@ -443,10 +444,7 @@ def write(
         else:
             typer.echo(result["text"])
         return
-    if kind.strip().lower() not in (*KINDS, "script", "fiche"):
-        raise AssistantError(
-            f"format inconnu « {kind} » (attendu l'un de : {', '.join(KINDS)}, slogan)", loc="kind"
-        )
+    parse_kind(kind)  # a French error naming the formats, before opening the database
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         made = compose(
             session, ctx, kind=kind, topic=subject, settings=runtime.settings, network=network

@@ -201,6 +201,8 @@ class DraftKind(enum.StrEnum):
     door = "door"  # a door-to-door script
     phone = "phone"  # a phone script
     sheet = "sheet"  # a technical sheet (fiche technique) on a topic
+    strategy = "strategy"  # a communication-strategy note for a territory (its sheet)
+    training = "training"  # an activist course with a quiz (a topic, or a rule of the field)
 
 
 class Network(enum.StrEnum):

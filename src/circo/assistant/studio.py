@@ -62,7 +62,14 @@ class Composition:
 
 def parse_kind(value: str) -> DraftKind:
     text = value.strip().lower()
-    aliases = {"script": "video", "fiche": "sheet", "porte-a-porte": "door", "telephone": "phone"}
+    aliases = {
+        "script": "video",
+        "fiche": "sheet",
+        "porte-a-porte": "door",
+        "telephone": "phone",
+        "note": "strategy",
+        "formation": "training",
+    }
     try:
         return DraftKind(aliases.get(text, text))
     except ValueError:
@@ -129,6 +136,10 @@ def compose(
         return _post(session, ctx, subject, settings, parse_network(network))
     if chosen is DraftKind.sheet:
         return _sheet(session, ctx, subject, settings)
+    if chosen is DraftKind.strategy:
+        return _strategy(session, ctx, subject, settings)
+    if chosen is DraftKind.training:
+        return _training(session, ctx, subject, settings)
     points, by_model = _points(session, ctx, subject, settings, limit=4)
     if not points:
         raise _nothing(subject)
@@ -251,6 +262,32 @@ def _sheet(session: Session, ctx: CampaignContext, topic: str, settings: Setting
         text="\n".join(parts),
         citations=_citations(every),
         ai_generated=sheet.mode == "llm",
+    )
+
+
+def _strategy(
+    session: Session, ctx: CampaignContext, territory: str, settings: Settings
+) -> Composition:
+    from circo.assistant.strategy import strategy_note
+
+    text, citations, title = strategy_note(session, ctx, territory=territory, settings=settings)
+    return Composition(kind="strategy", topic=title, text=text, citations=citations)
+
+
+def _training(
+    session: Session, ctx: CampaignContext, topic: str, settings: Settings
+) -> Composition:
+    from circo.assistant.training import training_course
+
+    course = training_course(session, ctx, topic=topic, settings=settings)
+    if not course.lines:
+        raise _nothing(topic)
+    return Composition(
+        kind="training",
+        topic=course.topic,
+        text=course.text(),
+        citations=course.citations,
+        extra=course.detail(),
     )
 
 

@@ -32,6 +32,8 @@ def upgrade() -> None:
                 "door",
                 "phone",
                 "sheet",
+                "strategy",
+                "training",
                 name="kind",
                 native_enum=False,
                 create_constraint=True,
