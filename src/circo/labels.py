@@ -257,6 +257,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "training": "formation et quiz",
     },
     "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
+    "visual_template": {
+        "post-square": "post carré",
+        "post-portrait": "post portrait",
+        "story": "format vertical",
+        "leaflet-a5": "tract A5 (PDF)",
+        "leaflet-a4": "tract A4 (PDF)",
+    },
+    "visual_figure": {"turnout": "participation", "first": "score du candidat en tête"},
 }
 
 

@@ -4,6 +4,8 @@ calendar (L49 and L52-1 refuse with the article), and Chromium: draft → approv
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,13 +13,17 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from PIL import Image, ImageChops
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 from tests.assistant.conftest import PROGRAMME_MD, STUDY_TXT
 from tests.browser import ARTIFACTS, browser_page, live_server
+from tests.data_files import shared_file
 from tests.factories import DEFAULT_PASSWORD, make_campaign, make_user
 from tests.server import init_campaign, run_cli
 
 from circo.assistant import studio
+from circo.assistant import visual as studio_visual
 from circo.assistant.demo import seed_demo
 from circo.assistant.errors import AssistantError
 from circo.config import Settings
@@ -78,6 +84,59 @@ def test_write_cli_contract(settings: Settings, tmp_path: Path) -> None:
     assert nothing.returncode == 2
     assert "rien dans la base de connaissances sur « astronomie »" in nothing.stderr
 
+    # visuals: results imported by the CLI, a PNG marked as AI-generated, an A4 PDF, a refusal
+    results = _results_file(tmp_path)
+    imported = run_cli(
+        settings, "import", "results", str(results), "--election", "pres-2017", "--round", "1"
+    )
+    assert imported.returncode == 0, imported.stderr
+    png = tmp_path / "visuel.png"
+    done = run_cli(
+        settings, "visual", "--template", "post-square", "--headline", "Votez dimanche",
+        "--figure", "turnout", "--territory", "dep:01", "--out", str(png), "--ai-generated",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with Image.open(png) as image:
+        assert image.size == (1080, 1080)
+        assert image.info["ai_generated"] == "true"
+        assert image.info["DigitalSourceType"].endswith("trainedAlgorithmicMedia")
+        assert "ministère de l'Intérieur" in image.info["Source"]
+    pdf = tmp_path / "tract.pdf"
+    done = run_cli(
+        settings, "visual", "--template", "leaflet-a4", "--headline", "Votez dimanche",
+        "--figure", "first", "--territory", "dep:01", "--out", str(pdf),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metadata = PdfReader(pdf).metadata
+    assert metadata is not None
+    assert metadata.get("/Keywords") == "ai_generated=false"
+    assert "résultats par bureau de vote" in str(metadata.get("/Subject"))
+    candidate = _first_candidate(results)
+    refused = run_cli(
+        settings, "visual", "--template", "story", "--headline", f"{candidate} a menti",
+        "--figure", "turnout", "--territory", "dep:01", "--out", str(tmp_path / "non.png"),
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "nomme une personne réelle" in refused.stderr
+    assert not (tmp_path / "non.png").exists()
+
+
+NATIONAL = "fr-presidentielle-2017-bv/2017-presidentielle-1_par_bureau_large.csv.gz"
+
+
+def _results_file(folder: Path) -> Path:
+    """The header and the first 300 bureaux (département 01) of the 2017 national file."""
+    lines = gzip.decompress(shared_file(NATIONAL).read_bytes()).decode("utf-8").splitlines(True)
+    cut = folder / "pr17_t1_300.csv"
+    cut.write_text("".join(lines[:301]), encoding="utf-8")
+    return cut
+
+
+def _first_candidate(results: Path) -> str:
+    """A candidate of the results file (a real person): the first column after the totals."""
+    columns = results.read_text("utf-8").splitlines()[0].split(",")
+    return columns[columns.index("exprimes") + 1].title()
+
 
 def test_drafts_statuses_and_calendar_rules(session: Session, settings: Settings) -> None:
     campaign = make_campaign(session, slug="camp-a")
@@ -116,9 +175,12 @@ def test_drafts_statuses_and_calendar_rules(session: Session, settings: Settings
 def test_studio_in_chromium_draft_approve_calendar(
     app: FastAPI, session: Session, settings: Settings, tmp_path: Path
 ) -> None:
+    from circo.elections.importing import import_results
+
     campaign = make_campaign(session, slug="camp-a")
     seed_demo(session, system_context(campaign), settings)
     make_user(session, campaign=campaign, email="comms@example.org", role=Role.comms)
+    import_results(session, path=_results_file(tmp_path), key="pres-2017", round_number=1)
     session.commit()
     with live_server(app) as base_url, browser_page(tmp_path) as page_object:
         page: Any = page_object
@@ -150,12 +212,43 @@ def test_studio_in_chromium_draft_approve_calendar(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "studio-calendar.png"), full_page=True)
 
+        # a visual, downloaded: the AI mark in its pixels and its metadata
+        page.goto(f"{base_url}/c/camp-a/assistant/studio/visual")
+        page.locator("#template").select_option("post-portrait")
+        page.locator("#territory").fill("dep:01")
+        page.locator("#headline").fill("Le 01 a voté")
+        page.get_by_label("Titre écrit par un modèle de langage").check()
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Télécharger le visuel").click()
+        target = tmp_path / download_info.value.suggested_filename
+        download_info.value.save_as(target)
+    with Image.open(target) as image:
+        assert image.size == (1080, 1350)
+        assert image.info["ai_generated"] == "true"
+        assert image.info["AI-Disclosure"] == "contenu généré par IA"
+        marked = image.convert("RGB")
+    ctx = system_context(campaign)
+    plain = studio_visual.render(
+        session, ctx, template="post-portrait", headline="Le 01 a voté", figure="turnout",
+        territory="dep:01",
+    )  # fmt: skip
+    session.rollback()
+    with Image.open(io.BytesIO(plain.data)) as image:
+        assert image.info["ai_generated"] == "false"
+        unmarked = image.convert("RGB")
+    band = (0, studio_visual.mark_top(1350), 1080, 1350)
+    above = (0, 0, 1080, band[1])
+    # the same visual above the band; the band is black with white letters only when marked
+    assert ImageChops.difference(marked.crop(above), unmarked.crop(above)).getbbox() is None
+    mark_colours = {colour for _count, colour in marked.crop(band).getcolors(1_000_000) or []}
+    assert (0, 0, 0) in mark_colours
+    assert (255, 255, 255) in mark_colours
+    assert {colour for _count, colour in unmarked.crop(band).getcolors(1_000_000) or []} == {
+        (255, 255, 255)
+    }
+
 
 def test_training_and_strategy_note(session: Session, settings: Settings, tmp_path: Path) -> None:
-    import gzip
-
-    from tests.data_files import shared_file
-
     from circo.elections.importing import import_results
 
     campaign = make_campaign(session, slug="camp-a")
@@ -175,11 +268,7 @@ def test_training_and_strategy_note(session: Session, settings: Settings, tmp_pa
         assert question["answer"] in question["choices"]
         assert "…e arrondissement" not in question["question"]  # ordinals are not figures
 
-    national = "fr-presidentielle-2017-bv/2017-presidentielle-1_par_bureau_large.csv.gz"
-    lines = gzip.decompress(shared_file(national).read_bytes()).decode("utf-8").splitlines(True)
-    cut = tmp_path / "pr17_t1_300.csv"
-    cut.write_text("".join(lines[:301]), encoding="utf-8")
-    import_results(session, path=cut, key="pres-2017", round_number=1)
+    import_results(session, path=_results_file(tmp_path), key="pres-2017", round_number=1)
     note = studio.compose(session, ctx, kind="strategy", topic="dep:01", settings=settings)
     assert "Présidentielle 2017 — 1er tour : participation de" in note.text
     sources = [citation["source"] for citation in note.citations]

@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("rebut")(rebut)
     app.command("leaflet")(leaflet)
     app.command("write")(write)
+    app.command("visual")(visual)
 
 
 # --- kb ---------------------------------------------------------------------------------------
@@ -468,3 +469,64 @@ def write(
         typer.echo(f"— « {citation['quote']} » ({citation['source']})")
     if draft_id is not None:
         typer.echo(f"\nBrouillon n° {draft_id} enregistré (à valider dans le studio).")
+
+
+def visual(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            help="post-square (1080×1080), post-portrait (1080×1350), story (1080×1920), "
+            "leaflet-a5, leaflet-a4 (PDF).",
+        ),
+    ],
+    headline: Annotated[str, typer.Option("--headline", help="Titre (140 caractères au plus).")],
+    figure: Annotated[str, typer.Option("--figure", help="turnout (participation) ou first.")],
+    territory: Annotated[
+        str, typer.Option("--territory", help="Territoire, ex. com:75056, dep:01.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Fichier .png ou .pdf à écrire.")],
+    ai_generated: Annotated[
+        bool,
+        typer.Option(
+            "--ai-generated",
+            help="Le titre vient d'un modèle de langage : mention « contenu généré par IA ».",
+        ),
+    ] = False,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Visuel de campagne (PNG, PDF) avec un chiffre sourcé / campaign visual with a figure."""
+    from circo.assistant.errors import AssistantError
+    from circo.assistant.visual import TEMPLATES, render
+
+    expected = TEMPLATES.get(template, (0, 0, ""))[2]
+    if expected and out.suffix.lower() != f".{expected}":
+        raise AssistantError(
+            f"le modèle {template} produit un fichier .{expected} (reçu « {out.name} »)",
+            loc="--out",
+        )
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        made = render(
+            session,
+            ctx,
+            template=template,
+            headline=headline,
+            figure=figure,
+            territory=territory,
+            ai_generated=ai_generated,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(made.data)
+    if as_json:
+        print_json(
+            {
+                "file": str(out),
+                "template": template,
+                "ai_generated": made.ai_generated,
+                "source": made.source_line,
+            }
+        )
+        return
+    console.print(f"Visuel écrit : {out} — {made.source_line}", highlight=False)

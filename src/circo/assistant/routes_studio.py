@@ -46,6 +46,56 @@ def calendar_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLR
     )
 
 
+@router.get(PAGE + "/visual", response_class=HTMLResponse, include_in_schema=False)
+def visual_page(request: Request, ctx: CommsDep) -> HTMLResponse:
+    from circo.assistant.visual import FIGURES, TEMPLATES
+
+    return render(
+        request,
+        "assistant/studio_visual.html",
+        {
+            "templates": list(TEMPLATES),
+            "sizes": {name: f"{w} × {h}" for name, (w, h, _kind) in TEMPLATES.items()},
+            "figures": FIGURES,
+            "territory": _territory_key(ctx.campaign.territory_code or ""),
+        },
+    )
+
+
+def _territory_key(code: str) -> str:
+    """The campaign's territory as a territory key: a commune's code "75056" → "com:75056"."""
+    return f"com:{code}" if len(code) == 5 and ":" not in code else code
+
+
+@router.post(PAGE + "/visual", include_in_schema=False)
+def visual_download(
+    session: SessionDep,
+    ctx: CommsDep,
+    template: Annotated[str, Form(max_length=40)],
+    headline: Annotated[str, Form(max_length=400)],
+    figure: Annotated[str, Form(max_length=40)],
+    territory: Annotated[str, Form(max_length=60)],
+    ai_generated: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    from circo.assistant.visual import render as render_visual
+
+    made = render_visual(
+        session,
+        ctx,
+        template=template,
+        headline=headline,
+        figure=figure,
+        territory=territory,
+        ai_generated=bool(ai_generated),
+    )
+    name = f"visuel-{template}.{made.extension}"  # the template was checked by render
+    return Response(
+        made.data,
+        media_type=made.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.post(PAGE, include_in_schema=False)
 def studio_create(
     session: SessionDep,
