@@ -107,6 +107,10 @@ def _points(
     session: Session, ctx: CampaignContext, topic: str, settings: Settings, *, limit: int
 ) -> tuple[list[Point], bool]:
     answer = ask(session, ctx, query=topic, settings=settings, limit=limit)
+    if answer.mode == "llm" and not answer.points:
+        # none of the model's sentences kept a citation that checks out: assembled from the
+        # cited passages instead (not generated, so not marked as such)
+        answer = ask(session, ctx, query=topic, settings=settings, limit=limit, offline=True)
     return answer.points, answer.mode == "llm"
 
 
