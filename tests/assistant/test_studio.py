@@ -279,3 +279,35 @@ def test_training_and_strategy_note(session: Session, settings: Settings, tmp_pa
     assert note.text.rstrip().endswith("non sourcé)\n– …")
     with pytest.raises(CircoError, match="territoire « 75056 » non reconnu"):
         studio.compose(session, ctx, kind="strategy", topic="75056", settings=settings)
+
+
+def test_write_api_contract(session: Session, runtime: Runtime) -> None:
+    from fastapi.testclient import TestClient
+    from tests.factories import login
+
+    campaign = make_campaign(session, slug="camp-a")
+    seed_demo(session, system_context(campaign), runtime.settings)
+    make_user(session, campaign=campaign, email="comms@example.org", role=Role.comms)
+    make_user(session, campaign=campaign, email="vol@example.org", role=Role.volunteer)
+    session.commit()
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        csrf = login(client, "comms@example.org")
+        written = client.post(
+            "/api/campaigns/camp-a/assistant/write",
+            json={"kind": "post", "topic": "retraites", "network": "linkedin"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert written.status_code == 200, written.text
+        body = written.json()
+        assert set(body) == {"text", "citations", "ai_generated"}
+        assert body["ai_generated"] is False
+        assert all(set(c) == {"source", "quote"} for c in body["citations"])
+        assert len(body["text"]) <= 3000
+        client.cookies.clear()
+        csrf = login(client, "vol@example.org")
+        refused = client.post(
+            "/api/campaigns/camp-a/assistant/write",
+            json={"kind": "post", "topic": "retraites", "network": "x"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert refused.status_code == 403
