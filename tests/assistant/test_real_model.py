@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,8 +97,12 @@ def engine() -> Iterator[tuple[str, float]]:
             break
     else:
         pytest.fail("llama.cpp server stopped:\n" + "".join(log[-30:]), pytrace=False)
+    # keep reading the server's log, so that a full pipe never blocks it
+    drain = threading.Thread(target=lambda: log.extend(process.stdout or []), daemon=True)
+    drain.start()
     try:
         yield f"http://127.0.0.1:{port}/v1", time.monotonic() - started
+        assert process.poll() is None, "".join(log[-40:])
     finally:
         process.terminate()
         process.wait(timeout=30)
