@@ -295,6 +295,41 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "done": "terminé",
         "failed": "échec",
     },
+    "verdict": {
+        "contradicted": "contredit par nos sources",
+        "supported": "confirmé par nos sources",
+        "unverified": "non vérifié",
+    },
+    "stance": {"against": "contre", "for": "pour", "context": "contexte"},
+    "riposte_status": {"draft": "brouillon", "approved": "validée et diffusée"},
+    "share_network": {
+        "x": "X",
+        "facebook": "Facebook",
+        "whatsapp": "WhatsApp",
+        "telegram": "Telegram",
+        "linkedin": "LinkedIn",
+        "instagram": "Instagram",
+        "tiktok": "TikTok",
+    },
+    "draft_kind": {
+        "post": "post pour les réseaux",
+        "video": "script vidéo",
+        "email": "e-mail",
+        "door": "script de porte-à-porte",
+        "phone": "script d'appel",
+        "sheet": "fiche technique",
+        "strategy": "note de stratégie",
+        "training": "formation et quiz",
+    },
+    "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
+    "visual_template": {
+        "post-square": "post carré",
+        "post-portrait": "post portrait",
+        "story": "format vertical",
+        "leaflet-a5": "tract A5 (PDF)",
+        "leaflet-a4": "tract A4 (PDF)",
+    },
+    "visual_figure": {"turnout": "participation", "first": "score du candidat en tête"},
 }
 
 

@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("rebut")(rebut)
     app.command("leaflet")(leaflet)
     app.command("write")(write)
+    app.command("visual")(visual)
 
 
 # --- kb ---------------------------------------------------------------------------------------
@@ -402,18 +403,131 @@ def leaflet(
 
 
 def write(
-    kind: Annotated[str, typer.Argument(help="slogan, post ou script.")],
-    topic: Annotated[str, typer.Argument(help="Sujet.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="post, video (script), email, door, phone, sheet (fiche technique), strategy "
+            "(note d'un territoire : --topic com:75056), training (formation + quiz) ; slogan "
+            "avec un modèle de langage."
+        ),
+    ],
+    topic_argument: Annotated[
+        str | None, typer.Argument(metavar="[SUJET]", help="Sujet (ou --topic).")
+    ] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Sujet, ex. « retraites ».")] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network", help="Réseau d'un post : x, instagram, facebook, tiktok, linkedin."
+        ),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Garder comme brouillon du studio (à valider).")
+    ] = False,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Slogans, messages, scripts vidéo (modèle de langage requis) / creative texts (LLM)."""
+    """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
+    from circo.assistant.errors import AssistantError
+    from circo.assistant.studio import compose, create_draft, parse_kind
     from circo.assistant.tasks import write as run_write
 
+    subject = topic or topic_argument
+    if not subject:
+        raise AssistantError("sujet manquant (ex. --topic « retraites »)", loc="--topic")
+    if kind.strip().lower() == "slogan":
+        with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+            result = run_write(
+                session, ctx, kind="slogan", topic=subject, settings=runtime.settings
+            )
+        if as_json:
+            print_json(result)
+        else:
+            typer.echo(result["text"])
+        return
+    parse_kind(kind)  # a French error naming the formats, before opening the database
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        result = run_write(session, ctx, kind=kind, topic=topic, settings=runtime.settings)
+        made = compose(
+            session, ctx, kind=kind, topic=subject, settings=runtime.settings, network=network
+        )
+        draft_id = None
+        if save:
+            draft_id = create_draft(
+                session,
+                ctx,
+                kind=kind,
+                topic=subject,
+                settings=runtime.settings,
+                network=network,
+            ).id
     if as_json:
-        print_json(result)
-    else:
-        typer.echo(result["text"])
+        print_json(made.contract())
+        return
+    typer.echo(made.text)
+    typer.echo("\nSources :")
+    for citation in made.citations:
+        typer.echo(f"— « {citation['quote']} » ({citation['source']})")
+    if draft_id is not None:
+        typer.echo(f"\nBrouillon n° {draft_id} enregistré (à valider dans le studio).")
+
+
+def visual(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            help="post-square (1080×1080), post-portrait (1080×1350), story (1080×1920), "
+            "leaflet-a5, leaflet-a4 (PDF).",
+        ),
+    ],
+    headline: Annotated[str, typer.Option("--headline", help="Titre (140 caractères au plus).")],
+    figure: Annotated[str, typer.Option("--figure", help="turnout (participation) ou first.")],
+    territory: Annotated[
+        str, typer.Option("--territory", help="Territoire, ex. com:75056, dep:01.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Fichier .png ou .pdf à écrire.")],
+    ai_generated: Annotated[
+        bool,
+        typer.Option(
+            "--ai-generated",
+            help="Le titre vient d'un modèle de langage : mention « contenu généré par IA ».",
+        ),
+    ] = False,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Visuel de campagne (PNG, PDF) avec un chiffre sourcé / campaign visual with a figure."""
+    from circo.assistant.errors import AssistantError
+    from circo.assistant.visual import TEMPLATES, render
+
+    expected = TEMPLATES.get(template, (0, 0, ""))[2]
+    if expected and out.suffix.lower() != f".{expected}":
+        raise AssistantError(
+            f"le modèle {template} produit un fichier .{expected} (reçu « {out.name} »)",
+            loc="--out",
+        )
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        made = render(
+            session,
+            ctx,
+            template=template,
+            headline=headline,
+            figure=figure,
+            territory=territory,
+            ai_generated=ai_generated,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(made.data)
+    if as_json:
+        print_json(
+            {
+                "file": str(out),
+                "template": template,
+                "ai_generated": made.ai_generated,
+                "source": made.source_line,
+            }
+        )
+        return
+    console.print(f"Visuel écrit : {out} — {made.source_line}", highlight=False)

@@ -70,3 +70,26 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Settings) -> Non
                 published_on=date.fromisoformat(item["date"]),
             ),
         )
+    seed_ripostes(session, ctx, settings)
+
+
+def seed_ripostes(session: Session, ctx: CampaignContext, settings: Settings) -> None:
+    """One riposte already approved (shown to the volunteers; the demo mails no one) and one
+    draft waiting for the comms team."""
+    from circo.assistant.models import RiposteStatus
+    from circo.assistant.ripostes import create_riposte
+    from circo.db import utcnow
+
+    approved = create_riposte(
+        session, ctx, claim="Le chômage explose à Paris", settings=settings, offline=True
+    )
+    approved.status = RiposteStatus.approved
+    approved.approved_at = utcnow()
+    create_riposte(
+        session,
+        ctx,
+        claim="Claire Martin veut supprimer la police municipale",
+        settings=settings,
+        offline=True,
+    )
+    session.flush()

@@ -37,11 +37,21 @@ class DocumentNotFound(NotFound):
     pass
 
 
+class DraftNotFound(NotFound):
+    """No studio draft with this id in the campaign."""
+
+
+class RiposteNotFound(NotFound):
+    """No riposte with this id in the campaign (or not approved, for a volunteer)."""
+
+
 __all__ = [
     "AssistantError",
     "DocumentError",
     "DocumentNotFound",
+    "DraftNotFound",
     "FetchError",
     "LLMError",
     "LLMRequired",
+    "RiposteNotFound",
 ]

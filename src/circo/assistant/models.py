@@ -154,3 +154,91 @@ class Leaflet(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Verdict(enum.StrEnum):
+    contradicted = "contradicted"
+    supported = "supported"
+    unverified = "unverified"
+
+
+class RiposteStatus(enum.StrEnum):
+    draft = "draft"  # written from a rebuttal, editable by the comms team
+    approved = "approved"  # pushed to the volunteers (app + e-mail to those who may be mailed)
+
+
+class Riposte(Base):
+    """A rebuttal kept as the campaign's riposte: approved by comms, then pushed to volunteers.
+
+    Views and shares are counted per riposte (numbers only: nothing about who viewed).
+    """
+
+    __tablename__ = "assistant_ripostes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    claim: Mapped[str] = mapped_column(String(500))
+    verdict: Mapped[str] = mapped_column(str_enum(Verdict, name="verdict", length=16))
+    short: Mapped[str] = mapped_column(Text, default="")
+    long: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(
+        str_enum(RiposteStatus, name="status", length=16), default=RiposteStatus.draft
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    mailed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DraftKind(enum.StrEnum):
+    post = "post"  # a social post for one network (limits in circo.assistant.studio)
+    video = "video"  # a video script: scenes, durations, voice-over, captions, b-roll
+    email = "email"  # an e-mail draft
+    door = "door"  # a door-to-door script
+    phone = "phone"  # a phone script
+    sheet = "sheet"  # a technical sheet (fiche technique) on a topic
+    strategy = "strategy"  # a communication-strategy note for a territory (its sheet)
+    training = "training"  # an activist course with a quiz (a topic, or a rule of the field)
+
+
+class Network(enum.StrEnum):
+    x = "x"
+    instagram = "instagram"
+    facebook = "facebook"
+    tiktok = "tiktok"
+    linkedin = "linkedin"
+
+
+class DraftStatus(enum.StrEnum):
+    draft = "draft"
+    approved = "approved"  # by the comms role
+    published = "published"
+
+
+class StudioDraft(Base):
+    """A text of the studio: cited, editable, approved by comms, placed in the calendar."""
+
+    __tablename__ = "assistant_studio_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(str_enum(DraftKind, name="kind", length=16))
+    network: Mapped[str | None] = mapped_column(str_enum(Network, name="network", length=16))
+    topic: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    ai_generated: Mapped[bool] = mapped_column(default=False)
+    paid: Mapped[bool] = mapped_column(default=False)  # sponsored: L52-1 applies
+    status: Mapped[str] = mapped_column(
+        str_enum(DraftStatus, name="status", length=16), default=DraftStatus.draft
+    )
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

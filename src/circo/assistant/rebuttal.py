@@ -1,9 +1,10 @@
 """Rebuttals: evidence for and against a claim, a verdict, a short and a long answer.
 
-Offline, the stance of each relevant passage comes from transparent cues: a campaign rebuttal
-document, correction words ("faux", "en réalité"), figures that differ from the claim's, an
-opposite trend (hausse/baisse) or an opposite negation. When no passage is relevant the verdict
-is "unverified" and nothing is invented.
+Offline, each relevant passage is judged sentence by sentence by `circo.assistant.stance`
+(transparent cues: a campaign rebuttal of this very myth, numbers of the same unit that differ,
+opposite trends, opposite actions — "supprimer" vs "restera" —, a stated position against the
+claimed one, a negation). The evidence quote is the sentence that carries the stance. When no
+passage speaks of the claim the verdict is "unverified" and nothing is invented.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from circo.assistant import generation
-from circo.assistant.analysis import analyse, fold
+from circo.assistant import generation, stance
+from circo.assistant.analysis import analyse
 from circo.assistant.compose import Citation, best_span, clean, shorten
 from circo.assistant.llm import LLMClient
 from circo.assistant.models import DocType
 from circo.assistant.retrieval import Hit, search
+from circo.assistant.segment import sentence_spans
 from circo.assistant.tasks import mode_for
 from circo.config import Settings
 from circo.core.netguard import leave_transaction
@@ -32,22 +34,6 @@ NOTHING_LONG = (
     NOTHING_SHORT + " Ni confirmation ni démenti : ajoutez des études, articles ou chiffres "
     "sur ce sujet à la base pour pouvoir y répondre."
 )
-CORRECTION_CUES = re.compile(
-    r"\b(faux|fausse|inexact|intox|idee recue|en realite|contrairement|dement|dementi|erron|"
-    r"mensong|trompeu|non fonde)",
-)
-NEGATION = re.compile(r"\b(ne|n|pas|jamais|aucun|aucune|rien|nullement|sans|ni)\b")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-UP_TERMS = set(
-    analyse(
-        "augmente augmentation hausse progresse progression croissance monte "
-        "grimpe accroissement double triple record"
-    )
-)
-DOWN_TERMS = set(
-    analyse("baisse diminue diminution recule recul chute réduit réduction effondrement moitié")
-)
-MIN_COVERAGE = 0.5
 
 
 @dataclass
@@ -103,21 +89,20 @@ def rebut(
 ) -> Rebuttal:
     mode = mode_for(settings, offline=offline)
     result = Rebuttal(claim=claim, mode=mode)
+    actor, rest = stance.split_actor(claim)
+    reading = stance.read(rest, actor=actor)
     hits = [
         hit
         for hit in search(session, ctx, query=claim, limit=12, settings=settings)
-        if _relevant(hit, claim)
+        if _relevant(hit, claim, reading)
     ]
     if not hits:
         return result
     if mode == "llm":
         leave_transaction(session)
         return _rebut_llm(result, hits[:8], settings=settings, max_evidence=max_evidence)
-    claim_terms = set(analyse(claim))
     for hit in hits:
-        start, end = best_span(hit.row.text, claim_terms, max_chars=360)
-        citation = Citation(hit.row, start, end)
-        result.evidence.append(Evidence(stance_of(claim, citation.quote, hit), citation))
+        result.evidence.append(judge(hit, claim, reading))
     order = {"against": 0, "for": 1, "context": 2}
     result.evidence.sort(key=lambda item: order[item.stance])
     result.evidence = result.evidence[:max_evidence]
@@ -131,46 +116,41 @@ def rebut(
     return result
 
 
-def _relevant(hit: Hit, claim: str) -> bool:
-    distinct = len(set(analyse(claim)))
-    if distinct == 0:
-        return False
-    needed = max(1 if distinct <= 2 else 2, round(distinct * MIN_COVERAGE))
-    return len(hit.matched_terms) >= min(needed, distinct)
+def _relevant(hit: Hit, claim: str, reading: stance.Reading) -> bool:
+    """The passage speaks of the claim: a rebuttal of this very myth, or enough of its terms."""
+    if hit.row.doc_type == DocType.rebuttal.value and stance.is_the_myth(
+        claim, hit.row.heading_path
+    ):
+        return True
+    return stance.about(reading, stance.read(hit.row.text))
 
 
-def stance_of(claim: str, quote: str, hit: Hit) -> str:
-    """against / for / context of a quote with respect to a claim (documented cues only)."""
-    folded_quote, folded_claim = fold(quote), fold(claim)
-    if hit.row.doc_type == DocType.rebuttal.value or CORRECTION_CUES.search(folded_quote):
-        return "against"
-    claim_numbers = _numbers(claim)
-    quote_numbers = _numbers(quote)
-    claim_negated = bool(NEGATION.search(folded_claim))
-    quote_negated = bool(NEGATION.search(folded_quote))
-    claim_trend, quote_trend = _trend(claim), _trend(quote)
-    if claim_trend and quote_trend:
-        return "for" if claim_trend == quote_trend else "against"
-    if claim_numbers and quote_numbers:
-        if claim_numbers & quote_numbers:
-            return "against" if claim_negated != quote_negated else "for"
-        return "against"
-    if claim_negated != quote_negated and hit.coverage >= 0.6:
-        return "against"
-    return "context"
-
-
-def _numbers(text: str) -> set[str]:
-    years = {
-        value for value in NUMBER.findall(text) if len(value) == 4 and value[:2] in ("19", "20")
-    }
-    return {value.replace(",", ".") for value in NUMBER.findall(text)} - years
-
-
-def _trend(text: str) -> int:
-    terms = set(analyse(text))
-    up, down = len(terms & UP_TERMS), len(terms & DOWN_TERMS)
-    return (up > down) - (down > up)
+def judge(hit: Hit, claim: str, reading: stance.Reading) -> Evidence:
+    """The passage's stance and the sentence that carries it (a verbatim span of the passage)."""
+    text = hit.row.text
+    if hit.row.doc_type == DocType.rebuttal.value and stance.is_the_myth(
+        claim, hit.row.heading_path
+    ):
+        start, end = best_span(text, set(analyse(claim)), max_chars=360)
+        return Evidence("against", Citation(hit.row, start, end))
+    best: tuple[float, int, int, int] | None = None
+    rank = {"against": 2, "for": 1}
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if sentence.lstrip().startswith("#"):
+            continue
+        sentence_reading = stance.read(sentence)
+        verdict = stance.compare(reading, sentence_reading, doc_type=hit.row.doc_type)
+        if verdict == "context":
+            continue
+        key = (stance.coverage(reading, sentence_reading), rank[verdict], start, end)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is not None:
+        verdict = "against" if best[1] == 2 else "for"
+        return Evidence(verdict, Citation(hit.row, best[2], best[3]))
+    start, end = best_span(text, set(analyse(claim)), max_chars=360)
+    return Evidence("context", Citation(hit.row, start, end))
 
 
 def _compose(result: Rebuttal) -> None:

@@ -18,7 +18,7 @@ from fastapi.responses import (
 )
 from pydantic import AfterValidator
 
-from circo.assistant import feeds, leaflet, repository, service
+from circo.assistant import feeds, leaflet, repository, routes_ripostes, routes_studio, service
 from circo.assistant.errors import AssistantError
 from circo.assistant.rebuttal import rebut
 from circo.assistant.retrieval import Filters, search
@@ -67,6 +67,15 @@ NAV_ITEMS = [
     NavItem("Argumentaire", "assistant", order=60, group="Assistant"),
     NavItem("Base documentaire", "assistant/kb", roles=(Role.comms,), order=61, group="Assistant"),
     NavItem("Tracts", "assistant/leaflets", roles=(Role.comms,), order=62, group="Assistant"),
+    NavItem("Ripostes", "assistant/ripostes", order=63, group="Assistant"),
+    NavItem("Studio", "assistant/studio", roles=(Role.comms,), order=64, group="Assistant"),
+    NavItem(
+        "Calendrier éditorial",
+        "assistant/studio/calendar",
+        roles=(Role.comms,),
+        order=65,
+        group="Assistant",
+    ),
 ]
 
 
@@ -569,3 +578,9 @@ def api_leaflet(
         session, ctx, territory=payload.territory, topic=payload.topic, settings=settings
     )
     return {"id": draft.id, "content": draft.content, "created": date.today()}
+
+
+# --- ripostes (their own module: pages for the comms team and the volunteers) -----------------
+
+router.include_router(routes_ripostes.router)
+router.include_router(routes_studio.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, StringConstraints
 
@@ -143,3 +143,22 @@ class LeafletRead(ReadModel):
     id: int
     content: dict[str, Any]
     created: date
+
+
+class WriteIn(BaseModel):
+    kind: Literal["post", "video", "email", "door", "phone", "sheet"]
+    topic: Annotated[ShortText, StringConstraints(min_length=1, max_length=200)]
+    network: Literal["x", "instagram", "facebook", "tiktok", "linkedin"] | None = None
+
+
+class StudioCitationRead(ReadModel):
+    source: str
+    quote: str
+
+
+class WrittenRead(ReadModel):
+    """`circo write … --json`: the text, its citations, whether a model wrote it."""
+
+    text: str
+    citations: list[StudioCitationRead]
+    ai_generated: bool

@@ -1,0 +1,179 @@
+"""Studio pages (comms role): compose a cited text, edit it, approve it, place it in the
+editorial calendar (L49 and L52-1 refuse with the article), mark it published; and the JSON
+`write` operation (the contract of `circo write … --json`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from circo.assistant import studio
+from circo.assistant.models import Network
+from circo.assistant.schemas import WriteIn, WrittenRead
+from circo.core.models import Role
+from circo.core.tenancy import CampaignContext
+from circo.core.timezone import parse_local
+from circo.web.deps import SessionDep, SettingsDep, require_role
+from circo.web.templating import render
+from circo.web.types import IdPath
+
+router = APIRouter()
+CommsDep = Annotated[CampaignContext, Depends(require_role(Role.comms))]
+PAGE = "/c/{slug}/assistant/studio"
+API = "/api/campaigns/{slug}/assistant"
+
+
+@router.get(PAGE, response_class=HTMLResponse, include_in_schema=False)
+def studio_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
+    return render(
+        request,
+        "assistant/studio.html",
+        {
+            "drafts": studio.list_drafts(session, ctx),
+            "kinds": studio.KINDS,
+            "networks": [network.value for network in Network],
+            "limits": {network.value: limit for network, limit in studio.NETWORK_LIMITS.items()},
+        },
+    )
+
+
+@router.get(PAGE + "/calendar", response_class=HTMLResponse, include_in_schema=False)
+def calendar_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
+    return render(
+        request, "assistant/studio_calendar.html", {"drafts": studio.calendar(session, ctx)}
+    )
+
+
+@router.get(PAGE + "/visual", response_class=HTMLResponse, include_in_schema=False)
+def visual_page(request: Request, ctx: CommsDep) -> HTMLResponse:
+    from circo.assistant.visual import FIGURES, TEMPLATES
+
+    return render(
+        request,
+        "assistant/studio_visual.html",
+        {
+            "templates": list(TEMPLATES),
+            "sizes": {name: f"{w} × {h}" for name, (w, h, _kind) in TEMPLATES.items()},
+            "figures": FIGURES,
+            "territory": _territory_key(ctx.campaign.territory_code or ""),
+        },
+    )
+
+
+def _territory_key(code: str) -> str:
+    """The campaign's territory as a territory key: a commune's code "75056" → "com:75056"."""
+    return f"com:{code}" if len(code) == 5 and ":" not in code else code
+
+
+@router.post(PAGE + "/visual", include_in_schema=False)
+def visual_download(
+    session: SessionDep,
+    ctx: CommsDep,
+    template: Annotated[str, Form(max_length=40)],
+    headline: Annotated[str, Form(max_length=400)],
+    figure: Annotated[str, Form(max_length=40)],
+    territory: Annotated[str, Form(max_length=60)],
+    ai_generated: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    from circo.assistant.visual import render as render_visual
+
+    made = render_visual(
+        session,
+        ctx,
+        template=template,
+        headline=headline,
+        figure=figure,
+        territory=territory,
+        ai_generated=bool(ai_generated),
+    )
+    name = f"visuel-{template}.{made.extension}"  # the template was checked by render
+    return Response(
+        made.data,
+        media_type=made.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(PAGE, include_in_schema=False)
+def studio_create(
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CommsDep,
+    kind: Annotated[str, Form(max_length=40)],
+    topic: Annotated[str, Form(max_length=200)],
+    network: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    draft = studio.create_draft(
+        session, ctx, kind=kind, topic=topic, settings=settings, network=network or None
+    )
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/{draft.id}", 303)
+
+
+@router.get(PAGE + "/{draft_id}", response_class=HTMLResponse, include_in_schema=False)
+def draft_page(
+    request: Request, session: SessionDep, ctx: CommsDep, draft_id: IdPath
+) -> HTMLResponse:
+    draft = studio.get_draft(session, ctx, draft_id)
+    limit = studio.NETWORK_LIMITS[Network(draft.network)] if draft.network else None
+    return render(
+        request,
+        "assistant/studio_draft.html",
+        {"draft": draft, "limit": limit, "msg": request.query_params.get("msg", "")},
+    )
+
+
+def _back(ctx: CampaignContext, draft_id: int, msg: str) -> Response:
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/{draft_id}?msg={msg}", 303)
+
+
+@router.post(PAGE + "/{draft_id}", include_in_schema=False)
+def draft_save(
+    session: SessionDep,
+    ctx: CommsDep,
+    draft_id: IdPath,
+    text: Annotated[str, Form(max_length=20000)],
+) -> Response:
+    studio.edit_draft(session, ctx, draft_id, text=text)
+    return _back(ctx, draft_id, "saved")
+
+
+@router.post(PAGE + "/{draft_id}/approve", include_in_schema=False)
+def draft_approve(session: SessionDep, ctx: CommsDep, draft_id: IdPath) -> Response:
+    studio.approve_draft(session, ctx, draft_id)
+    return _back(ctx, draft_id, "approved")
+
+
+@router.post(PAGE + "/{draft_id}/schedule", include_in_schema=False)
+def draft_schedule(
+    session: SessionDep,
+    ctx: CommsDep,
+    draft_id: IdPath,
+    when: Annotated[str, Form(max_length=40)],
+    paid: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    moment = parse_local(when, ctx.campaign.timezone, field="date de publication")
+    studio.schedule_draft(session, ctx, draft_id, when=moment, paid=bool(paid))
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/calendar", 303)
+
+
+@router.post(PAGE + "/{draft_id}/publish", include_in_schema=False)
+def draft_publish(session: SessionDep, ctx: CommsDep, draft_id: IdPath) -> Response:
+    studio.publish_draft(session, ctx, draft_id)
+    return _back(ctx, draft_id, "published")
+
+
+@router.post(API + "/write", tags=["assistant"], response_model=WrittenRead)
+def api_write(
+    session: SessionDep, settings: SettingsDep, ctx: CommsDep, payload: WriteIn
+) -> dict[str, Any]:
+    made = studio.compose(
+        session,
+        ctx,
+        kind=payload.kind,
+        topic=payload.topic,
+        settings=settings,
+        network=payload.network,
+    )
+    return made.contract()
