@@ -32,6 +32,10 @@ PAGES = [
     ("privacy", "/c/demo/privacy", (1280, 800)),
     ("finance", "/c/demo/finance", (1280, 900)),
     ("settings", "/c/demo/settings", (1280, 900)),
+    ("scenario", "/c/demo/targeting/scenario", (1280, 900)),
+    ("night", "/c/demo/night", (1280, 900)),
+    ("studio", "/c/demo/assistant/studio", (1280, 900)),
+    ("calls-phone", "/c/demo/calls", (390, 844)),
 ]
 CHROMIUM_ARGS = [
     "--no-sandbox",

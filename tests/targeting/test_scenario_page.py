@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from circo.core.models import Campaign
 from circo.elections.importing import import_results
 from tests.factories import TwoCampaigns, login
 from tests.targeting.legislatives_files import ROUND_ONE, write_round_two
@@ -26,12 +27,21 @@ def legislatives(session: Session, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("legislatives")
 def test_scenario_page_with_withdrawals_turnout_and_csv(
-    client: TestClient, world: TwoCampaigns
+    client: TestClient, world: TwoCampaigns, session: Session
 ) -> None:
     login(client, world.admin_a.email)
+    campaign = session.get(Campaign, world.a.id)
+    assert campaign is not None
+    campaign.territory_code = "69123"  # a bare commune code, as the campaign form allows
+    session.commit()
     empty = client.get("/c/camp-a/targeting/scenario")
     assert empty.status_code == 200
     assert 'type="range"' in empty.text
+    # proposed before anything is chosen (not computed): the two rounds, the campaign's commune
+    assert 'value="leg-2017:1" selected' in empty.text
+    assert 'value="leg-2017:2" selected' in empty.text
+    assert 'value="com:69123"' in empty.text
+    assert 'data-testid="scenario-table"' not in empty.text
     params = {
         "election": "leg-2017:1",
         "from": "leg-2017:1",

@@ -53,7 +53,11 @@ def election_options(session: Session) -> list[dict[str, str]]:
 
 
 def default_territory(ctx: CampaignContext) -> str:
-    code = ctx.campaign.territory_code or ""
+    """The campaign's territory as a key: ``com:75056`` (a bare commune or département code,
+    as the campaign form allows, is read as such)."""
+    code = (ctx.campaign.territory_code or "").strip()
+    if code and ":" not in code:
+        code = f"com:{code}" if len(code) == 5 else f"dep:{code}"
     try:
         return parse_territory(code).key if code else ""
     except CircoError:

@@ -25,6 +25,17 @@ from circo.web.templating import render
 router = APIRouter()
 
 
+def _first_rounds(elections: list[dict[str, str]]) -> tuple[str, str, str]:
+    """What the page proposes before anything is chosen: the latest imported first round, with
+    the transfers between its two rounds (or nothing when no election has both)."""
+    values = {item["value"] for item in elections}
+    for item in elections:
+        key, _, round_text = item["value"].rpartition(":")
+        if round_text == "1" and f"{key}:2" in values:
+            return item["value"], item["value"], f"{key}:2"
+    return "", "", ""
+
+
 @router.get("/c/{slug}/targeting/scenario", response_class=HTMLResponse, include_in_schema=False)
 def scenario_page(
     request: Request,
@@ -42,9 +53,13 @@ def scenario_page(
     values: dict[str, Any] = transfer_form(
         session, ctx, source=source, target=target, territory=territory
     )
+    submitted = bool(election or source or target)
+    if not submitted:  # proposed, not computed: the fit runs when the person asks
+        election, source, target = _first_rounds(values["elections"])
+        values.update(source=source, target=target)
     values.update(election=election, turnout=turnout, draws=draws, withdrawn=withdraw or [])
     status = 200
-    if election and source and target and values["territory"]:
+    if submitted and election and source and target and values["territory"]:
         try:
             key, round_number = parse_election_round(election, option="election")
             if round_number != 1:
