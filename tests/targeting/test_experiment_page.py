@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import AuditEvent
 from circo.targeting.experiments import PREREGISTERED
 from tests.factories import TwoCampaigns, login
+from tests.web.crawl import internal_words, offending_words, rendered_text
 
 
 @pytest.mark.usefixtures("rhone")
@@ -80,6 +81,10 @@ def test_design_freeze_csv_analysis_and_pdf(
     analysed = client.get("/c/camp-a/targeting/experiment", params=params)
     assert analysed.status_code == 200, analysed.text
     assert 'data-testid="experiment-result"' in analysed.text
+    # French, no internal key (treatment, control, door_to_door, turnout…) on the pages
+    words = internal_words() | {"treatment", "control", "door_to_door", "leaflets", "turnout"}
+    for shown in (page, analysed):
+        assert offending_words(rendered_text(shown.text), words) == set()
     assert "90 %" in analysed.text
     assert "95 %" in analysed.text
 
