@@ -14,7 +14,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.core.models import AuditEvent
+from circo.core import audit
+from circo.core.models import AuditEvent, Role
+from circo.core.tenancy import CampaignContext
+from circo.elections.models import StationResult
+from circo.elections.service import get_election
+from circo.formatting import format_number
+from circo.targeting.experiment_page import analyse_design, load_design
 from circo.targeting.experiments import PREREGISTERED
 from tests.factories import TwoCampaigns, login
 from tests.web.crawl import internal_words, offending_words, rendered_text
@@ -136,3 +142,48 @@ def test_form_errors_are_french_and_nothing_is_frozen(
     missing = client.get("/c/camp-a/targeting/experiment", params={"design": "999999"})
     assert missing.status_code == 404
     assert "expérience n° 999999 introuvable" in missing.text
+
+
+@pytest.mark.usefixtures("rhone")
+def test_an_effect_injected_into_the_after_election_is_recovered(
+    client: TestClient, world: TwoCampaigns, session: Session
+) -> None:
+    """+4 points of turnout written into the treated bureaux of round 2 (real rows, real
+    database): the page's estimate moves by 4 points and becomes significant."""
+    csrf = login(client, world.admin_a.email)
+    created = client.post(
+        "/c/camp-a/targeting/experiment",
+        data={
+            "csrf_token": csrf,
+            "hypothesis": "Le phoning augmente la participation.",
+            "treatment": "phoning",
+            "election": "pres-2017:1",
+            "territory": "dep:69",
+            "treated_share": "0.5",
+            "block_on": "turnout",
+            "seed": "3",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    design_id = int(created.headers["location"].rsplit("=", 1)[1])
+    params = {"design": str(design_id), "before": "pres-2017:1", "after": "pres-2017:2"}
+    ctx = CampaignContext(campaign=world.a, role=Role.admin, actor=audit.SYSTEM)
+    design = load_design(session, ctx, design_id=design_id)
+    baseline = analyse_design(session, design, before="pres-2017:1", after="pres-2017:2")
+    treated = {unit for unit, arm in design.assignments if arm == "treatment"}
+    after = get_election(session, key="pres-2017", round_number=2)
+    for row in session.scalars(select(StationResult).where(StationResult.election_id == after.id)):
+        if row.station_key in treated:
+            row.voters += round(0.04 * row.registered)
+    session.commit()
+    injected = analyse_design(session, design, before="pres-2017:1", after="pres-2017:2")
+    session.rollback()
+    assert injected.estimate.effect - baseline.estimate.effect == pytest.approx(0.04, abs=2e-3)
+    assert injected.estimate.low < baseline.estimate.effect + 0.04 < injected.estimate.high
+    assert injected.estimate.p_value < 0.01
+    assert injected.low90 > injected.estimate.low  # the 90 % interval is the narrower one
+    page = client.get("/c/camp-a/targeting/experiment", params=params)
+    assert page.status_code == 200
+    shown = format_number(100 * injected.estimate.effect, 2)
+    assert shown in page.text
