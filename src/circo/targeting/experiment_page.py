@@ -35,7 +35,7 @@ from circo.analysis.experiments import (
 )
 from circo.core import audit
 from circo.core.models import AuditEvent
-from circo.core.tenancy import CampaignContext
+from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.elections import repository as repo
 from circo.elections.service import get_election
 from circo.elections.territories import parse_territory
@@ -241,7 +241,7 @@ def load_design(session: Session, ctx: CampaignContext, *, design_id: int) -> Fr
         select(AuditEvent).where(
             AuditEvent.id == design_id,
             AuditEvent.action == PREREGISTERED,
-            AuditEvent.campaign_id == ctx.campaign_id,
+            campaign_filter(AuditEvent, ctx),
         )
     ).first()
     design = _frozen(event) if event is not None else None
