@@ -165,6 +165,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "contact": "contact",
         "contacts": "contacts",
         "election": "élection",
+        "experiment": "expérience de terrain",
         "electoral_roll": "liste électorale",
         "email": "e-mail",
         "field_visits": "visites",
@@ -202,6 +203,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "withdrawn": "désisté",
         "elected_first_round": "élu au premier tour",
     },
+    "experiment_arm": {"treatment": "traitement", "control": "témoin"},
+    "experiment_treatment": {
+        "door_to_door": "porte-à-porte",
+        "phoning": "phoning",
+        "leaflets": "tracts",
+    },
+    "experiment_block": {"turnout": "participation passée", "none": "aucun (tirage simple)"},
     "ei_method": {
         "em": "EM (maximum de vraisemblance, rapide)",
         "md": "multinomiale-Dirichlet (bayésienne, lente)",
@@ -447,6 +455,13 @@ PLACES: Mapping[str, str] = {
     "postal_code": "code postal",
     "commune_code": "code commune",
     "polling_station": "bureau de vote",
+    "hypothesis": "hypothèse",
+    "treatment": "traitement",
+    "treated_share": "part traitée",
+    "block_on": "blocage",
+    "before": "élection avant",
+    "after": "élection après",
+    "design": "expérience",
 }
 
 

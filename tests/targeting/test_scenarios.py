@@ -34,9 +34,9 @@ ROUND_TWO_2022 = {
 }
 
 
-def read_excerpt() -> dict[str, tuple[float, float, dict[str, float]]]:
+def read_excerpt(path: Path = EXCERPT) -> dict[str, tuple[float, float, dict[str, float]]]:
     rows = {}
-    for line in EXCERPT.read_text(encoding="utf-8").splitlines()[1:]:
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
         code, registered, expressed, *candidates = line.split(";")
         votes = {}
         for field in candidates:
@@ -153,3 +153,36 @@ def test_runoff_monte_carlo_follows_transfers_withdrawals_and_turnout() -> None:
     assert seats["X"]["expected"] == pytest.approx(1.5)
     assert seats["X"]["low"] == 1
     assert seats["X"]["high"] == 2
+
+
+EXCERPT_2024 = EXCERPT.with_name("lg24_t1_circo_excerpt.csv")
+#: 2024 round 1: elected (the Ministry's ``elu_e``) or qualified at 12.5 % of registered (L162),
+#: threshold = 0.125 × registered — see PROVENANCE.md
+OUTCOME_2024: dict[str, tuple[str | None, set[str]]] = {
+    "01_01": (None, {"MAÎTRE Christophe", "BRETON Xavier", "GUERAUD Sébastien"}),  # ≥ 10 855.4
+    "01_02": (None, {"KOTARAC Andréa", "DAUBIÉ Romain", "MEYER Maxime"}),  # ≥ 12 734.25
+    "01_03": (None, {"GIVERNET Olga", "DUBARRY Karine", "JOLIE Christian"}),  # ≥ 10 516.25
+    "01_04": (None, {"BUISSON Jérôme", "COQUELET Christophe", "LIOTIER Charline"}),  # ≥ 12 014.9
+    "01_05": (None, {"CHAVENT Marc", "PISANI Florence"}),  # ABAD 9 651 < 9 737.5: out by 87
+    "02_01": ("DRAGON Nicolas", set()),  # 54.5 % of expressed, 34.4 % of registered
+    "02_02": (None, {"TORRE Philippe", "DIVE Julien"}),  # ≥ 9 145.6
+    "02_03": ("CASTERMAN Eddy", set()),
+    "02_04": ("BEAURAIN José", set()),
+    "03_01": (None, {"THÈS Anne-Marie", "MONNET Yannick"}),  # ≥ 11 068.4
+    "03_02": (None, {"BOVET Jorys", "HERITIER Louise", "LEFEBVRE Romain"}),  # 10 204 ≥ 9 984.6
+    "03_03": (None, {"RAY Nicolas", "QUENEY Rémy", "JEUDI Aline"}),  # ≥ 10 008.5
+    "04_01": (None, {"GIRARD Christian", "BLANC Felix", "GAUVAN Benoit"}),  # 8 132 ≥ 7 684.1
+}
+
+
+def test_the_rules_give_the_real_2024_first_round_outcomes() -> None:
+    """Three-way run-offs, a near miss at 12.5 %, and three elected in round 1 (2024)."""
+    rows = read_excerpt(EXCERPT_2024)
+    assert set(rows) == set(OUTCOME_2024)
+    for code, (registered, expressed, votes) in rows.items():
+        assert sum(votes.values()) == expressed, code
+        outcome = qualify(votes, registered=registered, rules=LEGISLATIVES)
+        elected, qualified = OUTCOME_2024[code]
+        assert outcome.elected_first_round == elected, code
+        assert set(outcome.qualified) == qualified, code
+    assert sum(len(q) == 3 for _, q in OUTCOME_2024.values()) == 7  # triangulaires

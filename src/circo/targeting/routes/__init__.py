@@ -19,6 +19,7 @@ from fastapi import APIRouter
 from circo.targeting.routes import (
     api,
     diagnostics,
+    experiments,
     fit_jobs,
     groups,
     ranking,
@@ -33,5 +34,5 @@ add_template_dir(str(resources.files("circo") / "targeting" / "templates"))
 __all__ = ["NAV_ITEMS", "dashboard_cards", "router"]
 
 router = APIRouter()
-for _module in (ranking, transfers, fit_jobs, groups, diagnostics, scenarios, api):
+for _module in (ranking, transfers, fit_jobs, groups, diagnostics, scenarios, experiments, api):
     router.include_router(_module.router)
