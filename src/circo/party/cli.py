@@ -244,18 +244,19 @@ def api_token(
 
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
         token, row = create_token(session, campaign=ctx.campaign, name=name, scopes=scope)
-        payload = {
+        scopes = list(row.scopes)
+        payload: dict[str, object] = {
             "id": row.id,
             "campaign": ctx.campaign.slug,
             "name": row.name,
-            "scopes": list(row.scopes),
+            "scopes": scopes,
             "token": token,
         }
     if as_json:
         print_json(payload)
     else:
         console.print(
-            f"Jeton OSDI « {payload['name']} » ({', '.join(payload['scopes'])}), affiché une "
+            f"Jeton OSDI « {payload['name']} » ({', '.join(scopes)}), affiché une "
             f"fois : {token}",
             highlight=False,
         )
