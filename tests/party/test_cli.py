@@ -213,3 +213,16 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
             headers={"OSDI-API-Token": token["token"]},
         )
         assert signup.status_code == 403  # a read token does not write
+    revoked = cli_json(
+        settings,
+        "groups",
+        "api-token-revoke",
+        "--campaign",
+        "demo-lyon-1",
+        "--id",
+        str(token["id"]),
+    )
+    assert revoked == {"id": token["id"], "campaign": "demo-lyon-1", "revoked": True}
+    with TestClient(create_app(settings)) as client:
+        gone = client.get("/api/osdi/v1/", headers={"OSDI-API-Token": token["token"]})
+        assert gone.status_code == 401

@@ -20,9 +20,10 @@ from circo.core.tenancy import system_context
 from circo.crm.contacts import add_tags, find_by_identity, tags_of
 from circo.crm.models import Event, EventAttendee
 from circo.db import utcnow
+from circo.errors import NotFound
 from circo.finance.models import Donation, DonorKind, PaymentMethod
 from circo.party.models import ApiToken
-from circo.party.osdi.tokens import create_token
+from circo.party.osdi.tokens import create_token, revoke_token
 from circo.privacy.consent import latest_consents, suppress
 from circo.privacy.models import ConsentRecord
 from circo.reach.models import FormKind, FormSubmission, PublicForm
@@ -232,7 +233,9 @@ def test_osdi_resources_validate_paginate_and_stay_in_their_campaign(
     assert get(client, "osdi_nope", "/people", status=401)["loc"] == "OSDI-API-Token"
     row = session.scalar(select(ApiToken).where(ApiToken.name == "site b"))
     assert row is not None
-    row.revoked_at = utcnow()
+    with pytest.raises(NotFound):  # campaign a cannot revoke campaign b's token
+        revoke_token(session, campaign=world.a, token_id=row.id)
+    assert revoke_token(session, campaign=world.b, token_id=row.id).revoked_at is not None
     session.commit()
     assert get(client, token_b, "/people", status=401)["message"].startswith("jeton OSDI")
 

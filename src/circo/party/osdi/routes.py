@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import Select
 
@@ -39,14 +38,15 @@ class HalResponse(Response):
         return json.dumps(content, ensure_ascii=False).encode()
 
 
-async def osdi_access(request: Request, session: SessionDep) -> OsdiAccess:
+def osdi_access(request: Request, session: SessionDep) -> OsdiAccess:
+    """The token's access (a plain function: FastAPI runs it in the thread pool)."""
     raw = request.headers.get("osdi-api-token", "").strip()
     authorization = request.headers.get("authorization", "")
     if not raw and authorization.lower().startswith("bearer "):
         raw = authorization[7:].strip()
     if not raw:
         raise AuthError("jeton OSDI requis (en-tête OSDI-API-Token)", loc="OSDI-API-Token")
-    access = await run_in_threadpool(access_for, session, raw)
+    access = access_for(session, raw)
     request.state.ctx = access.ctx
     return access
 

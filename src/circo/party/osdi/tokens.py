@@ -15,8 +15,9 @@ from circo.core.audit import Actor
 from circo.core.errors import AuthError
 from circo.core.models import Campaign, Role
 from circo.core.security import new_token, token_hash
-from circo.core.tenancy import CampaignContext
-from circo.errors import CircoError, PermissionDenied
+from circo.core.tenancy import CampaignContext, campaign_filter
+from circo.db import utcnow
+from circo.errors import CircoError, NotFound, PermissionDenied
 from circo.party.models import ApiScope, ApiToken
 
 TOKEN_PREFIX = "osdi_"
@@ -84,3 +85,16 @@ def access_for(session: Session, raw_token: str) -> OsdiAccess:
     api_token, campaign = row
     actor = Actor(email=f"osdi:{api_token.prefix}")
     return OsdiAccess(CampaignContext(campaign=campaign, role=Role.data, actor=actor), api_token)
+
+
+def revoke_token(session: Session, *, campaign: Campaign, token_id: int) -> ApiToken:
+    """Revoke a token of ``campaign`` (a token of another campaign is unknown here)."""
+    row = session.scalar(
+        select(ApiToken).where(campaign_filter(ApiToken, campaign.id), ApiToken.id == token_id)
+    )
+    if row is None:
+        raise NotFound(f"jeton OSDI {token_id} inconnu dans cette campagne", loc="jeton")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return row
