@@ -22,8 +22,10 @@ from circo.crm.models import Event, EventAttendee
 from circo.db import utcnow
 from circo.errors import NotFound
 from circo.finance.models import Donation, DonorKind, PaymentMethod
-from circo.party.models import ApiToken
+from circo.party.models import ApiToken, WebhookDelivery
 from circo.party.osdi.tokens import create_token, revoke_token
+from circo.party.tree import find_group
+from circo.party.webhooks import add_webhook
 from circo.privacy.consent import latest_consents, suppress
 from circo.privacy.models import ConsentRecord
 from circo.reach.models import FormKind, FormSubmission, PublicForm
@@ -248,6 +250,12 @@ def test_person_signup_helper_matches_records_consent_and_respects_oppositions(
     reader, _ = create_token(session, campaign=world.b, name="lecture", scopes=["read"])
     writer, _ = create_token(session, campaign=world.b, name="site", scopes=["write", "read"])
     suppress(session, ctx_b, kind="email", value="oppose@example.org", reason="opposition")
+    add_webhook(
+        session,
+        group=find_group(session, "g-camp-b"),
+        url="https://recepteur.example.org/circo",
+        events=["contact.created"],
+    )
     session.commit()
     helper = f"{API}/people/person_signup_helper"
     signup = {
@@ -292,6 +300,11 @@ def test_person_signup_helper_matches_records_consent_and_respects_oppositions(
     session.expire_all()
     assert tags_of(session, ctx_b, contact_ids=[contact_id])[contact_id] == ["adhérent", "site web"]
     assert len(find_by_identity(session, ctx_b, email="lea.signup@example.org")) == 1
+    # The node's receiver was told once, about the created contact (not about the match).
+    deliveries = session.execute(select(WebhookDelivery.event, WebhookDelivery.contact_id)).all()
+    assert [(str(event), contact) for event, contact in deliveries] == [
+        ("contact.created", contact_id)
+    ]
     session.commit()
 
     unsubscribe = {
