@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from circo.config import Settings
+from circo.web.app import create_app
 from tests.server import run_cli
 
 pytestmark = pytest.mark.timeout(600)
@@ -174,3 +176,53 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
     text = json.dumps(rollup)
     assert "@" not in text  # no email, no person: aggregates only
     assert "first_name" not in text
+
+    # An OSDI token of one node's campaign (docs/party.md, "OSDI API"), used over HTTP.
+    token = cli_json(
+        settings,
+        "groups",
+        "api-token",
+        "--campaign",
+        "demo-lyon-1",
+        "--name",
+        "site lyon",
+        "--scope",
+        "read",
+    )
+    assert set(token) == {"id", "campaign", "name", "scopes", "token"}
+    assert (token["campaign"], token["name"], token["scopes"]) == (
+        "demo-lyon-1",
+        "site lyon",
+        ["read"],
+    )
+    assert isinstance(token["id"], int)
+    assert token["token"].startswith("osdi_")
+    bad_scope = run_cli(
+        settings, "groups", "api-token", "--campaign", "demo-lyon-1", "--scope", "admin"
+    )
+    assert bad_scope.returncode == 2
+    assert "portée : portée inconnue « admin »" in bad_scope.stderr
+    with TestClient(create_app(settings)) as client:
+        people = client.get("/api/osdi/v1/people", headers={"OSDI-API-Token": token["token"]})
+        assert people.status_code == 200, people.text
+        lyon_contacts = cli_json(settings, "rollup", "--group", "demo-lyon-1")["totals"]["contacts"]
+        assert people.json()["total_records"] == lyon_contacts
+        signup = client.post(
+            "/api/osdi/v1/people/person_signup_helper",
+            json={"person": {"family_name": "Lecture"}},
+            headers={"OSDI-API-Token": token["token"]},
+        )
+        assert signup.status_code == 403  # a read token does not write
+    revoked = cli_json(
+        settings,
+        "groups",
+        "api-token-revoke",
+        "--campaign",
+        "demo-lyon-1",
+        "--id",
+        str(token["id"]),
+    )
+    assert revoked == {"id": token["id"], "campaign": "demo-lyon-1", "revoked": True}
+    with TestClient(create_app(settings)) as client:
+        gone = client.get("/api/osdi/v1/", headers={"OSDI-API-Token": token["token"]})
+        assert gone.status_code == 401

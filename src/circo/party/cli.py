@@ -228,6 +228,58 @@ def webhook_add(
         )
 
 
+@groups_app.command("api-token")
+def api_token(
+    campaign: CampaignOption = None,
+    name: Annotated[str, typer.Option("--name", help="Nom du jeton (ex. synchro-site).")] = "osdi",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="read, write (répétable ; sans : read)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Créer un jeton de l'API OSDI pour une campagne du mouvement / create an OSDI API token."""
+    from circo.party.osdi.tokens import create_token
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        token, row = create_token(session, campaign=ctx.campaign, name=name, scopes=scope)
+        scopes = list(row.scopes)
+        payload: dict[str, object] = {
+            "id": row.id,
+            "campaign": ctx.campaign.slug,
+            "name": row.name,
+            "scopes": scopes,
+            "token": token,
+        }
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"Jeton OSDI « {payload['name']} » ({', '.join(scopes)}), affiché une fois : {token}",
+            highlight=False,
+        )
+
+
+@groups_app.command("api-token-revoke")
+def api_token_revoke(
+    token_id: Annotated[int, typer.Option("--id", help="Identifiant du jeton (api-token --json).")],
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Révoquer un jeton de l'API OSDI / revoke an OSDI API token."""
+    from circo.party.osdi.tokens import revoke_token
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        row = revoke_token(session, campaign=ctx.campaign, token_id=token_id)
+        payload = {"id": row.id, "campaign": ctx.campaign.slug, "revoked": True}
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(f"Jeton OSDI {token_id} révoqué.", highlight=False)
+
+
 def rollup_command(
     group: GroupOption,
     data_dir: DataDirOption = None,

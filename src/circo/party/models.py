@@ -180,3 +180,26 @@ class WebhookDelivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiScope(enum.StrEnum):
+    """What an OSDI token of a node may do: ``read`` the resources, ``write`` (signup helper)."""
+
+    read = "read"
+    write = "write"
+
+
+class ApiToken(Base):
+    """A token of one node's campaign for the OSDI API (`circo.party.osdi`): it reads and writes
+    that campaign only, within its ``scopes``. Only its SHA-256 is stored."""
+
+    __tablename__ = "party_api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = campaign_id_column()
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

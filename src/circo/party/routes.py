@@ -23,6 +23,7 @@ from circo.errors import CircoError, PermissionDenied
 from circo.party import rollup as rollups
 from circo.party import sharing, tree
 from circo.party.models import SharedKind
+from circo.party.osdi import routes as osdi_routes
 from circo.party.schemas import RollupRead
 from circo.web.deps import CampaignDep, FormDep, SessionDep, UserDep
 from circo.web.registry import Card, NavItem
@@ -193,3 +194,4 @@ def api_rollup(session: SessionDep, gctx: GroupDep) -> dict[str, Any]:
 
 router.include_router(pages)
 router.include_router(api)
+router.include_router(osdi_routes.router)
