@@ -227,7 +227,7 @@ def test_assessors_cli_contract(settings: Settings, session: Session, tmp_path: 
     assert isinstance(signed["signup"], int)
     refused = run_cli(settings, *base, "--contact", str(b), "--bureau", "69123_0101", "--role",
                       "assesseur", "--json")  # fmt: skip
-    assert refused.returncode != 0
+    assert refused.returncode == 2
     assert "R44" in refused.stderr
     done = run_cli(settings, *base, "--contact", str(b), "--bureau", "69123_0102", "--role",
                    "delegue", "--json")  # fmt: skip
