@@ -93,6 +93,8 @@ def test_signup_rules_each_refused_with_its_article(session: Session) -> None:
     _signup(session, ctx, p[3], "69381_0101", "delegue")
     with pytest.raises(AssessorError, match="autre commune"):
         _signup(session, ctx, p[3], "69123_0301", "delegue")
+    with pytest.raises(AssessorError, match=r"délégué .*\(R44 à R47\).*38185"):
+        _signup(session, ctx, p[5], "69123_0101", "delegue-suppleant", elector="38185")
     with pytest.raises(AssessorError, match="rôle « président » non reconnu"):
         _signup(session, ctx, p[4], "69123_0101", "président")
     with pytest.raises(AssessorError, match="créneau « 20:00-08:00 » illisible"):

@@ -1,11 +1,14 @@
 """The rules of the candidate's assesseurs and délégués as data, with their articles (Code
-électoral, partie réglementaire). Checked against the texts: R44 (« chaque candidat … a le droit
-de désigner un assesseur et un seul pris parmi les électeurs du département »), R42 (a titulaire
-of one bureau is no member of another), R46 (names, birth date and place, address and bureau
-notified to the maire « au plus tard à dix-huit heures le troisième jour précédant le
-scrutin »), R47 (délégués; « un même délégué peut être habilité à exercer son contrôle dans
-plusieurs bureaux de vote »: the law sets no number — the cap of 3 bureaux of one commune is
-the campaign's own rule, said so where it is shown)."""
+électoral, partie réglementaire). Checked against published texts: R44 (« chaque candidat …
+a le droit de désigner un assesseur et un seul pris parmi les électeurs du département »), R45
+(a suppléant for each assesseur), R42 (a titulaire of one bureau is no member of another), R46
+(names, birth date and place, address and bureau notified to the maire « au plus tard à
+dix-huit heures le troisième jour précédant le scrutin »). R47 (délégués, who may control
+several bureaux) was not found verbatim in the sources consulted: the délégué's being an
+elector of the département follows the ministry's circular (« en vertu des articles R. 44 à
+R. 46, les assesseurs, les délégués et leurs suppléants doivent être choisis parmi les électeurs
+du département »); the law sets no number of bureaux per délégué — the cap of 3 bureaux of one
+commune is the campaign's own rule, said so where it is shown."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ ELECTOR_OF_DEPARTMENT = PostRule(
     "un assesseur (et son suppléant) est électeur du département du bureau",
 )  # fmt: skip
 DELEGATE_ELECTOR_OF_DEPARTMENT = PostRule(
-    "delegate_elector_of_department", None, "R47",
+    "delegate_elector_of_department", None, "R44 à R47",
     "un délégué (et son suppléant) est électeur du département du bureau",
 )  # fmt: skip
 ONE_PER_ROLE_PER_BUREAU = PostRule(
