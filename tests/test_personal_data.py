@@ -32,7 +32,7 @@ from circo.crm.models import (
 )
 from circo.db import Base, utcnow
 from circo.domains import registry
-from circo.electionday.models import ProxyOffer, ProxyRequest
+from circo.electionday.models import AssessorPost, ProxyOffer, ProxyRequest
 from circo.field.models import Recontact, Visit
 from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
@@ -220,6 +220,20 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 rounds="both",
                 status="open",
                 delete_after=date(2027, 6, 20),
+            ),
+            AssessorPost(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                station_key="69123_0101",
+                commune_code="69123",
+                department_code="69",
+                role="assessor",
+                round=1,
+                vote_date=date(2027, 6, 13),
+                slot_start="08:00",
+                slot_end="20:00",
+                elector_commune="69123",
+                delete_after=date(2027, 6, 13),
             ),
             FormSubmission(
                 campaign_id=campaign_id,

@@ -275,6 +275,12 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "2": "second tour",
         "both": "les deux tours",
     },
+    "assessor_role": {
+        "assessor": "assesseur titulaire",
+        "assessor_substitute": "assesseur suppléant",
+        "delegate": "délégué",
+        "delegate_substitute": "délégué suppléant",
+    },
     "pv_source": {
         "file": "fichier",
         "phone": "téléphone",

@@ -137,7 +137,7 @@ def test_mail_only_with_consent_erasure_merge_and_purge(session: Session, tmp_pa
     personal.merge(session, ctx, people[2], people[0])
     assert session.get(ProxyRequest, request).contact_id == people[2]  # type: ignore[union-attr]
     erased = personal.erase(session, ctx, Identity(contact_ids=[people[2]]))
-    assert erased == {"ed_proxy_requests": 1, "ed_proxy_offers": 0}
+    assert erased == {"ed_proxy_requests": 1, "ed_proxy_offers": 0, "ed_assessor_posts": 0}
     assert session.scalar(select(func.count()).select_from(ProxyMatch)) == 0
 
     report = personal.purge(session, ctx, tmp_path, UNTIL, True)

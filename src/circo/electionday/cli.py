@@ -39,13 +39,22 @@ DateOption = Annotated[
 RoundsOption = Annotated[str, typer.Option("--rounds", help="Tours : 1, 2 ou 1,2.")]
 
 
+assessors_app = typer.Typer(
+    help="Assesseurs et délégués : inscriptions, couverture, lettres à la mairie / poll watchers.",
+    no_args_is_help=True,
+)
+VoteRoundOption = Annotated[int, typer.Option("--round", help="Tour / round (1 ou 2).")]
+
+
 def register(app: typer.Typer) -> None:
     from circo.cli import CircoGroup
 
     night_app.info.cls = CircoGroup
     procurations_app.info.cls = CircoGroup
+    assessors_app.info.cls = CircoGroup
     app.add_typer(night_app, name="night")
     app.add_typer(procurations_app, name="procurations")
+    app.add_typer(assessors_app, name="assessors")
 
 
 def _day(text: str) -> date:
@@ -231,3 +240,125 @@ def project(
         )
     for assumption in result.get("assumptions", []):
         typer.echo(f"Hypothèse : {assumption}")
+
+
+@assessors_app.command("signup")
+def assessor_signup(
+    contact: Annotated[int, typer.Option("--contact", help="Contact (bénévole), n°.")],
+    bureau: Annotated[str, typer.Option("--bureau", help="Bureau, ex. 69123_0101.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="assesseur, assesseur-suppleant, delegue ou delegue-suppleant."
+        ),
+    ],
+    vote_date: Annotated[str, typer.Option("--date", help="Jour du scrutin (AAAA-MM-JJ).")],
+    elector_commune: Annotated[
+        str, typer.Option("--elector-commune", help="Commune d'inscription (code INSEE).")
+    ],
+    round_number: VoteRoundOption = 1,
+    slot: Annotated[str, typer.Option("--slot", help="Créneau HH:MM-HH:MM.")] = "08:00-20:00",
+    birth_date: Annotated[
+        str, typer.Option("--birth-date", help="Date de naissance (AAAA-MM-JJ), pour R46.")
+    ] = "",
+    birth_place: Annotated[
+        str, typer.Option("--birth-place", help="Lieu de naissance, pour R46.")
+    ] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Inscrire un bénévole dans un bureau (rôle, créneau), règles R42 à R47 vérifiées."""
+    from circo.electionday.assessors import AssessorError, signup
+
+    def day(text: str, option: str) -> date:
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError as exc:
+            raise AssessorError(
+                f"date « {text} » illisible : attendu AAAA-MM-JJ", loc=option
+            ) from exc
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        post = signup(
+            session, ctx, contact_id=contact, station=bureau, role=role,
+            round_number=round_number, vote_date=day(vote_date, "--date"), slot=slot,
+            elector_commune=elector_commune,
+            birth_date=day(birth_date, "--birth-date") if birth_date else None,
+            birth_place=birth_place,
+        )  # fmt: skip
+        result = {"signup": post.id, "bureau": post.station_key, "role": post.role.value}
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(f"Désignation n° {result['signup']} enregistrée au bureau {result['bureau']}")
+
+
+@assessors_app.command("list")
+def assessor_list(
+    round_number: VoteRoundOption = 1,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Couverture des bureaux : les bureaux sans assesseur ou délégué, prioritaires d'abord."""
+    from circo.electionday.assessors import coverage_json
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        result = coverage_json(session, ctx, round_number=round_number)
+    if as_json:
+        print_json(result)
+        return
+    counts = result["counts"]
+    typer.echo(
+        f"{counts['covered']} bureaux couverts sur {counts['bureaux']} ; "
+        f"{counts['uncovered']} à couvrir dont {counts['priority_uncovered']} prioritaires "
+        f"({result['order']})"
+    )
+    from circo.labels import label
+
+    for bureau in result["uncovered"]:
+        rank = f"rang {bureau['priority']}" if bureau["priority"] else "non classé"
+        missing = ", ".join(label(role, "assessor_role") for role in bureau["missing"])
+        typer.echo(f"  {bureau['bureau']}\t{rank}\tmanque : {missing}")
+
+
+@assessors_app.command("letters")
+def assessor_letters(
+    out: Annotated[Path, typer.Option("--out", help="Dossier où écrire les PDF.")],
+    round_number: VoteRoundOption = 1,
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Lettres de désignation à la mairie, un PDF par commune (délai R46 indiqué)."""
+    from circo.electionday.assessors import deadline
+    from circo.electionday.letters import letters_pdf
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        letters = letters_pdf(session, ctx, round_number=round_number)
+        zone = ctx.campaign.timezone
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[dict[str, object]] = []
+    shown: list[str] = []
+    for commune, pdf in letters:
+        path = out / f"designations-{commune['code']}-tour{round_number}.pdf"
+        path.write_bytes(pdf)
+        files.append(
+            {
+                "commune": commune["code"],
+                "name": commune["name"],
+                "path": str(path),
+                "people": sum(len(people) for people in commune["bureaux"].values()),
+                "deadline": deadline(commune["vote_day"], zone).isoformat(),
+            }
+        )
+        shown.append(commune["deadline"])
+    if as_json:
+        print_json({"round": round_number, "letters": files})
+        return
+    for item, when in zip(files, shown, strict=True):
+        typer.echo(
+            f"{item['path']} : {item['people']} personne(s) — {item['name']}, à remettre au "
+            f"plus tard le {when} (R46)"
+        )

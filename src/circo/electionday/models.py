@@ -145,3 +145,43 @@ class ProxyMatch(Base):
     km: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- assesseurs and délégués (Code électoral R42 to R47) ----------------------------------------
+
+
+class PostRole(enum.StrEnum):
+    assessor = "assessor"  # assesseur titulaire (R44: one per candidate and bureau)
+    assessor_substitute = "assessor_substitute"  # assesseur suppléant (R45)
+    delegate = "delegate"  # délégué (R47)
+    delegate_substitute = "delegate_substitute"  # délégué suppléant (R47)
+
+
+class AssessorPost(Base):
+    """A volunteer (CRM contact) designated by the campaign in one bureau, for one role, round
+    and time slot. What R46 asks the mairie to be told is kept here: birth date and place, the
+    commune where the person is an elector (R44: an elector of the département)."""
+
+    __tablename__ = "ed_assessor_posts"
+    __table_args__ = (Index("ix_ed_assessor_posts_station", "campaign_id", "round", "station_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    station_key: Mapped[str] = mapped_column(String(32))  # "69123_0101"
+    commune_code: Mapped[str] = mapped_column(String(5))  # the bureau's commune
+    department_code: Mapped[str] = mapped_column(String(3))  # the bureau's département
+    role: Mapped[PostRole] = mapped_column(str_enum(PostRole, name="role", length=24))
+    round: Mapped[int] = mapped_column(Integer)
+    vote_date: Mapped[date] = mapped_column(Date)  # the day of that round
+    slot_start: Mapped[str] = mapped_column(String(5))  # "08:00", local time of the bureau
+    slot_end: Mapped[str] = mapped_column(String(5))  # "13:00"
+    elector_commune: Mapped[str] = mapped_column(String(5))  # where the person is registered
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_place: Mapped[str] = mapped_column(String(200), default="")
+    delete_after: Mapped[date] = mapped_column(Date)  # deleted after the vote, like procurations
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,6 +52,8 @@ NAV_ITEMS = [
     NavItem("Saisir un procès-verbal", "night/pv/", order=49, group="Terrain"),
     NavItem("Procurations", "procurations", roles=(Role.organiser, Role.data), order=47,
             group="Terrain"),
+    NavItem("Assesseurs et délégués", "assessors", roles=(Role.organiser, Role.data),
+            order=46, group="Terrain"),
 ]  # fmt: skip
 
 
@@ -206,6 +208,122 @@ def procurations_withdraw(session: SessionDep, ctx: ProxyDep, form: FormDep) -> 
         offer_id=int(number) if kind == "offer" else None,
     )  # fmt: skip
     return RedirectResponse(f"/c/{ctx.campaign.slug}/procurations", status_code=303)
+
+
+RoundQuery = Annotated[int, Query(alias="round", ge=1, le=2)]
+
+
+@pages.get("/c/{slug}/assessors", response_class=HTMLResponse)
+def assessors_page(
+    request: Request, session: SessionDep, ctx: ProxyDep, round_number: RoundQuery = 1
+) -> HTMLResponse:
+    """Coverage of the bureaux (uncovered first, priority first), the designations, the rules,
+    the sign-up form and the letters to the mairies."""
+    from sqlalchemy import select
+
+    from circo.crm.models import Contact
+    from circo.electionday import assessors
+    from circo.electionday.assessor_rules import RULES
+    from circo.elections.repository import commune_names
+
+    found = assessors.coverage(session, ctx, round_number=round_number)
+    ids = sorted({post.contact_id for cover in found["bureaux"] for post in cover.posts})
+    names = {
+        contact.id: f"{contact.first_name} {contact.last_name}".strip()
+        for contact in session.scalars(
+            ctx.scoped(select(Contact), Contact).where(Contact.id.in_(ids))
+        )
+    } if ids else {}  # fmt: skip
+    communes = sorted({c.commune_code for c in found["bureaux"] if c.posts})
+    dates = sorted({p.vote_date for c in found["bureaux"] for p in c.posts})
+    values = {
+        **found,
+        "names": names,
+        "communes": communes,
+        "commune_names": commune_names(session, {c.commune_code for c in found["bureaux"]}),
+        "rules": RULES,
+        "roles": assessors.ROLE_NAMES,
+        "deadlines": [assessors.deadline(day, ctx.campaign.timezone) for day in dates],
+    }
+    return render(request, "electionday/assessors.html", values)
+
+
+@pages.post("/c/{slug}/assessors/signup")
+def assessors_signup(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
+    from datetime import date
+
+    from circo.electionday import assessors
+
+    def number(field: str, name: str) -> int:
+        text = str(form.get(field, "")).strip()
+        if not text.isdigit():
+            raise assessors.AssessorError(f"{name} « {text} » : attendu un nombre", loc=name)
+        return int(text)
+
+    def day(field: str, name: str) -> date | None:
+        text = str(form.get(field, "")).strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise assessors.AssessorError(
+                f"{name} « {text} » : attendu AAAA-MM-JJ", loc=name
+            ) from exc
+
+    vote_date = day("vote_date", "jour du scrutin")
+    if vote_date is None:
+        raise assessors.AssessorError("jour du scrutin manquant", loc="jour du scrutin")
+    round_number = number("round", "tour")
+    assessors.signup(
+        session, ctx, contact_id=number("contact", "contact"),
+        station=str(form.get("bureau", "")), role=str(form.get("role", "")),
+        round_number=round_number, vote_date=vote_date,
+        slot=str(form.get("slot", "") or "08:00-20:00"),
+        elector_commune=str(form.get("elector_commune", "")),
+        birth_date=day("birth_date", "date de naissance"),
+        birth_place=str(form.get("birth_place", ""))[:200],
+    )  # fmt: skip
+    return RedirectResponse(
+        f"/c/{ctx.campaign.slug}/assessors?round={round_number}", status_code=303
+    )
+
+
+@pages.post("/c/{slug}/assessors/withdraw")
+def assessors_withdraw(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
+    from circo.electionday import assessors
+
+    text = str(form.get("post", ""))
+    if not text.isdigit():
+        raise assessors.AssessorError("désignation à retirer non reconnue", loc="désignation")
+    assessors.withdraw_post(session, ctx, int(text))
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assessors", status_code=303)
+
+
+@pages.get("/c/{slug}/assessors/letters/{commune}.pdf")
+def assessors_letter(
+    session: SessionDep, ctx: ProxyDep, commune: str, round_number: RoundQuery = 1
+) -> Response:
+    from circo.electionday import letters
+
+    for found, pdf in letters.letters_pdf(session, ctx, round_number=round_number):
+        if found["code"] == commune:
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'attachment; filename="designations-{commune}'
+                    f'-tour{round_number}.pdf"'
+                },
+            )
+    return Response("aucune désignation dans cette commune", status_code=404)
+
+
+@pages.get("/c/{slug}/assessors/checklist", response_class=HTMLResponse)
+def assessors_checklist(request: Request, ctx: ProxyDep) -> HTMLResponse:
+    from circo.electionday.assessor_rules import CHECKLIST
+
+    return render(request, "electionday/assessor_checklist.html", {"steps": CHECKLIST})
 
 
 # --- API --------------------------------------------------------------------------------------
