@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key of the LLM endpoint.")
     llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
     llm_timeout: float = Field(60.0, description="Seconds before an LLM request gives up.")
+    llm_max_tokens: int | None = Field(
+        None,
+        description="Most tokens one LLM answer may generate (max_tokens); unset: the endpoint's.",
+    )
     embeddings_model: str | None = Field(
         None, description="Embeddings model at the LLM endpoint (dense retrieval); unset: lexical."
     )

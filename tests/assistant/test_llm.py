@@ -14,6 +14,7 @@ from tests.assistant.conftest import PROGRAMME_MD, FakeOpenAI
 
 from circo.assistant.errors import LLMError, LLMRequired
 from circo.assistant.generation import SYSTEM_RULES
+from circo.assistant.llm import LLMClient
 from circo.assistant.models import Passage
 from circo.assistant.rebuttal import rebut
 from circo.assistant.retrieval import search
@@ -256,3 +257,18 @@ def test_llm_rebuttal_and_embeddings(
     assert "Sans source" not in result.long
     assert "62 ans" in result.long
     assert result.evidence[0].citation.quote in result.evidence[0].citation.row.text
+
+
+def test_max_tokens_is_sent_only_when_configured(
+    settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.reply = lambda body: "ok"
+    messages = [{"role": "user", "content": "Bonjour"}]
+    assert LLMClient(llm_settings(settings, fake_openai)).chat(messages) == "ok"
+    bounded = LLMClient(llm_settings(settings, fake_openai, llm_max_tokens=300))
+    assert bounded.chat(messages) == "ok"
+    assert "".join(bounded.chat_stream(messages)) == "ok"
+    bodies = [request["body"] for request in fake_openai.requests]
+    assert "max_tokens" not in bodies[0]
+    assert [body.get("max_tokens") for body in bodies[1:]] == [300, 300]
+    assert bodies[2]["stream"] is True

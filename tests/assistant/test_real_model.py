@@ -117,7 +117,13 @@ def test_ask_rebut_and_studio_on_a_real_model(
 ) -> None:
     base_url, load_seconds = engine
     configured = settings.model_copy(
-        update={"llm_base_url": base_url, "llm_model": "smollm2", "llm_timeout": 300.0}
+        update={
+            "llm_base_url": base_url,
+            "llm_model": "smollm2",
+            "llm_timeout": 300.0,
+            # a small model may not stop on its own: bound each answer (and the test's time)
+            "llm_max_tokens": 384,
+        }
     )
     ctx = system_context(make_campaign(session, slug="camp-a"))
     documents = {"programme.md": PROGRAMME_MD, "etude.txt": STUDY_TXT}

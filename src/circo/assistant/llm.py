@@ -40,6 +40,7 @@ class LLMClient:
         self.base_url = settings.llm_base_url.rstrip("/")
         self.model = model or settings.llm_model or ""
         self.timeout = httpx.Timeout(settings.llm_timeout, connect=min(5.0, settings.llm_timeout))
+        self.max_tokens = settings.llm_max_tokens
         self.headers = {"Content-Type": "application/json"}
         if settings.llm_api_key:
             self.headers["Authorization"] = f"Bearer {settings.llm_api_key}"
@@ -48,7 +49,7 @@ class LLMClient:
 
     def chat(self, messages: list[dict[str, str]], *, temperature: float = 0.2) -> str:
         url = f"{self.base_url}/chat/completions"
-        body = {"model": self.model, "messages": messages, "temperature": temperature}
+        body = self._chat_body(messages, temperature)
         payload = self._post_json(url, body)
         try:
             content = payload["choices"][0]["message"]["content"]
@@ -60,17 +61,22 @@ class LLMClient:
             raise LLMError(f"réponse inattendue de {url} : contenu non textuel", loc=url)
         return content
 
+    def _chat_body(self, messages: list[dict[str, str]], temperature: float) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+        }
+        if self.max_tokens:
+            body["max_tokens"] = self.max_tokens
+        return body
+
     def chat_stream(
         self, messages: list[dict[str, str]], *, temperature: float = 0.2
     ) -> Iterator[str]:
         """Yield text deltas of a streamed completion (``stream: true``, server-sent events)."""
         url = f"{self.base_url}/chat/completions"
-        body = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": temperature,
-            "stream": True,
-        }
+        body = {**self._chat_body(messages, temperature), "stream": True}
         try:
             with (
                 httpx.Client(timeout=self.timeout) as client,
