@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import threading
-from contextlib import ExitStack
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -183,7 +183,8 @@ def test_send_next_one_text_at_a_time_with_checks_at_send_time(
         session, volunteer, sms_settings, text_campaign_id=campaign_id, now=WEDNESDAY_AFTERNOON
     )
     assert second.skipped == 1
-    assert second.entry is not None and second.entry.contact_id == world.emma.id
+    assert second.entry is not None
+    assert second.entry.contact_id == world.emma.id
     assert second.entry.status == "failed"
     assert "numéro invalide" in second.entry.note
     done = texting.send_next(
@@ -243,9 +244,9 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
         session,
         world.ctx,
         data=(
-            "# Transports\n\nNous rendrons les bus gratuits pour les moins de 18 ans et "
-            "ouvrirons deux lignes de tramway vers les quartiers nord."
-        ).encode(),
+            b"# Transports\n\nNous rendrons les bus gratuits pour les moins de 18 ans et "
+            b"ouvrirons deux lignes de tramway vers les quartiers nord."
+        ),
         name="programme.md",
         source="programme.md",
         meta=DocumentMeta(title="Programme", doc_type="programme"),
@@ -294,10 +295,12 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
     # The replies are in the inbox, assigned to the volunteer who sent the texts, the one to
     # answer first (the STOPs are handled already), with a suggested answer citing the programme.
     mine = texting.inbox(session, volunteer, mine=True)
-    assert [
-        (message.text, contact.id if contact else None, message.handled)
-        for message, contact in mine
-    ][0] == ("Que proposez-vous pour les bus ?", world.alice.id, False)
+    first, first_contact = mine[0]
+    assert (first.text, first_contact.id if first_contact else None, first.handled) == (
+        "Que proposez-vous pour les bus ?",
+        world.alice.id,
+        False,
+    )
     assert sorted(message.text for message, _contact in mine[1:]) == [" Arrêt ", "STOP SMS"]
     assert texting.inbox(session, as_user(world.ctx, world.other_volunteer), mine=True) == []
     message = mine[0][0]
@@ -335,7 +338,8 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
         .where(TextMessage.phone == "+33612345604", TextMessage.direction == "inbound")
         .limit(1)
     )
-    assert stop_message is not None and stop_message.stop
+    assert stop_message is not None
+    assert stop_message.stop
     with pytest.raises(ReachError, match="pas d'envoi de SMS"):
         texting.answer_message(
             session, world.ctx, sms_settings, message_id=stop_message.id, text="Dommage",

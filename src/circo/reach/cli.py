@@ -280,4 +280,4 @@ def texts_webhook(campaign: CampaignOption = None, data_dir: DataDirOption = Non
 
     with campaign_session(data_dir, campaign) as (runtime, _session, ctx):
         url = inbound_url(runtime.settings, ctx.campaign_id)
-    console.print(url)
+    typer.echo(url)
