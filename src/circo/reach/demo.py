@@ -36,6 +36,7 @@ def seed_texts(session: Session, ctx: CampaignContext) -> None:
     demo sends nothing)."""
     from sqlalchemy import select
 
+    from circo.core.tenancy import campaign_filter
     from circo.crm.models import Contact
     from circo.reach.models import TextDirection, TextEntry, TextMessage
     from circo.reach.texting import create_text_campaign
@@ -49,9 +50,11 @@ def seed_texts(session: Session, ctx: CampaignContext) -> None:
         "Vous venez ?",
     )
     first = session.execute(
-        ctx.scoped(select(TextEntry.contact_id, Contact.phone), TextEntry)
+        select(TextEntry.contact_id, Contact.phone)
         .join(Contact, Contact.id == TextEntry.contact_id)
-        .where(TextEntry.text_campaign_id == built.text_campaign.id)
+        .where(
+            campaign_filter(TextEntry, ctx), TextEntry.text_campaign_id == built.text_campaign.id
+        )
         .order_by(TextEntry.id)
         .limit(1)
     ).first()
