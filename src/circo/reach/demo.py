@@ -38,9 +38,25 @@ def seed_texts(session: Session, ctx: CampaignContext) -> None:
 
     from circo.core.tenancy import campaign_filter
     from circo.crm.models import Contact
+    from circo.privacy.consent import record_consent
     from circo.reach.models import TextDirection, TextEntry, TextMessage
     from circo.reach.texting import create_text_campaign
 
+    with_phone = session.scalars(
+        ctx.scoped(select(Contact.id), Contact)
+        .where(Contact.phone.is_not(None))
+        .order_by(Contact.id)
+        .limit(3)
+    ).all()
+    for contact_id in with_phone:
+        record_consent(
+            session,
+            ctx,
+            contact_id=contact_id,
+            channel="sms",
+            status="granted",
+            source="démo : case cochée sur le formulaire papier",
+        )
     built = create_text_campaign(
         session,
         ctx,

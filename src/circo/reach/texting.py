@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
@@ -457,12 +457,18 @@ def _send_inbox_message(
 def inbox(
     session: Session, ctx: CampaignContext, *, mine: bool = False, limit: int = 200
 ) -> list[tuple[TextMessage, Contact | None]]:
-    """Replies received, those still to handle first; ``mine``: assigned to the current person."""
+    """Replies received, those still to handle first; ``mine``: assigned to the current person
+    or to nobody."""
     query = ctx.scoped(select(TextMessage), TextMessage).where(
         TextMessage.direction == TextDirection.inbound
     )
-    if mine:
-        query = query.where(TextMessage.assigned_user_id == ctx.actor.user_id)
+    if mine:  # assigned to the current person, or to nobody yet (anyone may take it)
+        query = query.where(
+            or_(
+                TextMessage.assigned_user_id == ctx.actor.user_id,
+                TextMessage.assigned_user_id.is_(None),
+            )
+        )
     messages = list(
         session.scalars(query.order_by(TextMessage.handled, TextMessage.at.desc()).limit(limit))
     )
