@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -35,7 +35,7 @@ from circo.reach.errors import PermissionDenied, ReachError
 from circo.reach.models import TextEntry, TextMessage
 from circo.runtime import open_runtime
 from circo.web.app import create_app
-from tests.factories import make_campaign, make_user
+from tests.factories import login, make_campaign, make_user
 from tests.reach.conftest import ALWAYS_OPEN
 
 # A Wednesday at 15:00 in Paris (14:00 UTC), far from any vote.
@@ -345,3 +345,40 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
             session, world.ctx, sms_settings, message_id=stop_message.id, text="Dommage",
             now=WEDNESDAY_AFTERNOON,
         )  # fmt: skip
+
+
+def test_api_create_and_send_next(client: TestClient, session: Session) -> None:
+    world = make_text_world(session)
+    api = "/api/campaigns/camp-a/texts"
+    csrf = login(client, "admin-a@example.org")
+    created = client.post(
+        api,
+        json={"segment": "À texter", "template": TEMPLATE, "name": "Jeudi"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body == {
+        "campaign": body["campaign"],
+        "contacts": 3,
+        "excluded": {"no_basis": 1, "opposed": 1},
+    }
+    client.post("/logout", headers={"X-CSRF-Token": csrf})
+    client.cookies.clear()
+    csrf = login(client, "volunteer-a@example.org")
+    refused = client.post(
+        api, json={"segment": "all", "template": "Salut"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert refused.status_code == 403
+    sent = client.post(f"{api}/{body['campaign']}/send-next", headers={"X-CSRF-Token": csrf})
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    assert answer["sent"]["contact"] == world.alice.id
+    assert answer["sent"]["status"] == "sent"
+    assert (answer["skipped"], answer["remaining"]) == (0, 2)
+
+    world.campaign.election_date = datetime.now(UTC).date() + timedelta(days=1)
+    session.commit()
+    silenced = client.post(f"{api}/{body['campaign']}/send-next", headers={"X-CSRF-Token": csrf})
+    assert silenced.status_code == 423
+    assert "L49" in silenced.json()["loc"]
