@@ -41,8 +41,8 @@ BAD_VALUE: dict[str, tuple[str, str]] = {
     "/c/demo/privacy/requests": ("email", "pas-une-adresse"),
     "/c/demo/segments": ("name", ""),
     "/c/demo/settings/campaign": ("territory_code", "pas un code"),
-    "/c/demo/texts": ("template", "Bonjour {{ age }}"),
     "/c/demo/settings/installation": ("smtp_port", "abc"),
+    "/c/demo/texts": ("template", "Bonjour {{ age }}"),
     "/c/demo/users": ("email", "pas-une-adresse"),
     "/c/demo/volunteers": ("email", "pas-une-adresse"),
 }
