@@ -30,7 +30,7 @@ from circo.crm.schemas import ContactCreate, SegmentFilter
 from circo.crm.segments import create_segment
 from circo.privacy.consent import can_contact, record_consent, record_opposition
 from circo.privacy.errors import CalendarBlocked
-from circo.reach import texting
+from circo.reach import text_inbox, texting
 from circo.reach.errors import PermissionDenied, ReachError
 from circo.reach.models import TextEntry, TextMessage
 from circo.runtime import open_runtime
@@ -260,7 +260,7 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
             now=WEDNESDAY_AFTERNOON,
         )  # fmt: skip
     session.commit()  # SQLite: the web request writes next
-    url = texting.inbound_url(sms_settings, world.campaign.id).replace("http://testserver", "")
+    url = text_inbox.inbound_url(sms_settings, world.campaign.id).replace("http://testserver", "")
     sms_runtime = open_runtime(sms_settings)  # the web app's provider: the local SMS API
     with ExitStack() as stack:
         stack.callback(sms_runtime.close)
@@ -289,12 +289,12 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
     acks = [item for item in SmsApi.received if item["recipient"] == "33612345604"]
     assert [item["content"] for item in acks] == [
         TEMPLATE.replace("{{ prenom }}", "Denis") + "\nSTOP : répondez STOP",
-        texting.STOP_ACK,
+        text_inbox.STOP_ACK,
     ]
 
     # The replies are in the inbox, assigned to the volunteer who sent the texts, the one to
     # answer first (the STOPs are handled already), with a suggested answer citing the programme.
-    mine = texting.inbox(session, volunteer, mine=True)
+    mine = text_inbox.inbox(session, volunteer, mine=True)
     first, first_contact = mine[0]
     assert (first.text, first_contact.id if first_contact else None, first.handled) == (
         "Que proposez-vous pour les bus ?",
@@ -302,30 +302,30 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
         False,
     )
     assert sorted(message.text for message, _contact in mine[1:]) == [" Arrêt ", "STOP SMS"]
-    assert texting.inbox(session, as_user(world.ctx, world.other_volunteer), mine=True) == []
+    assert text_inbox.inbox(session, as_user(world.ctx, world.other_volunteer), mine=True) == []
     message = mine[0][0]
     assert message.assigned_user_id == world.volunteer.id
-    suggested = texting.suggestions(session, volunteer, message.text)
+    suggested = text_inbox.suggestions(session, volunteer, message.text)
     assert suggested, "a suggestion from the knowledge base"
     assert "bus gratuits" in suggested[0]["text"]
     assert suggested[0]["citations"][0]["document"] == "Programme"
-    assert texting.suggestions(session, volunteer, "STOP") == []
+    assert text_inbox.suggestions(session, volunteer, "STOP") == []
 
     other = as_user(world.ctx, world.other_volunteer)
     with pytest.raises(PermissionDenied):
-        texting.answer_message(
+        text_inbox.answer_message(
             session, other, sms_settings, message_id=message.id, text="Bonjour",
             now=WEDNESDAY_AFTERNOON,
         )  # fmt: skip
     session.rollback()
-    answer = texting.answer_message(
+    answer = text_inbox.answer_message(
         session, volunteer, sms_settings, message_id=message.id, text=suggested[0]["text"],
         now=WEDNESDAY_AFTERNOON,
     )  # fmt: skip
     assert SmsApi.received[-1]["recipient"] == "33612345601"
     assert SmsApi.received[-1]["content"] == suggested[0]["text"]
     session.expire_all()
-    assert [item.direction for item in texting.thread(session, world.ctx, message)] == [
+    assert [item.direction for item in text_inbox.thread(session, world.ctx, message)] == [
         "inbound",
         "outbound",
     ]
@@ -341,7 +341,7 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
     assert stop_message is not None
     assert stop_message.stop
     with pytest.raises(ReachError, match="pas d'envoi de SMS"):
-        texting.answer_message(
+        text_inbox.answer_message(
             session, world.ctx, sms_settings, message_id=stop_message.id, text="Dommage",
             now=WEDNESDAY_AFTERNOON,
         )  # fmt: skip

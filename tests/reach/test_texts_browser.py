@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from circo.config import Settings
 from circo.messaging.providers import sms_outbox_dir
-from circo.reach import texting
+from circo.reach import text_inbox, texting
 from tests.browser import browser_page, live_server
 from tests.factories import DEFAULT_PASSWORD
 from tests.reach.test_texting import TEMPLATE, make_text_world
@@ -54,7 +54,7 @@ def test_volunteer_sends_texts_one_by_one_on_a_phone(
         assert len(outbox(settings)) == 1  # one press, one text
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
-        received = texting.receive_reply(
+        received = text_inbox.receive_reply(
             session, world.ctx, settings, phone="+33612345601", text="Oui, je viendrai !"
         )
         session.commit()

@@ -276,7 +276,7 @@ def texts_send_next(
 @texts_app.command("webhook")
 def texts_webhook(campaign: CampaignOption = None, data_dir: DataDirOption = None) -> None:
     """Adresse (signée) à donner au fournisseur SMS pour les réponses / the replies webhook."""
-    from circo.reach.texting import inbound_url
+    from circo.reach.text_inbox import inbound_url
 
     with campaign_session(data_dir, campaign) as (runtime, _session, ctx):
         url = inbound_url(runtime.settings, ctx.campaign_id)

@@ -15,7 +15,7 @@ from circo.config import Settings
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.errors import CircoError
-from circo.reach import texting
+from circo.reach import text_inbox, texting
 from circo.reach.calls import segment_title
 from circo.reach.errors import ReachError
 from circo.reach.schemas import (
@@ -70,7 +70,7 @@ def _index(
         "segments": list_segments(session, ctx) if manager else [],
         "manager": manager,
         "calendar": texting.calendar_now(ctx),
-        "webhook_url": texting.inbound_url(settings, ctx.campaign_id) if manager else "",
+        "webhook_url": text_inbox.inbound_url(settings, ctx.campaign_id) if manager else "",
         "error": error,
         "form": form or {},
         "segment_title": segment_title,
@@ -117,13 +117,15 @@ def _inbox_page(
     from circo.core.service import list_members
 
     mine = request.query_params.get("tous") is None and ctx.role not in texting.MANAGERS
-    rows = texting.inbox(session, ctx, mine=mine)
+    rows = text_inbox.inbox(session, ctx, mine=mine)
     suggestions = {
-        message.id: texting.suggestions(session, ctx, message.text)
+        message.id: text_inbox.suggestions(session, ctx, message.text)
         for message, _contact in rows[:20]
         if not message.handled
     }
-    threads = {message.id: texting.thread(session, ctx, message) for message, _contact in rows[:50]}
+    threads = {
+        message.id: text_inbox.thread(session, ctx, message) for message, _contact in rows[:50]
+    }
     members = list_members(session, ctx=ctx) if ctx.role in texting.MANAGERS else []
     values = {
         "rows": rows,
@@ -153,7 +155,7 @@ def answer_page(
     message_id: IdPath,
 ) -> Response:
     try:
-        texting.answer_message(
+        text_inbox.answer_message(
             session, ctx, settings, message_id=message_id, text=_text(form, "text")
         )
     except CircoError as error:
@@ -169,7 +171,7 @@ def assign_page(
     raw = _text(form, "user")
     try:
         user_id = int(raw) if raw else None
-        texting.assign_message(session, ctx, message_id=message_id, user_id=user_id)
+        text_inbox.assign_message(session, ctx, message_id=message_id, user_id=user_id)
     except ValueError:
         session.rollback()
         return _inbox_page(request, session, ctx, error=f"personne « {raw} » inconnue", status=400)
@@ -268,7 +270,7 @@ def api_answer(
     body: AnswerIn,
 ) -> dict[str, Any]:
     """Answer a reply of the shared inbox (calendar and consent checked now)."""
-    sent = texting.answer_message(session, ctx, settings, message_id=message_id, text=body.text)
+    sent = text_inbox.answer_message(session, ctx, settings, message_id=message_id, text=body.text)
     return {"message": sent.id, "sent": not sent.provider_id.startswith("échec")}
 
 
@@ -292,7 +294,7 @@ def texts_inbound(
     """Webhook of the SMS provider for replies (the address is signed: `circo texts webhook`).
     JSON or a form with ``from``/``msisdn``/``sender`` and ``text``/``content``."""
     try:
-        campaign_id = texting.read_inbound_token(settings, token)
+        campaign_id = text_inbox.read_inbound_token(settings, token)
     except ValueError:
         return JSONResponse({"error": "NotFound", "message": "lien invalide"}, status_code=404)
     campaign = session.get(Campaign, campaign_id)
@@ -310,7 +312,7 @@ def texts_inbound(
         raise ReachError("numéro de l'expéditeur manquant (champ « from »)", loc="from")
     if phone.isdigit() and not phone.startswith("0"):
         phone = "+" + phone  # international number without "+", as some providers send it
-    received = texting.receive_reply(
+    received = text_inbox.receive_reply(
         session, system_context(campaign), settings, phone=phone, text=text
     )
     return JSONResponse(received.as_json())
