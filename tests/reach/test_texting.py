@@ -312,6 +312,18 @@ def test_replies_inbox_stop_and_suggestions_through_the_webhook(
     assert text_inbox.suggestions(session, volunteer, "STOP") == []
 
     other = as_user(world.ctx, world.other_volunteer)
+    with pytest.raises(PermissionDenied):  # a volunteer does not take someone else's reply
+        text_inbox.assign_message(
+            session, other, message_id=message.id, user_id=world.other_volunteer.id
+        )
+    text_inbox.assign_message(  # an organiser (here the admin) reassigns it, and back
+        session, world.ctx, message_id=message.id, user_id=world.other_volunteer.id
+    )
+    assert [item.id for item, _contact in text_inbox.inbox(session, other, mine=True)] == [
+        message.id
+    ]
+    text_inbox.assign_message(session, world.ctx, message_id=message.id, user_id=world.volunteer.id)
+    session.commit()
     with pytest.raises(PermissionDenied):
         text_inbox.answer_message(
             session, other, sms_settings, message_id=message.id, text="Bonjour",
