@@ -38,7 +38,15 @@ from circo.finance.models import Donation
 from circo.messaging.models import Delivery, MessageCampaign
 from circo.party.models import PartyGroup, ShareConsent, Webhook, WebhookDelivery
 from circo.privacy.models import ConsentRecord, Opposition, RightsRequest
-from circo.reach.models import CallEntry, CallList, FormSubmission, PublicForm
+from circo.reach.models import (
+    CallEntry,
+    CallList,
+    FormSubmission,
+    PublicForm,
+    TextCampaign,
+    TextEntry,
+    TextMessage,
+)
 from circo.web.app import create_app
 from tests.crm.helpers import make_contact
 from tests.field.conftest import make_field_world
@@ -132,6 +140,9 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
         campaign_id=campaign_id, channel="email", body="b", content_key=f"k{contact_id}"
     )
     call_list = CallList(campaign_id=campaign_id, name=f"Appels {contact_id}", segment_name="all")
+    text_campaign = TextCampaign(
+        campaign_id=campaign_id, name=f"SMS {contact_id}", segment_name="all", template="Bonjour"
+    )
     public_form = PublicForm(
         campaign_id=campaign_id,
         public_id=f"form-{contact_id}",
@@ -146,7 +157,7 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
         name="National",
         kind="national",
     )
-    session.add_all([tag, event, message, call_list, public_form, group])
+    session.add_all([tag, event, message, call_list, text_campaign, public_form, group])
     session.flush()
     visit = Visit(
         campaign_id=campaign_id,
@@ -249,6 +260,21 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 basis="consent",
                 outcome="reached",
                 answers={"vote": "oui"},
+            ),
+            TextEntry(
+                campaign_id=campaign_id,
+                text_campaign_id=text_campaign.id,
+                contact_id=contact_id,
+                basis="consent",
+                status="sent",
+                text="Bonjour",
+            ),
+            TextMessage(
+                campaign_id=campaign_id,
+                direction="inbound",
+                phone=f"+336{contact_id:08d}",
+                contact_id=contact_id,
+                text="Merci",
             ),
             WebhookDelivery(
                 campaign_id=campaign_id,

@@ -248,6 +248,17 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "callback": "à rappeler",
         "opposed": "opposition",
     },
+    "text_status": {
+        "pending": "à envoyer",
+        "sending": "en cours d'envoi",
+        "sent": "envoyé",
+        "failed": "échec",
+        "excluded": "écarté",
+    },
+    "text_direction": {
+        "inbound": "reçu",
+        "outbound": "envoyé",
+    },
     "form_kind": {
         "signup": "inscription",
         "volunteer": "bénévolat",

@@ -262,4 +262,6 @@ def test_merge_keeps_one_entry_per_list_and_erase_removes_calls(session: Session
     assert personal.erase(session, world.ctx, Identity(contact_ids=[world.consented.id])) == {
         "reach_call_entries": 1,
         "reach_form_submissions": 0,
+        "reach_text_entries": 0,
+        "reach_text_messages": 0,
     }

@@ -42,6 +42,7 @@ BAD_VALUE: dict[str, tuple[str, str]] = {
     "/c/demo/segments": ("name", ""),
     "/c/demo/settings/campaign": ("territory_code", "pas un code"),
     "/c/demo/settings/installation": ("smtp_port", "abc"),
+    "/c/demo/texts": ("template", "Bonjour {{ age }}"),
     "/c/demo/users": ("email", "pas-une-adresse"),
     "/c/demo/volunteers": ("email", "pas-une-adresse"),
 }

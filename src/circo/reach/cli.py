@@ -29,13 +29,21 @@ forms_app = typer.Typer(
 )
 
 
+texts_app = typer.Typer(
+    help="SMS un à un : campagnes, envoi du suivant, adresse des réponses / peer-to-peer texting.",
+    no_args_is_help=True,
+)
+
+
 def register(app: typer.Typer) -> None:
     from circo.cli import CircoGroup
 
     calls_app.info.cls = CircoGroup
     forms_app.info.cls = CircoGroup
+    texts_app.info.cls = CircoGroup
     app.add_typer(calls_app, name="calls")
     app.add_typer(forms_app, name="forms")
+    app.add_typer(texts_app, name="texts")
 
 
 def _answers(values: list[str]) -> dict[str, str]:
@@ -204,3 +212,72 @@ def forms_create(
         print_json(payload)
     else:
         console.print(f"formulaire {payload['id']} : {payload['url']}")
+
+
+@texts_app.command("create")
+def texts_create(
+    segment: Annotated[str, typer.Option("--segment", help="Nom du segment (« all » : tous).")],
+    template: Annotated[
+        str, typer.Option("--template", help="Texte du SMS, ex. « Bonjour {{ prenom }}, … ».")
+    ],
+    name: Annotated[str, typer.Option("--name", help="Nom de la campagne SMS.")] = "",
+    campaign: CampaignOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Créer une campagne de SMS un à un depuis un segment / build a texting campaign.
+
+    Seules les personnes ayant consenti aux SMS (avec un numéro, sans opposition) sont
+    retenues ; les autres sont comptées."""
+    from circo.reach.texting import create_text_campaign
+
+    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
+        built = create_text_campaign(session, ctx, segment=segment, template=template, name=name)
+        session.flush()
+        payload = built.as_json()
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(
+            f"campagne SMS {payload['campaign']} : {built.contacts} contact(s) ; écartés : "
+            f"{built.no_basis} sans consentement, {built.opposed} opposé(s)"
+        )
+
+
+@texts_app.command("send-next")
+def texts_send_next(
+    text_campaign_id: Annotated[int, typer.Option("--campaign", help="Numéro de la campagne SMS.")],
+    campaign: Annotated[
+        str | None, typer.Option("--in", help="Campagne électorale (slug), si plusieurs.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Envoyer un SMS, le suivant de la campagne / send the next text (one action, one text).
+
+    Refusé pendant le silence L49 et hors des heures d'envoi ; le consentement est vérifié
+    au moment de l'envoi."""
+    from circo.reach.texting import get_text_campaign, send_next
+
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        result = send_next(session, ctx, runtime.settings, text_campaign_id=text_campaign_id)
+        payload = result.as_json(get_text_campaign(session, ctx, text_campaign_id))
+    if as_json:
+        print_json(payload)
+    elif payload["sent"] is None:
+        console.print("plus aucun SMS à envoyer dans cette campagne")
+    else:
+        console.print(
+            f"SMS {payload['sent']['status']} au contact {payload['sent']['contact']} ; "
+            f"reste {payload['remaining']}"
+        )
+
+
+@texts_app.command("webhook")
+def texts_webhook(campaign: CampaignOption = None, data_dir: DataDirOption = None) -> None:
+    """Adresse (signée) à donner au fournisseur SMS pour les réponses / the replies webhook."""
+    from circo.reach.text_inbox import inbound_url
+
+    with campaign_session(data_dir, campaign) as (runtime, _session, ctx):
+        url = inbound_url(runtime.settings, ctx.campaign_id)
+    typer.echo(url)

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circo.db import Base, UTCDateTime, str_enum, utcnow
@@ -144,3 +144,101 @@ class FormSubmission(Base):
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="SET NULL"), index=True
     )
+
+
+class TextStatus(enum.StrEnum):
+    """Where a text of a texting campaign stands."""
+
+    pending = "pending"  # nobody has sent it yet
+    sending = "sending"  # a volunteer pressed "send", the provider has not answered yet
+    sent = "sent"  # accepted by the SMS provider
+    failed = "failed"  # refused by the provider (final)
+    excluded = "excluded"  # no longer textable (opposition or consent withdrawn since)
+
+
+class TextDirection(enum.StrEnum):
+    """Which way a message of the shared inbox went."""
+
+    inbound = "inbound"  # a reply received from the person
+    outbound = "outbound"  # an answer sent by a volunteer, or the STOP acknowledgement
+
+
+class TextCampaign(Base):
+    """Person-to-person texting: a segment snapshot and a template with the first name; each
+    text is sent by a person, one action per message."""
+
+    __tablename__ = "reach_text_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    segment_name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(Text)
+    excluded_no_basis: Mapped[int] = mapped_column(Integer, default=0)
+    excluded_opposed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TextEntry(Base):
+    """One person to text in a texting campaign, and the text sent to them."""
+
+    __tablename__ = "reach_text_entries"
+    __table_args__ = (
+        UniqueConstraint("text_campaign_id", "contact_id", name="uq_reach_text_entries_contact"),
+        Index("ix_reach_text_entries_status", "text_campaign_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    text_campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("reach_text_campaigns.id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    basis: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(
+        str_enum(TextStatus, name="status", length=16), default=TextStatus.pending
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))  # the number the text went to
+    text: Mapped[str] = mapped_column(Text, default="")
+    provider_id: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    sent_by: Mapped[str | None] = mapped_column(String(320))
+    sent_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TextMessage(Base):
+    """A message of the shared inbox: a reply received, or an answer sent to it. Replies are
+    assigned to a volunteer (by default the one who sent the campaign's text)."""
+
+    __tablename__ = "reach_text_messages"
+    __table_args__ = (Index("ix_reach_text_messages_phone", "campaign_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(str_enum(TextDirection, name="direction", length=16))
+    phone: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_contacts.id", ondelete="CASCADE"), index=True
+    )
+    text_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reach_text_campaigns.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    stop: Mapped[bool] = mapped_column(Boolean, default=False)  # a STOP (or an acknowledgement)
+    assigned_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)  # answered or closed
+    sent_by: Mapped[str | None] = mapped_column(String(320))
+    provider_id: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,6 @@
-"""What the reach domain holds about a person: the calls made to them (access, erasure, merge;
-see `circo.core.personal`). The opposition recorded by a call lives in the privacy ledger."""
+"""What the reach domain holds about a person: the calls made to them, the texts sent to them and
+their replies (access, erasure, merge; see `circo.core.personal`). The opposition recorded by a
+call or a STOP lives in the privacy ledger."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from circo.core.personal import (
     plain_row,
 )
 from circo.core.tenancy import CampaignContext, campaign_filter
-from circo.reach.models import CallEntry, CallList, FormSubmission
+from circo.reach.models import (
+    CallEntry,
+    CallList,
+    FormSubmission,
+    TextCampaign,
+    TextEntry,
+    TextMessage,
+)
 
 
 def _submissions(
@@ -44,7 +52,33 @@ def access(
     ]
     if not identity.contact_ids:
         export["reach_calls"] = []
+        export["reach_texts"] = []
+        export["reach_text_messages"] = []
         return
+    texts = session.execute(
+        select(TextEntry, TextCampaign.name)
+        .join(TextCampaign, TextCampaign.id == TextEntry.text_campaign_id)
+        .where(
+            campaign_filter(TextEntry, ctx),
+            TextEntry.contact_id.in_(identity.contact_ids),
+        )
+        .order_by(TextEntry.id)
+    ).all()
+    export["reach_texts"] = [
+        {**plain_row(entry, exclude=("campaign_id", "sent_by_user_id")), "campaign_name": name}
+        for entry, name in texts
+    ]
+    export["reach_text_messages"] = [
+        plain_row(message, exclude=("campaign_id", "assigned_user_id"))
+        for message in session.scalars(
+            select(TextMessage)
+            .where(
+                campaign_filter(TextMessage, ctx),
+                TextMessage.contact_id.in_(identity.contact_ids),
+            )
+            .order_by(TextMessage.id)
+        )
+    ]
     rows = session.execute(
         select(CallEntry, CallList.name)
         .join(CallList, CallList.id == CallEntry.list_id)
@@ -62,11 +96,18 @@ def access(
 
 def erase(session: Session, ctx: CampaignContext, identity: Identity) -> dict[str, int]:
     deleted = delete_rows(session, ctx, CallEntry, identity.contact_ids)
+    texts = delete_rows(session, ctx, TextEntry, identity.contact_ids)
+    messages = delete_rows(session, ctx, TextMessage, identity.contact_ids)
     submissions = _submissions(session, ctx, identity)
     for row in submissions:
         session.delete(row)
     session.flush()
-    return {"reach_call_entries": deleted, "reach_form_submissions": len(submissions)}
+    return {
+        "reach_call_entries": deleted,
+        "reach_form_submissions": len(submissions),
+        "reach_text_entries": texts,
+        "reach_text_messages": messages,
+    }
 
 
 def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) -> None:
@@ -87,6 +128,8 @@ def merge(session: Session, ctx: CampaignContext, kept_id: int, merged_id: int) 
     ):
         entry.contact_id = kept_id
     move_rows(session, ctx, FormSubmission, kept_id, merged_id)
+    move_rows(session, ctx, TextEntry, kept_id, merged_id, unique_with=("text_campaign_id",))
+    move_rows(session, ctx, TextMessage, kept_id, merged_id)
     session.flush()
 
 
@@ -103,6 +146,23 @@ PERSONAL_DATA = PersonalData(
             erase="deleted (pending ones too, found by email); the email consent keeps its proof "
             "in the privacy ledger until the ledger's own erasure",
             merge="moved to the kept contact",
+        ),
+        "reach_text_entries": TableRule(
+            access="reach_texts of the export: each texting campaign the person was in, the text "
+            "sent, when and by whom",
+            erase="deleted; an opposition recorded by a STOP stays in the privacy ledger",
+            merge="moved to the kept contact (one text per campaign: the kept contact's wins)",
+        ),
+        "reach_text_messages": TableRule(
+            access="reach_text_messages of the export: the replies received from the person and "
+            "the answers sent to them",
+            erase="deleted",
+            merge="moved to the kept contact",
+        ),
+        "reach_text_campaigns": TableRule(
+            access="no data about contacts: the staff member who built the texting campaign",
+            erase="kept: the staff member's action (accountability, GDPR art. 5.2)",
+            merge="not linked to a contact",
         ),
         "reach_forms": TableRule(
             access="no data about contacts: the staff member who created the form",

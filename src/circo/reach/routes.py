@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.errors import CircoError
-from circo.reach import calls, routes_forms
+from circo.reach import calls, routes_forms, routes_texts
 from circo.reach.schemas import (
     BatchRead,
     CallListCreated,
@@ -36,6 +36,7 @@ ManagerDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.org
 
 NAV_ITEMS = [
     NavItem("Phoning", "calls", order=24, group="Terrain"),
+    NavItem("SMS un à un", "texts", order=25, group="Terrain"),
     NavItem(
         "Formulaires publics",
         "forms",
@@ -294,3 +295,4 @@ def api_progress(session: SessionDep, ctx: ManagerDep, list_id: IdPath) -> dict[
 router.include_router(pages)
 router.include_router(api)
 router.include_router(routes_forms.router)
+router.include_router(routes_texts.router)

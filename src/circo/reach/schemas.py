@@ -91,3 +91,44 @@ class FormIn(BaseModel):
 class FormCreated(ReadModel):
     id: Id
     url: str
+
+
+class TextCampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segment: ShortText = Field(min_length=1, max_length=200)
+    template: LongText = Field(min_length=1, max_length=640)
+    name: ShortText = Field(default="", max_length=200)
+
+
+class TextCampaignCreated(ReadModel):
+    campaign: Id
+    contacts: Count
+    excluded: ExcludedRead
+
+
+class TextSentRead(ReadModel):
+    entry: Id
+    contact: Id
+    status: str
+    text: str
+
+
+class SendNextRead(ReadModel):
+    campaign: Id
+    sent: TextSentRead | None
+    skipped: Count
+    remaining: Count
+
+
+class InboundRead(ReadModel):
+    message: Id
+    stop: bool
+    contacts: Count
+    acknowledged: bool
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: LongText = Field(min_length=1, max_length=640)
