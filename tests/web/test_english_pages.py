@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from circo.assistant.models import Riposte
 from circo.core.models import Role
 from circo.elections.models import Election
-from circo.reach.models import CallList, PublicForm
+from circo.reach.models import CallList, PublicForm, TextCampaign
 from circo.runtime import Runtime
 from tests.factories import login
 from tests.web.crawl import crawl, demo_with_every_role
@@ -101,7 +101,7 @@ def data_names(demo: dict[Role, tuple[str, str | None]], session: Session) -> li
     """Names that are data, not interface: the campaign's, the elections', and what the team
     typed — call lists' and forms' names, ripostes' claims (longest first)."""
     names = {CAMPAIGN_NAME}
-    for column in (Election.name, CallList.name, PublicForm.name, Riposte.claim):
+    for column in (Election.name, CallList.name, PublicForm.name, TextCampaign.name, Riposte.claim):
         names |= {name for name in session.scalars(select(column)) if name}
     session.rollback()
     return sorted(names, key=len, reverse=True)

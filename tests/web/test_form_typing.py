@@ -29,15 +29,19 @@ NOT_FIELDS = {"hidden", "submit", "button", "reset", "image", "password", "file"
 
 # form (action, ids as {id}) → (field, a value the server refuses)
 BAD_VALUE: dict[str, tuple[str, str]] = {
+    "/c/demo/assessors/signup": ("contact", "abc"),
     "/c/demo/assistant/kb/feeds": ("url", "pas une adresse"),
     "/c/demo/assistant/kb/upload": ("day", "2026-02-30"),  # and no file chosen
     "/c/demo/assistant/kb/url": ("url", "pas une adresse"),
     "/c/demo/assistant/leaflets": ("territory", ""),
+    "/c/demo/assistant/studio": ("topic", ""),
+    "/c/demo/calls": ("batch_size", "abc"),
     "/c/demo/contacts": ("email", "pas-une-adresse"),
     "/c/demo/events": ("starts_at", ""),
     "/c/demo/field/assign": ("turf_id", "abc"),
     "/c/demo/field/plan": ("bureaux", "99999_1"),
     "/c/demo/finance/setup": ("population", "beaucoup"),
+    "/c/demo/forms": ("name", ""),
     "/c/demo/privacy/requests": ("email", "pas-une-adresse"),
     "/c/demo/segments": ("name", ""),
     "/c/demo/settings/campaign": ("territory_code", "pas un code"),

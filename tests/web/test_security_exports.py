@@ -52,6 +52,11 @@ EXPORTS = {
         f"/c/{SLUG}/events/{{event}}/export.xlsx",
     ],
     "/c/{slug}/finance/export.xlsx": [f"/c/{SLUG}/finance/export.xlsx"],
+    "/c/{slug}/night/export.csv": [f"/c/{SLUG}/night/export.csv?election=pres-2017&round=1"],
+    # Pages that also answer CSV (output=csv) of what the page computed: their texts go through
+    # `safe_cell` (`scenarios.rows_csv`, `experiment_page.assignments_csv`); no URL: need a fit.
+    "/c/{slug}/targeting/scenario": [],
+    "/c/{slug}/targeting/experiment": [],
 }
 SPREADSHEET_MARKERS = (
     "text/csv",
@@ -162,6 +167,7 @@ def test_exports_neutralise_formulas(settings: Settings, tmp_path: Path) -> None
                         "targeting": [],
                         "events": [HOSTILE["first_name"], HOSTILE["last_name"]],
                         "finance": [HOSTILE["first_name"], HOSTILE["last_name"]],
+                        "night": [],
                     }[url.split("/")[3]]
                     for value in expected:
                         shown = value if url.endswith(".xlsx") else safe_cell(value)

@@ -40,7 +40,12 @@ def _public(request: Request, values: dict[str, Any], status: int = 200) -> HTML
 
 
 def _forms_page(
-    request: Request, session: Session, ctx: CampaignContext, settings: Any, error: str = ""
+    request: Request,
+    session: Session,
+    ctx: CampaignContext,
+    settings: Any,
+    error: str = "",
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     confirmed = (
         select(FormSubmission.form_id, func.count())
@@ -54,6 +59,7 @@ def _forms_page(
         "kinds": [kind.value for kind in FormKind],
         "url": lambda form: forms.form_url(settings, form),
         "error": error,
+        "typed": typed or {},  # what was typed, shown again after a refusal
     }
     return render(request, "reach/forms.html", values, status=400 if error else 200)
 
@@ -79,7 +85,8 @@ def forms_create_page(
         )
     except CircoError as error:
         session.rollback()
-        return _forms_page(request, session, ctx, settings, error=error.message)
+        typed = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+        return _forms_page(request, session, ctx, settings, error=error.message, typed=typed)
     return RedirectResponse(f"/c/{ctx.campaign.slug}/forms", status_code=303)
 
 

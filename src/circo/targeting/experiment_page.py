@@ -35,6 +35,7 @@ from circo.analysis.experiments import (
 )
 from circo.core import audit
 from circo.core.models import AuditEvent
+from circo.core.spreadsheet import safe_cell
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.elections import repository as repo
 from circo.elections.service import get_election
@@ -305,7 +306,8 @@ def assignments_csv(design: FrozenDesign) -> str:
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["unit", "arm", "arm_label", "block"])
     for unit, arm in design.assignments:
-        writer.writerow([unit, arm, labels.label(arm, "experiment_arm"), block_of.get(unit, "")])
+        cells = [unit, arm, labels.label(arm, "experiment_arm"), block_of.get(unit, "")]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return "\ufeff" + buffer.getvalue()
 
 
