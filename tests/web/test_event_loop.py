@@ -41,8 +41,8 @@ ALLOWED_ASYNC_DEPENDENCIES = {
     "circo.web.deps.current_user",
     # await request.form(); no database
     "circo.web.deps.form_data",
-    # await request.body() / request.form() of the SMS webhook; no database
-    "circo.messaging.routes._inbound_body",
+    # await request.body() / request.form() of the SMS webhooks; no database
+    "circo.web.deps.webhook_body",
 }
 
 

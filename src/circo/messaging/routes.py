@@ -37,7 +37,7 @@ from circo.messaging.schemas import (
     PreviewRead,
     WinnerRead,
 )
-from circo.web.deps import FormDep, SessionDep, SettingsDep, require_role
+from circo.web.deps import FormDep, SessionDep, SettingsDep, WebhookBodyDep, require_role
 from circo.web.registry import Card, NavItem
 from circo.web.templating import add_template_dir, render
 from circo.web.types import IdPath, IdQuery, Limit, Offset, QueryOptText
@@ -584,14 +584,6 @@ def track_click(session: SessionDep, settings: SettingsDep, token: str) -> Respo
     return RedirectResponse(target, status_code=302)
 
 
-async def _inbound_body(request: Request) -> bytes | FormData:
-    """The webhook's body, read on the event loop: the raw bytes of a JSON body (decoded by the
-    endpoint, after the token check, as before), the parsed form otherwise."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return await request.body()
-    return await request.form()
-
-
 @router.post(
     "/api/messaging/sms-inbound/{token}",
     response_model=InboundRead,
@@ -601,7 +593,7 @@ def sms_inbound(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str, Path(max_length=500)],
-    body: Annotated[bytes | FormData, Depends(_inbound_body)],
+    body: WebhookBodyDep,
 ) -> JSONResponse:
     """Webhook of the SMS provider for replies: "STOP" records an opposition to SMS.
     Accepts JSON or a form with ``from``/``msisdn``/``sender`` and ``text``/``content``."""

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from circo.config import Settings
 from circo.core.models import Campaign, Role
@@ -25,7 +24,14 @@ from circo.reach.schemas import (
     TextCampaignCreated,
     TextCampaignIn,
 )
-from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
+from circo.web.deps import (
+    CampaignDep,
+    FormDep,
+    SessionDep,
+    SettingsDep,
+    WebhookBodyDep,
+    require_role,
+)
 from circo.web.templating import render
 from circo.web.types import IdPath
 
@@ -274,12 +280,6 @@ def api_answer(
     return {"message": sent.id, "sent": not sent.provider_id.startswith("échec")}
 
 
-async def _inbound_body(request: Request) -> bytes | FormData:
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return await request.body()
-    return await request.form()
-
-
 @webhook.post(
     "/api/reach/texts-inbound/{token}",
     response_model=InboundRead,
@@ -289,7 +289,7 @@ def texts_inbound(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str, Path(max_length=500)],
-    body: Annotated[bytes | FormData, Depends(_inbound_body)],
+    body: WebhookBodyDep,
 ) -> JSONResponse:
     """Webhook of the SMS provider for replies (the address is signed: `circo texts webhook`).
     JSON or a form with ``from``/``msisdn``/``sender`` and ``text``/``content``."""

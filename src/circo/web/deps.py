@@ -96,6 +96,17 @@ async def form_data(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(form_data)]
 
 
+async def webhook_body(request: Request) -> bytes | FormData:
+    """A provider webhook's body, read on the event loop: the raw bytes of a JSON body (decoded
+    by the endpoint, after its token check), the parsed form otherwise."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await request.body()
+    return await request.form()
+
+
+WebhookBodyDep = Annotated[bytes | FormData, Depends(webhook_body)]
+
+
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
