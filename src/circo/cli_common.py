@@ -76,11 +76,11 @@ def _apply_stored_settings(runtime: Runtime) -> None:
 
 def _prepare_schema(runtime: Runtime) -> None:
     from circo.core.bootstrap import create_campaign_with_admin
-    from circo.db import is_empty, needs_upgrade, upgrade
+    from circo.db import install_schema, is_empty, needs_upgrade
     from circo.errors import ConfigError
 
     if is_empty(runtime.engine):
-        upgrade(runtime.engine)
+        install_schema(runtime.engine)
         with runtime.session() as session:
             credentials = create_campaign_with_admin(
                 session, slug=DEFAULT_CAMPAIGN, name="Ma campagne", admin_email="admin@example.org"

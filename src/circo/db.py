@@ -331,6 +331,39 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "heads")
 
 
+def install_schema(engine: Engine) -> None:
+    """Bring the database to the current schema: a database without any table gets it in one
+    step (`create_schema`), any other runs the pending migrations (`upgrade`)."""
+    if inspect(engine).get_table_names():
+        upgrade(engine)
+    else:
+        create_schema(engine)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the current schema in a database without any table: the tables of the models,
+    then the migration heads recorded in ``alembic_version`` — what running every migration
+    gives (``tests/test_schema.py`` compares both on SQLite and PostgreSQL), in one transaction
+    and a tenth of the time (a new data dir's first command: ≈ 0.1 s instead of ≈ 1 s). The
+    domains' models must be loaded (`circo.domains.load_domains`)."""
+    from circo.domains import registry
+    from circo.schema_revisions import known_revisions
+
+    registry()  # refuses when the process never loaded the domains (tables would be missing)
+    heads = sorted(known_revisions()[1])
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        # Alembic's own version table, as `alembic upgrade` creates it
+        connection.exec_driver_sql(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+        for head in heads:
+            connection.execute(
+                text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head}
+            )
+
+
 def is_empty(engine: Engine) -> bool:
     return "alembic_version" not in inspect(engine).get_table_names()
 

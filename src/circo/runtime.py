@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from circo.config import Settings
 from circo.db import (
     check_connection,
+    install_schema,
     is_empty,
     make_engine,
     make_session_factory,
     needs_upgrade,
     session_scope,
-    upgrade,
 )
 from circo.errors import ConfigError
 
@@ -71,7 +71,7 @@ def open_runtime(
     engine = make_engine(settings.effective_database_url, **pool_options(settings))
     check_connection(engine)
     if migrate:
-        upgrade(engine)
+        install_schema(engine)
     elif require_schema:
         if is_empty(engine):
             raise ConfigError(
@@ -86,7 +86,7 @@ def open_runtime_for_serving(settings: Settings) -> Runtime:
     """For ``serve``/``demo``: an empty database gets the schema; an outdated one is refused."""
     runtime = open_runtime(settings, require_schema=False)
     if is_empty(runtime.engine):
-        upgrade(runtime.engine)
+        install_schema(runtime.engine)
     elif needs_upgrade(runtime.engine):
         runtime.close()
         raise ConfigError("base de données à mettre à jour : lancez `circo db upgrade`")
