@@ -329,6 +329,36 @@ def test_a_cut_file_reports_its_coverage_loudly(settings: Settings, tmp_path: Pa
     assert "fichier national sans" in report["coverage"]["alert"]
 
 
+def test_coverage_against_the_communes_of_the_cog(settings: Settings, tmp_path: Path) -> None:
+    """With INSEE's COG imported, a file covering a département as a whole is compared with
+    the communes the COG lists there; an old (délégué) code counts for its commune."""
+    cog = tmp_path / "v_commune_2024.csv"
+    cog.write_text(
+        "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT\n"
+        "COM,69123,84,69,69D,691,0,LYON,Lyon,Lyon,6999,\n"
+        "COM,69264,84,69,69D,691,0,VILLEURBANNE,Villeurbanne,Villeurbanne,6999,\n"
+        "COMD,69999,84,69,69D,691,0,ANCIENNE,Ancienne,Ancienne,,69264\n",
+        encoding="utf-8",
+    )
+    ok_json(cli(settings, "import", "insee", str(cog), "--json"))
+    report = ok_json(import_file(settings, LEG17, "leg-2017", 1, "--json"))
+    assert report["coverage"]["cog_communes"] == 2
+    assert report["coverage"]["missing_communes"] == 1
+    assert "1\u00a0commune sur 2 listées par le COG" in report["coverage"]["alert"]
+    assert "(69 : 1)" in report["coverage"]["alert"]
+    shown = import_file(settings, LEG17, "leg-2017", 1)
+    assert "ATTENTION" in shown.stderr + shown.stdout
+    # The same file with half of its bureaux filed under the old code of Villeurbanne.
+    lines = LEG17.read_bytes().decode("cp1252").split("\r\n")
+    body = [line for line in lines[1:] if line]
+    moved = [line.replace(";123;Lyon;", ";999;Ancienne;", 1) for line in body[: len(body) // 2]]
+    both = tmp_path / "LG17_BVot_T1_69.txt"
+    both.write_bytes("\r\n".join([lines[0], *moved, *body[len(body) // 2 :], ""]).encode("cp1252"))
+    report = ok_json(import_file(settings, both, "leg-2017", 1, "--json"))
+    assert report["coverage"]["missing_communes"] == 0
+    assert report["coverage"]["alert"] is None
+
+
 def test_a_map_without_contours_exits_2_naming_what_to_import(
     settings: Settings, tmp_path: Path
 ) -> None:

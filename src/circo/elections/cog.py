@@ -134,6 +134,7 @@ def _territory(
         "name": name[:200],
         "parent_key": parent,
         "department_code": department,
+        "source": "cog",
     }
 
 

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from circo.elections import territories as terr
 from circo.elections.errors import ImportFailed
-from circo.elections.models import Election, StationResult
+from circo.elections.models import CommuneMerger, Election, StationResult, Territory
 from circo.elections.parsers.results import ResultsParser
 from circo.elections.parsers.results_types import ResultsFileInfo
+from circo.formatting import plural
 
 # Values of the Ministry's "Type de scrutin" column that name an election type.
 _SCRUTIN_TYPES = {
@@ -168,6 +169,8 @@ class Coverage:
     reference: str | None = None  # "pres-2017 tour 1"
     expected_stations: int | None = None
     missing_departments: list[str] = field(default_factory=list)
+    cog_communes: int | None = None  # communes the COG lists where the file covers a département
+    missing_communes: int | None = None  # of those, the communes without any bureau in the file
     alert: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -177,6 +180,8 @@ class Coverage:
             "reference": self.reference,
             "expected_stations": self.expected_stations,
             "missing_departments": self.missing_departments,
+            "cog_communes": self.cog_communes,
+            "missing_communes": self.missing_communes,
             "alert": self.alert,
         }
 
@@ -230,6 +235,9 @@ def coverage(
                 f"{_french_int(stations)} bureaux sur {_french_int(expected)} attendus "
                 f"(d'après {result.reference}) — fichier tronqué ?"
             )
+    cog_note = _cog_coverage(session, election_id=election_id, result=result, national=national)
+    if cog_note:
+        result.alert = f"{result.alert} ; {cog_note}" if result.alert else cog_note
     if result.missing_departments and national:
         shown = ", ".join(result.missing_departments[:12])
         more = len(result.missing_departments) - 12
@@ -239,6 +247,60 @@ def coverage(
         )
         result.alert = f"{result.alert} ; {note}" if result.alert else note
     return result
+
+
+def _cog_coverage(
+    session: Session, *, election_id: int, result: Coverage, national: bool
+) -> str | None:
+    """Compare the file's communes with those INSEE's COG lists (when it was imported) in each
+    département the file covers as a whole (half of the COG's communes or more, or a national
+    file); an old commune code counts for the commune it merged into. Fills
+    ``result.cog_communes`` / ``missing_communes``; returns an alert when too many are absent."""
+    listed: dict[str, set[str]] = {}
+    query = select(Territory.department_code, Territory.code).where(
+        Territory.level == "com", Territory.source == "cog"
+    )
+    if not national:
+        query = query.where(Territory.department_code.in_(result.departments))
+    for department, code in session.execute(query):
+        listed.setdefault(department or "", set()).add(code)
+    if not listed:
+        return None
+    of_file = (
+        select(StationResult.commune_code)
+        .where(StationResult.election_id == election_id)
+        .distinct()
+    )
+    in_file = set(session.scalars(of_file))
+    merged = {
+        old: current
+        for old, current in session.execute(
+            select(CommuneMerger.old_code, CommuneMerger.current_code).where(
+                CommuneMerger.old_code.in_(of_file.scalar_subquery())
+            )
+        )
+    }
+    present = {merged.get(code, code) for code in in_file}
+    expected = missing = 0
+    worst: list[tuple[int, str]] = []
+    for department, communes in listed.items():
+        have = len(communes & present)
+        if not (national or have * 2 >= len(communes)):
+            continue  # a file of a few communes of this département: nothing to expect
+        expected += len(communes)
+        missing += len(communes) - have
+        if have < len(communes):
+            worst.append((len(communes) - have, department))
+    if not expected:
+        return None
+    result.cog_communes, result.missing_communes = expected, missing
+    if missing <= expected * (1 - COVERAGE_ALERT):
+        return None
+    shown = ", ".join(f"{dep} : {count}" for count, dep in sorted(worst, reverse=True)[:6])
+    return (
+        f"{plural(missing, 'commune', 'communes')} sur {_french_int(expected)} listées par le "
+        f"COG sans aucun bureau dans le fichier ({shown}) — fichier tronqué ?"
+    )
 
 
 def _communes(

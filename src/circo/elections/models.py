@@ -42,6 +42,10 @@ class Territory(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     parent_key: Mapped[str | None] = mapped_column(String(40), index=True)
     department_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    # "cog" when INSEE's Code officiel géographique lists it (`circo import insee` of the COG
+    # tables); None when only a results or INSEE file named it. A results file's coverage is
+    # checked against the COG's communes (`import_checks.coverage`).
+    source: Mapped[str | None] = mapped_column(String(8))
 
 
 class Election(Base):
