@@ -265,3 +265,58 @@ def test_merge_keeps_one_entry_per_list_and_erase_removes_calls(session: Session
         "reach_text_entries": 0,
         "reach_text_messages": 0,
     }
+
+
+def test_script_comes_from_the_message_matrix_when_none_is_typed(session: Session) -> None:
+    """No script typed: the programme point the matrix gives the segment, its summary and its
+    knowledge-base passages quoted verbatim with their source; a passage of another campaign
+    is never quoted; a typed script wins; no point for the segment, no script."""
+    from circo.assistant.models import Passage
+    from circo.assistant.service import DocumentMeta, add_bytes
+    from circo.core.models import Campaign
+    from circo.messaging.service.matrix import add_point, set_cell
+
+    world = make_call_world(session)
+    text = (
+        "# Programme\n\nNous ouvrirons trois crèches municipales avant 2028, "
+        "financées par le budget de la ville.\n"
+    )
+    add_bytes(
+        session,
+        world.ctx,
+        data=text.encode(),
+        name="programme.md",
+        source="programme.md",
+        meta=DocumentMeta(title="Programme municipal"),
+    )
+    other = system_context(session.scalars(select(Campaign).where(Campaign.slug == "camp-b")).one())
+    add_bytes(
+        session,
+        other,
+        data=b"# Autre\n\nTexte secret d'une autre campagne sur les creches.\n",
+        name="autre.md",
+        source="autre.md",
+        meta=DocumentMeta(title="Autre campagne"),
+    )
+    mine = session.scalars(select(Passage).where(Passage.campaign_id == world.campaign.id)).all()
+    theirs = session.scalars(select(Passage).where(Passage.campaign_id != world.campaign.id)).all()
+    point = add_point(
+        session,
+        world.ctx,
+        title="Petite enfance",
+        summary="Des places en crèche pour chaque famille.",
+        passage_ids=[p.id for p in mine] + [p.id for p in theirs],
+    )
+    set_cell(session, world.ctx, segment="À appeler", point_id=point.id, on=True)
+    built = calls.create_call_list(session, world.ctx, segment="À appeler")
+    script = built.call_list.script
+    assert script.startswith("Point du programme (matrice des messages) : Petite enfance")
+    assert "Des places en crèche pour chaque famille." in script
+    assert "trois crèches municipales avant 2028" in script
+    assert "(Programme municipal)" in script
+    assert "secret" not in script
+    assert "Autre campagne" not in script
+    typed = calls.create_call_list(session, world.ctx, segment="À appeler", script="Mon texte")
+    assert typed.call_list.script == "Mon texte"
+    nothing = calls.create_call_list(session, world.ctx, segment="all")
+    assert nothing.call_list.script == ""

@@ -272,14 +272,13 @@ def _cog_coverage(
         .distinct()
     )
     in_file = set(session.scalars(of_file))
-    merged = {
-        old: current
-        for old, current in session.execute(
+    merged: dict[str, str] = dict(
+        session.execute(
             select(CommuneMerger.old_code, CommuneMerger.current_code).where(
                 CommuneMerger.old_code.in_(of_file.scalar_subquery())
             )
-        )
-    }
+        ).all()
+    )
     present = {merged.get(code, code) for code in in_file}
     expected = missing = 0
     worst: list[tuple[int, str]] = []

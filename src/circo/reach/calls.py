@@ -115,6 +115,8 @@ def create_call_list(
             loc="batch_size",
         )
     filters = resolve_segment(session, ctx, segment)
+    if not script.strip():
+        script = script_from_matrix(session, ctx, segment)
     ids_query = segment_query(session, ctx, filters).with_only_columns(Contact.id)
     decisions = decide_many(session, ctx, contact_ids=ids_query, channel="phone")
     if filters.consent_channel and filters.consent_channel != "phone":
@@ -158,6 +160,46 @@ def create_call_list(
     call_list.excluded_opposed = opposed
     session.flush()
     return BuiltList(call_list, len(rows), no_basis, opposed)
+
+
+MATRIX_QUOTES = 3  # passages of the programme point quoted in a script
+
+
+def script_from_matrix(session: Session, ctx: CampaignContext, segment: str) -> str:
+    """The call script of a segment when none is typed: the programme point the message matrix
+    gives the segment (`circo.messaging.service.matrix.point_for_segment`), its summary and the
+    knowledge-base passages linked to it, quoted verbatim with their source; "" when the matrix
+    gives the segment no point. Framing lines (greeting, question, refusal) carry no fact."""
+    from circo.assistant.models import Document, Passage
+    from circo.messaging.service.matrix import point_for_segment
+
+    point = point_for_segment(session, ctx, segment)
+    if point is None:
+        return ""
+    quotes = session.execute(
+        select(Passage.id, Passage.text, Document.title)
+        .join(Document, Document.id == Passage.document_id)
+        .where(campaign_filter(Passage, ctx), Passage.id.in_(point.passage_ids or [-1]))
+    ).all()
+    by_id = {row.id: row for row in quotes}
+    ordered = [by_id[pid] for pid in point.passage_ids if pid in by_id][:MATRIX_QUOTES]
+    lines = [
+        f"Point du programme (matrice des messages) : {point.title}",
+        "",
+        f"« Bonjour, je vous appelle de la part de {ctx.campaign.name}. Je ne vous prendrai "
+        f"qu'une minute, sur {point.title}. »",
+    ]
+    if point.summary:
+        lines += ["", point.summary]
+    if ordered:
+        lines += ["", "À citer (sources) :"]
+        lines += [f"– « {' '.join(row.text.split())} » ({row.title})" for row in ordered]
+    lines += [
+        "",
+        "« Est-ce que cela vous parle ? Pouvons-nous compter sur vous ? »",
+        "Si la personne refuse : la remercier et ne pas rappeler.",
+    ]
+    return "\n".join(lines)
 
 
 ENTRY_COLUMNS = (
