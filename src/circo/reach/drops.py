@@ -359,16 +359,18 @@ def coverage(session: Session, ctx: CampaignContext, round_id: int) -> dict[str,
         if stop.id in done:
             row["reached"] += stop.dwellings
             row["buildings_done"] += 1
-    bureaux = [{"bureau": key, **values} for key, values in sorted(per.items())]
-    reached = sum(row["reached"] for row in bureaux)
-    total = sum(row["total"] for row in bureaux)
+    bureaux: list[dict[str, Any]] = [
+        {"bureau": key, **values} for key, values in sorted(per.items())
+    ]
+    reached = sum(values["reached"] for values in per.values())
+    total = sum(values["total"] for values in per.values())
     return {
         "round": drop.id,
         "leaflet": drop.leaflet,
         "letterboxes": {"reached": reached, "total": total},
         "buildings": {
-            "done": sum(row["buildings_done"] for row in bureaux),
-            "total": sum(row["buildings"] for row in bureaux),
+            "done": sum(values["buildings_done"] for values in per.values()),
+            "total": sum(values["buildings"] for values in per.values()),
         },
         "bureaux": bureaux,
     }

@@ -47,8 +47,8 @@ def points_svg(
         px = margin + (x - min_x) * scale
         py = margin + (max_y - y) * scale
         parts.append(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{point.size:.1f}" fill="{escape(point.colour)}"'
-            f' fill-opacity="0.85" stroke="#1a202c" stroke-width="0.5">'
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{point.size:.1f}" '
+            f'fill="{escape(point.colour)}" fill-opacity="0.85" stroke="#1a202c" stroke-width="0.5">'
             f"<title>{escape(point.title)}</title></circle>"
         )
         if point.label:

@@ -58,14 +58,13 @@ def commune_bureaux(session: Session, commune: str) -> list[dict[str, Any]]:
 
     from circo.elections.models import ReuAddress, Territory
 
-    names = {
-        code: name
-        for code, name in session.execute(
+    names: dict[str, str] = dict(
+        session.execute(  # type: ignore[arg-type]
             select(Territory.code, Territory.name).where(
                 Territory.level == "bv", Territory.code.startswith(f"{commune}_", autoescape=True)
             )
         ).all()
-    }
+    )
     points = {
         key: (x, y)
         for key, x, y in session.execute(
@@ -342,7 +341,8 @@ def create_round(
     ctx.require(*MANAGERS)
     user = _member(session, ctx, volunteer)
     boards = list_boards(session, ctx, commune=commune) if commune else []
-    ids = sorted({board.id for board in boards} | {get_board(session, ctx, i).id for i in board_ids})
+    listed = {get_board(session, ctx, board_id).id for board_id in board_ids}
+    ids = sorted({board.id for board in boards} | listed)
     if not ids:
         raise ReachError(
             "aucun panneau à vérifier : choisissez une commune qui a ses panneaux", loc="commune"
