@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 def drops_create(
     leaflet: Annotated[
         str,
-        typer.Option("--leaflet", help="Tract : numéro ou sujet d'un tract de l'assistant, ou nom."),
+        typer.Option("--leaflet", help="Tract : numéro ou sujet (assistant), ou nom."),
     ],
     bureaux: Annotated[
         str,
@@ -262,9 +262,7 @@ def posters_round(
             f"date invalide « {day} » (attendu AAAA-MM-JJ, ex. 2027-06-05)", loc="--date"
         ) from None
     with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        created = posters.create_round(
-            session, ctx, volunteer=volunteer, day=when, commune=commune
-        )
+        created = posters.create_round(session, ctx, volunteer=volunteer, day=when, commune=commune)
         payload = {"round": created.id, "boards": len(created.board_ids), "day": when.isoformat()}
     if as_json:
         print_json(payload)

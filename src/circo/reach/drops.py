@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -267,6 +267,8 @@ def mark_done(
     if existing is not None:
         return DoneResult(drop.id, building, "duplicate")
     now = utcnow()
+    if done_at is not None and done_at.tzinfo is None:
+        done_at = done_at.replace(tzinfo=UTC)
     when = done_at if done_at is not None and done_at <= now else now
     try:
         with session.begin_nested():

@@ -48,7 +48,8 @@ def points_svg(
         py = margin + (max_y - y) * scale
         parts.append(
             f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{point.size:.1f}" '
-            f'fill="{escape(point.colour)}" fill-opacity="0.85" stroke="#1a202c" stroke-width="0.5">'
+            f'fill="{escape(point.colour)}" fill-opacity="0.85" stroke="#1a202c" '
+            f'stroke-width="0.5">'
             f"<title>{escape(point.title)}</title></circle>"
         )
         if point.label:

@@ -59,7 +59,7 @@ def commune_bureaux(session: Session, commune: str) -> list[dict[str, Any]]:
     from circo.elections.models import ReuAddress, Territory
 
     names: dict[str, str] = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(Territory.code, Territory.name).where(
                 Territory.level == "bv", Territory.code.startswith(f"{commune}_", autoescape=True)
             )
