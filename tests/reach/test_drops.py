@@ -148,7 +148,8 @@ def test_poster_boards_checks_photos_and_rounds(session: Session, data_dir: Path
         ("29039_0002", 8, "pending"),
     ]
     located, unlocated = boards
-    assert located.lat is not None and 47 < located.lat < 49
+    assert located.lat is not None
+    assert 47 < located.lat < 49
     assert unlocated.lat is None
 
     volunteer = _volunteer_ctx(ctx, world.volunteer_a.id, world.volunteer_a.email)
@@ -170,7 +171,8 @@ def test_poster_boards_checks_photos_and_rounds(session: Session, data_dir: Path
     session.commit()
     assert str(check.status) == "torn"
     stored = posters.photo_path(data_dir, posters.get_board(session, ctx, located.id))
-    assert stored is not None and stored.is_relative_to(data_dir / "posters")
+    assert stored is not None
+    assert stored.is_relative_to(data_dir / "posters")
     with Image.open(stored) as image:
         assert image.format == "JPEG"
         assert not image.getexif()  # the phone's metadata is dropped
@@ -195,7 +197,8 @@ def test_poster_boards_checks_photos_and_rounds(session: Session, data_dir: Path
     session.rollback()
     assert session.scalar(select(func.count()).select_from(PosterCheck)) == 1
     board = session.get(PosterBoard, located.id)
-    assert board is not None and str(board.status) == "torn"
+    assert board is not None
+    assert str(board.status) == "torn"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
