@@ -159,7 +159,7 @@ def create_round(
         leaflet=title,
         leaflet_id=leaflet_id,
         plan_id=plan.id,
-        bureaux=list(plan.bureaux),
+        bureaux=sorted({row.bureau for row in rows if row.bureau}),
         letterboxes=sum(row.dwellings for row in rows),
         created_by=ctx.actor.email,
     )
