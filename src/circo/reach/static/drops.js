@@ -182,5 +182,5 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(() => undefined);
   }
-  refresh().then(() => sync());
+  refresh().then(() => { root.dataset.ready = "1"; return sync(); });
 })();
