@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from circo.core import audit
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
-from circo.errors import CircoError, NotFound
+from circo.errors import NotFound
 from circo.field import service as field_service
 from circo.field.models import Turf, TurfStop
 from circo.field.turfs.plan import Address
@@ -205,16 +205,54 @@ def get_turf(session: Session, ctx: CampaignContext, drop: DropRound, turf_id: i
     return turf
 
 
-def _stops(session: Session, ctx: CampaignContext, drop: DropRound) -> list[tuple[TurfStop, Turf]]:
-    return [
-        (stop, turf)
-        for stop, turf in session.execute(
-            field_service.scoped(ctx, select(TurfStop, Turf), TurfStop)
-            .join(Turf, Turf.id == TurfStop.turf_id)
-            .where(Turf.plan_id == drop.plan_id)
-            .order_by(Turf.id, TurfStop.position)
-        ).all()
-    ]
+@dataclass(frozen=True)
+class Building:
+    """A building of a round (a field turf stop) with its turf, as plain columns."""
+
+    id: int
+    position: int
+    address_ref: str
+    label: str
+    street: str | None
+    lat: float
+    lon: float
+    letterboxes: int
+    turf_id: int
+    turf_name: str
+    turf_letterboxes: int
+    bureau: str | None
+
+
+def _stops(
+    session: Session, ctx: CampaignContext, drop: DropRound, *, ids: Sequence[int] | None = None
+) -> list[Building]:
+    """The round's buildings in walking order (columns only: a round has tens of thousands)."""
+    query = (
+        field_service.scoped(
+            ctx,
+            select(
+                TurfStop.id,
+                TurfStop.position,
+                TurfStop.address_ref,
+                TurfStop.label,
+                TurfStop.street,
+                TurfStop.lat,
+                TurfStop.lon,
+                TurfStop.dwellings,
+                Turf.id,
+                Turf.name,
+                Turf.doors,
+                Turf.bureau,
+            ),
+            TurfStop,
+        )
+        .join(Turf, Turf.id == TurfStop.turf_id)
+        .where(Turf.plan_id == drop.plan_id)
+        .order_by(Turf.id, TurfStop.position)
+    )
+    if ids is not None:
+        query = query.where(TurfStop.id.in_(sorted(set(ids))))
+    return [Building(*cast(tuple[Any, ...], row)) for row in session.execute(query).all()]
 
 
 def _done_ids(session: Session, ctx: CampaignContext, round_id: int) -> set[int]:
@@ -249,63 +287,83 @@ def mark_done(
     """Mark a building of the round done. Idempotent: a second mark (the phone's retry, another
     volunteer) is ``duplicate`` and changes nothing — also under concurrent requests (unique
     index, savepoint)."""
+    result = sync_done(
+        session, ctx, round_id=round_id, items=[{"building": building, "done_at": done_at}]
+    )[0]
+    if result["status"] == "rejected":
+        raise NotFound(result["message"], loc="building")
+    return DoneResult(round_id, building, result["status"])
+
+
+def sync_done(
+    session: Session, ctx: CampaignContext, *, round_id: int, items: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A batch of buildings marked done (offline): each answered ``created``, ``duplicate`` or
+    ``rejected`` (with the reason), so the phone keeps only what was refused. Three queries for
+    the batch, then one insert per new building, each in a savepoint: a concurrent request that
+    marked the same building first makes it ``duplicate``, never an error."""
     drop = get_round(session, ctx, round_id)
-    row = session.execute(
-        field_service.scoped(ctx, select(TurfStop, Turf.bureau), TurfStop)
-        .join(Turf, Turf.id == TurfStop.turf_id)
-        .where(TurfStop.id == building, Turf.plan_id == drop.plan_id)
-    ).first()
-    if row is None:
-        raise NotFound(
-            f"immeuble {building} introuvable dans la tournée {round_id}", loc="building"
-        )
-    existing = session.scalar(
-        ctx.scoped(select(DropDone.id), DropDone).where(
-            DropDone.round_id == drop.id, DropDone.stop_id == building
+    wanted = [int(item["building"]) for item in items]
+    known = {b.id: b for b in _stops(session, ctx, drop, ids=wanted)}
+    done = set(
+        session.scalars(
+            ctx.scoped(select(DropDone.stop_id), DropDone).where(
+                DropDone.round_id == drop.id, DropDone.stop_id.in_(sorted(known))
+            )
         )
     )
-    if existing is not None:
-        return DoneResult(drop.id, building, "duplicate")
     now = utcnow()
-    if done_at is not None and done_at.tzinfo is None:
+    results: list[dict[str, Any]] = []
+    for item, building_id in zip(items, wanted, strict=True):
+        building = known.get(building_id)
+        if building is None:
+            results.append(
+                {
+                    "building": building_id,
+                    "status": "rejected",
+                    "message": f"immeuble {building_id} introuvable dans la tournée {drop.id}",
+                }
+            )
+            continue
+        status = (
+            "duplicate"
+            if building_id in done
+            else _insert_done(session, ctx, drop, building, _when(item.get("done_at"), now))
+        )
+        done.add(building_id)
+        results.append({"round": drop.id, "building": building_id, "status": status})
+    return results
+
+
+def _when(done_at: datetime | None, now: datetime) -> datetime:
+    """The phone's time when it is plausible (not in the future), else now."""
+    if done_at is None:
+        return now
+    if done_at.tzinfo is None:
         done_at = done_at.replace(tzinfo=UTC)
-    when = done_at if done_at is not None and done_at <= now else now
+    return done_at if done_at <= now else now
+
+
+def _insert_done(
+    session: Session, ctx: CampaignContext, drop: DropRound, building: Building, when: datetime
+) -> str:
     try:
         with session.begin_nested():
             session.add(
                 DropDone(
                     campaign_id=ctx.campaign_id,
                     round_id=drop.id,
-                    stop_id=building,
-                    bureau=row[1],
-                    letterboxes=row[0].dwellings,
+                    stop_id=building.id,
+                    bureau=building.bureau,
+                    letterboxes=building.letterboxes,
                     user_id=ctx.actor.user_id,
                     done_at=when,
                 )
             )
             session.flush()
     except IntegrityError:
-        return DoneResult(drop.id, building, "duplicate")
-    return DoneResult(drop.id, building, "created")
-
-
-def sync_done(
-    session: Session, ctx: CampaignContext, *, round_id: int, items: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """A batch of buildings marked done offline: each answered ``created``, ``duplicate`` or
-    ``rejected`` (with the reason), so the phone keeps only what was refused."""
-    results = []
-    for item in items:
-        building = int(item["building"])
-        try:
-            done = mark_done(
-                session, ctx, round_id=round_id, building=building, done_at=item.get("done_at")
-            )
-        except CircoError as error:
-            results.append({"building": building, "status": "rejected", "message": error.message})
-            continue
-        results.append(done.as_json())
-    return results
+        return "duplicate"
+    return "created"
 
 
 # --- what the phone and the pages show --------------------------------------------------------
@@ -316,14 +374,14 @@ def round_json(session: Session, ctx: CampaignContext, round_id: int) -> dict[st
     drop = get_round(session, ctx, round_id)
     done = _done_ids(session, ctx, drop.id)
     turfs: dict[int, dict[str, Any]] = {}
-    for stop, turf in _stops(session, ctx, drop):
+    for stop in _stops(session, ctx, drop):
         entry = turfs.setdefault(
-            turf.id,
+            stop.turf_id,
             {
-                "id": turf.id,
-                "name": turf.name,
-                "bureau": turf.bureau,
-                "letterboxes": turf.doors,
+                "id": stop.turf_id,
+                "name": stop.turf_name,
+                "bureau": stop.bureau,
+                "letterboxes": stop.turf_letterboxes,
                 "buildings": [],
             },
         )
@@ -334,7 +392,7 @@ def round_json(session: Session, ctx: CampaignContext, round_id: int) -> dict[st
                 "label": stop.label or stop.street or f"{stop.lat:.5f}, {stop.lon:.5f}",
                 "lat": stop.lat,
                 "lon": stop.lon,
-                "letterboxes": stop.dwellings,
+                "letterboxes": stop.letterboxes,
                 "done": stop.id in done,
             }
         )
@@ -351,15 +409,15 @@ def coverage(session: Session, ctx: CampaignContext, round_id: int) -> dict[str,
     drop = get_round(session, ctx, round_id)
     done = _done_ids(session, ctx, drop.id)
     per: dict[str, dict[str, int]] = {}
-    for stop, turf in _stops(session, ctx, drop):
+    for stop in _stops(session, ctx, drop):
         row = per.setdefault(
-            turf.bureau or "",
+            stop.bureau or "",
             {"reached": 0, "total": 0, "buildings_done": 0, "buildings": 0},
         )
-        row["total"] += stop.dwellings
+        row["total"] += stop.letterboxes
         row["buildings"] += 1
         if stop.id in done:
-            row["reached"] += stop.dwellings
+            row["reached"] += stop.letterboxes
             row["buildings_done"] += 1
     bureaux: list[dict[str, Any]] = [
         {"bureau": key, **values} for key, values in sorted(per.items())
@@ -389,8 +447,8 @@ def coverage_points(session: Session, ctx: CampaignContext, round_id: int) -> li
             lat=stop.lat,
             lon=stop.lon,
             colour="#2f855a" if stop.id in done else "#c53030",
-            title=f"{stop.label or stop.address_ref} — {stop.dwellings} boîte(s)",
-            size=min(9.0, 3.0 + stop.dwellings**0.5),
+            title=f"{stop.label or stop.address_ref} — {stop.letterboxes} boîte(s)",
+            size=min(9.0, 3.0 + stop.letterboxes**0.5),
         )
-        for stop, _turf in _stops(session, ctx, drop)
+        for stop in _stops(session, ctx, drop)
     ]
