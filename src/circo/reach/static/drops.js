@@ -102,7 +102,7 @@
     const box = $("da-turfs");
     box.replaceChildren();
     for (const turf of round.turfs) {
-      const list = el("ol", { class: "fa-stops", "data-turf": String(turf.id) });
+      const list = el("ol", { class: "fa-stops" });
       for (const building of turf.buildings) {
         const done = building.done || pending.has(building.id);
         const item = el("li", { "data-building": String(building.id), "data-done": done ? "1" : "0" },
@@ -114,7 +114,12 @@
         item.append(button);
         list.append(item);
       }
-      box.append(el("h3", { text: turf.name }), list);
+      const doneCount = turf.buildings.filter((b) => b.done || pending.has(b.id)).length;
+      const summary = el("summary", { text: turf.name + " — " + doneCount + " / " + turf.buildings.length + " immeuble(s) faits" });
+      const section = el("details", { "data-turf": String(turf.id) }, summary, list);
+      // The first turf not finished is open; the others fold (a round has many buildings).
+      if (!box.querySelector("details[open]") && doneCount < turf.buildings.length) section.open = true;
+      box.append(section);
     }
   }
 
