@@ -255,6 +255,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "failed": "échec",
         "excluded": "écarté",
     },
+    "poster_status": {
+        "pending": "à afficher",
+        "posted": "affiche posée",
+        "torn": "affiche arrachée",
+        "covered": "affiche recouverte",
+        "redo": "à refaire",
+    },
     "text_direction": {
         "inbound": "reçu",
         "outbound": "envoyé",

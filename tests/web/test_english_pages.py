@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from circo.assistant.models import Riposte
 from circo.core.models import Role
 from circo.elections.models import Election
-from circo.reach.models import CallList, PublicForm, TextCampaign
+from circo.reach.models import CallList, DropRound, PosterRound, PublicForm, TextCampaign
 from circo.runtime import Runtime
 from tests.factories import login
 from tests.web.crawl import crawl, demo_with_every_role
@@ -99,9 +99,20 @@ def demo(runtime: Runtime, session: Session) -> dict[Role, tuple[str, str | None
 @pytest.fixture
 def data_names(demo: dict[Role, tuple[str, str | None]], session: Session) -> list[str]:
     """Names that are data, not interface: the campaign's, the elections', and what the team
-    typed — call lists' and forms' names, ripostes' claims (longest first)."""
+    typed — call lists', forms', drop and check rounds' names, ripostes' claims (longest
+    first)."""
     names = {CAMPAIGN_NAME}
-    for column in (Election.name, CallList.name, PublicForm.name, TextCampaign.name, Riposte.claim):
+    columns = (
+        Election.name,
+        CallList.name,
+        PublicForm.name,
+        TextCampaign.name,
+        Riposte.claim,
+        DropRound.name,
+        DropRound.leaflet,
+        PosterRound.name,
+    )
+    for column in columns:
         names |= {name for name in session.scalars(select(column)) if name}
     session.rollback()
     return sorted(names, key=len, reverse=True)

@@ -44,6 +44,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(calls_app, name="calls")
     app.add_typer(forms_app, name="forms")
     app.add_typer(texts_app, name="texts")
+    from circo.reach import cli_drops
+
+    cli_drops.register(app)
 
 
 def _answers(values: list[str]) -> dict[str, str]:

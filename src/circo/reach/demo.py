@@ -29,6 +29,9 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Any) -> None:
         questions=["Viendra à la réunion"],
     )
     seed_texts(session, ctx)
+    from circo.reach.demo_drops import seed_drops
+
+    seed_drops(session, ctx)
 
 
 def seed_texts(session: Session, ctx: CampaignContext) -> None:

@@ -7,10 +7,21 @@ entry is a person to call: the volunteer holding it, the outcome and the answers
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circo.db import Base, UTCDateTime, str_enum, utcnow
@@ -242,3 +253,127 @@ class TextMessage(Base):
     sent_by: Mapped[str | None] = mapped_column(String(320))
     provider_id: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- leaflet drops and poster boards (circo.reach.drops, circo.reach.posters) ------------------
+
+
+class DropRound(Base):
+    """A leaflet drop round: letterboxes of chosen bureaux, cut into turfs by the field turf
+    cutter (``plan_id``: the turf plan holding the turfs and their buildings)."""
+
+    __tablename__ = "reach_drop_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    leaflet: Mapped[str] = mapped_column(String(200))  # the leaflet's title (or a free name)
+    leaflet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assistant_leaflets.id", ondelete="SET NULL")
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("field_turf_plans.id", ondelete="CASCADE"))
+    bureaux: Mapped[list[str]] = mapped_column(JSON, default=list)
+    letterboxes: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DropDone(Base):
+    """A building of a drop round marked done: one row per (round, building) — the phone's
+    retries and a second volunteer on the same building change nothing."""
+
+    __tablename__ = "reach_drop_done"
+    __table_args__ = (UniqueConstraint("round_id", "stop_id", name="uq_reach_drop_done_stop"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("reach_drop_rounds.id", ondelete="CASCADE"), index=True
+    )
+    stop_id: Mapped[int] = mapped_column(ForeignKey("field_turf_stops.id", ondelete="CASCADE"))
+    bureau: Mapped[str | None] = mapped_column(String(40))
+    letterboxes: Mapped[int] = mapped_column(Integer, default=1)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PosterStatus(enum.StrEnum):
+    """Where a campaign's poster on an official board stands."""
+
+    pending = "pending"  # nothing posted yet
+    posted = "posted"
+    torn = "torn"
+    covered = "covered"
+    redo = "redo"
+
+
+class PosterBoard(Base):
+    """An official poster board (panneau électoral) of a bureau de vote, with the campaign's
+    panel number and the last known state of its poster."""
+
+    __tablename__ = "reach_poster_boards"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "bureau", name="uq_reach_poster_boards_bureau"),
+        Index("ix_reach_poster_boards_commune", "campaign_id", "commune_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    commune_code: Mapped[str] = mapped_column(String(5))
+    bureau: Mapped[str] = mapped_column(String(40))  # station key, "29039_0001"
+    place: Mapped[str] = mapped_column(String(200), default="")  # the bureau's name / place
+    number: Mapped[int] = mapped_column(Integer)  # the campaign's panel number
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(
+        str_enum(PosterStatus, name="status", length=16), default=PosterStatus.pending
+    )
+    photo: Mapped[str | None] = mapped_column(String(300))  # under the data dir
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PosterRound(Base):
+    """A round of checks of some boards, given to a volunteer for a day."""
+
+    __tablename__ = "reach_poster_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    board_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(320), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PosterCheck(Base):
+    """One check of a board: the state seen, the photo taken, by whom and when."""
+
+    __tablename__ = "reach_poster_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("reach_poster_boards.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reach_poster_rounds.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(str_enum(PosterStatus, name="status", length=16))
+    photo: Mapped[str | None] = mapped_column(String(300))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

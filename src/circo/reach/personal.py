@@ -169,6 +169,26 @@ PERSONAL_DATA = PersonalData(
             erase="kept: the staff member's action (accountability, GDPR art. 5.2)",
             merge="not linked to a contact",
         ),
+        "reach_drop_rounds": TableRule(
+            access="no data about contacts: the staff member who made the leaflet drop round",
+            erase="kept: the staff member's action (accountability, GDPR art. 5.2)",
+            merge="not linked to a contact",
+        ),
+        "reach_drop_done": TableRule(
+            access="no data about contacts: a building's letterboxes done, by which team member",
+            erase="not about contacts: the team member's link is cleared with their account",
+            merge="not linked to a contact",
+        ),
+        "reach_poster_rounds": TableRule(
+            access="no data about contacts: which team member checks which poster boards",
+            erase="not about contacts: the team member's link is cleared with their account",
+            merge="not linked to a contact",
+        ),
+        "reach_poster_checks": TableRule(
+            access="no data about contacts: a poster board's state and photo, by which team member",
+            erase="not about contacts: the team member's link is cleared with their account",
+            merge="not linked to a contact",
+        ),
         "reach_call_lists": TableRule(
             access="no data about contacts: the staff member who built the list",
             erase="kept: the staff member's action (accountability, GDPR art. 5.2)",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.errors import CircoError
-from circo.reach import calls, routes_forms, routes_texts
+from circo.reach import calls, routes_drops, routes_forms, routes_posters, routes_texts
 from circo.reach.schemas import (
     BatchRead,
     CallListCreated,
@@ -37,6 +37,8 @@ ManagerDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.org
 NAV_ITEMS = [
     NavItem("Phoning", "calls", order=24, group="Terrain"),
     NavItem("SMS un à un", "texts", order=25, group="Terrain"),
+    NavItem("Tractage", "drops", order=42, group="Terrain"),
+    NavItem("Panneaux électoraux", "posters", order=43, group="Terrain"),
     NavItem(
         "Formulaires publics",
         "forms",
@@ -296,3 +298,5 @@ router.include_router(pages)
 router.include_router(api)
 router.include_router(routes_forms.router)
 router.include_router(routes_texts.router)
+router.include_router(routes_drops.router)
+router.include_router(routes_posters.router)
