@@ -23,7 +23,10 @@ TOTALS = {
     "donations": int,
     "funds_raised_cents": int,
     "events": int,
+    "priority_bureaux": int,
+    "priority_bureaux_covered": int,
     "reach_rate": float,
+    "priority_coverage": (float, type(None)),  # None: no turf plan in the subtree
 }
 
 
