@@ -211,3 +211,23 @@ def test_party_0004_encrypts_the_secrets_stored_in_clear(
     assert unseal(settings, stored) == secret
     other_key = settings.model_copy(update={"secret_key": "x" * 64})
     assert unseal(other_key, stored) is None  # the installation's key, not a constant
+
+
+def test_a_secret_sealed_under_another_key_fails_in_the_log(
+    session: Session, runtime: Runtime, settings: Settings
+) -> None:
+    world = make_movement(session)
+    add_webhook(
+        session, settings, group=find_group(session, "g-camp-b"), url="https://r.example.org/h"
+    )
+    create_contact(session, system_context(world.b), data=ContactCreate(last_name="Clef"))
+    session.commit()
+    other_key = settings.model_copy(update={"secret_key": "y" * 64})
+    assert jobs.run_pending(runtime.factory, other_key, kinds={JOB_KIND}) == 1
+    session.expire_all()
+    delivery = session.scalars(select(WebhookDelivery)).one()
+    assert delivery.status is DeliveryStatus.failed
+    assert delivery.error is not None
+    assert delivery.error.startswith("secret de signature illisible")
+    job = session.scalars(select(Job).where(Job.kind == JOB_KIND)).one()
+    assert job.status == "failed"  # refused at once: no retry can fix a changed key

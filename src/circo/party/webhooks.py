@@ -137,11 +137,14 @@ def deliver_job(session: Session, settings: Settings, job: Job) -> dict[str, Any
     if delivery.status is DeliveryStatus.delivered:
         return {"status": "delivered", "delivery_id": delivery.id}
     secret = crypto.unseal(settings, hook.secret)
-    if secret is None:
-        raise jobs.JobRefused(
+    if secret is None:  # the installation's key changed: no retry can fix it; in the log
+        delivery.status = DeliveryStatus.failed
+        delivery.error = (
             "secret de signature illisible (la clé de l'installation a changé) : "
             "supprimez le récepteur et ajoutez-le à nouveau"
         )
+        session.commit()
+        raise jobs.JobRefused(delivery.error)
     body, url, delivery_id = body_of(delivery), hook.url, delivery.id
     event = delivery.event.value
     session.commit()  # no transaction open during the network call
