@@ -177,3 +177,32 @@ def test_osdi_writes_follow_the_rules_and_stay_in_their_campaign(
     assert stored is not None
     assert stored.confirmed_at is not None
     assert stored.origin.startswith("API OSDI")
+
+
+def test_an_opposition_anywhere_in_the_tree_stops_every_osdi_write(
+    session: Session, client: TestClient
+) -> None:
+    """The person of camp-b objects to everything: camp-a (a sibling) and camp-c (a cousin)
+    then refuse that email on every OSDI write path, created, changed or given inline."""
+    from circo.privacy.consent import record_opposition
+
+    world = make_movement(session)
+    plant_b(session, world)
+    record_opposition(
+        session, system_context(world.b), contact_id=world.secret_id, channel="all", source="STOP"
+    )
+    token_a, _ = create_token(session, campaign=world.a, name="a", scopes=["read", "write"])
+    token_c, _ = create_token(session, campaign=world.c, name="c", scopes=["read", "write"])
+    session.commit()
+    zorg = {"email_addresses": [{"address": "zorg@example.org", "status": "subscribed"}]}
+    for token in (token_a, token_c):
+        assert call(client, "POST", token, "/people", zorg, status=409)["loc"] == "email_addresses"
+        helper = {"person": {"family_name": "Zorg", **zorg}}
+        call(client, "POST", token, "/people/person_signup_helper", helper, status=409)
+        someone = call(client, "POST", token, "/people", {"family_name": "Autre"}, status=201)
+        call(client, "PUT", token, f"/people/{ident(someone)}", zorg, status=409)
+        tag = call(client, "POST", token, "/tags", {"name": "t"}, status=201)
+        call(client, "POST", token, f"/tags/{ident(tag)}/taggings", {"person": zorg}, status=409)
+    session.expire_all()
+    for campaign in (world.a, world.c):
+        assert find_by_identity(session, system_context(campaign), email="zorg@example.org") == []
