@@ -8,8 +8,9 @@ The database named in the URL is dropped and recreated, migrated (`circo.db.upgr
 1. the tree through the services (`create_campaign`, `circo.party.tree.create_group`): one
    national node, F federations, L local groups each running a campaign (1 + F + L nodes);
 2. the rows with ``INSERT … SELECT generate_series`` spread over the L campaigns: contacts,
-   doors knocked (a fifth of the contacts), donations (2 %), one active volunteer and ten
-   events per campaign; then ``VACUUM ANALYZE``;
+   doors knocked (a fifth of the contacts, in bureaux 0001–0030), donations (2 %), one active
+   volunteer, ten events and one turf plan of 40 priority bureaux (0001–0040) per campaign;
+   then ``VACUUM ANALYZE``;
 3. the national roll-up (`circo.party.rollup.rollup`, what `circo rollup --group national`
    and `/g/national/` run) ``--runs`` times, each in a fresh session: min, median, max; and
    once through the real CLI (`circo rollup --group national --json`, process start included).
@@ -80,9 +81,10 @@ FILL = [
        FROM generate_series(1, :contacts) AS g,
             (SELECT array_agg(id ORDER BY id) AS ids FROM campaigns) AS c""",
     """INSERT INTO field_visits (campaign_id, idempotency_key, door, outcome, answered, answers,
-         visited_at, synced_at)
+         visited_at, synced_at, bureau)
        SELECT ids[1 + g % cardinality(ids)], 'v' || g, '',
-              (ARRAY['talked', 'absent', 'refused'])[1 + g % 3], false, '{}', now(), now()
+              (ARRAY['talked', 'absent', 'refused'])[1 + g % 3], false, '{}', now(), now(),
+              lpad((1 + (g / cardinality(ids)) % 30)::text, 4, '0')
        FROM generate_series(1, :contacts / 5) AS g,
             (SELECT array_agg(id ORDER BY id) AS ids FROM campaigns) AS c""",
     """INSERT INTO fin_donations (campaign_id, election_key, donor_kind, donor_key, first_name,
@@ -97,6 +99,12 @@ FILL = [
          onboarding, status, created_at)
        SELECT c.id, u.id, 'Bénévole', '{}', '[]', '{}', 'active', now()
        FROM campaigns AS c, (SELECT min(id) AS id FROM users) AS u""",
+    """INSERT INTO field_turf_plans (campaign_id, name, source, bureaux, doors_per_turf, summary,
+         unassigned, created_by, created_at)
+       SELECT c.id, 'Plan', 'csv',
+              (SELECT json_agg(lpad(b::text, 4, '0')) FROM generate_series(1, 40) AS b), 50,
+              '{}', '[]', 'system', now()
+       FROM campaigns AS c""",
     """INSERT INTO crm_events (campaign_id, kind, title, starts_at, place, description,
          reminder_hours, created_at)
        SELECT c.id, 'meeting', 'Réunion', now(), '', '', 24, now()

@@ -80,7 +80,7 @@ def _prepare_schema(runtime: Runtime) -> None:
     from circo.errors import ConfigError
 
     if is_empty(runtime.engine):
-        install_schema(runtime.engine)
+        install_schema(runtime.engine, runtime.settings)
         with runtime.session() as session:
             credentials = create_campaign_with_admin(
                 session, slug=DEFAULT_CAMPAIGN, name="Ma campagne", admin_email="admin@example.org"

@@ -315,27 +315,31 @@ def remove_files(paths: list[Path]) -> None:
 # --- migrations -------------------------------------------------------------------------------
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine, settings: Any = None) -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(resources.files("circo") / "migrations"))
     config.attributes["engine"] = engine
+    # The installation's settings, for a migration that re-encrypts a secret with its key
+    # (None: such a migration reads them from the environment).
+    config.attributes["settings"] = settings
     return config
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, settings: Any = None) -> None:
     """Apply every pending migration (all domain branches)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "heads")
+    command.upgrade(alembic_config(engine, settings), "heads")
 
 
-def install_schema(engine: Engine) -> None:
+def install_schema(engine: Engine, settings: Any = None) -> None:
     """Bring the database to the current schema: a database without any table gets it in one
-    step (`create_schema`), any other runs the pending migrations (`upgrade`)."""
+    step (`create_schema`), any other runs the pending migrations (`upgrade`, with the
+    installation's ``settings`` for a migration that re-encrypts a secret)."""
     if inspect(engine).get_table_names():
-        upgrade(engine)
+        upgrade(engine, settings)
     else:
         create_schema(engine)
 

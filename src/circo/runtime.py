@@ -71,7 +71,7 @@ def open_runtime(
     engine = make_engine(settings.effective_database_url, **pool_options(settings))
     check_connection(engine)
     if migrate:
-        install_schema(engine)
+        install_schema(engine, settings)
     elif require_schema:
         if is_empty(engine):
             raise ConfigError(
@@ -86,7 +86,7 @@ def open_runtime_for_serving(settings: Settings) -> Runtime:
     """For ``serve``/``demo``: an empty database gets the schema; an outdated one is refused."""
     runtime = open_runtime(settings, require_schema=False)
     if is_empty(runtime.engine):
-        install_schema(runtime.engine)
+        install_schema(runtime.engine, settings)
     elif needs_upgrade(runtime.engine):
         runtime.close()
         raise ConfigError("base de données à mettre à jour : lancez `circo db upgrade`")

@@ -23,7 +23,10 @@ TOTALS = {
     "donations": int,
     "funds_raised_cents": int,
     "events": int,
+    "priority_bureaux": int,
+    "priority_bureaux_covered": int,
     "reach_rate": float,
+    "priority_coverage": (float, type(None)),  # None: no turf plan in the subtree
 }
 
 
@@ -147,7 +150,13 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
     assert national["kind"] == "national"
     assert [n["kind"] for n in national["children"]] == ["federation", "federation"]
     campaigns = sorted(n["campaign"] for n in nodes if n["campaign"])
-    assert campaigns == ["demo", "demo-lyon-1", "demo-paris-15", "demo-villeurbanne"]
+    assert campaigns == [
+        "demo",
+        "demo-lyon-1",
+        "demo-national",
+        "demo-paris-15",
+        "demo-villeurbanne",
+    ]
     assert {n["slug"] for n in nodes if n["kind"] == "local"} == {
         "demo",
         "demo-lyon-1",
@@ -163,7 +172,7 @@ def test_organisation_demo_groups_and_rollup(settings: Settings) -> None:
         "name": national["name"],
         "kind": "national",
     }
-    assert (rollup["nodes"], rollup["campaigns"]) == (8, 4)
+    assert (rollup["nodes"], rollup["campaigns"]) == (8, 5)  # the national level runs one
     assert set(rollup["totals"]) == set(TOTALS)
     for key, kind in TOTALS.items():
         assert isinstance(rollup["totals"][key], kind), key

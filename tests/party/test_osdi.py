@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circo.config import Settings
 from circo.core.tenancy import system_context
 from circo.crm.contacts import add_tags, find_by_identity, tags_of
 from circo.crm.models import Event, EventAttendee
@@ -243,7 +244,7 @@ def test_osdi_resources_validate_paginate_and_stay_in_their_campaign(
 
 
 def test_person_signup_helper_matches_records_consent_and_respects_oppositions(
-    session: Session, client: TestClient
+    session: Session, client: TestClient, settings: Settings
 ) -> None:
     world = make_movement(session)
     ctx_b = system_context(world.b)
@@ -252,6 +253,7 @@ def test_person_signup_helper_matches_records_consent_and_respects_oppositions(
     suppress(session, ctx_b, kind="email", value="oppose@example.org", reason="opposition")
     add_webhook(
         session,
+        settings,
         group=find_group(session, "g-camp-b"),
         url="https://recepteur.example.org/circo",
         events=["contact.created"],

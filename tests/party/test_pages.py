@@ -37,12 +37,20 @@ def test_the_organisation_demo_speaks_french(app: FastAPI, runtime: Runtime) -> 
     assert {path: found for path, found in problems.items() if found} == {}
     national = pages["/g/mouvement-demo/"]
     assert "Fédération du Rhône" in national
-    assert "Campagnes 4" in national  # four local campaigns roll up to the national level
+    assert "Campagnes 5" in national  # the national campaign and four local ones roll up
     assert "Point de programme : la santé de proximité" in pages["/c/demo-lyon-1/movement"]
     # the two people of Lyon who agreed to be known by the national level, nobody else
     people = pages["/g/mouvement-demo/people"]
     assert people.count("@demo-lyon-1.example.org") == 2
     assert "@demo-villeurbanne.example.org" not in people
+    # The national campaign's content, read by a campaign below it (read-only, "national").
+    with TestClient(app) as client:
+        login(client, credentials.email, credentials.password)
+        matrix = client.get("/c/demo-lyon-1/messages/matrix")
+        field = client.get("/c/demo/field")
+    assert "Santé de proximité" in matrix.text
+    assert "Mouvement démo — national (synthétique)" in matrix.text
+    assert "Avez-vous un médecin traitant près de chez vous ?" in field.text
 
 
 def test_publishing_down_the_tree_through_the_form(app: FastAPI, session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import system_context
 from circo.db import utcnow
-from circo.field.models import Visit
+from circo.field.models import TurfPlan, Visit
 from circo.finance.models import Donation
 from circo.party import rollup as rollups
 from circo.party import sharing, tree
@@ -141,7 +141,15 @@ def test_a_parent_sees_a_person_only_while_consented(session: Session) -> None:
 def test_rollup_sums_the_subtree_without_a_personal_field(session: Session) -> None:
     world = make_movement(session)
     now = utcnow()
-    for campaign, outcomes in ((world.a, ["talked", "absent"]), (world.c, ["talked"] * 3)):
+    # camp-a canvasses 3 priority bureaux (two plans, one bureau in both) and knocked in 1 of
+    # them (and in one outside its plans); camp-c has no plan.
+    for bureaux in (["0001", "0002"], ["0002", "0003"]):
+        session.add(TurfPlan(campaign_id=world.a.id, name="Plan", source="csv", bureaux=bureaux))
+    for campaign, outcomes, bureau in (
+        (world.a, ["talked"], "0002"),
+        (world.a, ["absent"], "0099"),
+        (world.c, ["talked"] * 3, "0001"),
+    ):
         for outcome in outcomes:
             session.add(
                 Visit(
@@ -149,6 +157,7 @@ def test_rollup_sums_the_subtree_without_a_personal_field(session: Session) -> N
                     idempotency_key=uuid.uuid4().hex,
                     outcome=outcome,
                     visited_at=now,
+                    bureau=bureau,
                 )
             )
     for amount, cancelled in ((5_000, False), (7_000, True)):
@@ -180,7 +189,10 @@ def test_rollup_sums_the_subtree_without_a_personal_field(session: Session) -> N
         "donations": 1,
         "funds_raised_cents": 5_000,
         "events": 0,
+        "priority_bureaux": 3,
+        "priority_bureaux_covered": 1,
         "reach_rate": 0.8,
+        "priority_coverage": 0.3333,
     }
     by_slug = {child["slug"]: child for child in national["children"]}
     assert set(by_slug) == {"fede-a", "fede-b"}
@@ -191,6 +203,7 @@ def test_rollup_sums_the_subtree_without_a_personal_field(session: Session) -> N
     fede = rollups.rollup(session, world.fede_b)
     assert fede["totals"]["doors_knocked"] == 3
     assert fede["totals"]["reach_rate"] == 1.0
+    assert fede["totals"]["priority_coverage"] is None  # no plan: no priority bureau
     assert [c["slug"] for c in fede["children"]] == ["g-camp-c"]
     assert "Donatrice" not in repr(national)
     assert SHARED_NAME not in repr(national)

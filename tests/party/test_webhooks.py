@@ -16,9 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
@@ -27,7 +28,8 @@ from circo.core.models import Job
 from circo.core.tenancy import system_context
 from circo.crm.contacts import create_contact
 from circo.crm.schemas import ContactCreate
-from circo.db import utcnow
+from circo.db import alembic_config, upgrade, utcnow
+from circo.party.crypto import unseal
 from circo.party.models import DeliveryStatus, WebhookDelivery
 from circo.party.tree import find_group
 from circo.party.webhooks import JOB_KIND, add_webhook, sign
@@ -119,10 +121,12 @@ def test_events_reach_the_node_receiver_signed_and_retried(
     allowed = settings.model_copy(update={"url_fetch_allow_hosts": [url.removeprefix("http://")]})
     world = make_movement(session)  # creates two contacts in camp-b before any receiver
     node = find_group(session, "g-camp-b")
-    hook = add_webhook(
-        session, group=node, url=url, events=["contact.created", "opposition.recorded"]
+    hook, secret = add_webhook(
+        session, settings, group=node, url=url, events=["contact.created", "opposition.recorded"]
     )
-    state.secret = hook.secret
+    assert hook.secret.startswith("fernet:")
+    assert secret not in hook.secret
+    state.secret = secret
     ctx_b = system_context(world.b)
     person = create_contact(
         session, ctx_b, data=ContactCreate(first_name="Ada", last_name="Webhook")
@@ -174,3 +178,56 @@ def test_events_reach_the_node_receiver_signed_and_retried(
     with TestClient(app) as client:
         login(client, "fede-b@example.org")  # a sibling federation: the node is closed
         assert client.get("/g/g-camp-b/webhooks").status_code == 404
+
+
+def _stored_secret(runtime: Runtime, hook_id: int) -> str:
+    with runtime.engine.connect() as connection:
+        return str(
+            connection.execute(
+                text("SELECT secret FROM party_webhooks WHERE id = :id"), {"id": hook_id}
+            ).scalar_one()
+        )
+
+
+def test_party_0004_encrypts_the_secrets_stored_in_clear(
+    session: Session, runtime: Runtime, settings: Settings
+) -> None:
+    make_movement(session)
+    hook, secret = add_webhook(
+        session, settings, group=find_group(session, "g-camp-b"), url="https://r.example.org/h"
+    )
+    session.commit()
+    hook_id = hook.id
+    session.close()
+    config = alembic_config(runtime.engine, settings)
+    try:
+        command.downgrade(config, "party_0003")  # back to secrets in clear
+        assert _stored_secret(runtime, hook_id) == secret
+    finally:
+        upgrade(runtime.engine, settings)
+    stored = _stored_secret(runtime, hook_id)
+    assert stored.startswith("fernet:")
+    assert secret not in stored
+    assert unseal(settings, stored) == secret
+    other_key = settings.model_copy(update={"secret_key": "x" * 64})
+    assert unseal(other_key, stored) is None  # the installation's key, not a constant
+
+
+def test_a_secret_sealed_under_another_key_fails_in_the_log(
+    session: Session, runtime: Runtime, settings: Settings
+) -> None:
+    world = make_movement(session)
+    add_webhook(
+        session, settings, group=find_group(session, "g-camp-b"), url="https://r.example.org/h"
+    )
+    create_contact(session, system_context(world.b), data=ContactCreate(last_name="Clef"))
+    session.commit()
+    other_key = settings.model_copy(update={"secret_key": "y" * 64})
+    assert jobs.run_pending(runtime.factory, other_key, kinds={JOB_KIND}) == 1
+    session.expire_all()
+    delivery = session.scalars(select(WebhookDelivery)).one()
+    assert delivery.status is DeliveryStatus.failed
+    assert delivery.error is not None
+    assert delivery.error.startswith("secret de signature illisible")
+    job = session.scalars(select(Job).where(Job.kind == JOB_KIND)).one()
+    assert job.status == "failed"  # refused at once: no retry can fix a changed key

@@ -32,8 +32,9 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 from sqlalchemy.orm import Session
 
-from circo.core.models import User
+from circo.core.models import Campaign, User
 from circo.core.service import create_api_token
+from circo.party.osdi.tokens import create_token as create_osdi_token
 from tests.field.conftest import FieldWorld, make_field_world
 from tests.server import LiveServer
 
@@ -177,6 +178,12 @@ def test_no_input_crashes_the_api(live_server: LiveServer, session: Session, bac
         "admin": _token(session, "admin-a@example.org"),
         "volunteer": _token(session, "volunteer-a@example.org"),
     }
+    # The OSDI API takes a campaign's token with scopes: read and write, and read only.
+    campaign = session.query(Campaign).filter(Campaign.slug == SLUG).one()
+    osdi_tokens = {
+        role: create_osdi_token(session, campaign=campaign, name=f"fuzz {role}", scopes=scopes)[0]
+        for role, scopes in (("admin", ["read", "write"]), ("volunteer", ["read"]))
+    }
     session.commit()
     _seed(live_server, tokens["admin"], world)
     examples = int(os.environ.get("CIRCO_FUZZ_EXAMPLES", "0")) or EXAMPLES[backend]
@@ -190,7 +197,9 @@ def test_no_input_crashes_the_api(live_server: LiveServer, session: Session, bac
             continue
         if only and only not in operation.path:
             continue
-        for role, token in tokens.items():
+        for role, user_token in tokens.items():
+            osdi = operation.path.startswith("/api/osdi/")
+            token = osdi_tokens[role] if osdi else user_token
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 failures += _fuzz_operation(
                     operation,

@@ -14,6 +14,7 @@ import re
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import login
@@ -107,3 +108,82 @@ def test_the_campaign_is_still_open_to_its_own_admin(app: FastAPI, session: Sess
         assert client.get("/c/camp-b/contacts").status_code == 200
         assert SECRET_NAME in client.get("/c/camp-b/contacts").text
         assert client.get("/g/national/").status_code == 404
+
+
+def osdi_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) of the OSDI API."""
+    return sorted(
+        (method, route.path)
+        for route in all_api_routes(app.routes)
+        if route.path.startswith("/api/osdi/v1")
+        for method in route.methods
+    )
+
+
+def test_no_osdi_token_of_another_node_reads_or_writes_a_person_of_camp_b(
+    app: FastAPI, session: Session
+) -> None:
+    """Every OSDI route, reads and writes, with camp-b's ids, as the token of its sibling
+    (camp-a) and of the other federation's campaign (camp-c), both read+write: 404 for anything
+    of camp-b, collections without its people; a browser session of the national administrator
+    (no token) is 401. camp-b's own token reads the same ids (the 404 are the firewall)."""
+    from circo.crm.models import EventAttendee, Tag
+    from circo.party.osdi.tokens import create_token
+    from circo.reach.models import FormSubmission
+    from tests.party.test_osdi import plant_b
+
+    world = make_movement(session)
+    planted = plant_b(session, world)
+    tag_id = session.scalar(select(Tag.id).where(Tag.campaign_id == world.b.id))
+    attendance_id = session.scalar(
+        select(EventAttendee.id).where(EventAttendee.campaign_id == world.b.id)
+    )
+    submission_id = session.scalar(
+        select(FormSubmission.id).where(
+            FormSubmission.campaign_id == world.b.id, FormSubmission.confirmed_at.is_not(None)
+        )
+    )
+    ids = {
+        "person_id": world.secret_id,
+        "tag_id": tag_id,
+        "event_id": planted["event"],
+        "attendance_id": attendance_id,
+        "donation_id": planted["donation"],
+        "form_id": planted["form"],
+        "submission_id": submission_id,
+    }
+    tokens = {
+        campaign.slug: create_token(
+            session, campaign=campaign, name="sweep", scopes=["read", "write"]
+        )[0]
+        for campaign in (world.a, world.b, world.c)
+    }
+    session.commit()
+    routes = osdi_routes(app)
+    assert len(routes) >= 30
+    link = {"_links": {"osdi:person": {"href": f"/api/osdi/v1/people/{world.secret_id}"}}}
+    with TestClient(app) as client:
+        for slug in ("camp-a", "camp-c"):
+            headers = {"OSDI-API-Token": tokens[slug]}
+            for method, path in routes:
+                url = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
+                has_ids = "{" in path
+                body = {**link, "name": "x", "family_name": "Balayage"} if method != "GET" else None
+                response = client.request(method, url, json=body, headers=headers)
+                assert SECRET_NAME not in response.text, f"{slug}: {method} {url}"
+                assert "zorg@example.org" not in response.text, f"{slug}: {method} {url}"
+                assert SHARED_NAME not in response.text, f"{slug}: {method} {url}"
+                if has_ids:
+                    assert response.status_code == 404, f"{slug}: {method} {url} → {response}"
+        own = {"OSDI-API-Token": tokens["camp-b"]}
+        for method, path in routes:
+            if method == "GET" and "{" in path:
+                url = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
+                assert client.get(url, headers=own).status_code == 200, url
+        login(client, "national@example.org")
+        for method, path in routes:
+            url = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
+            response = client.request(method, url, json={} if method != "GET" else None)
+            assert response.status_code == 401, f"session without token: {method} {url}"
+    session.expire_all()
+    assert session.get(Tag, tag_id) is not None  # nothing of camp-b was changed or removed

@@ -22,6 +22,7 @@ from circo.assistant.errors import LLMError
 from circo.assistant.llm import LLMClient, embedder_configured
 from circo.assistant.repository import PassageRow
 from circo.config import Settings
+from circo.core.models import Campaign, Role
 from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
@@ -49,6 +50,7 @@ class Hit:
     score: float
     matched_terms: set[str] = field(default_factory=set)
     coverage: float = 0.0  # share of distinct query terms found in the passage
+    national: str | None = None  # the campaign above that shared it (read-only), None: own
 
 
 def bm25_scores(
@@ -92,7 +94,39 @@ def search(
     filters: Filters | None = None,
     settings: Settings | None = None,
 ) -> list[Hit]:
-    """Passages ranked for ``query`` (lexical, fused with dense when configured)."""
+    """Passages ranked for ``query`` (lexical, fused with dense when configured): the
+    campaign's own knowledge base and, read-only, the ones the nodes above it in the movement
+    share down (`circo.party.sharing.shared_campaign_ids`; their hits carry ``national``)."""
+    from circo.party.sharing import shared_campaign_ids
+
+    hits = _search_campaign(
+        session, ctx, query=query, limit=limit, filters=filters, settings=settings
+    )
+    for campaign_id in shared_campaign_ids(session, ctx.campaign_id):
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            continue
+        reader = CampaignContext(campaign=campaign, role=Role.volunteer, actor=ctx.actor)
+        for hit in _search_campaign(
+            session, reader, query=query, limit=limit, filters=filters, settings=settings
+        ):
+            hit.national = campaign.name
+            hits.append(hit)
+    if len(hits) > limit or any(hit.national for hit in hits):
+        hits.sort(key=lambda hit: (-hit.score, hit.national is not None, hit.row.passage_id))
+    return hits[:limit]
+
+
+def _search_campaign(
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    query: str,
+    limit: int,
+    filters: Filters | None,
+    settings: Settings | None,
+) -> list[Hit]:
+    """One campaign's passages ranked for ``query``."""
     filters = filters or Filters()
     terms = analyse(query)
     allowed = (

@@ -102,6 +102,7 @@ def field_page(request: Request, session: SessionDep, ctx: CampaignDep) -> Respo
             "assignments": service.list_assignments(session, ctx),
             "plans": service.list_plans(session, ctx),
             "questionnaire": service.active_questionnaire(session, ctx),
+            "national_questionnaires": service.national_questionnaires(session, ctx),
             "today": local_today(ctx.campaign.timezone).isoformat(),
             "example_bureaux": cutmap.example_bureaux(session, commune=ctx.campaign.territory_code),
         },

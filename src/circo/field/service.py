@@ -382,6 +382,24 @@ def _find_active(session: Session, campaign_id: int) -> Questionnaire | None:
     )
 
 
+def national_questionnaires(
+    session: Session, ctx: CampaignContext
+) -> list[tuple[str, Questionnaire]]:
+    """The active questionnaires of the campaigns above this one in the movement
+    (`circo.party.sharing.shared_campaign_ids`), with the name of each holder: read-only here
+    (`save_questionnaire` only ever writes the campaign's own)."""
+    from circo.core.models import Campaign
+    from circo.party.sharing import shared_campaign_ids
+
+    found = []
+    for campaign_id in shared_campaign_ids(session, ctx.campaign_id):
+        questionnaire = _find_active(session, campaign_id)
+        campaign = session.get(Campaign, campaign_id)
+        if questionnaire is not None and campaign is not None:
+            found.append((campaign.name, questionnaire))
+    return found
+
+
 def _default_questionnaire(campaign_id: int) -> Questionnaire:
     return Questionnaire(
         campaign_id=campaign_id,

@@ -288,7 +288,12 @@ def messages_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLR
 @router.get("/c/{slug}/messages/matrix", response_class=HTMLResponse, include_in_schema=False)
 def matrix_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLResponse:
     points, rows = service.matrix(session, ctx)
-    return render(request, "messaging/matrix.html", {"points": points, "rows": rows})
+    national = service.national_points(session, ctx)
+    return render(
+        request,
+        "messaging/matrix.html",
+        {"points": points, "rows": rows, "national_points": national},
+    )
 
 
 @router.post("/c/{slug}/messages/points", include_in_schema=False)

@@ -211,13 +211,15 @@ def webhook_add(
     from circo.party.webhooks import add_webhook
 
     with runtime_for(data_dir) as runtime, runtime.session() as session:
-        hook = add_webhook(session, group=find_group(session, group), url=url, events=event)
+        hook, secret = add_webhook(
+            session, runtime.settings, group=find_group(session, group), url=url, events=event
+        )
         payload = {
             "id": hook.id,
             "group": group,
             "url": hook.url,
             "events": list(hook.events),
-            "secret": hook.secret,
+            "secret": secret,
         }
     if as_json:
         print_json(payload)

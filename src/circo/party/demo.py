@@ -29,6 +29,17 @@ from circo.party.tree import create_group, find_group, grant_role, publish
 from circo.runtime import Runtime
 
 NATIONAL = "mouvement-demo"
+# The campaign the national level runs: its programme points, knowledge base and questionnaire
+# are read by every campaign below as "national" (`circo.party.sharing.shared_campaign_ids`).
+NATIONAL_CAMPAIGN = ("demo-national", "Mouvement démo — national (synthétique)")
+NATIONAL_POINTS = (
+    ("Santé de proximité", "Une maison de santé par bassin de vie (texte national)."),
+    ("Transports du quotidien", "Le train de banlieue à l'heure (texte national)."),
+)
+NATIONAL_QUESTIONS = [
+    {"key": "priorite", "label": "Quelle est votre priorité pour le quartier ?", "kind": "text"},
+    {"key": "sante", "label": "Avez-vous un médecin traitant près de chez vous ?", "kind": "text"},
+]
 FEDERATIONS = (("fede-75", "Fédération de Paris"), ("fede-69", "Fédération du Rhône"))
 # (slug, name, federation, territory name, contacts, doors knocked)
 LOCAL_CAMPAIGNS = (
@@ -47,7 +58,7 @@ SHARED = (
 
 
 def _drop_previous(session: Session) -> None:
-    slugs = [slug for slug, *_ in LOCAL_CAMPAIGNS]
+    slugs = [NATIONAL_CAMPAIGN[0], *(slug for slug, *_ in LOCAL_CAMPAIGNS)]
     session.execute(delete(Campaign).where(Campaign.slug.in_(slugs)))
     session.execute(
         delete(PartyGroup).where(
@@ -114,6 +125,34 @@ def _seed_campaign(
     return ids
 
 
+def _seed_national(session: Session, ctx: CampaignContext) -> None:
+    """What the national level's campaign shares down: programme points, a knowledge-base
+    document and its door questionnaire."""
+    from circo.assistant.segment import TextBuilder
+    from circo.assistant.service import DocumentMeta, add_text
+    from circo.field.service import save_questionnaire
+    from circo.messaging.service import add_point
+
+    for title, summary in NATIONAL_POINTS:
+        add_point(session, ctx, title=title, summary=summary)
+    builder = TextBuilder()
+    builder.add("Programme national : santé de proximité", kind="heading", level=1)
+    builder.add(
+        "Le mouvement propose une maison de santé pluriprofessionnelle dans chaque bassin de "
+        "vie et des consultations sans avance de frais (texte synthétique)."
+    )
+    add_text(
+        session,
+        ctx,
+        extracted=builder.build(title="Programme national : santé de proximité"),
+        source="demo/national/programme-sante",
+        meta=DocumentMeta(title="Programme national : santé de proximité", doc_type="programme"),
+    )
+    save_questionnaire(
+        session, ctx, name="Questionnaire national du porte-à-porte", questions=NATIONAL_QUESTIONS
+    )
+
+
 def build_organisation_demo(runtime: Runtime) -> Credentials:
     """The demo campaign (rebuilt), then the organisation around it; the demo's administrator
     holds the national level (and its subtree)."""
@@ -121,7 +160,19 @@ def build_organisation_demo(runtime: Runtime) -> Credentials:
     with runtime.session() as session:
         _drop_previous(session)
     with runtime.session() as session:
-        national = create_group(session, name="Mouvement démo (synthétique)", slug=NATIONAL)
+        national_campaign = create_campaign(
+            session,
+            slug=NATIONAL_CAMPAIGN[0],
+            name=NATIONAL_CAMPAIGN[1],
+            election_type="legislatives",
+            election_date=date(2027, 6, 13),
+        )
+        national = create_group(
+            session,
+            name="Mouvement démo (synthétique)",
+            slug=NATIONAL,
+            campaign=NATIONAL_CAMPAIGN[0],
+        )
         for slug, name in FEDERATIONS:
             create_group(session, name=name, slug=slug, parent=NATIONAL)
         create_group(
@@ -130,6 +181,8 @@ def build_organisation_demo(runtime: Runtime) -> Credentials:
         admin = get_user_by_email(session, credentials.email)
         assert admin is not None
         grant_role(session, group=national, user=admin, role=Role.admin, subtree=True)
+        set_role(session, actor=SYSTEM, campaign=national_campaign, user=admin, role=Role.admin)
+        _seed_national(session, system_context(national_campaign))
         for slug, name, federation, city, contacts, doors in LOCAL_CAMPAIGNS:
             campaign = create_campaign(
                 session,

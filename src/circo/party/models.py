@@ -143,7 +143,8 @@ class DeliveryStatus(enum.StrEnum):
 
 class Webhook(Base):
     """A receiver of a node: ``url`` gets each subscribed event of the node's campaign as a
-    POST signed with HMAC-SHA256 over ``"<timestamp>.<body>"`` with ``secret``."""
+    POST signed with HMAC-SHA256 over ``"<timestamp>.<body>"`` with its secret, stored
+    encrypted (``secret`` is `circo.party.crypto.seal`'s ``fernet:…``, never the clear value)."""
 
     __tablename__ = "party_webhooks"
 
@@ -152,7 +153,7 @@ class Webhook(Base):
         ForeignKey("party_groups.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(300))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

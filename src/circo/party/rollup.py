@@ -1,4 +1,5 @@
-"""Aggregates of a subtree: counts, doors knocked, reach rate, funds raised — never a person.
+"""Aggregates of a subtree: counts, doors knocked, reach rate, funds raised, coverage of the
+priority bureaux — never a person.
 
 Each figure is one ``GROUP BY campaign_id`` query over the campaigns of the subtree (an index
 scan per table), then summed up the tree in Python: the national roll-up over 600 nodes and
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from circo.crm.models import Contact, Event, Volunteer, VolunteerStatus
 from circo.field import questionnaire as qn
-from circo.field.models import Visit
+from circo.field.models import TurfPlan, Visit
 from circo.finance.models import Donation
 from circo.party.models import PartyGroup
 from circo.party.tree import subtree
@@ -29,6 +30,8 @@ FIGURES = (
     "donations",
     "funds_raised_cents",
     "events",
+    "priority_bureaux",
+    "priority_bureaux_covered",
 )
 CHUNK = 900  # campaign ids per IN list (SQLite's bound on parameters is far above)
 
@@ -83,14 +86,50 @@ def campaign_figures(session: Session, campaign_ids: list[int]) -> dict[int, dic
     for figure, query, column in queries:
         for campaign_id, value in _per_campaign(session, query, column, campaign_ids):
             figures[campaign_id][figure] = int(value or 0)
+    for campaign_id, (chosen, covered) in priority_coverage(session, campaign_ids).items():
+        figures[campaign_id]["priority_bureaux"] = chosen
+        figures[campaign_id]["priority_bureaux_covered"] = covered
     return figures
+
+
+def priority_coverage(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """``{campaign_id: (priority bureaux, of which knocked)}``. A campaign's priority bureaux
+    are the bureaux it chose to canvass — those of its turf plans (`field_turf_plans.bureaux`,
+    the cut made from targeting's ranking of the bureaux); one is covered once a door of it
+    was knocked (`field_visits.bureau`). Codes of bureaux only: no person, no address."""
+    chosen: dict[int, set[str]] = {}
+    for start in range(0, len(campaign_ids), CHUNK):
+        chunk = campaign_ids[start : start + CHUNK]
+        for campaign_id, bureaux in session.execute(
+            select(TurfPlan.campaign_id, TurfPlan.bureaux).where(TurfPlan.campaign_id.in_(chunk))
+        ):
+            chosen.setdefault(int(campaign_id), set()).update(str(b) for b in bureaux or [])
+    planned = [campaign_id for campaign_id, bureaux in chosen.items() if bureaux]
+    knocked: dict[int, set[str]] = {}
+    for start in range(0, len(planned), CHUNK):
+        chunk = planned[start : start + CHUNK]
+        for campaign_id, bureau in session.execute(
+            select(Visit.campaign_id, Visit.bureau)
+            .where(Visit.campaign_id.in_(chunk), Visit.bureau.is_not(None))
+            .group_by(Visit.campaign_id, Visit.bureau)
+        ):
+            knocked.setdefault(int(campaign_id), set()).add(str(bureau))
+    return {
+        campaign_id: (len(bureaux), len(bureaux & knocked.get(campaign_id, set())))
+        for campaign_id, bureaux in chosen.items()
+        if bureaux
+    }
 
 
 def _with_rate(totals: dict[str, int]) -> dict[str, Any]:
     doors = totals["doors_knocked"]
+    priority = totals["priority_bureaux"]
     return {
         **totals,
         "reach_rate": round(totals["conversations"] / doors, 4) if doors else None,
+        "priority_coverage": (
+            round(totals["priority_bureaux_covered"] / priority, 4) if priority else None
+        ),
     }
 
 

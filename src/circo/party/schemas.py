@@ -19,7 +19,10 @@ class Totals(ReadModel):
     donations: int
     funds_raised_cents: int
     events: int
+    priority_bureaux: int
+    priority_bureaux_covered: int
     reach_rate: float | None
+    priority_coverage: float | None
 
 
 class NodeSummary(ReadModel):

@@ -132,3 +132,23 @@ def propagate_opposition(session: Session, ctx: CampaignContext, *, contact_id: 
                 suppress(session, other, kind=kind, value=value, reason="opposition")
         told += 1
     return told
+
+
+def shared_campaign_ids(session: Session, campaign_id: int) -> list[int]:
+    """The campaigns whose shared content ``campaign_id`` reads, nearest first: those run by
+    the nodes above its node (a federation's, the national level's). Their knowledge base,
+    programme points and questionnaire are shown to the campaign as "national", read-only —
+    shared down, never up: a parent's list never holds a child, a sibling never another
+    sibling. Empty for a campaign outside any tree."""
+    node = group_of_campaign(session, campaign_id)
+    if node is None:
+        return []
+    above = [group_id for group_id in ancestor_ids(node) if group_id != node.id]
+    if not above:
+        return []
+    rows = session.execute(
+        select(PartyGroup.depth, PartyGroup.campaign_id).where(
+            PartyGroup.id.in_(above), PartyGroup.campaign_id.is_not(None)
+        )
+    ).all()
+    return [int(cid) for _depth, cid in sorted(rows, key=lambda row: -row[0]) if cid is not None]

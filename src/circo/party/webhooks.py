@@ -29,6 +29,7 @@ from circo.core.models import Job
 from circo.core.netguard import USER_AGENT, FetchPolicy, check_target
 from circo.core.tenancy import CampaignContext
 from circo.db import utcnow
+from circo.party import crypto
 from circo.party.errors import PartyError
 from circo.party.models import DeliveryStatus, PartyGroup, Webhook, WebhookDelivery, WebhookEvent
 from circo.party.tree import group_of_campaign
@@ -44,9 +45,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def add_webhook(
-    session: Session, *, group: PartyGroup, url: str, events: list[str] | None = None
-) -> Webhook:
-    """Register a receiver for ``group`` (every event when ``events`` is empty)."""
+    session: Session,
+    settings: Settings,
+    *,
+    group: PartyGroup,
+    url: str,
+    events: list[str] | None = None,
+) -> tuple[Webhook, str]:
+    """Register a receiver for ``group`` (every event when ``events`` is empty). Returns the
+    receiver and its signing secret in clear (shown once: only its encryption is stored)."""
     parsed = httpx.URL(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise PartyError(f"adresse de réception invalide « {url} » (ex. https://…)", loc="url")
@@ -58,12 +65,13 @@ def add_webhook(
             f"événement inconnu « {unknown[0]} » (attendu : {', '.join(sorted(allowed))})",
             loc="events",
         )
+    secret = secrets.token_hex(32)
     webhook = Webhook(
-        group_id=group.id, url=str(parsed), secret=secrets.token_hex(32), events=chosen
+        group_id=group.id, url=str(parsed), secret=crypto.seal(settings, secret), events=chosen
     )
     session.add(webhook)
     session.flush()
-    return webhook
+    return webhook, secret
 
 
 def emit(
@@ -128,7 +136,16 @@ def deliver_job(session: Session, settings: Settings, job: Job) -> dict[str, Any
         raise jobs.JobRefused("récepteur supprimé ou désactivé")
     if delivery.status is DeliveryStatus.delivered:
         return {"status": "delivered", "delivery_id": delivery.id}
-    body, url, secret, delivery_id = body_of(delivery), hook.url, hook.secret, delivery.id
+    secret = crypto.unseal(settings, hook.secret)
+    if secret is None:  # the installation's key changed: no retry can fix it; in the log
+        delivery.status = DeliveryStatus.failed
+        delivery.error = (
+            "secret de signature illisible (la clé de l'installation a changé) : "
+            "supprimez le récepteur et ajoutez-le à nouveau"
+        )
+        session.commit()
+        raise jobs.JobRefused(delivery.error)
+    body, url, delivery_id = body_of(delivery), hook.url, delivery.id
     event = delivery.event.value
     session.commit()  # no transaction open during the network call
     timestamp = int(time.time())

@@ -40,6 +40,7 @@ from circo.messaging.service.matrix import (
     get_point,
     list_points,
     matrix,
+    national_points,
     point_for_segment,
     set_cell,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "list_messages",
     "list_points",
     "matrix",
+    "national_points",
     "outcome",
     "parse_channel",
     "pick_winner",

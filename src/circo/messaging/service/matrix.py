@@ -19,6 +19,25 @@ def list_points(session: Session, ctx: CampaignContext) -> list[ProgrammePoint]:
     return list(session.scalars(query.order_by(ProgrammePoint.position, ProgrammePoint.id)))
 
 
+def national_points(session: Session, ctx: CampaignContext) -> list[tuple[str, ProgrammePoint]]:
+    """The programme points the campaigns above this one in the movement share down
+    (`circo.party.sharing.shared_campaign_ids`), with the name of the campaign that holds each:
+    shown read-only next to the campaign's own (`get_point` never opens them)."""
+    from circo.core.models import Campaign
+    from circo.party.sharing import shared_campaign_ids
+
+    ids = shared_campaign_ids(session, ctx.campaign_id)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Campaign.name, ProgrammePoint)
+        .join(Campaign, Campaign.id == ProgrammePoint.campaign_id)
+        .where(ProgrammePoint.campaign_id.in_(ids))
+        .order_by(ProgrammePoint.position, ProgrammePoint.id)
+    )
+    return [(name, point) for name, point in rows]
+
+
 def get_point(session: Session, ctx: CampaignContext, point_id: int) -> ProgrammePoint:
     point = session.scalar(
         ctx.scoped(select(ProgrammePoint), ProgrammePoint).where(ProgrammePoint.id == point_id)

@@ -1,0 +1,117 @@
+"""Shared down, not up, read by the consumers: the knowledge base (assistant retrieval),
+programme points (messaging) and questionnaire (field) of the campaign a node above runs are
+read by the campaigns below it as "national", read-only; a parent never reads a child's, a
+sibling never a sibling's. On SQLite and PostgreSQL; the pages through the real app."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from circo.assistant.retrieval import search
+from circo.assistant.segment import TextBuilder
+from circo.assistant.service import DocumentMeta, add_text
+from circo.core.models import Campaign
+from circo.core.tenancy import CampaignContext, system_context
+from circo.field.service import national_questionnaires, save_questionnaire
+from circo.messaging.errors import MessageNotFound
+from circo.messaging.service import add_point, get_point, national_points
+from circo.party.sharing import shared_campaign_ids
+from circo.party.tree import create_group
+from tests.factories import login, make_campaign, make_user
+
+
+def _document(session: Session, ctx: CampaignContext, title: str, text: str) -> None:
+    builder = TextBuilder()
+    builder.add(title, kind="heading", level=1)
+    builder.add(text)
+    add_text(
+        session,
+        ctx,
+        extracted=builder.build(title=title),
+        source=f"test/{title}",
+        meta=DocumentMeta(title=title, doc_type="programme"),
+    )
+
+
+def _tree(session: Session) -> tuple[Campaign, Campaign, Campaign, Campaign]:
+    """national (runs camp-nat) → fede (runs camp-fede) → camp-local; camp-sibling under
+    national directly."""
+    nat = make_campaign(session, slug="camp-nat", name="Présidentielle")
+    fede = make_campaign(session, slug="camp-fede", name="Fédé 69")
+    local = make_campaign(session, slug="camp-local")
+    sibling = make_campaign(session, slug="camp-sibling")
+    create_group(session, name="National", slug="nat", campaign="camp-nat")
+    create_group(session, name="Fédé", slug="fede", parent="nat", campaign="camp-fede")
+    create_group(session, name="Local", slug="local", parent="fede", campaign="camp-local")
+    create_group(session, name="Sœur", slug="sibling", parent="nat", campaign="camp-sibling")
+    return nat, fede, local, sibling
+
+
+def test_the_campaigns_above_share_down_never_up(session: Session) -> None:
+    nat, fede, local, sibling = _tree(session)
+    assert shared_campaign_ids(session, local.id) == [fede.id, nat.id]  # nearest first
+    assert shared_campaign_ids(session, sibling.id) == [nat.id]
+    assert shared_campaign_ids(session, nat.id) == []  # nothing comes up
+    outside = make_campaign(session, slug="camp-outside")
+    assert shared_campaign_ids(session, outside.id) == []
+
+
+def test_consumers_read_national_content_read_only(session: Session) -> None:
+    nat, fede, local, sibling = _tree(session)
+    ctx_nat, ctx_local, ctx_sibling = (system_context(c) for c in (nat, local, sibling))
+    _document(session, ctx_nat, "Programme national", "La gratuité des cantines scolaires.")
+    _document(session, ctx_local, "Note locale", "Les cantines de Vaulx-en-Velin.")
+    _document(session, ctx_sibling, "Note sœur", "Les cantines de la sœur, confidentielles.")
+    session.flush()
+
+    hits = search(session, ctx_local, query="cantines", limit=10)
+    by_title = {hit.row.title: hit.national for hit in hits}
+    assert by_title == {"Programme national": "Présidentielle", "Note locale": None}
+    national_hits = search(session, ctx_nat, query="cantines", limit=10)
+    assert [hit.row.title for hit in national_hits] == ["Programme national"]  # not up
+
+    point = add_point(session, ctx_nat, title="Cantines gratuites", summary="Pour tous")
+    add_point(session, system_context(fede), title="Transports fédéraux")
+    own = add_point(session, ctx_local, title="Piscine du quartier")
+    shown = [(holder, p.title) for holder, p in national_points(session, ctx_local)]
+    assert shown == [("Présidentielle", "Cantines gratuites"), ("Fédé 69", "Transports fédéraux")]
+    assert national_points(session, ctx_nat) == []
+    assert [p.title for _h, p in national_points(session, ctx_sibling)] == ["Cantines gratuites"]
+    with pytest.raises(MessageNotFound):  # not editable below: the local context never opens it
+        get_point(session, ctx_local, point.id)
+    assert get_point(session, ctx_local, own.id).title == "Piscine du quartier"
+
+    save_questionnaire(
+        session,
+        ctx_nat,
+        name="Questionnaire national",
+        questions=[{"key": "priorite", "label": "Votre priorité ?", "kind": "text"}],
+    )
+    shared = national_questionnaires(session, ctx_local)
+    assert [(holder, q.name) for holder, q in shared] == [
+        ("Présidentielle", "Questionnaire national")
+    ]
+    assert national_questionnaires(session, ctx_nat) == []
+
+
+def test_pages_show_national_content(session: Session, client: TestClient) -> None:
+    nat, _fede, local, _sibling = _tree(session)
+    make_user(session, campaign=local, email="local@example.org")
+    add_point(session, system_context(nat), title="Cantines gratuites")
+    save_questionnaire(
+        session,
+        system_context(nat),
+        name="Questionnaire présidentiel",
+        questions=[{"key": "priorite", "label": "Votre priorité nationale ?", "kind": "text"}],
+    )
+    session.commit()
+    login(client, "local@example.org")
+    matrix = client.get("/c/camp-local/messages/matrix")
+    assert matrix.status_code == 200
+    assert 'data-testid="national-points"' in matrix.text
+    assert "Cantines gratuites" in matrix.text
+    field = client.get("/c/camp-local/field")
+    assert field.status_code == 200
+    assert "Votre priorité nationale ?" in field.text
