@@ -57,10 +57,11 @@ def ei_fit(
     as_json: JsonOption = False,
 ) -> None:
     """Estimer le vote de chaque groupe à partir des comptes par unité / fit an EI model."""
-    from circo.analysis.ei.api import METHODS, convergence_problems, ei_result_to_json, fit_ei
+    from circo.analysis.ei.api import METHODS, ei_result_to_json, fit_ei
     from circo.analysis.errors import AnalysisError
     from circo.targeting.csvfile import read_count_table
     from circo.targeting.errors import EIFileError
+    from circo.targeting.service import french_warnings
 
     if method not in METHODS:
         raise EIFileError(
@@ -88,8 +89,8 @@ def ei_fit(
         print_strict_json(ei_result_to_json(estimator))
     else:
         console.print(estimator.summary(), highlight=False, markup=False)
-    for problem in convergence_problems(estimator):  # on stderr, in every output mode
-        console.print(f"Attention : {problem['message']}", highlight=False, markup=False)
+    for warning in french_warnings(estimator):  # on stderr, in every output mode
+        console.print(f"Attention : {warning}", highlight=False, markup=False)
 
 
 @ei_app.command("transfers")

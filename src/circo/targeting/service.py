@@ -428,6 +428,11 @@ def french_warnings(estimator: EIEstimator) -> list[str]:
                 f"EM non convergé après {problem['value']:.0f} itérations : "
                 "estimation approximative."
             )
+        elif problem["kind"] == "intervals":
+            messages.append(
+                "Intervalles réduits à l'estimation ponctuelle (bootstrap non fait, faute de "
+                "temps ou par la méthode) : ils ne mesurent pas l'incertitude."
+            )
         else:
             messages.append(str(problem["message"]))
     return messages
