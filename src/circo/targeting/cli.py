@@ -325,6 +325,7 @@ def scenario_simulate(
 ) -> None:
     """Simuler le second tour : probabilités de victoire et répartition des sièges."""
     from circo.targeting.scenarios import (
+        matching_report,
         read_transfers,
         rows_csv,
         scenario_rows,
@@ -345,11 +346,29 @@ def scenario_simulate(
             seed=seed,
         )
     rows = scenario_rows(constituencies)
+    matching = matching_report(constituencies)
+    for match in matching:  # on stderr, in every output mode
+        if match["by"] == "nuance":
+            console.print(
+                f"Attention : circonscription {match['constituency']} : noms absents des "
+                "reports, candidats appariés par nuance.",
+                highlight=False,
+                markup=False,
+            )
+        if match["unmatched"]:
+            console.print(
+                f"Attention : circonscription {match['constituency']} : sans ligne de reports, "
+                f"laissé(s) de côté : {', '.join(match['unmatched'])}.",
+                highlight=False,
+                markup=False,
+            )
     if as_csv:
         sys.stdout.write(rows_csv(rows))
         return
     if as_json:
-        print_strict_json({"rows": rows, "seats": seats, "draws": draws, "seed": seed})
+        print_strict_json(
+            {"rows": rows, "seats": seats, "draws": draws, "seed": seed, "matching": matching}
+        )
         return
     table = Table(title=f"Second tour simulé {election} ({territory}), {draws} tirages")
     for column in ("circonscription", "candidat", "statut", "P(victoire)", "part [5–95 %]"):

@@ -201,6 +201,8 @@ class TransferResult:
     omitted_rows: list[str] = field(default_factory=list)
     omitted_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    row_labels: dict[str, str] = field(default_factory=dict)  # candidate → nuance / party
+    column_labels: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def matrix(values: np.ndarray, digits: int = 6) -> dict[str, dict[str, float]]:
@@ -237,6 +239,16 @@ class TransferResult:
             "diagnostics": finite_json(self.diagnostics),
             "omitted": {"rows": self.omitted_rows, "columns": self.omitted_columns},
             "warnings": self.warnings,
+            # each candidate's nuance (party) code, so that `circo scenario simulate` can match
+            # these transfers to another election's candidates when the names differ
+            "labels": {
+                "rows": {row: self.row_labels[row] for row in self.rows if row in self.row_labels},
+                "columns": {
+                    col: self.column_labels[col]
+                    for col in self.columns
+                    if col in self.column_labels
+                },
+            },
         }
 
 
@@ -260,6 +272,17 @@ class TransferInputs:
     unmatched_target: list[str]
     omitted_rows: list[str] = field(default_factory=list)
     omitted_columns: list[str] = field(default_factory=list)
+    row_labels: dict[str, str] = field(default_factory=dict)  # candidate → nuance / party
+    column_labels: dict[str, str] = field(default_factory=dict)
+
+
+def candidate_label_map(table: StationTable) -> dict[str, str]:
+    """Candidate name → political label (nuance code) for the candidates that have one."""
+    return {
+        name: label
+        for name, label in zip(table.candidate_names, table.candidate_labels, strict=True)
+        if label
+    }
 
 
 def transfer_inputs(
@@ -303,6 +326,8 @@ def transfer_inputs(
         omitted_columns=[
             name for name, keep in zip(column_labels, keep_columns, strict=True) if not keep
         ],
+        row_labels=candidate_label_map(first),
+        column_labels=candidate_label_map(second),
     )
 
 
@@ -411,6 +436,8 @@ def transfers_from_inputs(
         omitted_rows=inputs.omitted_rows,
         omitted_columns=inputs.omitted_columns,
         warnings=french_warnings(estimator),
+        row_labels=inputs.row_labels,
+        column_labels=inputs.column_labels,
     )
 
 
