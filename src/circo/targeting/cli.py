@@ -438,7 +438,9 @@ def experiment_assign(
     """Tirer au sort les unités traitées et témoins (par blocs, graine enregistrée)."""
     from circo.targeting.experiments import assignments_json, design_from_file, preregister
 
-    design = design_from_file(units, treated_share=treated_share, block_on=block_on, seed=seed)
+    design = design_from_file(
+        units, treated_share=treated_share, block_on=block_on, seed=seed, outcome=outcome
+    )
     if hypothesis:
         with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
             preregister(
@@ -463,8 +465,12 @@ def experiment_assign(
         console.print(
             "Effet minimal détectable (puissance 80 %, α 5 %) : "
             + f"{100 * design.minimum_detectable_effect:.1f}".replace(".", ",")
-            + f" points de participation ({len(design.assignments)} unités, "
-            f"{design.blocks} blocs).",
+            + (
+                " points de participation"
+                if design.mde_outcome == "turnout"
+                else f" points de part de « {design.mde_outcome} » parmi les votants"
+            )
+            + f" ({len(design.assignments)} unités, {design.blocks} blocs).",
             highlight=False,
             markup=False,
         )
