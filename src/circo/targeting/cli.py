@@ -326,6 +326,7 @@ def scenario_simulate(
     """Simuler le second tour : probabilités de victoire et répartition des sièges."""
     from circo.targeting.scenarios import (
         matching_report,
+        matching_warnings,
         read_transfers,
         rows_csv,
         scenario_rows,
@@ -347,21 +348,8 @@ def scenario_simulate(
         )
     rows = scenario_rows(constituencies)
     matching = matching_report(constituencies)
-    for match in matching:  # on stderr, in every output mode
-        if match["by"] == "nuance":
-            console.print(
-                f"Attention : circonscription {match['constituency']} : noms absents des "
-                "reports, candidats appariés par nuance.",
-                highlight=False,
-                markup=False,
-            )
-        if match["unmatched"]:
-            console.print(
-                f"Attention : circonscription {match['constituency']} : sans ligne de reports, "
-                f"laissé(s) de côté : {', '.join(match['unmatched'])}.",
-                highlight=False,
-                markup=False,
-            )
+    for warning in matching_warnings(constituencies):  # on stderr, in every output mode
+        console.print(f"Attention : {warning}", highlight=False, markup=False)
     if as_csv:
         sys.stdout.write(rows_csv(rows))
         return

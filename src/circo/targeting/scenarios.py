@@ -440,6 +440,23 @@ def matching_report(constituencies: list[Constituency]) -> list[dict[str, Any]]:
     ]
 
 
+def matching_warnings(constituencies: list[Constituency]) -> list[str]:
+    """The matching report in French, for the page and the command line."""
+    messages = []
+    for match in matching_report(constituencies):
+        if match["by"] == "nuance":
+            messages.append(
+                f"Circonscription {match['constituency']} : noms absents des reports, "
+                "candidats appariés par nuance."
+            )
+        if match["unmatched"]:
+            messages.append(
+                f"Circonscription {match['constituency']} : sans ligne de reports, laissé(s) "
+                f"de côté : {', '.join(match['unmatched'])}."
+            )
+    return messages
+
+
 def scenario_rows(constituencies: list[Constituency]) -> list[dict[str, Any]]:
     """One row per constituency and candidate (the CSV export and the JSON ``rows``)."""
     rows = []
