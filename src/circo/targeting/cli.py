@@ -116,7 +116,7 @@ def ei_transfers(
             method=method,
         )
     if as_json:
-        print_strict_json(result.as_dict())
+        print_strict_json({**result.as_dict(), "labels": result.labels_dict()})
         for warning in result.warnings:
             console.print(f"Attention : {warning}", highlight=False, markup=False)
         return

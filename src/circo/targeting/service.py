@@ -239,15 +239,17 @@ class TransferResult:
             "diagnostics": finite_json(self.diagnostics),
             "omitted": {"rows": self.omitted_rows, "columns": self.omitted_columns},
             "warnings": self.warnings,
-            # each candidate's nuance (party) code, so that `circo scenario simulate` can match
-            # these transfers to another election's candidates when the names differ
-            "labels": {
-                "rows": {row: self.row_labels[row] for row in self.rows if row in self.row_labels},
-                "columns": {
-                    col: self.column_labels[col]
-                    for col in self.columns
-                    if col in self.column_labels
-                },
+        }
+
+    def labels_dict(self) -> dict[str, dict[str, str]]:
+        """Each candidate's nuance (party) code, ``{"rows": {…}, "columns": {…}}``: added to
+        ``circo ei transfers --json`` (not to the HTTP API, whose schema is fixed) so that
+        ``circo scenario simulate`` can match these transfers to another election's
+        candidates when the names differ."""
+        return {
+            "rows": {row: self.row_labels[row] for row in self.rows if row in self.row_labels},
+            "columns": {
+                col: self.column_labels[col] for col in self.columns if col in self.column_labels
             },
         }
 
