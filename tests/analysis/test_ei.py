@@ -260,3 +260,42 @@ def test_a_sampler_that_did_not_converge_is_a_warning_everywhere() -> None:
     assert "non convergé" in french_warnings(est)[0]
     strict = json.dumps(finite_json({"rhat": est.rhat_.tolist()}), allow_nan=False)
     assert strict.count("null") == est.rhat_.size - 1
+
+
+def test_intervals_that_are_points_are_a_warning_everywhere() -> None:
+    """EM's bootstrap skipped for lack of time: the JSON warnings say the intervals are point
+    estimates (never silent), and the JSON stays strict."""
+    from circo.analysis.ei import AutoEI
+    from circo.analysis.ei.api import convergence_problems, ei_result_to_json, finite_json
+    from circo.targeting.service import french_warnings
+
+    data = make_groups_candidates(seed=3, n_units=30)
+    x = np.array(data.X, dtype=float)
+    x[:, 1] = 0.0  # a group with no voter anywhere
+    est = AutoEI(time_budget=0.0, random_state=0).fit(x, data.T)
+    assert est.members_ == ["lp", "em"]
+    assert "bootstrap skipped" in est.interval_note_
+    assert "intervals" in [problem["kind"] for problem in convergence_problems(est)]
+    assert any("estimation ponctuelle" in warning for warning in french_warnings(est))
+    payload = ei_result_to_json(est)
+    json.dumps(finite_json(payload), allow_nan=False)
+    json.dumps(payload, allow_nan=False)  # already finite, even for the empty group
+    # a fit with real intervals has no such warning
+    em = EMEstimator(n_bootstrap=20, random_state=0).fit(data.X, data.T)
+    assert "intervals" not in [problem["kind"] for problem in convergence_problems(em)]
+
+
+def test_auto_does_not_spend_its_budget_compiling_the_sampler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a machine where the sampler was never compiled (a fresh install), compiling it takes
+    20–60 s: auto answers with lphom + EM instead and says why."""
+    from circo.analysis.ei import auto
+    from circo.analysis.ei._md_kernel import compiled_code_ready
+
+    assert isinstance(compiled_code_ready(), bool)
+    monkeypatch.setattr(auto, "compiled_code_ready", lambda: False)
+    data = make_groups_candidates(seed=4, n_units=25)
+    est = auto.AutoEI(random_state=0).fit(data.X, data.T)
+    assert est.members_ == ["lp", "em"]
+    assert "compiled code is not ready" in est.discarded_

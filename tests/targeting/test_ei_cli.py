@@ -55,6 +55,8 @@ def test_fit_senc_contract_and_accuracy(shared_data: Path, method: str) -> None:
     payload = json.loads(result.stdout)
     assert set(payload) == {"method", "global", "intervals", "units", "seconds"}
     assert payload["method"] == method
+    # lphom has no bootstrap here: its intervals are the point, and the CLI says so (stderr)
+    assert ("estimation ponctuelle" in result.stderr) == (method == "lp"), result.stderr
     assert len(payload["units"]) == 212
     assert payload["units"][0]["unit"] == "ABBOTTS"
     for group in GROUPS:

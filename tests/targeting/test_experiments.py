@@ -177,3 +177,91 @@ def test_assign_and_analyse_contracts(
     )
     assert bad.returncode != 0
     assert "broken.csv" in bad.stderr
+
+
+def candidate_bureaux(count: int) -> list[tuple[str, int, int, int]]:
+    """(unit, registered, voters, MACRON votes) of the first bureaux of the Rhône round 1."""
+    path = rhone_file(1)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        next(reader)
+        rows = []
+        for line in reader:
+            assert line[37] == "MACRON"  # third panel of round 1
+            rows.append((f"{line[4]}_{line[6]}", int(line[7]), int(line[10]), int(line[39])))
+            if len(rows) == count:
+                break
+    return rows
+
+
+@pytest.mark.usefixtures("runtime")
+def test_a_candidate_share_outcome_has_its_own_minimum_detectable_effect(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Units may be any lines (bureaux, turfs, streets); the outcome may be a candidate's share
+    of voters: the minimum detectable effect is about that outcome, and the analysis recovers
+    +4 points of MACRON share injected into the treated bureaux of the real round 1."""
+    rows = candidate_bureaux(80)
+
+    def write(path: Path, bump: dict[str, int]) -> Path:
+        with path.open("w", encoding="utf-8") as out:
+            out.write("unit,registered,voters,macron\n")
+            for unit, registered, voters, macron in rows:
+                moved = min(macron + bump.get(unit, 0), voters)
+                out.write(f"{unit},{registered},{voters},{moved}\n")
+        return path
+
+    before = write(tmp_path / "before.csv", {})
+    assigned = run_cli(
+        settings,
+        "experiment",
+        "assign",
+        "--units",
+        str(before),
+        "--outcome",
+        "macron",
+        "--seed",
+        "3",
+        "--json",
+    )
+    assert assigned.returncode == 0, assigned.stderr
+    assert "part de « macron » parmi les votants" in assigned.stderr
+    shares = np.array([macron / voters for _, _, voters, macron in rows])
+    expected = minimum_detectable_effect(shares, 0.5)
+    shown = f"{100 * expected:.1f}".replace(".", ",")
+    assert f"Effet minimal détectable (puissance 80 %, α 5 %) : {shown} points" in assigned.stderr
+    # an outcome that is not in the file yet: the effect is told for turnout
+    on_turnout = run_cli(
+        settings, "experiment", "assign", "--units", str(before), "--outcome", "hamon"
+    )
+    assert on_turnout.returncode == 0, on_turnout.stderr
+    assert "points de participation" in on_turnout.stderr
+
+    assignments = tmp_path / "assignments.json"
+    assignments.write_text(assigned.stdout, encoding="utf-8")
+    treated = {
+        row["unit"]
+        for row in json.loads(assigned.stdout)["assignments"]
+        if row["arm"] == "treatment"
+    }
+    bump = {unit: round(0.04 * voters) for unit, _, voters, _ in rows if unit in treated}
+    after = write(tmp_path / "after.csv", bump)
+    analysed = run_cli(
+        settings,
+        "experiment",
+        "analyse",
+        "--assignments",
+        str(assignments),
+        "--before",
+        str(before),
+        "--after",
+        str(after),
+        "--outcome",
+        "macron",
+        "--json",
+    )
+    assert analysed.returncode == 0, analysed.stderr
+    effect = json.loads(analysed.stdout)
+    assert effect["low"] <= 0.04 <= effect["high"]
+    assert effect["p_value"] < 0.05

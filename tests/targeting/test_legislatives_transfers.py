@@ -16,6 +16,26 @@ from tests.server import run_cli
 from tests.targeting.legislatives_files import ROUND_ONE, write_round_two
 
 
+def rename_candidates(payload: dict[str, Any]) -> dict[str, Any]:
+    """The transfers JSON with every candidate renamed (nuance labels kept)."""
+    options = {"Blancs", "Nuls", "Abstention"}
+
+    def name(text: str) -> str:
+        return text if text in options else f"Autre {text}"
+
+    renamed = dict(payload)
+    renamed["rows"] = [name(r) for r in payload["rows"]]
+    renamed["columns"] = [name(c) for c in payload["columns"]]
+    for key in ("global", "intervals", "flows"):
+        renamed[key] = {
+            name(r): {name(c): v for c, v in cells.items()} for r, cells in payload[key].items()
+        }
+    renamed["labels"] = {
+        side: {name(k): v for k, v in labels.items()} for side, labels in payload["labels"].items()
+    }
+    return renamed
+
+
 def strict_json(text: str) -> Any:
     def refuse(name: str) -> float:
         raise AssertionError(f"non-strict JSON constant {name} in the output")
@@ -130,6 +150,43 @@ def test_legislatives_transfers_and_targeting(settings: Settings, tmp_path: Path
     assert statuses["Anne BRUGNERA"] == "runoff"
     win = {line.split(";")[1]: float(line.split(";")[4]) for line in lines[1:]}
     assert win["Anne BRUGNERA"] + win["Agnès PERRIN"] == pytest.approx(1.0)
+
+    # the same transfers under other names (as estimated on another election): the candidates
+    # are matched by their nuance code, and the output says so
+    payload = strict_json(fitted.stdout)
+    assert payload["labels"]["rows"], payload["labels"]
+    renamed = rename_candidates(payload)
+    other_file = tmp_path / "transfers-other-names.json"
+    other_file.write_text(json.dumps(renamed), encoding="utf-8")
+    simulate_other = (
+        "scenario",
+        "simulate",
+        "--election",
+        "leg-2017",
+        "--territory",
+        "dep:69",
+        "--transfers",
+        str(other_file),
+        "--draws",
+        "400",
+        "--json",
+    )
+    # HAVARD (LR) qualified in 69-01 but no LR candidate stood in round 2 anywhere: he has no
+    # column, by name or by nuance — a clear error unless he withdraws
+    refused = run_cli(settings, *simulate_other)
+    assert refused.returncode == 2
+    assert "Michel HAVARD (LR)" in refused.stderr
+    by_nuance = run_cli(settings, *simulate_other, "--withdraw", "Michel HAVARD,Laure GRANJON")
+    assert by_nuance.returncode == 0, by_nuance.stderr
+    simulated_json = strict_json(by_nuance.stdout)
+    assert {m["by"] for m in simulated_json["matching"]} == {"nuance"}
+    assert "appariés par nuance" in by_nuance.stderr
+    per_code: dict[str, float] = {}
+    for row in simulated_json["rows"]:
+        per_code[row["constituency"]] = per_code.get(row["constituency"], 0.0) + float(
+            row["win_probability"]
+        )
+    assert all(total == pytest.approx(1.0) for total in per_code.values()), per_code
 
     targeted = run_cli(
         settings,

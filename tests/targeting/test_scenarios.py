@@ -186,3 +186,69 @@ def test_the_rules_give_the_real_2024_first_round_outcomes() -> None:
         assert outcome.elected_first_round == elected, code
         assert set(outcome.qualified) == qualified, code
     assert sum(len(q) == 3 for _, q in OUTCOME_2024.values()) == 7  # triangulaires
+
+
+def test_transfers_are_matched_by_nuance_when_the_names_differ() -> None:
+    """Transfers estimated on another election (other names): each candidate stands for their
+    nuance; a nuance's rows are averaged by their voters, its columns summed; round-1 options
+    with no row are listed, never silently dropped."""
+    from circo.targeting.scenarios import Transfers, match_transfers
+
+    rows = ["A1", "A2", "B1", "C1", "Abstention"]
+    columns = ["A9", "B9", "Abstention"]
+    shares = np.array(
+        [
+            [0.8, 0.1, 0.1],
+            [0.6, 0.2, 0.2],
+            [0.1, 0.7, 0.2],
+            [0.3, 0.3, 0.4],
+            [0.05, 0.05, 0.9],
+        ]
+    )
+    transfers = Transfers(
+        rows,
+        columns,
+        shares,
+        np.stack([shares - 0.05, shares + 0.05], axis=-1).clip(0, 1),
+        row_labels={"A1": "ENS", "A2": "ENS", "B1": "RN", "C1": "DIV"},
+        column_labels={"A9": "ENS", "B9": "RN"},
+        row_totals=np.array([300.0, 100.0, 200.0, 50.0, 500.0]),
+    )
+    # names present: matched by name, exactly the file's matrix
+    same = match_transfers(
+        transfers,
+        first_round={"A1": 10.0, "B1": 5.0, "Abstention": 3.0},
+        party={"A1": "ENS", "B1": "RN"},
+        standing=["A9", "B9"],
+    )
+    assert same.by == "name"
+    assert same.unmatched == []
+    # another election: Dupont (ENS) and Durand (RN) stand; Martin (ECO) has no row anywhere
+    other = match_transfers(
+        transfers,
+        first_round={"Dupont": 100.0, "Durand": 80.0, "Martin": 20.0, "Abstention": 50.0},
+        party={"Dupont": "ENS", "Durand": "RN", "Martin": "ECO"},
+        standing=["Dupont", "Durand"],
+    )
+    assert other.by == "nuance"
+    assert other.unmatched == ["Martin"]
+    assert other.standing == {"Dupont": "ENS", "Durand": "RN"}
+    assert other.first_round == {"ENS": 100.0, "RN": 80.0, "Abstention": 50.0}
+    ens = other.rows.index("ENS")
+    # ENS row = voter-weighted mean of A1 (300) and A2 (100)
+    assert other.shares[ens, other.columns.index("ENS")] == pytest.approx(0.75)
+    assert other.shares[ens].sum() == pytest.approx(1.0)
+    # a round-2 candidate whose nuance has no column is an error naming them
+    with pytest.raises(ScenarioError, match="Martin"):
+        match_transfers(
+            transfers,
+            first_round={"Dupont": 1.0, "Martin": 1.0},
+            party={"Dupont": "ENS", "Martin": "ECO"},
+            standing=["Dupont", "Martin"],
+        )
+    # a file without nuances cannot be matched by nuance: said so
+    bare = Transfers(rows, columns, shares, transfers.intervals)
+    with pytest.raises(ScenarioError, match="nuances"):
+        match_transfers(
+            bare, first_round={"Dupont": 1.0}, party={"Dupont": "ENS"}, standing=["Dupont"]
+        )

@@ -57,10 +57,11 @@ def ei_fit(
     as_json: JsonOption = False,
 ) -> None:
     """Estimer le vote de chaque groupe à partir des comptes par unité / fit an EI model."""
-    from circo.analysis.ei.api import METHODS, convergence_problems, ei_result_to_json, fit_ei
+    from circo.analysis.ei.api import METHODS, ei_result_to_json, fit_ei
     from circo.analysis.errors import AnalysisError
     from circo.targeting.csvfile import read_count_table
     from circo.targeting.errors import EIFileError
+    from circo.targeting.service import french_warnings
 
     if method not in METHODS:
         raise EIFileError(
@@ -88,8 +89,8 @@ def ei_fit(
         print_strict_json(ei_result_to_json(estimator))
     else:
         console.print(estimator.summary(), highlight=False, markup=False)
-    for problem in convergence_problems(estimator):  # on stderr, in every output mode
-        console.print(f"Attention : {problem['message']}", highlight=False, markup=False)
+    for warning in french_warnings(estimator):  # on stderr, in every output mode
+        console.print(f"Attention : {warning}", highlight=False, markup=False)
 
 
 @ei_app.command("transfers")
@@ -115,7 +116,7 @@ def ei_transfers(
             method=method,
         )
     if as_json:
-        print_strict_json(result.as_dict())
+        print_strict_json({**result.as_dict(), "labels": result.labels_dict()})
         for warning in result.warnings:
             console.print(f"Attention : {warning}", highlight=False, markup=False)
         return
@@ -324,6 +325,8 @@ def scenario_simulate(
 ) -> None:
     """Simuler le second tour : probabilités de victoire et répartition des sièges."""
     from circo.targeting.scenarios import (
+        matching_report,
+        matching_warnings,
         read_transfers,
         rows_csv,
         scenario_rows,
@@ -344,11 +347,16 @@ def scenario_simulate(
             seed=seed,
         )
     rows = scenario_rows(constituencies)
+    matching = matching_report(constituencies)
+    for warning in matching_warnings(constituencies):  # on stderr, in every output mode
+        console.print(f"Attention : {warning}", highlight=False, markup=False)
     if as_csv:
         sys.stdout.write(rows_csv(rows))
         return
     if as_json:
-        print_strict_json({"rows": rows, "seats": seats, "draws": draws, "seed": seed})
+        print_strict_json(
+            {"rows": rows, "seats": seats, "draws": draws, "seed": seed, "matching": matching}
+        )
         return
     table = Table(title=f"Second tour simulé {election} ({territory}), {draws} tirages")
     for column in ("circonscription", "candidat", "statut", "P(victoire)", "part [5–95 %]"):
@@ -418,7 +426,9 @@ def experiment_assign(
     """Tirer au sort les unités traitées et témoins (par blocs, graine enregistrée)."""
     from circo.targeting.experiments import assignments_json, design_from_file, preregister
 
-    design = design_from_file(units, treated_share=treated_share, block_on=block_on, seed=seed)
+    design = design_from_file(
+        units, treated_share=treated_share, block_on=block_on, seed=seed, outcome=outcome
+    )
     if hypothesis:
         with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
             preregister(
@@ -443,8 +453,12 @@ def experiment_assign(
         console.print(
             "Effet minimal détectable (puissance 80 %, α 5 %) : "
             + f"{100 * design.minimum_detectable_effect:.1f}".replace(".", ",")
-            + f" points de participation ({len(design.assignments)} unités, "
-            f"{design.blocks} blocs).",
+            + (
+                " points de participation"
+                if design.mde_outcome == "turnout"
+                else f" points de part de « {design.mde_outcome} » parmi les votants"
+            )
+            + f" ({len(design.assignments)} unités, {design.blocks} blocs).",
             highlight=False,
             markup=False,
         )

@@ -120,11 +120,31 @@ class Design:
     assignments: list[tuple[str, str]]
     minimum_detectable_effect: float | None
     blocks: int
+    #: the outcome the minimum detectable effect is about: "turnout" or a column (its share of
+    #: voters); the pre-registered outcome when the units file has it, else turnout
+    mde_outcome: str = "turnout"
+
+
+def _outcome_values(table: UnitTable, outcome: str) -> np.ndarray | None:
+    """Every unit's value of ``outcome`` in the units file, or None when a column is missing."""
+    needed = ("voters", "registered") if outcome == "turnout" else ("voters", outcome)
+    if not all(all(name in table.rows[u] for name in needed) for u in table.units):
+        return None
+    return np.array([outcome_of(table, unit, outcome) for unit in table.units])
 
 
 def design_from_file(
-    path: Path, *, treated_share: float, block_on: str | None, seed: int
+    path: Path,
+    *,
+    treated_share: float,
+    block_on: str | None,
+    seed: int,
+    outcome: str = "turnout",
 ) -> Design:
+    """Draw the arms over the file's units — bureaux, or turfs and streets when the field
+    team works by them: a unit is a line of the file — and the minimum detectable effect on
+    ``outcome`` (turnout, or a candidate's share of voters: a column of votes), from the
+    spread of its past values between units."""
     table = read_units(path, option="--units")
     values = table.column(block_on, option="--block-on") if block_on else None
     try:
@@ -135,10 +155,13 @@ def design_from_file(
         raise ExperimentFileError(exc.message, loc="--treated-share") from exc
     blocks = make_blocks(table.units, values, treated_share)
     mde = None
-    if all("voters" in table.rows[u] and "registered" in table.rows[u] for u in table.units):
-        turnout = np.array([outcome_of(table, unit, "turnout") for unit in table.units])
-        mde = minimum_detectable_effect(turnout, treated_share)
-    return Design(assignments, mde, len(blocks))
+    mde_outcome = outcome
+    values_of_outcome = _outcome_values(table, outcome)
+    if values_of_outcome is None and outcome != "turnout":
+        mde_outcome, values_of_outcome = "turnout", _outcome_values(table, "turnout")
+    if values_of_outcome is not None:
+        mde = minimum_detectable_effect(values_of_outcome, treated_share)
+    return Design(assignments, mde, len(blocks), mde_outcome)
 
 
 def assignments_json(assignments: list[tuple[str, str]]) -> dict[str, Any]:

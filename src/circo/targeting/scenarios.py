@@ -26,6 +26,7 @@ from circo.analysis.scenario import (
     BallotRules,
     Qualification,
     RunoffResult,
+    ScenarioError,
     qualify,
     seat_distribution,
     simulate_runoff,
@@ -51,6 +52,8 @@ class Constituency:
     qualification: Qualification | None = None
     runoff: RunoffResult | None = None
     withdrawn: list[str] = field(default_factory=list)
+    matched_by: str = ""  # "name" or "nuance": how the transfers were matched (round 2 only)
+    unmatched: list[str] = field(default_factory=list)  # round-1 options with no transfer row
 
     @property
     def abstentions(self) -> float:
@@ -164,22 +167,156 @@ def qualify_json(constituencies: list[Constituency]) -> dict[str, Any]:
 
 @dataclass
 class Transfers:
-    """A transfer matrix read from ``circo ei transfers --json``."""
+    """A transfer matrix read from ``circo ei transfers --json``.
+
+    ``row_labels`` / ``column_labels``: candidate → nuance (party) code, when the file has them
+    (its ``labels``); ``row_totals``: round-1 voters of each row (its ``flows``), the weights
+    of a nuance's rows when transfers are matched by nuance.
+    """
 
     rows: list[str]
     columns: list[str]
     shares: np.ndarray
     intervals: np.ndarray
+    row_labels: dict[str, str] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
+    row_totals: np.ndarray | None = None
+
+
+#: options that are matched by name whatever the election (never by nuance)
+OPTIONS = ("Blancs", "Nuls", "Abstention")
+
+
+@dataclass
+class MatchedTransfers:
+    """Transfers as seen by one constituency: by candidate name, or by nuance code."""
+
+    by: str  # "name" or "nuance"
+    shares: np.ndarray
+    intervals: np.ndarray
+    rows: list[str]
+    columns: list[str]
+    first_round: dict[str, float]  # round-1 counts keyed as ``rows``
+    standing: dict[str, str]  # round-2 candidate → its key in ``columns``
+    unmatched: list[str]  # round-1 options with votes and no row: left out of the simulation
+
+
+def _by_nuance(
+    transfers: Transfers,
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The matrix regrouped by nuance: a nuance's rows averaged (weighted by their round-1
+    voters), its columns summed (a voter meets at most one candidate of a nuance); blank, null
+    and abstention stay as they are."""
+    row_key = [
+        row if row in OPTIONS else transfers.row_labels.get(row, "") for row in transfers.rows
+    ]
+    col_key = [
+        col if col in OPTIONS else transfers.column_labels.get(col, "") for col in transfers.columns
+    ]
+    rows = list(dict.fromkeys(key for key in row_key if key))
+    columns = list(dict.fromkeys(key for key in col_key if key))
+    weights = (
+        transfers.row_totals
+        if transfers.row_totals is not None
+        else np.ones(len(transfers.rows), dtype=float)
+    )
+    summed = np.zeros((len(transfers.rows), len(columns)))
+    summed_bounds = np.zeros((len(transfers.rows), len(columns), 2))
+    for j, key in enumerate(col_key):
+        if key:
+            summed[:, columns.index(key)] += transfers.shares[:, j]
+            summed_bounds[:, columns.index(key)] += transfers.intervals[:, j]
+    shares = np.zeros((len(rows), len(columns)))
+    bounds = np.zeros((len(rows), len(columns), 2))
+    for i, key in enumerate(rows):
+        members = [r for r, k in enumerate(row_key) if k == key]
+        w = np.maximum(weights[members], 0.0)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(members), 1.0 / len(members))
+        shares[i] = w @ summed[members]
+        bounds[i] = np.einsum("m,mck->ck", w, summed_bounds[members])
+    return rows, columns, shares, np.clip(bounds, 0.0, 1.0)
+
+
+def match_transfers(
+    transfers: Transfers,
+    *,
+    first_round: dict[str, float],
+    party: dict[str, str],
+    standing: list[str],
+) -> MatchedTransfers:
+    """Match a constituency's round 1 and round-2 candidates to the transfer matrix.
+
+    By name when every round-2 candidate is a column (transfers estimated on this election);
+    else by nuance code (transfers estimated on another election, or names spelt otherwise):
+    each candidate stands for their nuance. Round-1 options with votes and no row are listed in
+    ``unmatched``; a round-2 candidate with no column, or two of one nuance, is an error.
+    """
+    if all(name in transfers.columns for name in standing):
+        unmatched = [n for n, v in first_round.items() if v > 0 and n not in transfers.rows]
+        return MatchedTransfers(
+            "name",
+            transfers.shares,
+            transfers.intervals,
+            transfers.rows,
+            transfers.columns,
+            first_round,
+            {name: name for name in standing},
+            unmatched,
+        )
+    missing = [name for name in standing if name not in transfers.columns]
+    if not transfers.column_labels:
+        raise ScenarioError(
+            f"candidat(s) absent(s) des colonnes des reports : {', '.join(missing)} ; le fichier "
+            "ne donne pas les nuances (relancer « circo ei transfers --json ») : appariement "
+            "par nuance impossible"
+        )
+    rows, columns, shares, bounds = _by_nuance(transfers)
+    keyed: dict[str, float] = {}
+    unmatched = []
+    for name, count in first_round.items():
+        key = name if name in OPTIONS else party.get(name, "")
+        if key in rows:
+            keyed[key] = keyed.get(key, 0.0) + count
+        elif count > 0:
+            unmatched.append(name)
+    standing_keys = {name: party.get(name, "") for name in standing}
+    no_column = [
+        f"{n} ({k or 'sans nuance'})" for n, k in standing_keys.items() if k not in columns
+    ]
+    if no_column:
+        raise ScenarioError(
+            "candidat(s) du second tour sans colonne de reports, ni par nom ni par nuance : "
+            + ", ".join(no_column)
+        )
+    if len(set(standing_keys.values())) < len(standing_keys):
+        raise ScenarioError(
+            "deux candidats du second tour ont la même nuance : appariement par nuance ambigu ("
+            + ", ".join(f"{n} ({k})" for n, k in standing_keys.items())
+            + ")"
+        )
+    return MatchedTransfers(
+        "nuance", shares, bounds, rows, columns, keyed, standing_keys, unmatched
+    )
 
 
 def read_transfers(path: Path) -> Transfers:
-    """Read the JSON written by ``circo ei transfers --json`` (rows, columns, global, intervals)."""
+    """Read the JSON written by ``circo ei transfers --json`` (rows, columns, global, intervals;
+    labels and flows when present)."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
         rows, columns = list(payload["rows"]), list(payload["columns"])
         shares = np.array([[payload["global"][r][c] for c in columns] for r in rows], dtype=float)
         intervals = np.array(
             [[payload["intervals"][r][c] for c in columns] for r in rows], dtype=float
+        )
+        labels = payload.get("labels") or {}
+        row_labels = {str(k): str(v) for k, v in (labels.get("rows") or {}).items() if v}
+        column_labels = {str(k): str(v) for k, v in (labels.get("columns") or {}).items() if v}
+        flows = payload.get("flows")
+        row_totals = (
+            np.array([sum(float(v) for v in flows[r].values()) for r in rows], dtype=float)
+            if isinstance(flows, dict) and all(r in flows for r in rows)
+            else None
         )
     except FileNotFoundError:
         raise TargetingError(f"fichier introuvable : {path}", loc="--transfers") from None
@@ -189,7 +326,7 @@ def read_transfers(path: Path) -> Transfers:
             f"(clés rows, columns, global, intervals) ; erreur : {exc}",
             loc="--transfers",
         ) from None
-    return Transfers(rows, columns, shares, intervals)
+    return Transfers(rows, columns, shares, intervals, row_labels, column_labels, row_totals)
 
 
 def simulate_territory(
@@ -248,13 +385,19 @@ def simulate_territory(
             )
         else:
             try:
-                constituency.runoff = simulate_runoff(
-                    first_round,
+                matched = match_transfers(
+                    transfers,
+                    first_round=first_round,
+                    party=constituency.party,
                     standing=standing,
-                    shares=transfers.shares,
-                    intervals=transfers.intervals,
-                    row_names=transfers.rows,
-                    column_names=transfers.columns,
+                )
+                keyed = simulate_runoff(
+                    matched.first_round,
+                    standing=[matched.standing[name] for name in standing],
+                    shares=matched.shares,
+                    intervals=matched.intervals,
+                    row_names=matched.rows,
+                    column_names=matched.columns,
                     turnout_change=turnout_change,
                     draws=draws,
                     seed=seed,
@@ -263,8 +406,55 @@ def simulate_territory(
                 raise TargetingError(
                     f"circonscription {constituency.code} : {exc}", loc="--transfers"
                 ) from exc
+            constituency.matched_by = matched.by
+            constituency.unmatched = matched.unmatched
+            constituency.runoff = _renamed(keyed, matched.standing)
         per_seat.append(constituency.runoff.win_probability)
     return constituencies, seat_distribution(per_seat, party_of)
+
+
+def _renamed(result: RunoffResult, standing: dict[str, str]) -> RunoffResult:
+    """A run-off simulated on transfer keys (names or nuances), told with candidate names."""
+    key_to_name = {key: name for name, key in standing.items()}
+
+    def back(values: dict[str, float]) -> dict[str, float]:
+        return {key_to_name[key]: value for key, value in values.items()}
+
+    return RunoffResult(
+        [key_to_name[key] for key in result.candidates],
+        back(result.win_probability),
+        back(result.mean_share),
+        back(result.low_share),
+        back(result.high_share),
+        result.draws,
+    )
+
+
+def matching_report(constituencies: list[Constituency]) -> list[dict[str, Any]]:
+    """How each simulated constituency met the transfers: ``{"constituency", "by",
+    "unmatched"}`` (by "name" or "nuance"; round-1 options left out for want of a row)."""
+    return [
+        {"constituency": c.code, "by": c.matched_by, "unmatched": list(c.unmatched)}
+        for c in constituencies
+        if c.matched_by
+    ]
+
+
+def matching_warnings(constituencies: list[Constituency]) -> list[str]:
+    """The matching report in French, for the page and the command line."""
+    messages = []
+    for match in matching_report(constituencies):
+        if match["by"] == "nuance":
+            messages.append(
+                f"Circonscription {match['constituency']} : noms absents des reports, "
+                "candidats appariés par nuance."
+            )
+        if match["unmatched"]:
+            messages.append(
+                f"Circonscription {match['constituency']} : sans ligne de reports, laissé(s) "
+                f"de côté : {', '.join(match['unmatched'])}."
+            )
+    return messages
 
 
 def scenario_rows(constituencies: list[Constituency]) -> list[dict[str, Any]]:

@@ -201,6 +201,8 @@ class TransferResult:
     omitted_rows: list[str] = field(default_factory=list)
     omitted_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    row_labels: dict[str, str] = field(default_factory=dict)  # candidate → nuance / party
+    column_labels: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def matrix(values: np.ndarray, digits: int = 6) -> dict[str, dict[str, float]]:
@@ -239,6 +241,18 @@ class TransferResult:
             "warnings": self.warnings,
         }
 
+    def labels_dict(self) -> dict[str, dict[str, str]]:
+        """Each candidate's nuance (party) code, ``{"rows": {…}, "columns": {…}}``: added to
+        ``circo ei transfers --json`` (not to the HTTP API, whose schema is fixed) so that
+        ``circo scenario simulate`` can match these transfers to another election's
+        candidates when the names differ."""
+        return {
+            "rows": {row: self.row_labels[row] for row in self.rows if row in self.row_labels},
+            "columns": {
+                col: self.column_labels[col] for col in self.columns if col in self.column_labels
+            },
+        }
+
 
 def relabel(names: list[str]) -> list[str]:
     """Option names for people: abstention, blank and null in French."""
@@ -260,6 +274,17 @@ class TransferInputs:
     unmatched_target: list[str]
     omitted_rows: list[str] = field(default_factory=list)
     omitted_columns: list[str] = field(default_factory=list)
+    row_labels: dict[str, str] = field(default_factory=dict)  # candidate → nuance / party
+    column_labels: dict[str, str] = field(default_factory=dict)
+
+
+def candidate_label_map(table: StationTable) -> dict[str, str]:
+    """Candidate name → political label (nuance code) for the candidates that have one."""
+    return {
+        name: label
+        for name, label in zip(table.candidate_names, table.candidate_labels, strict=True)
+        if label
+    }
 
 
 def transfer_inputs(
@@ -303,6 +328,8 @@ def transfer_inputs(
         omitted_columns=[
             name for name, keep in zip(column_labels, keep_columns, strict=True) if not keep
         ],
+        row_labels=candidate_label_map(first),
+        column_labels=candidate_label_map(second),
     )
 
 
@@ -411,6 +438,8 @@ def transfers_from_inputs(
         omitted_rows=inputs.omitted_rows,
         omitted_columns=inputs.omitted_columns,
         warnings=french_warnings(estimator),
+        row_labels=inputs.row_labels,
+        column_labels=inputs.column_labels,
     )
 
 
@@ -427,6 +456,11 @@ def french_warnings(estimator: EIEstimator) -> list[str]:
             messages.append(
                 f"EM non convergé après {problem['value']:.0f} itérations : "
                 "estimation approximative."
+            )
+        elif problem["kind"] == "intervals":
+            messages.append(
+                "Intervalles réduits à l'estimation ponctuelle (bootstrap non fait, faute de "
+                "temps ou par la méthode) : ils ne mesurent pas l'incertitude."
             )
         else:
             messages.append(str(problem["message"]))

@@ -146,8 +146,10 @@ def finite_json(payload: Any) -> Any:
 def convergence_problems(est: EIEstimator) -> list[dict[str, Any]]:
     """Why a fit should not be trusted: ``[{"kind", "value", "limit", "message"}]``.
 
-    "rhat": a sampler's largest R̂ ≥ its target; "em": EM stopped before converging.
-    Empty for a converged fit or a method without an iterative part (Goodman, lphom).
+    "rhat": a sampler's largest R̂ ≥ its target; "em": EM stopped before converging;
+    "intervals": the intervals are not intervals but the point estimate (a bootstrap skipped
+    for lack of time, or a method fitted without one, e.g. lphom) — never silent.
+    Empty for a converged fit with real intervals.
     """
     problems: list[dict[str, Any]] = []
     rhat = getattr(est, "rhat_", None)
@@ -171,6 +173,20 @@ def convergence_problems(est: EIEstimator) -> list[dict[str, Any]]:
                 "value": iterations,
                 "limit": iterations,
                 "message": f"EM not converged after {iterations:.0f} iterations",
+            }
+        )
+    note = str(getattr(est, "interval_note_", "") or "")
+    intervals = np.asarray(getattr(est, "intervals_", np.zeros((0, 0, 2))), dtype=float)
+    zero_width = intervals.size > 0 and bool(
+        np.all(np.abs(intervals[..., 1] - intervals[..., 0]) < 1e-12)
+    )
+    if note or zero_width:
+        problems.append(
+            {
+                "kind": "intervals",
+                "value": 0.0,
+                "limit": 0.0,
+                "message": note or "intervals are point estimates (no bootstrap)",
             }
         )
     return problems

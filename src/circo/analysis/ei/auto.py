@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from circo.analysis.ei._base import EIEstimator, shares_from_tables
 from circo.analysis.ei._data import EIData
+from circo.analysis.ei._md_kernel import compiled_code_ready
 from circo.analysis.ei.em import EMEstimator, recentred_intervals
 from circo.analysis.ei.ipf import ipf_tables
 from circo.analysis.ei.lp import LPHom
@@ -124,7 +125,11 @@ class AutoEI(EIEstimator):
         second: EIEstimator | None = None
         # keep ≈ 15 % of the budget for EM if the sampler gives up, and for the averaging
         remaining = self.time_budget * 0.85 - (time.perf_counter() - started)
-        if remaining > 0.5 and members:
+        if remaining > 0.5 and members and not compiled_code_ready():
+            # compiling the sampler would take the whole budget (20–60 s); `circo ei fit
+            # --method md` compiles it once for all (numba caches it on disk)
+            self.discarded_ = "the sampler's compiled code is not ready (compiling takes 20–60 s)"
+        elif remaining > 0.5 and members:
             sampler = MultinomialDirichletEI(
                 random_state=self.random_state, time_budget=remaining, level=self.level
             )

@@ -14,6 +14,7 @@ from circo.errors import CircoError
 from circo.targeting.routes.common import ElectionQ, FitterDep, transfer_form
 from circo.targeting.scenarios import (
     Transfers,
+    matching_warnings,
     rows_csv,
     scenario_rows,
     simulate_territory,
@@ -74,7 +75,13 @@ def scenario_page(
                 method="auto",
             )
             transfers = Transfers(
-                fitted.rows, fitted.columns, np.asarray(fitted.shares), fitted.intervals
+                fitted.rows,
+                fitted.columns,
+                np.asarray(fitted.shares),
+                fitted.intervals,
+                row_labels=fitted.row_labels,
+                column_labels=fitted.column_labels,
+                row_totals=np.asarray(fitted.row_totals),
             )
             constituencies, seats = simulate_territory(
                 session,
@@ -97,7 +104,7 @@ def scenario_page(
                 rows=rows,
                 seats=seats,
                 constituencies=constituencies,
-                transfer_warnings=fitted.warnings,
+                transfer_warnings=[*fitted.warnings, *matching_warnings(constituencies)],
             )
         except CircoError as exc:
             values["error"] = labels.person_message(exc.message, exc.loc)
