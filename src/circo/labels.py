@@ -345,6 +345,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "sheet": "fiche technique",
         "strategy": "note de stratégie",
         "training": "formation et quiz",
+        "slogan": "slogans",
+    },
+    "slogan_angle": {
+        "proposal": "proposition du programme",
+        "figure": "chiffre",
+        "finding": "constat",
+        "objection": "réponse à une idée reçue",
     },
     "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
     "visual_template": {

@@ -74,6 +74,18 @@ def test_write_cli_contract(settings: Settings, tmp_path: Path) -> None:
         quotes = [" ".join(c["quote"].split()) for c in post["citations"]]
         for paragraph in post["text"].split("\n\n"):
             assert any(" ".join(paragraph.split()) in quote for quote in quotes), paragraph
+    # slogans offline: several options, each a verbatim clause of a cited passage, its angle
+    slogans = written("slogan", "--topic", "retraites")
+    assert set(slogans) == {"text", "citations", "ai_generated"}
+    assert slogans["ai_generated"] is False
+    options = [line for line in slogans["text"].splitlines() if line[:2] in {"1.", "2.", "3."}]
+    assert len(options) >= 2, slogans["text"]
+    assert slogans["text"].count("Angle : ") == len(slogans["citations"])
+    for option, citation in zip(options, slogans["citations"], strict=False):
+        name = Path(citation["source"]).name
+        assert " ".join(citation["quote"].split()) in " ".join(texts[name].split())
+        slogan = option.split(". ", 1)[1]
+        assert slogan[1:].lower() in " ".join(citation["quote"].split()).lower(), option
     video = written("video", "--topic", "école")
     assert "Plan 1" in video["text"]
     assert "Voix off" in video["text"]

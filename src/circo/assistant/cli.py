@@ -307,6 +307,8 @@ def ask(
             filters=filters,
             offline=offline,
         )
+    if answer.warning:
+        typer.echo(f"Attention : {answer.warning}", err=True)
     if as_json:
         print_json(answer.contract())
         return
@@ -330,6 +332,8 @@ def argue(
 
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         sheet = run_argue(session, ctx, keyword=keyword, settings=runtime.settings, offline=offline)
+    if sheet.warning:
+        typer.echo(f"Attention : {sheet.warning}", err=True)
     if as_json:
         print_json(sheet.contract())
         return
@@ -359,6 +363,8 @@ def rebut(
 
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         result = run_rebut(session, ctx, claim=claim, settings=runtime.settings, offline=offline)
+    if result.warning:
+        typer.echo(f"Attention : {result.warning}", err=True)
     if as_json:
         print_json(result.contract())
         return
@@ -407,8 +413,8 @@ def write(
         str,
         typer.Argument(
             help="post, video (script), email, door, phone, sheet (fiche technique), strategy "
-            "(note d'un territoire : --topic com:75056), training (formation + quiz) ; slogan "
-            "avec un modèle de langage."
+            "(note d'un territoire : --topic com:75056), training (formation + quiz), slogan "
+            "(plusieurs slogans, l'angle de chacun)."
         ),
     ],
     topic_argument: Annotated[
@@ -431,21 +437,10 @@ def write(
     """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
     from circo.assistant.errors import AssistantError
     from circo.assistant.studio import compose, create_draft, parse_kind
-    from circo.assistant.tasks import write as run_write
 
     subject = topic or topic_argument
     if not subject:
         raise AssistantError("sujet manquant (ex. --topic « retraites »)", loc="--topic")
-    if kind.strip().lower() == "slogan":
-        with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-            result = run_write(
-                session, ctx, kind="slogan", topic=subject, settings=runtime.settings
-            )
-        if as_json:
-            print_json(result)
-        else:
-            typer.echo(result["text"])
-        return
     parse_kind(kind)  # a French error naming the formats, before opening the database
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         made = compose(
@@ -461,6 +456,8 @@ def write(
                 settings=runtime.settings,
                 network=network,
             ).id
+    if made.warning:
+        typer.echo(f"Attention : {made.warning}", err=True)
     if as_json:
         print_json(made.contract())
         return

@@ -76,6 +76,8 @@ class Answer:
     mode: str
     points: list[Point] = field(default_factory=list)
     dropped: int = 0
+    # set when the model's answer was unusable and the points were assembled offline instead
+    warning: str = ""
 
     def contract(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class Answer:
             "query": self.query,
             "mode": self.mode,
             "dropped": self.dropped,
+            "warning": self.warning,
             "points": [point.detail() for point in self.points],
         }
 
