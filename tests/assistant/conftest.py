@@ -131,6 +131,8 @@ class FakeOpenAI:
     base_url: str
     reply: Callable[[dict[str, Any]], str]
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # response_format types the endpoint refuses with HTTP 422 (an engine that lacks them)
+    refused_formats: set[str] = field(default_factory=set)
 
 
 def fake_vector(text: str) -> list[float]:
@@ -154,6 +156,15 @@ def fake_openai() -> Iterator[FakeOpenAI]:
                     for index, text in enumerate(body["input"])
                 ]
                 self._json({"data": data, "model": body["model"]})
+                return
+            answer_format = body.get("response_format")
+            if answer_format is not None and answer_format.get("type") in state.refused_formats:
+                raw = b'{"detail": "response_format: unsupported type"}'
+                self.send_response(422)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
                 return
             content = state.reply(body)
             if body.get("stream"):
