@@ -47,7 +47,9 @@ ASK_JSON_FORMAT = (
     '"citations": [{"passage": 1, "quote": "extrait exact"}]}]}. '
     "Au plus {limit} points, du plus pertinent au moins pertinent."
 )
-QUOTE_CHARS = 300  # a quote the schema allows (longer ones are cut by the engine's grammar)
+# No maxLength in the schemas: llama.cpp turns each into a grammar rule nested that deep, and a
+# few hundred characters exceed its parser's limits (the server crashed); max_tokens bounds the
+# answer instead.
 
 REBUT_FORMAT = (
     "Tâche : vérifier l'affirmation de l'utilisateur à l'aide des passages. Réponds par un seul "
@@ -75,7 +77,7 @@ def _citations_schema() -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "passage": {"type": "integer"},
-                "quote": {"type": "string", "maxLength": QUOTE_CHARS},
+                "quote": {"type": "string"},
             },
             "required": ["passage", "quote"],
         },
@@ -87,16 +89,16 @@ def ask_schema(limit: int) -> dict[str, Any]:
     point = {
         "type": "object",
         "properties": {
-            "text": {"type": "string", "maxLength": 400},
+            "text": {"type": "string"},
             "kind": {"type": "string", "enum": ["proposal", "fact", "objection"]},
-            "label": {"type": "string", "maxLength": 120},
+            "label": {"type": "string"},
             "citations": _citations_schema(),
         },
         "required": ["text", "kind", "citations"],
     }
     return {
         "type": "object",
-        "properties": {"points": {"type": "array", "maxItems": limit, "items": point}},
+        "properties": {"points": {"type": "array", "minItems": 1, "maxItems": limit, "items": point}},
         "required": ["points"],
     }
 
@@ -113,13 +115,13 @@ REBUT_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "passage": {"type": "integer"},
                     "stance": {"type": "string", "enum": ["against", "for", "context"]},
-                    "quote": {"type": "string", "maxLength": QUOTE_CHARS},
+                    "quote": {"type": "string"},
                 },
                 "required": ["passage", "stance", "quote"],
             },
         },
-        "short": {"type": "string", "maxLength": 280},
-        "long": {"type": "string", "maxLength": 1200},
+        "short": {"type": "string"},
+        "long": {"type": "string"},
     },
     "required": ["verdict", "evidence", "short", "long"],
 }

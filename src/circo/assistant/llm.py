@@ -179,11 +179,15 @@ class LLMClient:
             except httpx.HTTPError as exc:
                 last_error = self._transport_error(url, exc)
                 continue
+            if "response_format" in body and (
+                response.status_code in REJECTED_STATUSES
+                # llama-cpp-python's server answers its validation errors with HTTP 500
+                or (response.status_code == 500 and "response_format" in response.text)
+            ):
+                raise _Rejected(self._status_error(url, response).message, loc=url)
             if response.status_code in RETRY_STATUSES:
                 last_error = self._status_error(url, response)
                 continue
-            if response.status_code in REJECTED_STATUSES and "response_format" in body:
-                raise _Rejected(self._status_error(url, response).message, loc=url)
             if response.status_code >= 400:
                 raise self._status_error(url, response)
             try:
