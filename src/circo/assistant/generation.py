@@ -98,7 +98,9 @@ def ask_schema(limit: int) -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "properties": {"points": {"type": "array", "minItems": 1, "maxItems": limit, "items": point}},
+        "properties": {
+            "points": {"type": "array", "minItems": 1, "maxItems": limit, "items": point}
+        },
         "required": ["points"],
     }
 
