@@ -361,7 +361,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "leaflet-a5": "tract A5 (PDF)",
         "leaflet-a4": "tract A4 (PDF)",
     },
-    "visual_figure": {"turnout": "participation", "first": "score du candidat en tête"},
+    "visual_figure": {
+        "turnout": "participation",
+        "bureaux": "participation par bureau",
+        "first": "score du candidat en tête",
+    },
 }
 
 

@@ -475,11 +475,18 @@ def visual(
         typer.Option(
             "--template",
             help="post-square (1080×1080), post-portrait (1080×1350), story (1080×1920), "
-            "leaflet-a5, leaflet-a4 (PDF).",
+            "leaflet-a5, leaflet-a4 (PDF) ; le logo de la campagne y figure s'il a été envoyé.",
         ),
     ],
     headline: Annotated[str, typer.Option("--headline", help="Titre (140 caractères au plus).")],
-    figure: Annotated[str, typer.Option("--figure", help="turnout (participation) ou first.")],
+    figure: Annotated[
+        str,
+        typer.Option(
+            "--figure",
+            help="turnout (participation, et dans le temps), bureaux (participation par "
+            "bureau) ou first.",
+        ),
+    ],
     territory: Annotated[
         str, typer.Option("--territory", help="Territoire, ex. com:75056, dep:01.")
     ],
@@ -491,13 +498,21 @@ def visual(
             help="Le titre vient d'un modèle de langage : mention « contenu généré par IA ».",
         ),
     ] = False,
+    prompt: Annotated[
+        str,
+        typer.Option(
+            "--prompt",
+            help="Image générée par IA à la place du graphique (CIRCO_IMAGES_BASE_URL), "
+            "sans personne réelle ; le visuel porte la mention « contenu généré par IA ».",
+        ),
+    ] = "",
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Visuel de campagne (PNG, PDF) avec un chiffre sourcé / campaign visual with a figure."""
     from circo.assistant.errors import AssistantError
-    from circo.assistant.visual import TEMPLATES, render
+    from circo.assistant.visual import TEMPLATES, render_for
 
     expected = TEMPLATES.get(template, (0, 0, ""))[2]
     if expected and out.suffix.lower() != f".{expected}":
@@ -505,10 +520,12 @@ def visual(
             f"le modèle {template} produit un fichier .{expected} (reçu « {out.name} »)",
             loc="--out",
         )
-    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        made = render(
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        made = render_for(
             session,
             ctx,
+            runtime.settings,
+            prompt=prompt,
             template=template,
             headline=headline,
             figure=figure,

@@ -438,6 +438,12 @@ def create_draft(
 ) -> StudioDraft:
     ctx.require(Role.comms)
     made = compose(session, ctx, kind=kind, topic=topic, settings=settings, network=network)
+    return store_draft(session, ctx, made)
+
+
+def store_draft(session: Session, ctx: CampaignContext, made: Composition) -> StudioDraft:
+    """Keep a composition as a draft (comms role)."""
+    ctx.require(Role.comms)
     draft = StudioDraft(
         campaign_id=ctx.campaign_id,
         kind=made.kind,
