@@ -15,8 +15,8 @@ from circo.assistant.schemas import WriteIn, WrittenRead
 from circo.config import Settings
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
-from circo.errors import CircoError
 from circo.core.timezone import parse_local
+from circo.errors import CircoError
 from circo.web.deps import SessionDep, SettingsDep, require_role
 from circo.web.templating import render
 from circo.web.types import IdPath
