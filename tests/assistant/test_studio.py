@@ -24,6 +24,7 @@ from tests.server import init_campaign, run_cli
 
 from circo.assistant import studio
 from circo.assistant import visual as studio_visual
+from circo.assistant.brand import load_logo
 from circo.assistant.demo import seed_demo
 from circo.assistant.errors import AssistantError
 from circo.config import Settings
@@ -224,6 +225,29 @@ def test_studio_in_chromium_draft_approve_calendar(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "studio-calendar.png"), full_page=True)
 
+        # slogans: several options, each with its angle, from the cited passages
+        page.goto(f"{base_url}/c/camp-a/assistant/studio")
+        page.locator("#kind").select_option("slogan")
+        page.locator("#topic").fill("retraites")
+        page.get_by_role("button", name="Écrire le brouillon").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/*")
+        slogans = page.locator("#text").input_value()
+        assert slogans.startswith("Slogans — retraites")
+        assert slogans.count("Angle : ") >= 2, slogans
+
+        # the campaign's logo: a text file refused with the reason, then a PNG kept
+        page.goto(f"{base_url}/c/camp-a/assistant/studio/visual")
+        fake = tmp_path / "logo.png"
+        fake.write_text("pas une image")
+        page.locator("#logo").set_input_files(str(fake))
+        page.get_by_role("button", name="Enregistrer le logo").click()
+        assert "logo illisible" in page.get_by_test_id("error").inner_text()
+        logo = tmp_path / "vrai-logo.png"
+        Image.new("RGB", (300, 120), (0, 200, 0)).save(logo)
+        page.locator("#logo").set_input_files(str(logo))
+        page.get_by_role("button", name="Enregistrer le logo").click()
+        page.get_by_text("Logo enregistré").wait_for()
+
         # a visual, downloaded: the AI mark in its pixels and its metadata
         page.goto(f"{base_url}/c/camp-a/assistant/studio/visual")
         page.locator("#template").select_option("post-portrait")
@@ -240,14 +264,18 @@ def test_studio_in_chromium_draft_approve_calendar(
         assert image.info["AI-Disclosure"] == "contenu généré par IA"
         marked = image.convert("RGB")
     ctx = system_context(campaign)
+    kept_logo = load_logo(app.state.runtime.settings, ctx)
+    assert kept_logo is not None
     plain = studio_visual.render(
         session, ctx, template="post-portrait", headline="Le 01 a voté", figure="turnout",
-        territory="dep:01",
+        territory="dep:01", logo=kept_logo,
     )  # fmt: skip
     session.rollback()
     with Image.open(io.BytesIO(plain.data)) as image:
         assert image.info["ai_generated"] == "false"
         unmarked = image.convert("RGB")
+    corner = marked.crop((700, 60, 1020, 170)).getcolors(1_000_000) or []
+    assert any(abs(g - 200) < 40 and r < 60 and b < 60 for _n, (r, g, b) in corner)  # the logo
     band = (0, studio_visual.mark_top(1350), 1080, 1350)
     above = (0, 0, 1080, band[1])
     # the same visual above the band; the band is black with white letters only when marked
