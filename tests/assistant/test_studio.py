@@ -191,6 +191,7 @@ def test_studio_in_chromium_draft_approve_calendar(
     from circo.elections.importing import import_results
 
     campaign = make_campaign(session, slug="camp-a")
+    campaign.election_date = date(2031, 3, 9)  # a Sunday: L49 silence from the 8th at 0 h
     seed_demo(session, system_context(campaign), settings)
     make_user(session, campaign=campaign, email="comms@example.org", role=Role.comms)
     import_results(session, path=_results_file(tmp_path), key="pres-2017", round_number=1)
@@ -215,6 +216,18 @@ def test_studio_in_chromium_draft_approve_calendar(
         page.get_by_role("button", name="Enregistrer").click()
         page.get_by_role("button", name="Valider").click()
         assert page.get_by_test_id("status").inner_text() == "validé"
+        draft_url = page.url.split("?")[0]
+        # the L49 silence and, for a sponsored post, the L52-1 period refuse with the article
+        page.locator("#when").fill("2031-03-08T10:00")
+        page.get_by_role("button", name="Placer dans le calendrier").click()
+        assert "L49" in page.locator("main").inner_text()
+        page.goto(draft_url)
+        page.locator("#when").fill("2031-03-02T18:30")
+        page.get_by_label("Publication sponsorisée (payante)").check()
+        page.get_by_role("button", name="Placer dans le calendrier").click()
+        assert "L52-1" in page.locator("main").inner_text()
+        page.goto(draft_url)
+        assert "programmé le" not in page.locator("main").inner_text()  # nothing was placed
         page.locator("#when").fill("2031-03-02T18:30")
         page.get_by_role("button", name="Placer dans le calendrier").click()
         page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/calendar")
