@@ -171,6 +171,13 @@ def test_streaming_and_server_errors(
 
     # prose instead of JSON: never an error, the offline assembly with a warning saying why
     fake_openai.reply = lambda body: "Je ne sais pas répondre en JSON."
+    streamed = list(
+        ask_stream(session, ctx, query="retraites", settings=llm_settings(settings, fake_openai))
+    )
+    assert [kind for kind, _data in streamed][:2] == ["start", "warning"]
+    assert "inutilisable" in streamed[1][1]["message"]
+    assert "point" in [kind for kind, _data in streamed]
+    assert streamed[-1][0] == "done"
     fallback = ask(session, ctx, query="retraites", settings=llm_settings(settings, fake_openai))
     assert fallback.mode == "offline"
     assert "réponse du modèle de langage inutilisable" in fallback.warning
@@ -179,8 +186,8 @@ def test_streaming_and_server_errors(
     for point in fallback.points:
         for citation in point.citations:
             assert citation.quote == citation.row.text[citation.start : citation.end]
-    assert fallback.detail()["warning"] == fallback.warning
-    assert "warning" not in fallback.contract()  # the CLI contract is unchanged
+    assert "warning" not in fallback.contract()  # the CLI and API contracts are unchanged
+    assert "warning" not in fallback.detail()
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

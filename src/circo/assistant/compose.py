@@ -91,7 +91,6 @@ class Answer:
             "query": self.query,
             "mode": self.mode,
             "dropped": self.dropped,
-            "warning": self.warning,
             "points": [point.detail() for point in self.points],
         }
 

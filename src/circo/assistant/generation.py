@@ -289,16 +289,23 @@ def llm_points(
 def stream_points(
     client: LLMClient, messages: list[dict[str, str]], hits: list[Hit], *, limit: int
 ) -> Iterator[Point | None]:
-    """Checked points as soon as each JSON line is complete; None for each dropped line."""
+    """Checked points as soon as each JSON line is complete; None for each dropped line.
+
+    An answer with no JSON line (prose, one object over several lines) is read whole at the
+    end (`json_items`): its complete objects are checked, or `LLMUnusable` is raised."""
     buffer = ""
+    whole: list[str] = []
     emitted = 0
+    parsed = False
     for delta in client.chat_stream(messages):
         buffer += delta
+        whole.append(delta)
         while "\n" in buffer:
             line, buffer = buffer.split("\n", 1)
             item = parse_line(line)
             if item is None:
                 continue
+            parsed = True
             point = checked_point(hits, item)
             if point is not None and emitted < limit:
                 emitted += 1
@@ -306,3 +313,6 @@ def stream_points(
     item = parse_line(buffer)
     if item is not None:
         yield checked_point(hits, item)
+    elif not parsed and "".join(whole).strip():
+        for found in json_items("".join(whole), endpoint=f"{client.base_url}/chat/completions"):
+            yield checked_point(hits, found)

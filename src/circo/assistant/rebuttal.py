@@ -78,7 +78,6 @@ class Rebuttal:
         return {
             **self.contract(),
             "mode": self.mode,
-            "warning": self.warning,
             "evidence": [item.detail() for item in self.evidence],
         }
 

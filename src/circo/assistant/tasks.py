@@ -131,11 +131,18 @@ def _stream(
         context = hits[: max(limit * 2, 8)]
         messages = generation.ask_messages(query, context, limit=limit, lines=True)
         client = LLMClient(settings)
-        for checked in generation.stream_points(client, messages, context, limit=limit):
-            if checked is None:
-                yield "dropped", {"reason": "citation introuvable dans le passage cité"}
-            elif emitted < limit:
-                yield "point", checked.detail()
+        try:
+            for checked in generation.stream_points(client, messages, context, limit=limit):
+                if checked is None:
+                    yield "dropped", {"reason": "citation introuvable dans le passage cité"}
+                elif emitted < limit:
+                    yield "point", checked.detail()
+                    emitted += 1
+        except LLMUnusable as exc:
+            # prose instead of JSON: the offline points, after a warning event saying why
+            yield "warning", {"message": unusable_warning(exc)}
+            for point in extractive_points(hits, query, limit=limit - emitted):
+                yield "point", point.detail()
                 emitted += 1
     yield "done", {"points": emitted}
 
@@ -160,7 +167,6 @@ class ArgumentSheet:
         return {
             "keyword": self.keyword,
             "mode": self.mode,
-            "warning": self.warning,
             "proposals": [point.detail() for point in self.proposals],
             "facts": [point.detail() for point in self.facts],
             "objections": [point.detail() for point in self.objections],
