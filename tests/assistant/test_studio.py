@@ -364,3 +364,30 @@ def test_write_api_contract(session: Session, runtime: Runtime) -> None:
             headers={"X-CSRF-Token": csrf},
         )
         assert refused.status_code == 403
+
+
+def test_email_from_the_message_matrix(session: Session, settings: Settings) -> None:
+    from circo.messaging.service.matrix import add_point, set_cell
+
+    campaign = make_campaign(session, slug="camp-a")
+    ctx = system_context(campaign)
+    seed_demo(session, ctx, settings)
+    point = add_point(session, ctx, title="Retraites", summary="la retraite à 62 ans")
+    other = add_point(session, ctx, title="Logement")
+    set_cell(session, ctx, segment="all", point_id=point.id, on=True)
+    mail = studio.compose(
+        session, ctx, kind="email", topic="", settings=settings, point=point.id, segment="tous"
+    )
+    assert mail.text.startswith("Objet : Retraites")
+    assert mail.extra == {"point": point.id, "segment": "all"}
+    assert mail.citations
+    assert "62 ans" in mail.text
+    with pytest.raises(AssistantError, match="n'est pas attribué au segment « all »"):
+        studio.compose(
+            session, ctx, kind="email", topic="", settings=settings, point=other.id, segment="all"
+        )
+    with pytest.raises(AssistantError, match="ne valent que pour un e-mail"):
+        studio.compose(session, ctx, kind="post", topic="x", settings=settings, point=point.id)
+    draft = studio.store_draft(session, ctx, mail)
+    assert draft.kind == "email"
+    assert draft.topic == "Retraites"

@@ -430,32 +430,40 @@ def write(
     save: Annotated[
         bool, typer.Option("--save", help="Garder comme brouillon du studio (à valider).")
     ] = False,
+    point: Annotated[
+        int | None,
+        typer.Option(
+            "--point", help="E-mail : point du programme de la matrice (circo messages matrix)."
+        ),
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="E-mail : segment qui reçoit ce point (défaut : all)."),
+    ] = None,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
     from circo.assistant.errors import AssistantError
-    from circo.assistant.studio import compose, create_draft, parse_kind
+    from circo.assistant.studio import compose, parse_kind, store_draft
 
-    subject = topic or topic_argument
-    if not subject:
+    subject = topic or topic_argument or ""
+    if not subject and point is None:
         raise AssistantError("sujet manquant (ex. --topic « retraites »)", loc="--topic")
     parse_kind(kind)  # a French error naming the formats, before opening the database
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         made = compose(
-            session, ctx, kind=kind, topic=subject, settings=runtime.settings, network=network
+            session,
+            ctx,
+            kind=kind,
+            topic=subject,
+            settings=runtime.settings,
+            network=network,
+            point=point,
+            segment=segment,
         )
-        draft_id = None
-        if save:
-            draft_id = create_draft(
-                session,
-                ctx,
-                kind=kind,
-                topic=subject,
-                settings=runtime.settings,
-                network=network,
-            ).id
+        draft_id = store_draft(session, ctx, made).id if save else None
     if made.warning:
         typer.echo(f"Attention : {made.warning}", err=True)
     if as_json:

@@ -146,8 +146,18 @@ def compose(
     topic: str,
     settings: Settings,
     network: str | None = None,
+    point: int | None = None,
+    segment: str | None = None,
 ) -> Composition:
+    """A text of ``kind`` on ``topic``; an e-mail may instead come from a programme point of the
+    message matrix given to a segment (``point``, ``segment``: `circo messages matrix`)."""
     chosen = parse_kind(kind)
+    if point is not None or segment:
+        if chosen is not DraftKind.email:
+            raise AssistantError(
+                "--point et --segment ne valent que pour un e-mail (write email)", loc="point"
+            )
+        return _matrix_email(session, ctx, settings, point=point, segment=segment or "all")
     subject = " ".join(topic.split())
     if not subject:
         raise AssistantError("sujet vide (ex. --topic « retraites »)", loc="topic")
@@ -264,6 +274,48 @@ def _script(
         citations=_citations(points),
         ai_generated=by_model,
     )
+
+
+def _matrix_email(
+    session: Session,
+    ctx: CampaignContext,
+    settings: Settings,
+    *,
+    point: int | None,
+    segment: str,
+) -> Composition:
+    """An e-mail on a programme point of the message matrix, for a segment that is given it."""
+    from circo.messaging.models import MatrixCell
+    from circo.messaging.service.matrix import get_point
+
+    if point is None:
+        raise AssistantError(
+            "point du programme manquant (--point, voir circo messages matrix)", loc="point"
+        )
+    programme = get_point(session, ctx, point)
+    name = " ".join(segment.split())
+    name = "all" if name.lower() in ("all", "tous") else name
+    given = session.scalar(
+        ctx.scoped(select(MatrixCell.id), MatrixCell).where(
+            MatrixCell.segment_name == name, MatrixCell.point_id == programme.id
+        )
+    )
+    if given is None:
+        raise AssistantError(
+            f"le point « {programme.title} » n'est pas attribué au segment « {name} » dans la "
+            "matrice des messages (circo messages matrix)",
+            loc="segment",
+        )
+    query = " ".join(f"{programme.title} {programme.summary or ''}".split())
+    points, by_model, warning = _points(session, ctx, query, settings, limit=4)
+    if not points:
+        raise _nothing(programme.title)
+    made = _script(ctx, DraftKind.email, programme.title, points, by_model)
+    audience = "" if name == "all" else f" (segment « {name} »)"
+    made.topic = f"{programme.title}{audience}"
+    made.extra = {"point": programme.id, "segment": name}
+    made.warning = warning
+    return made
 
 
 def _sheet(session: Session, ctx: CampaignContext, topic: str, settings: Settings) -> Composition:
