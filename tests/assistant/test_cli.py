@@ -90,6 +90,10 @@ def test_cli_contracts(session: Session, cli_env: dict[str, str], tmp_path: Path
     assert out.startswith("Slogans — retraites")
     assert "Angle : " in out
     assert "Sources :" in out
+    code, out = run("write", "email", "--topic", "retraites", "--save")
+    assert code == 0
+    assert out.startswith("Objet : retraites")
+    assert "Brouillon n° " in out  # kept as a studio draft, to approve
 
     html = tmp_path / "tract.html"
     code, _ = run("leaflet", "--territory", "69383", "--topic", "école", "--out", str(html))
