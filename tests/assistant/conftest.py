@@ -131,7 +131,8 @@ class FakeOpenAI:
     base_url: str
     reply: Callable[[dict[str, Any]], str]
     requests: list[dict[str, Any]] = field(default_factory=list)
-    # response_format types the endpoint refuses with HTTP 422 (an engine that lacks them)
+    # response_format types the endpoint refuses (json_schema with HTTP 500 like
+    # llama-cpp-python's server, the others with 422)
     refused_formats: set[str] = field(default_factory=set)
 
 
@@ -160,7 +161,8 @@ def fake_openai() -> Iterator[FakeOpenAI]:
             answer_format = body.get("response_format")
             if answer_format is not None and answer_format.get("type") in state.refused_formats:
                 raw = b'{"detail": "response_format: unsupported type"}'
-                self.send_response(422)
+                # llama-cpp-python's server answers its validation errors with HTTP 500
+                self.send_response(500 if answer_format["type"] == "json_schema" else 422)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()

@@ -324,7 +324,9 @@ def test_json_mode_forms_and_cut_answers(
     assert formats[1]["schema"]["properties"]["points"]["maxItems"] == 5
     ask(session, ctx, query="retraites", settings=configured)
     assert fake_openai.requests[-1]["body"]["response_format"]["type"] == "json_object"
-    assert len(fake_openai.requests) == 3  # the accepted form is remembered: no new refusal
+    # the refusal (an HTTP 500 naming response_format) was not retried, and the accepted form
+    # is remembered: no new refusal
+    assert len(fake_openai.requests) == 3
 
     # an engine with no JSON mode at all: asked without response_format, the prompt says JSON
     fake_openai.refused_formats = {"json_schema", "json_object"}
