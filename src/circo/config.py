@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     embeddings_model: str | None = Field(
         None, description="Embeddings model at the LLM endpoint (dense retrieval); unset: lexical."
     )
+    images_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible images endpoint (POST /images/generations) for the "
+        "studio's generated images; unset: no generated image.",
+    )
+    images_api_key: str | None = Field(None, description="API key of the images endpoint.")
+    images_model: str | None = Field(None, description="Model name at the images endpoint.")
 
     # --- job engine (circo.core.jobs) ---
     redis_url: str | None = Field(

@@ -352,6 +352,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "sheet": "fiche technique",
         "strategy": "note de stratégie",
         "training": "formation et quiz",
+        "slogan": "slogans",
+    },
+    "slogan_angle": {
+        "proposal": "proposition du programme",
+        "figure": "chiffre",
+        "finding": "constat",
+        "objection": "réponse à une idée reçue",
     },
     "draft_status": {"draft": "brouillon", "approved": "validé", "published": "publié"},
     "visual_template": {
@@ -361,7 +368,11 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "leaflet-a5": "tract A5 (PDF)",
         "leaflet-a4": "tract A4 (PDF)",
     },
-    "visual_figure": {"turnout": "participation", "first": "score du candidat en tête"},
+    "visual_figure": {
+        "turnout": "participation",
+        "bureaux": "participation par bureau",
+        "first": "score du candidat en tête",
+    },
 }
 
 

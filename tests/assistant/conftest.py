@@ -131,6 +131,9 @@ class FakeOpenAI:
     base_url: str
     reply: Callable[[dict[str, Any]], str]
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # response_format types the endpoint refuses (json_schema with HTTP 500 like
+    # llama-cpp-python's server, the others with 422)
+    refused_formats: set[str] = field(default_factory=set)
 
 
 def fake_vector(text: str) -> list[float]:
@@ -154,6 +157,16 @@ def fake_openai() -> Iterator[FakeOpenAI]:
                     for index, text in enumerate(body["input"])
                 ]
                 self._json({"data": data, "model": body["model"]})
+                return
+            answer_format = body.get("response_format")
+            if answer_format is not None and answer_format.get("type") in state.refused_formats:
+                raw = b'{"detail": "response_format: unsupported type"}'
+                # llama-cpp-python's server answers its validation errors with HTTP 500
+                self.send_response(500 if answer_format["type"] == "json_schema" else 422)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
                 return
             content = state.reply(body)
             if body.get("stream"):

@@ -86,7 +86,14 @@ def test_cli_contracts(session: Session, cli_env: dict[str, str], tmp_path: Path
     assert sheet["objections"]
 
     code, out = run("write", "slogan", "retraites")
-    assert code == 2  # offline: says a language model is needed
+    assert code == 0  # offline too: slogans assembled from cited passages, each with its angle
+    assert out.startswith("Slogans — retraites")
+    assert "Angle : " in out
+    assert "Sources :" in out
+    code, out = run("write", "email", "--topic", "retraites", "--save")
+    assert code == 0
+    assert out.startswith("Objet : retraites")
+    assert "Brouillon n° " in out  # kept as a studio draft, to approve
 
     html = tmp_path / "tract.html"
     code, _ = run("leaflet", "--territory", "69383", "--topic", "école", "--out", str(html))

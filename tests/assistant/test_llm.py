@@ -169,10 +169,25 @@ def test_streaming_and_server_errors(
     assert kinds == ["start", "point", "dropped", "done"]
     assert events[1][1]["citations"][0]["quote"] == "une ligne de tramway entre Villeurbanne"
 
+    # prose instead of JSON: never an error, the offline assembly with a warning saying why
     fake_openai.reply = lambda body: "Je ne sais pas répondre en JSON."
-    with pytest.raises(LLMError, match="illisible") as raised:
-        ask(session, ctx, query="retraites", settings=llm_settings(settings, fake_openai))
-    assert fake_openai.base_url in str(raised.value)
+    streamed = list(
+        ask_stream(session, ctx, query="retraites", settings=llm_settings(settings, fake_openai))
+    )
+    assert [kind for kind, _data in streamed][:2] == ["start", "warning"]
+    assert "inutilisable" in streamed[1][1]["message"]
+    assert "point" in [kind for kind, _data in streamed]
+    assert streamed[-1][0] == "done"
+    fallback = ask(session, ctx, query="retraites", settings=llm_settings(settings, fake_openai))
+    assert fallback.mode == "offline"
+    assert "réponse du modèle de langage inutilisable" in fallback.warning
+    assert "Je ne sais pas" in fallback.warning
+    assert fallback.points
+    for point in fallback.points:
+        for citation in point.citations:
+            assert citation.quote == citation.row.text[citation.start : citation.end]
+    assert "warning" not in fallback.contract()  # the CLI and API contracts are unchanged
+    assert "warning" not in fallback.detail()
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -272,3 +287,58 @@ def test_max_tokens_is_sent_only_when_configured(
     assert "max_tokens" not in bodies[0]
     assert [body.get("max_tokens") for body in bodies[1:]] == [300, 300]
     assert bodies[2]["stream"] is True
+
+
+def test_json_mode_forms_and_cut_answers(
+    session: Session,
+    ctx: CampaignContext,
+    settings: Settings,
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+) -> None:
+    """The answer's JSON schema goes as response_format, in the first form the engine takes
+    (remembered per endpoint); an answer cut by max_tokens keeps its complete points."""
+    _seed(session, ctx, tmp_path)
+    fake_openai.refused_formats = {"json_schema"}  # like llama-cpp-python's server
+
+    def reply(body: dict[str, Any]) -> str:
+        number = next(p["passage"] for p in _passages(body) if "62 ans" in p["text"])
+        point = {
+            "text": "La retraite à 62 ans revient.",
+            "kind": "proposal",
+            "citations": [{"passage": number, "quote": "Nous rétablirons la retraite à 62 ans"}],
+        }
+        whole = json.dumps({"points": [point, point]}, ensure_ascii=False)
+        return whole[: len(whole) - 40]  # cut inside the second point, as max_tokens does
+
+    fake_openai.reply = reply
+    configured = llm_settings(settings, fake_openai)
+    answer = ask(session, ctx, query="retraites", settings=configured)
+    assert answer.mode == "llm"
+    assert answer.warning == ""
+    assert [point.text for point in answer.points] == ["La retraite à 62 ans revient."]
+    formats = [request["body"].get("response_format") for request in fake_openai.requests]
+    assert formats[0]["type"] == "json_schema"
+    assert formats[0]["json_schema"]["schema"]["required"] == ["points"]
+    assert formats[1]["type"] == "json_object"
+    assert formats[1]["schema"]["properties"]["points"]["maxItems"] == 5
+    ask(session, ctx, query="retraites", settings=configured)
+    assert fake_openai.requests[-1]["body"]["response_format"]["type"] == "json_object"
+    # the refusal (an HTTP 500 naming response_format) was not retried, and the accepted form
+    # is remembered: no new refusal
+    assert len(fake_openai.requests) == 3
+
+    # an engine with no JSON mode at all: asked without response_format, the prompt says JSON
+    fake_openai.refused_formats = {"json_schema", "json_object"}
+    fake_openai.reply = lambda body: "{}"
+    client = LLMClient(configured)
+    assert client.chat([{"role": "user", "content": "x"}], schema={"type": "object"}) == "{}"
+    assert "response_format" not in fake_openai.requests[-1]["body"]
+
+    # a rebuttal the model cannot write in JSON: judged offline, with the warning
+    fake_openai.reply = lambda body: "Désolé, je suis un petit modèle."
+    result = rebut(session, ctx, claim="La retraite restera à 64 ans", settings=configured)
+    assert result.mode == "offline"
+    assert "inutilisable" in result.warning
+    for item in result.evidence:
+        assert item.citation.quote in item.citation.row.text

@@ -117,6 +117,10 @@ def test_riposte_approved_pushed_viewed_and_shared(
     listing = client.get("/c/camp-a/assistant/ripostes")
     assert "Le chômage explose à Paris" in listing.text
     assert "Nouvelle riposte" not in listing.text  # volunteers read and share, they do not write
+    app = client.get("/c/camp-a/field/app/")  # the volunteer app lists it, linking to its page
+    assert "Ripostes à partager" in app.text
+    assert f'href="{path}"' in app.text
+    assert "Faux : le chômage a baissé" in app.text
     view = client.get(path)
     assert 'data-network="whatsapp"' in view.text
     client.get(path)

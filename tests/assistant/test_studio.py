@@ -24,6 +24,7 @@ from tests.server import init_campaign, run_cli
 
 from circo.assistant import studio
 from circo.assistant import visual as studio_visual
+from circo.assistant.brand import load_logo
 from circo.assistant.demo import seed_demo
 from circo.assistant.errors import AssistantError
 from circo.config import Settings
@@ -74,6 +75,18 @@ def test_write_cli_contract(settings: Settings, tmp_path: Path) -> None:
         quotes = [" ".join(c["quote"].split()) for c in post["citations"]]
         for paragraph in post["text"].split("\n\n"):
             assert any(" ".join(paragraph.split()) in quote for quote in quotes), paragraph
+    # slogans offline: several options, each a verbatim clause of a cited passage, its angle
+    slogans = written("slogan", "--topic", "retraites")
+    assert set(slogans) == {"text", "citations", "ai_generated"}
+    assert slogans["ai_generated"] is False
+    options = [line for line in slogans["text"].splitlines() if line[:2] in {"1.", "2.", "3."}]
+    assert len(options) >= 2, slogans["text"]
+    assert slogans["text"].count("Angle : ") == len(slogans["citations"])
+    for option, citation in zip(options, slogans["citations"], strict=False):
+        name = Path(citation["source"]).name
+        assert " ".join(citation["quote"].split()) in " ".join(texts[name].split())
+        slogan = option.split(". ", 1)[1]
+        assert slogan[1:].lower() in " ".join(citation["quote"].split()).lower(), option
     video = written("video", "--topic", "école")
     assert "Plan 1" in video["text"]
     assert "Voix off" in video["text"]
@@ -178,6 +191,7 @@ def test_studio_in_chromium_draft_approve_calendar(
     from circo.elections.importing import import_results
 
     campaign = make_campaign(session, slug="camp-a")
+    campaign.election_date = date(2031, 3, 9)  # a Sunday: L49 silence from the 8th at 0 h
     seed_demo(session, system_context(campaign), settings)
     make_user(session, campaign=campaign, email="comms@example.org", role=Role.comms)
     import_results(session, path=_results_file(tmp_path), key="pres-2017", round_number=1)
@@ -202,6 +216,18 @@ def test_studio_in_chromium_draft_approve_calendar(
         page.get_by_role("button", name="Enregistrer").click()
         page.get_by_role("button", name="Valider").click()
         assert page.get_by_test_id("status").inner_text() == "validé"
+        draft_url = page.url.split("?")[0]
+        # the L49 silence and, for a sponsored post, the L52-1 period refuse with the article
+        page.locator("#when").fill("2031-03-08T10:00")
+        page.get_by_role("button", name="Placer dans le calendrier").click()
+        assert "L49" in page.locator("main").inner_text()
+        page.goto(draft_url)
+        page.locator("#when").fill("2031-03-02T18:30")
+        page.get_by_label("Publication sponsorisée (payante)").check()
+        page.get_by_role("button", name="Placer dans le calendrier").click()
+        assert "L52-1" in page.locator("main").inner_text()
+        page.goto(draft_url)
+        assert "programmé le" not in page.locator("main").inner_text()  # nothing was placed
         page.locator("#when").fill("2031-03-02T18:30")
         page.get_by_role("button", name="Placer dans le calendrier").click()
         page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/calendar")
@@ -211,6 +237,29 @@ def test_studio_in_chromium_draft_approve_calendar(
         assert "2 mars 2031" in row
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "studio-calendar.png"), full_page=True)
+
+        # slogans: several options, each with its angle, from the cited passages
+        page.goto(f"{base_url}/c/camp-a/assistant/studio")
+        page.locator("#kind").select_option("slogan")
+        page.locator("#topic").fill("retraites")
+        page.get_by_role("button", name="Écrire le brouillon").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/assistant/studio/*")
+        slogans = page.locator("#text").input_value()
+        assert slogans.startswith("Slogans — retraites")
+        assert slogans.count("Angle : ") >= 2, slogans
+
+        # the campaign's logo: a text file refused with the reason, then a PNG kept
+        page.goto(f"{base_url}/c/camp-a/assistant/studio/visual")
+        fake = tmp_path / "logo.png"
+        fake.write_text("pas une image")
+        page.locator("#logo").set_input_files(str(fake))
+        page.get_by_role("button", name="Enregistrer le logo").click()
+        assert "logo illisible" in page.get_by_test_id("error").inner_text()
+        logo = tmp_path / "vrai-logo.png"
+        Image.new("RGB", (300, 120), (0, 200, 0)).save(logo)
+        page.locator("#logo").set_input_files(str(logo))
+        page.get_by_role("button", name="Enregistrer le logo").click()
+        page.get_by_text("Logo enregistré").wait_for()
 
         # a visual, downloaded: the AI mark in its pixels and its metadata
         page.goto(f"{base_url}/c/camp-a/assistant/studio/visual")
@@ -228,14 +277,18 @@ def test_studio_in_chromium_draft_approve_calendar(
         assert image.info["AI-Disclosure"] == "contenu généré par IA"
         marked = image.convert("RGB")
     ctx = system_context(campaign)
+    kept_logo = load_logo(app.state.runtime.settings, ctx)
+    assert kept_logo is not None
     plain = studio_visual.render(
         session, ctx, template="post-portrait", headline="Le 01 a voté", figure="turnout",
-        territory="dep:01",
+        territory="dep:01", logo=kept_logo,
     )  # fmt: skip
     session.rollback()
     with Image.open(io.BytesIO(plain.data)) as image:
         assert image.info["ai_generated"] == "false"
         unmarked = image.convert("RGB")
+    corner = marked.crop((700, 60, 1020, 170)).getcolors(1_000_000) or []
+    assert any(abs(g - 200) < 40 and r < 60 and b < 60 for _n, (r, g, b) in corner)  # the logo
     band = (0, studio_visual.mark_top(1350), 1080, 1350)
     above = (0, 0, 1080, band[1])
     # the same visual above the band; the band is black with white letters only when marked
@@ -311,3 +364,30 @@ def test_write_api_contract(session: Session, runtime: Runtime) -> None:
             headers={"X-CSRF-Token": csrf},
         )
         assert refused.status_code == 403
+
+
+def test_email_from_the_message_matrix(session: Session, settings: Settings) -> None:
+    from circo.messaging.service.matrix import add_point, set_cell
+
+    campaign = make_campaign(session, slug="camp-a")
+    ctx = system_context(campaign)
+    seed_demo(session, ctx, settings)
+    point = add_point(session, ctx, title="Retraites", summary="la retraite à 62 ans")
+    other = add_point(session, ctx, title="Logement")
+    set_cell(session, ctx, segment="all", point_id=point.id, on=True)
+    mail = studio.compose(
+        session, ctx, kind="email", topic="", settings=settings, point=point.id, segment="tous"
+    )
+    assert mail.text.startswith("Objet : Retraites")
+    assert mail.extra == {"point": point.id, "segment": "all"}
+    assert mail.citations
+    assert "62 ans" in mail.text
+    with pytest.raises(AssistantError, match="n'est pas attribué au segment « all »"):
+        studio.compose(
+            session, ctx, kind="email", topic="", settings=settings, point=other.id, segment="all"
+        )
+    with pytest.raises(AssistantError, match="ne valent que pour un e-mail"):
+        studio.compose(session, ctx, kind="post", topic="x", settings=settings, point=point.id)
+    draft = studio.store_draft(session, ctx, mail)
+    assert draft.kind == "email"
+    assert draft.topic == "Retraites"

@@ -307,6 +307,8 @@ def ask(
             filters=filters,
             offline=offline,
         )
+    if answer.warning:
+        typer.echo(f"Attention : {answer.warning}", err=True)
     if as_json:
         print_json(answer.contract())
         return
@@ -330,6 +332,8 @@ def argue(
 
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         sheet = run_argue(session, ctx, keyword=keyword, settings=runtime.settings, offline=offline)
+    if sheet.warning:
+        typer.echo(f"Attention : {sheet.warning}", err=True)
     if as_json:
         print_json(sheet.contract())
         return
@@ -359,6 +363,8 @@ def rebut(
 
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         result = run_rebut(session, ctx, claim=claim, settings=runtime.settings, offline=offline)
+    if result.warning:
+        typer.echo(f"Attention : {result.warning}", err=True)
     if as_json:
         print_json(result.contract())
         return
@@ -407,8 +413,8 @@ def write(
         str,
         typer.Argument(
             help="post, video (script), email, door, phone, sheet (fiche technique), strategy "
-            "(note d'un territoire : --topic com:75056), training (formation + quiz) ; slogan "
-            "avec un modèle de langage."
+            "(note d'un territoire : --topic com:75056), training (formation + quiz), slogan "
+            "(plusieurs slogans, l'angle de chacun)."
         ),
     ],
     topic_argument: Annotated[
@@ -424,43 +430,42 @@ def write(
     save: Annotated[
         bool, typer.Option("--save", help="Garder comme brouillon du studio (à valider).")
     ] = False,
+    point: Annotated[
+        int | None,
+        typer.Option(
+            "--point", help="E-mail : point du programme de la matrice (circo messages matrix)."
+        ),
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="E-mail : segment qui reçoit ce point (défaut : all)."),
+    ] = None,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Studio : posts, scripts, e-mails, fiches — chaque fait cité / studio: cited texts."""
     from circo.assistant.errors import AssistantError
-    from circo.assistant.studio import compose, create_draft, parse_kind
-    from circo.assistant.tasks import write as run_write
+    from circo.assistant.studio import compose, parse_kind, store_draft
 
-    subject = topic or topic_argument
-    if not subject:
+    subject = topic or topic_argument or ""
+    if not subject and point is None:
         raise AssistantError("sujet manquant (ex. --topic « retraites »)", loc="--topic")
-    if kind.strip().lower() == "slogan":
-        with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-            result = run_write(
-                session, ctx, kind="slogan", topic=subject, settings=runtime.settings
-            )
-        if as_json:
-            print_json(result)
-        else:
-            typer.echo(result["text"])
-        return
     parse_kind(kind)  # a French error naming the formats, before opening the database
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
         made = compose(
-            session, ctx, kind=kind, topic=subject, settings=runtime.settings, network=network
+            session,
+            ctx,
+            kind=kind,
+            topic=subject,
+            settings=runtime.settings,
+            network=network,
+            point=point,
+            segment=segment,
         )
-        draft_id = None
-        if save:
-            draft_id = create_draft(
-                session,
-                ctx,
-                kind=kind,
-                topic=subject,
-                settings=runtime.settings,
-                network=network,
-            ).id
+        draft_id = store_draft(session, ctx, made).id if save else None
+    if made.warning:
+        typer.echo(f"Attention : {made.warning}", err=True)
     if as_json:
         print_json(made.contract())
         return
@@ -478,11 +483,18 @@ def visual(
         typer.Option(
             "--template",
             help="post-square (1080×1080), post-portrait (1080×1350), story (1080×1920), "
-            "leaflet-a5, leaflet-a4 (PDF).",
+            "leaflet-a5, leaflet-a4 (PDF) ; le logo de la campagne y figure s'il a été envoyé.",
         ),
     ],
     headline: Annotated[str, typer.Option("--headline", help="Titre (140 caractères au plus).")],
-    figure: Annotated[str, typer.Option("--figure", help="turnout (participation) ou first.")],
+    figure: Annotated[
+        str,
+        typer.Option(
+            "--figure",
+            help="turnout (participation, et dans le temps), bureaux (participation par "
+            "bureau) ou first.",
+        ),
+    ],
     territory: Annotated[
         str, typer.Option("--territory", help="Territoire, ex. com:75056, dep:01.")
     ],
@@ -494,13 +506,21 @@ def visual(
             help="Le titre vient d'un modèle de langage : mention « contenu généré par IA ».",
         ),
     ] = False,
+    prompt: Annotated[
+        str,
+        typer.Option(
+            "--prompt",
+            help="Image générée par IA à la place du graphique (CIRCO_IMAGES_BASE_URL), "
+            "sans personne réelle ; le visuel porte la mention « contenu généré par IA ».",
+        ),
+    ] = "",
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Visuel de campagne (PNG, PDF) avec un chiffre sourcé / campaign visual with a figure."""
     from circo.assistant.errors import AssistantError
-    from circo.assistant.visual import TEMPLATES, render
+    from circo.assistant.visual import TEMPLATES, render_for
 
     expected = TEMPLATES.get(template, (0, 0, ""))[2]
     if expected and out.suffix.lower() != f".{expected}":
@@ -508,10 +528,12 @@ def visual(
             f"le modèle {template} produit un fichier .{expected} (reçu « {out.name} »)",
             loc="--out",
         )
-    with campaign_session(data_dir, campaign) as (_runtime, session, ctx):
-        made = render(
+    with campaign_session(data_dir, campaign) as (runtime, session, ctx):
+        made = render_for(
             session,
             ctx,
+            runtime.settings,
+            prompt=prompt,
             template=template,
             headline=headline,
             figure=figure,

@@ -76,6 +76,8 @@ class Answer:
     mode: str
     points: list[Point] = field(default_factory=list)
     dropped: int = 0
+    # set when the model's answer was unusable and the points were assembled offline instead
+    warning: str = ""
 
     def contract(self) -> dict[str, Any]:
         return {

@@ -27,6 +27,13 @@ class LLMError(AssistantError):
     status = 502
 
 
+class LLMUnusable(LLMError):
+    """The model answered, but not the JSON asked for (prose, truncated or malformed JSON).
+
+    The tasks catch it and fall back to the offline assembly of cited passages, with a warning:
+    a small model's prose is never an error page."""
+
+
 class LLMRequired(AssistantError):
     """The task needs a language model and none is configured."""
 
@@ -53,5 +60,6 @@ __all__ = [
     "FetchError",
     "LLMError",
     "LLMRequired",
+    "LLMUnusable",
     "RiposteNotFound",
 ]

@@ -4,6 +4,12 @@ The instructions live only in the system message. Passages travel as a JSON arra
 user message (``<`` escaped, so a document cannot close the data block) and the system message
 says they are data: instructions found in a document are not followed. Whatever the model
 answers, a point survives only with a citation whose quote is found in the passage it cites.
+
+The model is asked for one JSON object, with its JSON schema sent as ``response_format`` (see
+`circo.assistant.llm`): an engine that constrains its output to the schema (llama.cpp, vLLM,
+OpenAI…) cannot answer prose. When the answer still cannot be read (an engine without JSON mode,
+an answer cut by ``max_tokens``), the complete objects it holds are salvaged; with none,
+`LLMUnusable` is raised and the task falls back to the offline assembly, with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from circo.assistant.compose import Citation, Point, clean, locate_quote
-from circo.assistant.errors import LLMError
+from circo.assistant.errors import LLMUnusable
 from circo.assistant.llm import LLMClient
 from circo.assistant.retrieval import Hit
 
@@ -35,6 +41,16 @@ ASK_FORMAT = (
     "Au plus {limit} points, du plus pertinent au moins pertinent."
 )
 
+ASK_JSON_FORMAT = (
+    'Réponds par un seul objet JSON, sans texte autour : {"points": [{"text": "phrase", '
+    '"kind": "proposal|fact|objection", "label": "objection traitée ou \'\'", '
+    '"citations": [{"passage": 1, "quote": "extrait exact"}]}]}. '
+    "Au plus {limit} points, du plus pertinent au moins pertinent."
+)
+# No maxLength in the schemas: llama.cpp turns each into a grammar rule nested that deep, and a
+# few hundred characters exceed its parser's limits (the server crashed); max_tokens bounds the
+# answer instead.
+
 REBUT_FORMAT = (
     "Tâche : vérifier l'affirmation de l'utilisateur à l'aide des passages. Réponds par un seul "
     'objet JSON : {"verdict": "contradicted|supported|unverified", "evidence": [{"passage": 1, '
@@ -49,6 +65,67 @@ CREATIVE_FORMAT = {
     "chacun suivi de la référence [n] du passage qui le fonde.",
     "script": "Écris un script de vidéo de 60 secondes (plans et texte dit), chaque fait "
     "suivi de la référence [n] du passage qui le fonde.",
+}
+
+
+def _citations_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 2,
+        "items": {
+            "type": "object",
+            "properties": {
+                "passage": {"type": "integer"},
+                "quote": {"type": "string"},
+            },
+            "required": ["passage", "quote"],
+        },
+    }
+
+
+def ask_schema(limit: int) -> dict[str, Any]:
+    """The JSON schema of an `ask` answer: {"points": [{text, kind, label, citations}]}."""
+    point = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string"},
+            "kind": {"type": "string", "enum": ["proposal", "fact", "objection"]},
+            "label": {"type": "string"},
+            "citations": _citations_schema(),
+        },
+        "required": ["text", "kind", "citations"],
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "points": {"type": "array", "minItems": 1, "maxItems": limit, "items": point}
+        },
+        "required": ["points"],
+    }
+
+
+REBUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "verdict": {"type": "string", "enum": ["contradicted", "supported", "unverified"]},
+        "evidence": {
+            "type": "array",
+            "maxItems": 4,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "passage": {"type": "integer"},
+                    "stance": {"type": "string", "enum": ["against", "for", "context"]},
+                    "quote": {"type": "string"},
+                },
+                "required": ["passage", "stance", "quote"],
+            },
+        },
+        "short": {"type": "string"},
+        "long": {"type": "string"},
+    },
+    "required": ["verdict", "evidence", "short", "long"],
 }
 
 
@@ -68,9 +145,11 @@ def passages_block(hits: list[Hit]) -> str:
 
 
 def ask_messages(
-    query: str, hits: list[Hit], *, limit: int, task: str = ""
+    query: str, hits: list[Hit], *, limit: int, task: str = "", lines: bool = False
 ) -> list[dict[str, str]]:
-    system = SYSTEM_RULES + task + ASK_FORMAT.replace("{limit}", str(limit))
+    """The messages of an `ask`: one JSON object, or JSON Lines (``lines``) for streaming."""
+    answer_format = ASK_FORMAT if lines else ASK_JSON_FORMAT
+    system = SYSTEM_RULES + task + answer_format.replace("{limit}", str(limit))
     user = f"Question : {query}\n\n{passages_block(hits)}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
@@ -98,8 +177,10 @@ def _strip_fences(text: str) -> str:
     return re.sub(r"^```[a-zA-Z]*\s*|\s*```$", "", text.strip())
 
 
-def json_items(text: str, *, endpoint: str) -> list[dict[str, Any]]:
-    """Objects of a JSON Lines answer (also accepts one array or {"points": [...]})."""
+def json_items(text: str, *, endpoint: str, key: str = "text") -> list[dict[str, Any]]:
+    """Objects of the answer: {"points": [...]}, one array, one object or JSON Lines; else the
+    complete objects holding ``key`` found in a cut or malformed answer. Nothing → LLMUnusable.
+    """
     body = _strip_fences(text)
     try:
         whole = json.loads(body)
@@ -111,12 +192,35 @@ def json_items(text: str, *, endpoint: str) -> list[dict[str, Any]]:
         points = whole.get("points")
         return [p for p in points if isinstance(p, dict)] if isinstance(points, list) else [whole]
     items = [item for line in body.splitlines() if (item := parse_line(line)) is not None]
-    if not items and body.strip():
-        raise LLMError(
-            f"réponse illisible du modèle à {endpoint} : JSON attendu, reçu {body[:80]!r}",
+    if not items:
+        items = salvage(body, key=key)
+    if not items:
+        shown = " ".join(body.split())[:80]
+        raise LLMUnusable(
+            f"réponse illisible du modèle à {endpoint} : JSON attendu, reçu {shown!r}",
             loc=endpoint,
         )
     return items
+
+
+def salvage(body: str, *, key: str) -> list[dict[str, Any]]:
+    """The complete JSON objects holding ``key`` inside a text (an answer cut by max_tokens,
+    prose around the JSON): each ``{`` is tried as the start of an object, outermost first."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    position = body.find("{")
+    while position != -1:
+        try:
+            item, end = decoder.raw_decode(body, position)
+        except ValueError:
+            position = body.find("{", position + 1)
+            continue
+        if isinstance(item, dict) and key in item:
+            found.append(item)
+            position = body.find("{", end)
+        else:
+            position = body.find("{", position + 1)
+    return found
 
 
 def parse_line(line: str) -> dict[str, Any] | None:
@@ -169,7 +273,8 @@ def llm_points(
     client: LLMClient, messages: list[dict[str, str]], hits: list[Hit], *, limit: int
 ) -> tuple[list[Point], int]:
     """Checked points and how many were dropped for a citation that does not check out."""
-    items = json_items(client.chat(messages), endpoint=f"{client.base_url}/chat/completions")
+    answer = client.chat(messages, schema=ask_schema(limit))
+    items = json_items(answer, endpoint=f"{client.base_url}/chat/completions")
     points: list[Point] = []
     dropped = 0
     for item in items:
@@ -184,16 +289,23 @@ def llm_points(
 def stream_points(
     client: LLMClient, messages: list[dict[str, str]], hits: list[Hit], *, limit: int
 ) -> Iterator[Point | None]:
-    """Checked points as soon as each JSON line is complete; None for each dropped line."""
+    """Checked points as soon as each JSON line is complete; None for each dropped line.
+
+    An answer with no JSON line (prose, one object over several lines) is read whole at the
+    end (`json_items`): its complete objects are checked, or `LLMUnusable` is raised."""
     buffer = ""
+    whole: list[str] = []
     emitted = 0
+    parsed = False
     for delta in client.chat_stream(messages):
         buffer += delta
+        whole.append(delta)
         while "\n" in buffer:
             line, buffer = buffer.split("\n", 1)
             item = parse_line(line)
             if item is None:
                 continue
+            parsed = True
             point = checked_point(hits, item)
             if point is not None and emitted < limit:
                 emitted += 1
@@ -201,3 +313,6 @@ def stream_points(
     item = parse_line(buffer)
     if item is not None:
         yield checked_point(hits, item)
+    elif not parsed and "".join(whole).strip():
+        for found in json_items("".join(whole), endpoint=f"{client.base_url}/chat/completions"):
+            yield checked_point(hits, found)

@@ -2,6 +2,17 @@
 
 ``/chat/completions`` (plain or streamed as server-sent events) and ``/embeddings`` over httpx,
 with timeouts, a few retries on connection errors, 429 and 5xx, and errors naming the endpoint.
+
+JSON mode: ``chat(…, schema=S)`` asks the engine to answer JSON matching S, in the first form it
+accepts (an engine that does not know a form answers 400/422; the next one is tried and the
+accepted one remembered per endpoint):
+
+1. ``{"type": "json_schema", "json_schema": {"name": …, "schema": S}}`` — OpenAI, Mistral,
+   vLLM, Ollama, llama.cpp's own ``llama-server``;
+2. ``{"type": "json_object", "schema": S}`` — ``llama-cpp-python``'s server (the schema becomes
+   a grammar: even a 135M model answers valid JSON);
+3. ``{"type": "json_object"}`` — JSON mode without a schema;
+4. no ``response_format`` at all (the prompt alone asks for JSON).
 """
 
 from __future__ import annotations
@@ -20,6 +31,23 @@ RETRIES = 2
 BACKOFF_SECONDS = 0.3
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 EMBEDDING_BATCH = 64
+REJECTED_STATUSES = {400, 422}  # an engine refusing a response_format it does not know
+# endpoint → index in response_formats() of the first form it accepted
+_ACCEPTED_FORMAT: dict[str, int] = {}
+
+
+def response_formats(schema: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The forms of JSON mode to try, most precise first (see the module's docstring)."""
+    return [
+        {"type": "json_schema", "json_schema": {"name": "circo_answer", "schema": schema}},
+        {"type": "json_object", "schema": schema},
+        {"type": "json_object"},
+        None,
+    ]
+
+
+class _Rejected(LLMError):
+    """HTTP 400/422: the engine refused the request (here: maybe its response_format)."""
 
 
 def llm_configured(settings: Settings) -> bool:
@@ -47,10 +75,31 @@ class LLMClient:
 
     # --- chat ---------------------------------------------------------------------------------
 
-    def chat(self, messages: list[dict[str, str]], *, temperature: float = 0.2) -> str:
+    def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        temperature: float = 0.2,
+        schema: dict[str, Any] | None = None,
+    ) -> str:
+        """The answer's text; with ``schema``, in JSON mode (the first form the engine takes)."""
         url = f"{self.base_url}/chat/completions"
-        body = self._chat_body(messages, temperature)
-        payload = self._post_json(url, body)
+        formats = response_formats(schema) if schema is not None else [None]
+        level = _ACCEPTED_FORMAT.get(url, 0) if schema is not None else 0
+        while True:
+            body = self._chat_body(messages, temperature)
+            if formats[level] is not None:
+                body["response_format"] = formats[level]
+            try:
+                payload = self._post_json(url, body)
+            except _Rejected as exc:
+                if level + 1 >= len(formats):
+                    raise LLMError(exc.message, loc=url) from None
+                level += 1
+                continue
+            if schema is not None:
+                _ACCEPTED_FORMAT[url] = level
+            break
         try:
             content = payload["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError) as exc:
@@ -130,6 +179,12 @@ class LLMClient:
             except httpx.HTTPError as exc:
                 last_error = self._transport_error(url, exc)
                 continue
+            if "response_format" in body and (
+                response.status_code in REJECTED_STATUSES
+                # llama-cpp-python's server answers its validation errors with HTTP 500
+                or (response.status_code == 500 and "response_format" in response.text)
+            ):
+                raise _Rejected(self._status_error(url, response).message, loc=url)
             if response.status_code in RETRY_STATUSES:
                 last_error = self._status_error(url, response)
                 continue

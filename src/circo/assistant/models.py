@@ -203,6 +203,7 @@ class DraftKind(enum.StrEnum):
     sheet = "sheet"  # a technical sheet (fiche technique) on a topic
     strategy = "strategy"  # a communication-strategy note for a territory (its sheet)
     training = "training"  # an activist course with a quiz (a topic, or a rule of the field)
+    slogan = "slogan"  # several short slogans, each with its angle and its cited passage
 
 
 class Network(enum.StrEnum):

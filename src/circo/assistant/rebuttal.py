@@ -9,6 +9,7 @@ passage speaks of the claim the verdict is "unverified" and nothing is invented.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +19,17 @@ from sqlalchemy.orm import Session
 from circo.assistant import generation, stance
 from circo.assistant.analysis import analyse
 from circo.assistant.compose import Citation, best_span, clean, shorten
+from circo.assistant.errors import LLMUnusable
 from circo.assistant.llm import LLMClient
 from circo.assistant.models import DocType
 from circo.assistant.retrieval import Hit, search
 from circo.assistant.segment import sentence_spans
-from circo.assistant.tasks import mode_for
+from circo.assistant.tasks import mode_for, unusable_warning
 from circo.config import Settings
 from circo.core.netguard import leave_transaction
 from circo.core.tenancy import CampaignContext
 
+logger = logging.getLogger(__name__)
 VERDICTS = ("contradicted", "supported", "unverified")
 STANCES = ("against", "for", "context")
 NOTHING_SHORT = "Aucune source de la base de connaissances ne permet de vérifier cette affirmation."
@@ -60,6 +63,7 @@ class Rebuttal:
     evidence: list[Evidence] = field(default_factory=list)
     short: str = NOTHING_SHORT
     long: str = NOTHING_LONG
+    warning: str = ""  # the model's answer was unusable: judged offline instead
 
     def contract(self) -> dict[str, Any]:
         return {
@@ -100,7 +104,11 @@ def rebut(
         return result
     if mode == "llm":
         leave_transaction(session)
-        return _rebut_llm(result, hits[:8], settings=settings, max_evidence=max_evidence)
+        try:
+            return _rebut_llm(result, hits[:8], settings=settings, max_evidence=max_evidence)
+        except LLMUnusable as exc:
+            logger.warning("unusable model answer, offline fallback: %s", exc)
+            result = Rebuttal(claim=claim, mode="offline", warning=unusable_warning(exc))
     for hit in hits:
         result.evidence.append(judge(hit, claim, reading))
     order = {"against": 0, "for": 1, "context": 2}
@@ -178,8 +186,18 @@ def _rebut_llm(
 ) -> Rebuttal:
     client = LLMClient(settings)
     endpoint = f"{client.base_url}/chat/completions"
-    answer = client.chat(generation.rebut_messages(result.claim, hits))
-    items = generation.json_items(answer, endpoint=endpoint)
+    answer = client.chat(
+        generation.rebut_messages(result.claim, hits), schema=generation.REBUT_SCHEMA
+    )
+    try:
+        items = generation.json_items(answer, endpoint=endpoint, key="verdict")
+    except LLMUnusable:
+        # a cut answer: its complete evidence objects, judged like any others (no verdict
+        # of the model's, so at most what the checked stances show)
+        evidence = generation.salvage(answer, key="stance")
+        if not evidence:
+            raise
+        items = [{"evidence": evidence}]
     payload = items[0] if items else {}
     for reference in payload.get("evidence") or []:
         citation = generation.checked_citation(hits, reference)

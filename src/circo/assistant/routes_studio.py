@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from circo.assistant import studio
 from circo.assistant.models import Network
 from circo.assistant.schemas import WriteIn, WrittenRead
+from circo.config import Settings
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.core.timezone import parse_local
+from circo.errors import CircoError
 from circo.web.deps import SessionDep, SettingsDep, require_role
 from circo.web.templating import render
 from circo.web.types import IdPath
@@ -47,7 +49,20 @@ def calendar_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLR
 
 
 @router.get(PAGE + "/visual", response_class=HTMLResponse, include_in_schema=False)
-def visual_page(request: Request, ctx: CommsDep) -> HTMLResponse:
+def visual_page(request: Request, settings: SettingsDep, ctx: CommsDep) -> HTMLResponse:
+    return _visual_page(request, settings, ctx, msg=request.query_params.get("msg", ""))
+
+
+def _visual_page(
+    request: Request,
+    settings: Settings,
+    ctx: CampaignContext,
+    *,
+    msg: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    from circo.assistant.brand import images_configured, logo_path
     from circo.assistant.visual import FIGURES, TEMPLATES
 
     return render(
@@ -58,8 +73,31 @@ def visual_page(request: Request, ctx: CommsDep) -> HTMLResponse:
             "sizes": {name: f"{w} × {h}" for name, (w, h, _kind) in TEMPLATES.items()},
             "figures": FIGURES,
             "territory": _territory_key(ctx.campaign.territory_code or ""),
+            "has_logo": logo_path(settings, ctx).is_file(),
+            "images": images_configured(settings),
+            "msg": msg,
+            "error": error,
         },
+        status=status,
     )
+
+
+@router.post(PAGE + "/visual/logo", include_in_schema=False)
+def visual_logo(
+    request: Request,
+    settings: SettingsDep,
+    ctx: CommsDep,
+    logo: Annotated[UploadFile, File()],
+) -> Response:
+    """The campaign's logo (PNG or JPEG, checked by decoding it), kept in the data dir."""
+    from circo.assistant.brand import LOGO_MAX_BYTES, save_logo
+
+    data = logo.file.read(LOGO_MAX_BYTES + 1)
+    try:
+        save_logo(settings, ctx, data)
+    except CircoError as exc:
+        return _visual_page(request, settings, ctx, error=str(exc), status=exc.status)
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/visual?msg=logo", 303)
 
 
 def _territory_key(code: str) -> str:
@@ -70,18 +108,22 @@ def _territory_key(code: str) -> str:
 @router.post(PAGE + "/visual", include_in_schema=False)
 def visual_download(
     session: SessionDep,
+    settings: SettingsDep,
     ctx: CommsDep,
     template: Annotated[str, Form(max_length=40)],
     headline: Annotated[str, Form(max_length=400)],
     figure: Annotated[str, Form(max_length=40)],
     territory: Annotated[str, Form(max_length=60)],
     ai_generated: Annotated[str, Form(max_length=10)] = "",
+    prompt: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
-    from circo.assistant.visual import render as render_visual
+    from circo.assistant.visual import render_for
 
-    made = render_visual(
+    made = render_for(
         session,
         ctx,
+        settings,
+        prompt=prompt,
         template=template,
         headline=headline,
         figure=figure,
@@ -105,10 +147,14 @@ def studio_create(
     topic: Annotated[str, Form(max_length=200)],
     network: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    draft = studio.create_draft(
+    ctx.require(Role.comms)
+    made = studio.compose(
         session, ctx, kind=kind, topic=topic, settings=settings, network=network or None
     )
-    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/{draft.id}", 303)
+    draft = studio.store_draft(session, ctx, made)
+    # the model's answer was unusable: the page says the text was assembled from the passages
+    suffix = "?msg=fallback" if made.warning else ""
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assistant/studio/{draft.id}{suffix}", 303)
 
 
 @router.get(PAGE + "/{draft_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -15,6 +15,7 @@ L49 silence and, for a paid (sponsored) post, during the L52-1 period, with the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from circo.assistant.compose import Point, shorten
+from circo import labels
+from circo.assistant.analysis import analyse, fold
+from circo.assistant.compose import Citation, Point, clean, shorten
 from circo.assistant.errors import AssistantError, DraftNotFound
 from circo.assistant.models import DraftKind, DraftStatus, Network, StudioDraft
-from circo.assistant.tasks import argue, ask
+from circo.assistant.tasks import ArgumentSheet, argue, ask
 from circo.config import Settings
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
@@ -55,6 +58,8 @@ class Composition:
     ai_generated: bool = False
     network: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the model's answer was unusable (or none of its sentences checked out): assembled offline
+    warning: str = ""
 
     def contract(self) -> dict[str, Any]:
         return {"text": self.text, "citations": self.citations, "ai_generated": self.ai_generated}
@@ -69,6 +74,7 @@ def parse_kind(value: str) -> DraftKind:
         "telephone": "phone",
         "note": "strategy",
         "formation": "training",
+        "slogans": "slogan",
     }
     try:
         return DraftKind(aliases.get(text, text))
@@ -103,15 +109,24 @@ def _citations(points: list[Point]) -> list[dict[str, str]]:
     return found
 
 
+NO_CHECKED_SENTENCE = (
+    "aucune phrase du modèle de langage n'avait de citation retrouvée mot pour mot dans son "
+    "passage : texte assemblé hors ligne à partir des passages cités"
+)
+
+
 def _points(
     session: Session, ctx: CampaignContext, topic: str, settings: Settings, *, limit: int
-) -> tuple[list[Point], bool]:
+) -> tuple[list[Point], bool, str]:
+    """(points, written by a model, warning) — offline when the model gave nothing usable."""
     answer = ask(session, ctx, query=topic, settings=settings, limit=limit)
+    warning = answer.warning
     if answer.mode == "llm" and not answer.points:
         # none of the model's sentences kept a citation that checks out: assembled from the
         # cited passages instead (not generated, so not marked as such)
         answer = ask(session, ctx, query=topic, settings=settings, limit=limit, offline=True)
-    return answer.points, answer.mode == "llm"
+        warning = NO_CHECKED_SENTENCE if answer.points else ""
+    return answer.points, answer.mode == "llm", warning
 
 
 def _nothing(topic: str) -> AssistantError:
@@ -131,8 +146,18 @@ def compose(
     topic: str,
     settings: Settings,
     network: str | None = None,
+    point: int | None = None,
+    segment: str | None = None,
 ) -> Composition:
+    """A text of ``kind`` on ``topic``; an e-mail may instead come from a programme point of the
+    message matrix given to a segment (``point``, ``segment``: `circo messages matrix`)."""
     chosen = parse_kind(kind)
+    if point is not None or segment:
+        if chosen is not DraftKind.email:
+            raise AssistantError(
+                "--point et --segment ne valent que pour un e-mail (write email)", loc="point"
+            )
+        return _matrix_email(session, ctx, settings, point=point, segment=segment or "all")
     subject = " ".join(topic.split())
     if not subject:
         raise AssistantError("sujet vide (ex. --topic « retraites »)", loc="topic")
@@ -144,19 +169,24 @@ def compose(
         return _strategy(session, ctx, subject, settings)
     if chosen is DraftKind.training:
         return _training(session, ctx, subject, settings)
-    points, by_model = _points(session, ctx, subject, settings, limit=4)
+    if chosen is DraftKind.slogan:
+        return _slogans(session, ctx, subject, settings)
+    points, by_model, warning = _points(session, ctx, subject, settings, limit=4)
     if not points:
         raise _nothing(subject)
     if chosen is DraftKind.video:
-        return _video(subject, points, by_model)
-    return _script(ctx, chosen, subject, points, by_model)
+        made = _video(subject, points, by_model)
+    else:
+        made = _script(ctx, chosen, subject, points, by_model)
+    made.warning = warning
+    return made
 
 
 def _post(
     session: Session, ctx: CampaignContext, topic: str, settings: Settings, network: Network
 ) -> Composition:
     limit = NETWORK_LIMITS[network]
-    points, by_model = _points(session, ctx, topic, settings, limit=5)
+    points, by_model, warning = _points(session, ctx, topic, settings, limit=5)
     if not points:
         raise _nothing(topic)
     kept: list[Point] = []
@@ -179,6 +209,7 @@ def _post(
         ai_generated=by_model,
         network=network.value,
         extra={"limit": limit},
+        warning=warning,
     )
 
 
@@ -245,10 +276,50 @@ def _script(
     )
 
 
+def _matrix_email(
+    session: Session,
+    ctx: CampaignContext,
+    settings: Settings,
+    *,
+    point: int | None,
+    segment: str,
+) -> Composition:
+    """An e-mail on a programme point of the message matrix, for a segment that is given it."""
+    from circo.messaging.models import MatrixCell
+    from circo.messaging.service.matrix import get_point
+
+    if point is None:
+        raise AssistantError(
+            "point du programme manquant (--point, voir circo messages matrix)", loc="point"
+        )
+    programme = get_point(session, ctx, point)
+    name = " ".join(segment.split())
+    name = "all" if name.lower() in ("all", "tous") else name
+    given = session.scalar(
+        ctx.scoped(select(MatrixCell.id), MatrixCell).where(
+            MatrixCell.segment_name == name, MatrixCell.point_id == programme.id
+        )
+    )
+    if given is None:
+        raise AssistantError(
+            f"le point « {programme.title} » n'est pas attribué au segment « {name} » dans la "
+            "matrice des messages (circo messages matrix)",
+            loc="segment",
+        )
+    query = " ".join(f"{programme.title} {programme.summary or ''}".split())
+    points, by_model, warning = _points(session, ctx, query, settings, limit=4)
+    if not points:
+        raise _nothing(programme.title)
+    made = _script(ctx, DraftKind.email, programme.title, points, by_model)
+    audience = "" if name == "all" else f" (segment « {name} »)"
+    made.topic = f"{programme.title}{audience}"
+    made.extra = {"point": programme.id, "segment": name}
+    made.warning = warning
+    return made
+
+
 def _sheet(session: Session, ctx: CampaignContext, topic: str, settings: Settings) -> Composition:
-    sheet = argue(session, ctx, keyword=topic, settings=settings)
-    if sheet.empty:
-        raise _nothing(topic)
+    sheet = _sheet_of(session, ctx, topic, settings)
     parts = [f"Fiche technique — {topic}"]
     every: list[Point] = []
     for heading, points in (
@@ -266,7 +337,117 @@ def _sheet(session: Session, ctx: CampaignContext, topic: str, settings: Setting
         text="\n".join(parts),
         citations=_citations(every),
         ai_generated=sheet.mode == "llm",
+        warning=sheet.warning,
     )
+
+
+def _sheet_of(
+    session: Session, ctx: CampaignContext, topic: str, settings: Settings
+) -> ArgumentSheet:
+    """The argument sheet on ``topic``; offline (with a warning) when the model's is empty."""
+    sheet = argue(session, ctx, keyword=topic, settings=settings)
+    if sheet.empty and sheet.mode == "llm":
+        sheet = argue(session, ctx, keyword=topic, settings=settings, offline=True)
+        sheet.warning = "" if sheet.empty else NO_CHECKED_SENTENCE
+    if sheet.empty:
+        raise _nothing(topic)
+    return sheet
+
+
+# --- slogans ----------------------------------------------------------------------------------
+
+SLOGANS = 5
+SLOGAN_CHARS = 90
+_CLAUSE_END = re.compile(r"[.!?;:,()«»—–\n]+")
+
+
+def _slogans(session: Session, ctx: CampaignContext, topic: str, settings: Settings) -> Composition:
+    """Several slogans, each with its angle (a proposal, a figure, a finding, the answer to a
+    misconception) and the passage it comes from.
+
+    Offline, a slogan is the clause of a cited passage that best carries the topic (its first
+    letter capitalised, its closing punctuation dropped) and its citation is that very clause:
+    no word is invented. With a model, the model's checked sentences, shortened.
+    """
+    sheet = _sheet_of(session, ctx, topic, settings)
+    by_model = sheet.mode == "llm"
+    terms = set(analyse(topic))
+    options: list[dict[str, str]] = []
+    used: list[Point] = []
+    seen: set[str] = set()
+    for angle_of, points in (
+        (lambda _point: "proposal", sheet.proposals),
+        (lambda point: "figure" if re.search(r"\d", point.text) else "finding", sheet.facts),
+        (lambda _point: "objection", sheet.objections),
+    ):
+        for point in points:
+            if len(options) >= SLOGANS:
+                break
+            citation = point.citations[0]
+            if by_model:
+                text = shorten(point.text, SLOGAN_CHARS).rstrip(" .")
+                quoted = citation
+            else:
+                quoted = _clause(citation, terms)
+                text = _as_slogan(clean(quoted.quote))
+            if not text or fold(text) in seen:
+                continue
+            seen.add(fold(text))
+            used.append(Point(text, [quoted], kind=point.kind))
+            options.append(
+                {
+                    "text": text,
+                    "angle": angle_of(point),
+                    "source": quoted.row.source,
+                    "quote": quoted.quote,
+                }
+            )
+    if not options:
+        raise _nothing(topic)
+    lines = [f"Slogans — {topic}"]
+    for number, option in enumerate(options, start=1):
+        angle = labels.label(option["angle"], "slogan_angle")
+        lines.append(f"\n{number}. {option['text']}\n   Angle : {angle}")
+    return Composition(
+        kind="slogan",
+        topic=topic,
+        text="\n".join(lines),
+        citations=_citations(used),
+        ai_generated=by_model,
+        extra={"slogans": options},
+        warning=sheet.warning,
+    )
+
+
+def _clause(citation: Citation, terms: set[str]) -> Citation:
+    """The clause of the quote (between punctuation marks) that holds most of ``terms``, of
+    3 to 14 words when one exists — a verbatim span of the same passage."""
+    text = citation.row.text
+    best: tuple[int, int, int] | None = None  # (-score, start, end)
+    cursor = citation.start
+    for match in [*_CLAUSE_END.finditer(text, citation.start, citation.end), None]:
+        stop = match.start() if match else citation.end
+        start, end = cursor, stop
+        while start < end and text[start] in " \t*_#-":
+            start += 1
+        while end > start and text[end - 1] in " \t*_":
+            end -= 1
+        words = len(text[start:end].split())
+        if 3 <= words <= 14:
+            score = len(set(analyse(text[start:end])) & terms) * 10 + min(words, 8)
+            if best is None or -score < best[0]:
+                best = (-score, start, end)
+        cursor = match.end() if match else citation.end
+    if best is None:
+        return citation
+    return Citation(citation.row, best[1], best[2])
+
+
+def _as_slogan(clause: str) -> str:
+    text = " ".join(clause.split()).strip(" .,;:")
+    if len(text) > SLOGAN_CHARS:
+        text = shorten(text, SLOGAN_CHARS)
+    return text[:1].upper() + text[1:]
 
 
 def _strategy(
@@ -309,6 +490,12 @@ def create_draft(
 ) -> StudioDraft:
     ctx.require(Role.comms)
     made = compose(session, ctx, kind=kind, topic=topic, settings=settings, network=network)
+    return store_draft(session, ctx, made)
+
+
+def store_draft(session: Session, ctx: CampaignContext, made: Composition) -> StudioDraft:
+    """Keep a composition as a draft (comms role)."""
+    ctx.require(Role.comms)
     draft = StudioDraft(
         campaign_id=ctx.campaign_id,
         kind=made.kind,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from circo.assistant import generation
 from circo.assistant.analysis import analyse
 from circo.assistant.compose import Answer, Citation, Point, best_span, clean, extractive_points
-from circo.assistant.errors import LLMRequired
+from circo.assistant.errors import LLMRequired, LLMUnusable
 from circo.assistant.llm import LLMClient, llm_configured
 from circo.assistant.models import DocType
 from circo.assistant.retrieval import Filters, Hit, search
@@ -34,6 +34,14 @@ OBJECTION_CUES = re.compile(
     re.IGNORECASE,
 )
 CREATIVE_KINDS = ("slogan", "post", "script")
+
+
+def unusable_warning(error: LLMUnusable) -> str:
+    """The warning shown when the model's answer could not be used (French, names the cause)."""
+    return (
+        f"réponse du modèle de langage inutilisable ({error.message}) : texte assemblé hors "
+        "ligne à partir des passages cités"
+    )
 
 
 def mode_for(settings: Settings, *, offline: bool = False) -> str:
@@ -75,7 +83,16 @@ def ask(
     leave_transaction(session)  # the language model may take a while: hold no lock
     client = LLMClient(settings)
     messages = generation.ask_messages(query, context, limit=limit)
-    answer.points, answer.dropped = generation.llm_points(client, messages, context, limit=limit)
+    try:
+        answer.points, answer.dropped = generation.llm_points(
+            client, messages, context, limit=limit
+        )
+    except LLMUnusable as exc:
+        logger.warning("unusable model answer, offline fallback: %s", exc)
+        answer.mode = "offline"
+        answer.warning = unusable_warning(exc)
+        answer.points = extractive_points(hits, query, limit=limit)
+        return answer
     if answer.dropped:
         logger.warning("%d point(s) dropped: citation not found in its passage", answer.dropped)
     return answer
@@ -112,13 +129,20 @@ def _stream(
             emitted += 1
     else:
         context = hits[: max(limit * 2, 8)]
-        messages = generation.ask_messages(query, context, limit=limit)
+        messages = generation.ask_messages(query, context, limit=limit, lines=True)
         client = LLMClient(settings)
-        for checked in generation.stream_points(client, messages, context, limit=limit):
-            if checked is None:
-                yield "dropped", {"reason": "citation introuvable dans le passage cité"}
-            elif emitted < limit:
-                yield "point", checked.detail()
+        try:
+            for checked in generation.stream_points(client, messages, context, limit=limit):
+                if checked is None:
+                    yield "dropped", {"reason": "citation introuvable dans le passage cité"}
+                elif emitted < limit:
+                    yield "point", checked.detail()
+                    emitted += 1
+        except LLMUnusable as exc:
+            # prose instead of JSON: the offline points, after a warning event saying why
+            yield "warning", {"message": unusable_warning(exc)}
+            for point in extractive_points(hits, query, limit=limit - emitted):
+                yield "point", point.detail()
                 emitted += 1
     yield "done", {"points": emitted}
 
@@ -133,6 +157,7 @@ class ArgumentSheet:
     proposals: list[Point] = field(default_factory=list)
     facts: list[Point] = field(default_factory=list)
     objections: list[Point] = field(default_factory=list)
+    warning: str = ""  # the model's answer was unusable: assembled offline
 
     @property
     def empty(self) -> bool:
@@ -173,7 +198,11 @@ def argue(
     mode = mode_for(settings, offline=offline)
     sheet = ArgumentSheet(keyword=keyword, mode=mode)
     if mode == "llm":
-        return _argue_llm(session, ctx, sheet, settings=settings, per_section=per_section)
+        try:
+            return _argue_llm(session, ctx, sheet, settings=settings, per_section=per_section)
+        except LLMUnusable as exc:
+            logger.warning("unusable model answer, offline fallback: %s", exc)
+            sheet = ArgumentSheet(keyword=keyword, mode="offline", warning=unusable_warning(exc))
 
     def section(doc_types: tuple[str, ...], limit: int) -> list[Hit]:
         found = search(

@@ -5,7 +5,12 @@ source line.
 * Templates: ``post-square`` 1080×1080, ``post-portrait`` 1080×1350, ``story`` 1080×1920 (PNG),
   ``leaflet-a5`` and ``leaflet-a4`` (PDF at 150 dpi).
 * Figures: ``turnout`` (participation of the territory, the latest election, and a column chart
-  of every election known) and ``first`` (the share of the candidate first in the latest one).
+  of every election known: a result over time), ``bureaux`` (the same participation, and a
+  column chart of the bureaux of the territory: the lowest and the highest turnouts) and
+  ``first`` (the share of the candidate first in the latest one).
+* The campaign's logo (`circo.assistant.brand`) in the top corner when one was uploaded; an
+  image generated through the configured images endpoint (``prompt``) in place of the chart,
+  which makes the visual AI-generated.
 * Campaign colours from the campaign's settings (``brand_color``, ``accent_color``), DejaVu fonts
   from the system (Debian ``fonts-dejavu-core``): nothing is downloaded at run time.
 * Anything made with a generative model (``ai_generated``: a headline written by a model, a
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session
 from circo import labels
 from circo.assistant.analysis import fold
 from circo.assistant.errors import AssistantError
+from circo.config import Settings
 from circo.core.tenancy import CampaignContext
 from circo.formatting import format_number
 
@@ -41,7 +47,8 @@ TEMPLATES: dict[str, tuple[int, int, str]] = {
     "leaflet-a5": (874, 1240, "pdf"),  # 148 × 210 mm at 150 dpi
     "leaflet-a4": (1240, 1754, "pdf"),  # 210 × 297 mm at 150 dpi
 }
-FIGURES = ("turnout", "first")
+FIGURES = ("turnout", "bureaux", "first")
+CHART_BARS = 8
 AI_MARK = "contenu généré par IA"
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 DEFAULT_BRAND = "#1d3557"
@@ -157,6 +164,24 @@ def figure_of(session: Session, *, figure: str, territory: str) -> Figure:
         (f"{row['year'] or row['election']} T{row['round']}", result.turnout or 0.0)
         for row, result in rows
     ]
+    if figure == "bureaux":
+        ranked = elections.rank_stations(
+            session,
+            territory=ref,
+            key=latest_row["election"],
+            round_number=latest_row["round"],
+            indicator="turnout",
+            descending=False,
+        )
+        half = CHART_BARS // 2
+        shown = ranked if len(ranked) <= CHART_BARS else ranked[:half] + ranked[-half:]
+        caption = f"de participation — {title} ; par bureau, les plus basses et les plus hautes"
+        return Figure(
+            _pct(latest.turnout or 0.0),
+            caption,
+            [(_bureau(station.station_key), station.value) for station in shown],
+            source,
+        )
     if figure == "turnout":
         value = latest.turnout or 0.0
         return Figure(_pct(value), f"de participation — {title}", bars, source)
@@ -167,6 +192,12 @@ def figure_of(session: Session, *, figure: str, territory: str) -> Figure:
     return Figure(
         _pct(first.share_valid), f"des exprimés pour {first.name} — {title}", shares, source
     )
+
+
+def _bureau(station_key: str) -> str:
+    """A bureau's short name on the chart: "01004_0003" → "bv 3" (commune code dropped)."""
+    number = station_key.rsplit("_", 1)[-1].lstrip("0") or "0"
+    return f"bv {number}"
 
 
 def _pct(value: float) -> str:
@@ -199,7 +230,12 @@ def render(
     figure: str,
     territory: str,
     ai_generated: bool = False,
+    logo: Image.Image | None = None,
+    picture: Image.Image | None = None,
 ) -> Visual:
+    """The visual; ``picture`` (a generated image) takes the chart's place and marks it as AI."""
+    if picture is not None:
+        ai_generated = True
     if template not in TEMPLATES:
         raise AssistantError(
             f"modèle inconnu « {template} » (attendu l'un de : {', '.join(TEMPLATES)})",
@@ -221,6 +257,8 @@ def render(
     band = height - mark_top(height)
     draw.rectangle([0, 0, width, round(height * 0.34)], fill=brand)
     y = margin
+    if logo is not None:
+        _paste_logo(image, logo, right=width - margin, top=margin, height=round(110 * unit))
     name_font = _font(round(30 * unit))
     draw.text((margin, y), ctx.campaign.name, font=name_font, fill="white")
     y += round(60 * unit)
@@ -238,7 +276,10 @@ def render(
         y += round(42 * unit)
     chart_top = y + round(30 * unit)
     chart_bottom = height - band - round(150 * unit)
-    _chart(draw, data.bars, (margin, chart_top, width - margin, chart_bottom), brand, unit)
+    if picture is not None:
+        _paste_cover(image, picture, (margin, chart_top, width - margin, chart_bottom))
+    else:
+        _chart(draw, data.bars, (margin, chart_top, width - margin, chart_bottom), brand, unit)
     source_font = _font(round(22 * unit))
     sy = height - band - round(110 * unit)
     for line in _wrap(draw, data.source_line, source_font, width - 2 * margin)[:3]:
@@ -292,7 +333,7 @@ def _chart(
     left, top, right, bottom = box
     if bottom - top < 80 or not bars:
         return
-    shown = bars[-6:]
+    shown = bars[-CHART_BARS:]
     label_font = _font(round(22 * unit))
     slot = (right - left) / len(shown)
     base = bottom - round(34 * unit)
@@ -303,4 +344,79 @@ def _chart(
         y0 = base - max(0.0, min(1.0, share)) * usable
         draw.rectangle([x0, y0, x1, base], fill=colour)
         draw.text((x0, y0 - round(30 * unit)), _pct(share), font=label_font, fill=colour)
-        draw.text((x0, base + round(6 * unit)), name[:14], font=label_font, fill="#333333")
+        draw.text((x0, base + round(6 * unit)), name[:9], font=label_font, fill="#333333")
+
+
+def _paste_logo(
+    image: Image.Image, logo: Image.Image, *, right: int, top: int, height: int
+) -> None:
+    """The logo scaled to ``height`` (at most a quarter of the width), its right edge at
+    ``right``, transparency kept."""
+    scale = min(height / logo.height, (image.width / 4) / logo.width)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    small = logo.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    image.paste(small, (right - size[0], top), small)
+
+
+def _paste_cover(image: Image.Image, picture: Image.Image, box: tuple[int, int, int, int]) -> None:
+    """``picture`` cropped to the box's proportions (centred) and scaled into it."""
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    if width < 20 or height < 20:
+        return
+    ratio = width / height
+    if picture.width / picture.height > ratio:
+        crop_width = round(picture.height * ratio)
+        offset = (picture.width - crop_width) // 2
+        region = (offset, 0, offset + crop_width, picture.height)
+    else:
+        crop_height = round(picture.width / ratio)
+        offset = (picture.height - crop_height) // 2
+        region = (0, offset, picture.width, offset + crop_height)
+    fitted = picture.crop(region).resize((width, height), Image.Resampling.LANCZOS)
+    image.paste(fitted.convert("RGB"), (left, top))
+
+
+def render_for(
+    session: Session,
+    ctx: CampaignContext,
+    settings: Settings,
+    *,
+    template: str,
+    headline: str,
+    figure: str,
+    territory: str,
+    ai_generated: bool = False,
+    prompt: str = "",
+) -> Visual:
+    """`render` with the campaign's logo and, with a ``prompt``, an image generated by the
+    configured images endpoint (refused when the prompt names a real person)."""
+    from circo.assistant.brand import generate_image, load_logo
+
+    if template not in TEMPLATES:
+        raise AssistantError(
+            f"modèle inconnu « {template} » (attendu l'un de : {', '.join(TEMPLATES)})",
+            loc="template",
+        )
+    picture = None
+    wanted = " ".join(prompt.split())
+    if wanted:
+        if len(wanted) > 400:
+            raise AssistantError(
+                f"description d'image de {len(wanted)} caractères (400 au plus)", loc="prompt"
+            )
+        refuse_real_person(session, ctx, headline, loc="headline")
+        refuse_real_person(session, ctx, wanted, loc="prompt")
+        figure_of(session, figure=figure, territory=territory)  # bad input before the call
+        picture = generate_image(settings, wanted)
+    return render(
+        session,
+        ctx,
+        template=template,
+        headline=headline,
+        figure=figure,
+        territory=territory,
+        ai_generated=ai_generated,
+        logo=load_logo(settings, ctx),
+        picture=picture,
+    )

@@ -186,9 +186,21 @@ def field_export(session: SessionDep, ctx: CampaignDep) -> Response:
 # --- the volunteer app (PWA) -----------------------------------------------------------------
 
 
+APP_RIPOSTES = 5  # the latest approved ripostes shown in the volunteer app
+
+
 @router.get("/c/{slug}/field/app/", response_class=HTMLResponse, include_in_schema=False)
-def field_app(request: Request, ctx: CampaignDep) -> HTMLResponse:
-    response = render(request, "field/app.html", {"slug": ctx.campaign.slug})
+def field_app(request: Request, session: SessionDep, ctx: CampaignDep) -> HTMLResponse:
+    from circo.assistant.models import RiposteStatus
+    from circo.assistant.ripostes import list_ripostes
+
+    # the comms team's approved ripostes, to read and share (each opens with share buttons)
+    approved = [
+        riposte
+        for riposte in list_ripostes(session, ctx)
+        if riposte.status == RiposteStatus.approved
+    ][:APP_RIPOSTES]
+    response = render(request, "field/app.html", {"slug": ctx.campaign.slug, "ripostes": approved})
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -40,6 +40,9 @@
     live.hidden = false;
     var source = new EventSource(form.dataset.stream + "?q=" + encodeURIComponent(query));
     source.addEventListener("point", function (event) { render(JSON.parse(event.data)); });
+    source.addEventListener("warning", function (event) {
+      list.before(text("p", JSON.parse(event.data).message, "notice warning"));
+    });
     source.addEventListener("done", function () { source.close(); });
     source.addEventListener("error", function () { source.close(); });
   });
