@@ -13,9 +13,7 @@ import re
 from functools import cache
 from importlib import resources
 
-_ASSIGNMENT = re.compile(
-    r"^(revision|down_revision|depends_on)\b[^=\n]*=\s*(.+)$", re.MULTILINE
-)
+_ASSIGNMENT = re.compile(r"^(revision|down_revision|depends_on)\b[^=\n]*=\s*(.+)$", re.MULTILINE)
 
 
 @cache
