@@ -327,6 +327,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "donation.recorded": "don enregistré",
         "visits.synced": "visites synchronisées",
         "opposition.recorded": "opposition enregistrée",
+        "form.submitted": "formulaire confirmé",
     },
     "delivery_state": {"pending": "à renvoyer", "delivered": "reçu", "failed": "échec"},
     "job_status": {
