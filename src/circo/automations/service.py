@@ -64,10 +64,7 @@ def _organiser(session: Session, ctx: CampaignContext, email: str, loc: str) -> 
     row = session.execute(
         select(User.id, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(
-            func.lower(User.email) == email.strip().lower(),
-            Membership.campaign_id == ctx.campaign_id,
-        )
+        .where(func.lower(User.email) == email.strip().lower(), campaign_filter(Membership, ctx))
     ).first()
     if row is None or row[1] not in ORGANISER_ROLES:
         raise AutomationError(
