@@ -16,7 +16,7 @@ new migration while another change works on it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -226,6 +226,7 @@ def _offer(
     submission: FormSubmission,
     contact_id: int,
 ) -> str:
+    from circo.core.timezone import local_today
     from circo.crm.geocode import locate_offline
     from circo.electionday.procurations import add_offer
     from circo.privacy.calendar import vote_days
@@ -238,7 +239,7 @@ def _offer(
     if where is None:
         return "offre de procuration à localiser : adresse inconnue de la référence BAN"
     days = vote_days(ctx.campaign)
-    until = (days[-1] if days else date.today()) + timedelta(days=31)
+    until = (days[-1] if days else local_today(ctx.campaign.timezone)) + timedelta(days=31)
     lat, lon = where
     offer = add_offer(
         session, ctx, contact_id=contact_id, longitude=lon, latitude=lat,
