@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from circo.bounds import Id, ReadModel, ShortText
+from circo.bounds import Id, LongText, ReadModel, ShortText
 
 Action = Literal["send_message", "add_tag", "assign"]
 
 
 class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     action: Action
     delay_days: int = Field(0, ge=0, le=365)
     channel: Literal["email", "sms"] = "email"
-    subject: ShortText = ""
-    body: str = Field("", max_length=20_000)
-    tag: str = Field("", max_length=100)
-    organiser: str = Field("", max_length=320)  # the organiser's email
+    subject: Annotated[ShortText, Field(max_length=300)] = ""
+    body: LongText = ""
+    tag: Annotated[ShortText, Field(max_length=100)] = ""
+    organiser: Annotated[ShortText, Field(max_length=320)] = ""  # the organiser's email
 
 
 class AutomationIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[ShortText, Field(min_length=1, max_length=200)]
     trigger: Literal["segment", "form", "event"]
-    segment: str = Field("", max_length=200)
+    segment: Annotated[ShortText, Field(max_length=200)] = ""
     form_id: Id | None = None
     event_id: Id | None = None
     steps: list[StepIn] = Field(min_length=1, max_length=20)
