@@ -310,14 +310,15 @@ def run_due(
 
 
 def ensure_tick_scheduled(session: Session) -> Job:
-    """Queue the next periodic run (one per slot of `TICK_SECONDS`: idempotent)."""
-    slot = int(clock.time() // TICK_SECONDS) + 1
+    """Queue the next periodic run, `TICK_SECONDS` from now (one per slot of that length:
+    a worker started twice, or started while a tick is planned, queues nothing more)."""
+    slot = int((clock.time() + TICK_SECONDS) // TICK_SECONDS)
     return jobs.enqueue(
         session,
         kind=TICK_JOB,
         payload={"repeat": True},
         idempotency_key=f"{TICK_JOB}:{slot}",
-        delay_seconds=max(0.0, slot * TICK_SECONDS - clock.time()),
+        delay_seconds=TICK_SECONDS,
     )
 
 
