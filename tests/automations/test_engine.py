@@ -16,6 +16,8 @@ from circo.automations.models import Enrolment, OrganiserAssignment, StepRun
 from circo.automations.schemas import AutomationIn, StepIn
 from circo.automations.service import create_automation, run_log
 from circo.config import Settings
+from circo.core import jobs
+from circo.core.models import Job
 from circo.crm.contacts import add_tags, create_contact, tags_of
 from circo.crm.events import check_in, create_event
 from circo.crm.schemas import ContactCreate, EventCreate, SegmentFilter
@@ -24,6 +26,7 @@ from circo.db import utcnow
 from circo.messaging.models import Delivery
 from circo.privacy.consent import record_opposition
 from circo.reach.forms import confirm, create_form, submit
+from circo.runtime import Runtime
 from tests.automations.conftest import AutoWorld, make_auto_world
 
 WELCOME = [
@@ -219,3 +222,33 @@ def test_refusals_name_the_field(session: Session, settings: Settings) -> None:
                 steps=[StepIn(action="send_message", subject="", body="Bonjour")],
             ),
         )  # fmt: skip
+
+
+def test_the_periodic_job_evaluates_segments_and_plans_the_next_tick(
+    session: Session, settings: Settings, runtime: Runtime
+) -> None:
+    world = make_auto_world(session)
+    create_segment(session, world.ctx, name="Jeunes", filters=SegmentFilter(tags=["jeune"]))
+    create_automation(
+        session, world.ctx, settings,
+        data=AutomationIn(
+            name="Jeunes", trigger="segment", segment="Jeunes",
+            steps=[StepIn(action="add_tag", tag="accueilli")],
+        ),
+    )  # fmt: skip
+    add_tags(session, world.ctx, contact_ids=[world.plain.id], names=["jeune"])
+    first = jobs.enqueue(session, kind=engine.TICK_JOB, payload={"repeat": True})
+    session.commit()
+    assert jobs.run_pending(runtime.factory, settings, kinds={engine.TICK_JOB}) == 1
+    session.expire_all()
+    done = session.get(Job, first.id)
+    assert done is not None
+    assert done.result == {
+        "campaigns": {"camp-a": {"enrolled": 1, "done": 1, "skipped": 0, "paused": 0}}
+    }
+    assert "accueilli" in _tags(session, world, world.plain.id)
+    following = session.scalars(
+        select(Job).where(Job.kind == engine.TICK_JOB, Job.status == "queued")
+    ).all()
+    assert len(following) == 1  # the next tick, a period ahead
+    assert following[0].run_after > utcnow() + timedelta(seconds=engine.TICK_SECONDS - 60)
