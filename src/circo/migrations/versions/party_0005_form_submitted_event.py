@@ -1,15 +1,19 @@
 """party: the ``form.submitted`` webhook event (public form confirmed)
 
-Revision ID: party_0004
+Revision ID: party_0005
 Revises: party_0003
 Create Date: 2026-12-03 12:45:00
+
+Numbered 0005 because another change adds party_0004 (webhook secrets encrypted) at the same
+time; both follow party_0003 and touch different tables (a merge may set this one's
+down_revision to "party_0004" to keep the party branch linear).
 """
 
 from collections.abc import Sequence
 
 from circo.migrations.checks import add_checks, drop_checks
 
-revision: str = "party_0004"
+revision: str = "party_0005"
 down_revision: str | Sequence[str] | None = "party_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
