@@ -16,6 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from circo.automations.models import (
+    Automation,
+    AutomationStep,
+    Enrolment,
+    OrganiserAssignment,
+    StepRun,
+)
 from circo.config import Settings
 from circo.core.models import User
 from circo.core.service import create_api_token, create_user
@@ -171,6 +178,16 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
     session.add(visit)
     hook = Webhook(group_id=group.id, url="https://example.org/hook", secret="s", events=[])
     session.add(hook)
+    automation = Automation(
+        campaign_id=campaign_id, name=f"Bienvenue {contact_id}", trigger="form",
+        form_id=public_form.id,
+    )  # fmt: skip
+    session.add(automation)
+    session.flush()
+    step = AutomationStep(
+        campaign_id=campaign_id, automation_id=automation.id, action="add_tag", tag="bienvenue"
+    )
+    session.add(step)
     session.flush()
     session.add_all(
         [
@@ -252,6 +269,26 @@ def _give_rows(session: Session, ctx: CampaignContext, contact_id: int, turf_id:
                 contact_id=contact_id,
                 email=f"formulaire-{contact_id}@example.org",
                 token_hash=f"{contact_id:064d}",
+            ),
+            Enrolment(
+                campaign_id=campaign_id,
+                automation_id=automation.id,
+                contact_id=contact_id,
+                reason="formulaire",
+            ),
+            StepRun(
+                campaign_id=campaign_id,
+                automation_id=automation.id,
+                step_id=step.id,
+                contact_id=contact_id,
+                due_at=utcnow(),
+                outcome="prévue",
+            ),
+            OrganiserAssignment(
+                campaign_id=campaign_id,
+                contact_id=contact_id,
+                user_id=volunteer.id,
+                automation_id=automation.id,
             ),
             CallEntry(
                 campaign_id=campaign_id,

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,16 @@ def environment(folder: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+def solved_challenge(secret_and_form: tuple[str, str]) -> dict[str, str]:
+    """What the page and its script give a visitor: a signed challenge and its proof of work
+    (computed before the timed run: the cost is the visitor's, not the server's)."""
+    from circo.reach import pow
+
+    secret, public_id = secret_and_form
+    token = pow.issue(secret, public_id).token
+    return {"pow_challenge": token, "pow": str(pow.solve(token))}
 
 
 def wait_until_up(base: str, deadline: float) -> None:
@@ -86,6 +96,15 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         path = "/f/" + form["url"].rsplit("/f/", 1)[1]
+        public_id = path.rsplit("/", 1)[1]
+        with ProcessPoolExecutor() as solvers:
+            proofs = list(
+                solvers.map(
+                    solved_challenge,
+                    [(env["CIRCO_SECRET_KEY"], public_id)] * args.submissions,
+                    chunksize=50,
+                )
+            )
         try:
             wait_until_up(base, time.monotonic() + 60)
             clients: dict[str, httpx.Client] = {}
@@ -114,6 +133,7 @@ def main() -> None:
                         "first_name": f"Visiteur{index}",
                         "consent": "yes",
                         "origin": "https://exemple.fr/rejoindre",
+                        **proofs[index],
                     },
                 )
                 elapsed = time.perf_counter() - started

@@ -160,6 +160,16 @@ DOMAINS: tuple[Domain, ...] = (
         startup=("circo.privacy.retention:ensure_retention_scheduled",),
         personal_data="circo.privacy.personal:PERSONAL_DATA",
     ),
+    Domain(
+        name="automations",
+        models="circo.automations.models",
+        cli="circo.automations.cli",
+        routes="circo.automations.routes",
+        jobs={"automations.tick": "circo.automations.engine:tick_job"},
+        startup=("circo.automations.engine:ensure_tick_scheduled",),
+        personal_data="circo.automations.personal:PERSONAL_DATA",
+        demo="circo.automations.demo:seed_demo",
+    ),
 )
 
 

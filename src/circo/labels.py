@@ -266,6 +266,21 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "inbound": "reçu",
         "outbound": "envoyé",
     },
+    "automation_trigger": {
+        "segment": "entre dans un segment",
+        "form": "confirme un formulaire",
+        "event": "vient à un événement",
+    },
+    "automation_action": {
+        "send_message": "envoyer un message",
+        "add_tag": "ajouter une étiquette",
+        "assign": "confier à un·e organisateur·rice",
+    },
+    "automation_run": {
+        "scheduled": "prévue",
+        "done": "faite",
+        "skipped": "écartée",
+    },
     "form_kind": {
         "signup": "inscription",
         "volunteer": "bénévolat",
@@ -319,6 +334,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "donation.recorded": "don enregistré",
         "visits.synced": "visites synchronisées",
         "opposition.recorded": "opposition enregistrée",
+        "form.submitted": "formulaire confirmé",
     },
     "delivery_state": {"pending": "à renvoyer", "delivered": "reçu", "failed": "échec"},
     "job_status": {

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from importlib import resources
 
-_ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+)$", re.MULTILINE)
+_ASSIGNMENT = re.compile(r"^(revision|down_revision|depends_on)\b[^=\n]*=\s*(.+)$", re.MULTILINE)
 
 
 @cache
@@ -28,11 +28,14 @@ def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
         if "revision" not in found:
             continue
         revisions.add(ast.literal_eval(found["revision"].strip()))
-        down = ast.literal_eval(found.get("down_revision", "None").strip())
-        if isinstance(down, str):
-            parents.add(down)
-        elif down:
-            parents.update(down)
+        # A revision another one depends on is not kept in the version table either (Alembic
+        # records the dependent revision only).
+        for key in ("down_revision", "depends_on"):
+            down = ast.literal_eval(found.get(key, "None").strip())
+            if isinstance(down, str):
+                parents.add(down)
+            elif down:
+                parents.update(down)
     return frozenset(revisions), frozenset(revisions - parents)
 
 

@@ -120,3 +120,16 @@ def make_call_world(session: Session, *, settings: dict[str, object] | None = No
         opposed_phone=opposed_phone,
         refused=refused,
     )
+
+
+def pow_fields(html: str) -> dict[str, str]:
+    """What the page's script adds to a public form: the challenge and its proof of work."""
+    import html as html_lib
+    import re
+
+    from circo.reach.pow import solve
+
+    match = re.search(r'data-pow-challenge="([^"]+)"', html)
+    assert match, "no proof-of-work challenge on the page"
+    token = html_lib.unescape(match.group(1))
+    return {"pow_challenge": token, "pow": str(solve(token))}

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circo.config import Settings
 from circo.reach import calls
 from circo.reach.models import CallEntry
 from tests.browser import browser_page, live_server
@@ -83,26 +84,41 @@ def test_volunteer_calls_from_the_phone(app: FastAPI, session: Session, tmp_path
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_public_form_filled_then_confirmed_on_a_phone(
-    app: FastAPI, session: Session, tmp_path: Path
+    app: FastAPI, session: Session, settings: Settings, tmp_path: Path
 ) -> None:
+    """The page's script does the proof of work (the no-script question is hidden), the mailed
+    link confirms, the form's automation runs and its log shows the person."""
+    from circo.automations.engine import run_due
+    from circo.automations.schemas import AutomationIn, StepIn
+    from circo.automations.service import create_automation
     from circo.core.models import OutgoingMail
     from circo.crm.models import Contact
     from circo.reach.forms import create_form
 
     world = make_call_world(session)
     form = create_form(session, world.ctx, kind="volunteer", name="Devenir bénévole")
+    automation = create_automation(
+        session, world.ctx, settings,
+        data=AutomationIn(
+            name="Accueil des bénévoles", trigger="form", form_id=form.id,
+            steps=[StepIn(action="add_tag", tag="bénévole accueilli")],
+        ),
+    ).automation  # fmt: skip
     session.commit()
-    public_id = form.public_id
+    public_id, automation_id = form.public_id, automation.id
     with live_server(app) as base_url, browser_page(tmp_path) as page_object:
         page: Any = page_object
         page.goto(f"{base_url}/f/{public_id}")
         frame = page
         expect(frame.get_by_role("heading", name="Devenir bénévole")).to_be_visible()
+        expect(frame.locator("#pow-question")).to_be_hidden()  # the script runs: no question
         frame.get_by_label("Adresse e-mail").fill("lea@example.org")
         frame.get_by_label("Prénom").fill("Léa")
-        frame.get_by_role("checkbox").check()
+        frame.get_by_label("Téléphone").fill("06 12 34 56 78")
+        frame.get_by_label("le week-end").check()
+        frame.get_by_label(form.wording).check()
         frame.get_by_role("button", name="Envoyer").click()
-        expect(frame.get_by_test_id("form-sent")).to_be_visible()
+        expect(frame.get_by_test_id("form-sent")).to_be_visible(timeout=60_000)
 
         text = session.scalars(
             select(OutgoingMail.text).where(OutgoingMail.email == "lea@example.org")
@@ -112,6 +128,18 @@ def test_public_form_filled_then_confirmed_on_a_phone(
         page.goto(base_url + "/f/" + link.split("/f/", 1)[1])  # the mail names CIRCO_BASE_URL
         page.get_by_role("button", name="Je confirme").click()
         expect(page.get_by_test_id("form-confirmed")).to_be_visible()
+
+        assert run_due(session, world.ctx).done == 1
+        session.commit()
+        page.goto(f"{base_url}/login?next=/c/camp-a/automations/{automation_id}")
+        page.get_by_label("Adresse e-mail").fill("orga-a@example.org")
+        page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(f"{base_url}/c/camp-a/automations/{automation_id}")
+        log = page.get_by_test_id("automation-log")
+        expect(log).to_contain_text("Léa")
+        expect(log).to_contain_text("faite")
+        expect(log).to_contain_text("étiquette « bénévole accueilli » ajoutée")
 
     contact = session.scalar(select(Contact).where(Contact.email == "lea@example.org"))
     assert contact is not None

@@ -17,7 +17,7 @@ from circo.privacy.models import ConsentRecord
 from circo.reach.forms import SubmissionLimiter
 from circo.reach.models import FormSubmission
 from tests.factories import login
-from tests.reach.conftest import make_call_world
+from tests.reach.conftest import make_call_world, pow_fields
 
 LINK = re.compile(r"/f/([\w-]+)/confirm/([\w-]+)")
 
@@ -60,7 +60,7 @@ def test_signup_form_double_opt_in(client: TestClient, session: Session) -> None
     )
     assert robot.status_code == 200
     assert "Un e-mail de confirmation" in robot.text  # same answer, nothing kept
-    missing = client.post(path, data={"email": "marie@example.org"})
+    missing = client.post(path, data={"email": "marie@example.org", **pow_fields(page.text)})
     assert missing.status_code == 400
     assert "cochez la case" in missing.text
     sent = client.post(
@@ -71,6 +71,7 @@ def test_signup_form_double_opt_in(client: TestClient, session: Session) -> None
             "last_name": "Curie",
             "consent": "yes",
             "origin": "https://exemple.fr/nous-rejoindre",
+            **pow_fields(client.get(path).text),
         },
     )
     assert sent.status_code == 200, sent.text
@@ -104,7 +105,10 @@ def test_signup_form_double_opt_in(client: TestClient, session: Session) -> None
     assert proof["submitted_at"] <= proof["confirmed_at"]
     session.rollback()
 
-    again = client.post(path, data={"email": "marie@example.org", "consent": "yes"})
+    again = client.post(
+        path,
+        data={"email": "marie@example.org", "consent": "yes", **pow_fields(client.get(path).text)},
+    )
     assert again.status_code == 200
     second_link = _mail_link(session, "marie@example.org")
     session.rollback()

@@ -35,6 +35,7 @@ BAD_VALUE: dict[str, tuple[str, str]] = {
     "/c/demo/assistant/kb/url": ("url", "pas une adresse"),
     "/c/demo/assistant/leaflets": ("territory", ""),
     "/c/demo/assistant/studio": ("topic", ""),
+    "/c/demo/automations": ("name", ""),
     "/c/demo/calls": ("batch_size", "abc"),
     "/c/demo/contacts": ("email", "pas-une-adresse"),
     "/c/demo/drops": ("per_turf", "abc"),

@@ -74,7 +74,11 @@ def _rows(session: Session, settings: Settings, campaign: Any, tag: str) -> dict
         settings,
         draft=Draft(channel="email", segment="all", subject=f"Objet {tag}", body="x"),
     )
+    from circo.reach.forms import create_form
+
+    form = create_form(session, ctx, kind="signup", name=f"Rejoindre {tag}")
     return {
+        "form": form.id,
         "segment": segment.id,
         "message": message.id,
         "document": document.document_id,
@@ -121,7 +125,35 @@ class Case:
 
 
 M = "/api/campaigns/camp-a/messages"
+
+
+def _automation(trigger: str, **target: int) -> dict[str, Any]:
+    name = f"Auto {trigger} {sorted(target.items())}"
+    steps = [{"action": "add_tag", "tag": "suivi"}]
+    return {"json": {"name": name, "trigger": trigger, "steps": steps, **target}}
+
+
 CASES = [
+    Case(
+        "POST",
+        "/api/campaigns/{slug}/forms",
+        "body.event_id",
+        lambda ids, own: {
+            "json": {"kind": "event", "name": f"Réunion {ids['event']}", "event_id": ids["event"]}
+        },
+    ),
+    Case(
+        "POST",
+        "/api/campaigns/{slug}/automations",
+        "body.form_id",
+        lambda ids, own: _automation("form", form_id=ids["form"]),
+    ),
+    Case(
+        "POST",
+        "/api/campaigns/{slug}/automations",
+        "body.event_id",
+        lambda ids, own: _automation("event", event_id=ids["event"]),
+    ),
     Case(
         "POST",
         "/api/campaigns/{slug}/field/assignments",

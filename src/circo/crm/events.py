@@ -207,10 +207,36 @@ def respond(session: Session, settings: Settings, *, token: str, answer: str) ->
     if answer not in RSVP_ANSWERS:
         raise CrmError(f"réponse inconnue « {answer} » (yes, no ou maybe)", loc="answer")
     ctx, event, attendee, contact = rsvp_context(session, settings, token)
+    return _answer(session, ctx, event, attendee, contact.id, answer)
+
+
+def record_rsvp(
+    session: Session, ctx: CampaignContext, *, event_id: int, contact_id: int, answer: str
+) -> EventAttendee:
+    """An answer given elsewhere than the invitation link (a public event form): the same
+    capacity rule, timeline line, webhook and automation trigger as `respond`."""
+    if answer not in RSVP_ANSWERS:
+        raise CrmError(f"réponse inconnue « {answer} » (yes, no ou maybe)", loc="answer")
+    event = get_event(session, ctx, event_id)
+    attendee = invite_contact(
+        session, ctx, event_id=event.id, contact_id=contact_id, status="invited"
+    )
+    return _answer(session, ctx, event, attendee, contact_id, answer)
+
+
+def _answer(
+    session: Session,
+    ctx: CampaignContext,
+    event: Event,
+    attendee: EventAttendee,
+    contact_id: int,
+    answer: str,
+) -> EventAttendee:
     if answer == "yes" and attendee.status != "yes" and event.capacity is not None:
         taken = counts(session, ctx, event_id=event.id).get("yes", 0)
         if taken >= event.capacity:
             raise CrmError("complet : plus de place pour cet événement", loc="capacity", status=409)
+    already_yes = attendee.status == "yes"
     attendee.status = answer
     attendee.responded_at = utcnow()
     session.flush()
@@ -218,7 +244,7 @@ def respond(session: Session, settings: Settings, *, token: str, answer: str) ->
     add_interaction(
         session,
         ctx,
-        contact_id=contact.id,
+        contact_id=contact_id,
         kind="event",
         summary=f"réponse à « {event.title} » : {labels[answer]}",
         data={"event_id": event.id},
@@ -230,10 +256,25 @@ def respond(session: Session, settings: Settings, *, token: str, answer: str) ->
         session,
         ctx,
         event=WebhookEvent.rsvp,
-        contact_id=contact.id,
-        data={"event_id": event.id, "contact_id": contact.id, "answer": answer},
+        contact_id=contact_id,
+        data={"event_id": event.id, "contact_id": contact_id, "answer": answer},
     )
+    if answer == "yes" and not already_yes:
+        _attended(session, ctx, event, contact_id, f"a répondu oui à « {event.title} »")
     return attendee
+
+
+def _attended(
+    session: Session, ctx: CampaignContext, event: Event, contact_id: int, reason: str
+) -> None:
+    """The automation trigger "attends event E" (an RSVP yes or a check-in), fired here."""
+    from circo.automations.engine import fire
+    from circo.automations.models import TriggerKind
+
+    fire(
+        session, ctx, trigger=TriggerKind.event, target_id=event.id, contact_id=contact_id,
+        reason=reason[:300],
+    )  # fmt: skip
 
 
 # --- invitations and reminders ----------------------------------------------------------------
@@ -385,6 +426,7 @@ def check_in(
             summary=f"présent·e à « {event.title} »",
             data={"event_id": event.id},
         )
+        _attended(session, ctx, event, contact_id, f"présent·e à « {event.title} »")
     return attendee
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from circo.config import Settings
@@ -350,3 +350,22 @@ def geocode_imported(
     report = apply_locations(session, contacts, found)
     report.online = online
     return report
+
+
+def locate_offline(
+    session: Session, *, postal_code: str, address_line: str
+) -> tuple[float, float] | None:
+    """Where an address is, from the offline BAN reference only (no network: fit for a web
+    request): the address, else the middle of its postal code's points; None when unknown."""
+    if address_line.strip():
+        point = _lookup(session, postal_code, address_line)
+        if point is not None:
+            return point.lat, point.lon
+    row = session.execute(
+        select(func.avg(GeoAddress.lat), func.avg(GeoAddress.lon)).where(
+            GeoAddress.postal_code == postal_code
+        )
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    return float(row[0]), float(row[1])

@@ -133,6 +133,7 @@ class WebhookEvent(enum.StrEnum):
     donation = "donation.recorded"
     visits_synced = "visits.synced"
     opposition = "opposition.recorded"
+    form_submitted = "form.submitted"  # a public form confirmed (double opt-in)
 
 
 class DeliveryStatus(enum.StrEnum):

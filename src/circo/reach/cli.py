@@ -197,6 +197,9 @@ def forms_create(
     wording: Annotated[
         str, typer.Option("--wording", help="Texte d'accord (sinon le texte par défaut).")
     ] = "",
+    event: Annotated[
+        int | None, typer.Option("--event", help="Événement d'un formulaire « event » (n°).")
+    ] = None,
     campaign: CampaignOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -209,7 +212,7 @@ def forms_create(
 
     parse_kind(kind, loc="--kind")
     with campaign_session(data_dir, campaign) as (runtime, session, ctx):
-        form = create_form(session, ctx, kind=kind, name=name, wording=wording)
+        form = create_form(session, ctx, kind=kind, name=name, wording=wording, event_id=event)
         payload = {"id": form.id, "url": form_url(runtime.settings, form)}
     if as_json:
         print_json(payload)

@@ -38,6 +38,7 @@ from circo.crm.schemas import ContactCreate
 from circo.db import utcnow
 from circo.labels import label
 from circo.privacy.consent import record_consent
+from circo.reach import form_kinds
 from circo.reach.errors import NotFound, ReachError
 from circo.reach.models import FormKind, FormSubmission, PublicForm
 
@@ -68,13 +69,25 @@ def parse_kind(value: str, *, loc: str = "kind") -> FormKind:
 
 
 def create_form(
-    session: Session, ctx: CampaignContext, *, kind: str, name: str, wording: str = ""
+    session: Session,
+    ctx: CampaignContext,
+    *,
+    kind: str,
+    name: str,
+    wording: str = "",
+    event_id: int | None = None,
 ) -> PublicForm:
+    """Create a form; an event form names the crm event it registers to (``event_id``)."""
     ctx.require(*MANAGERS)
     parsed = parse_kind(kind)
     clean = " ".join(name.split())
     if not clean:
         raise ReachError("nom de formulaire requis (ex. « Rejoindre »)", loc="name")
+    if parsed == FormKind.event and event_id is None:
+        raise ReachError(
+            "un formulaire d'événement a besoin de son événement (son numéro, ex. 3)",
+            loc="événement",
+        )
     form = PublicForm(
         campaign_id=ctx.campaign_id,
         public_id=secrets.token_urlsafe(12),
@@ -85,6 +98,8 @@ def create_form(
     )
     session.add(form)
     session.flush()
+    if parsed == FormKind.event and event_id is not None:
+        form_kinds.set_event(session, ctx, form, event_id)
     return form
 
 
@@ -125,9 +140,11 @@ def submit(
     *,
     public_id: str,
     fields: dict[str, str],
+    answers: dict[str, str] | None = None,
     origin: str = "",
 ) -> Submitted:
-    """Keep the submission pending and queue the confirmation mail (sent after the commit)."""
+    """Keep the submission pending and queue the confirmation mail (sent after the commit).
+    ``answers``: the kind's own fields (`circo.reach.form_kinds`)."""
     form, campaign = public_form(session, public_id)
     if fields.get(HONEYPOT, "").strip():
         return Submitted(None)
@@ -144,6 +161,7 @@ def submit(
         phone = normalise.normalise_phone(phone_text) if phone_text else None
     except ValueError as exc:
         raise ReachError(f"numéro de téléphone invalide : {exc}", loc="téléphone") from None
+    kept_answers = form_kinds.validate(form.kind, fields, answers or {})
     token = secrets.token_urlsafe(24)
     submission = FormSubmission(
         campaign_id=campaign.id,
@@ -158,6 +176,7 @@ def submit(
     )
     session.add(submission)
     session.flush()
+    form_kinds.keep_answers(session, submission, kept_answers)
     link = f"{settings.base_url.rstrip('/')}/f/{form.public_id}/confirm/{token}"
     queue_mail(
         session,
@@ -178,9 +197,13 @@ def submit(
     return Submitted(submission)
 
 
-def confirm(session: Session, *, public_id: str, token: str) -> FormSubmission:
+def confirm(
+    session: Session, *, public_id: str, token: str, settings: Settings | None = None
+) -> FormSubmission:
     """The link was opened and confirmed: the contact is created or matched, with its email
-    consent naming the form. A second confirmation changes nothing."""
+    consent naming the form; then the kind's action (event RSVP, procuration offer…), the
+    ``form.submitted`` webhook and the automation trigger "signs form F". A second
+    confirmation changes nothing."""
     form, campaign = public_form(session, public_id)
     submission = session.scalar(
         select(FormSubmission).where(
@@ -217,7 +240,47 @@ def confirm(session: Session, *, public_id: str, token: str) -> FormSubmission:
     submission.confirmed_at = now
     submission.contact_id = contact_id
     session.flush()
+    outcome = form_kinds.on_confirm(
+        session, ctx, settings, form=form, submission=submission, contact_id=contact_id
+    )
+    _announce(session, ctx, form, submission, contact_id, outcome)
     return submission
+
+
+def _announce(
+    session: Session,
+    ctx: CampaignContext,
+    form: PublicForm,
+    submission: FormSubmission,
+    contact_id: int,
+    outcome: str,
+) -> None:
+    """The ``form.submitted`` webhook and the automation trigger, fired here explicitly."""
+    from circo.automations.engine import fire
+    from circo.automations.models import TriggerKind
+    from circo.party.models import WebhookEvent
+    from circo.party.webhooks import emit
+
+    emit(
+        session,
+        ctx,
+        event=WebhookEvent.form_submitted,
+        contact_id=contact_id,
+        data={
+            "form": {"id": form.id, "name": form.name, "kind": str(form.kind)},
+            "submission_id": submission.id,
+            "contact_id": contact_id,
+            "submitted_at": submission.submitted_at.isoformat(),
+            "confirmed_at": submission.confirmed_at.isoformat()
+            if submission.confirmed_at
+            else None,
+            "outcome": outcome,
+        },
+    )
+    fire(
+        session, ctx, trigger=TriggerKind.form, target_id=form.id, contact_id=contact_id,
+        reason=f"a confirmé le formulaire « {form.name} »",
+    )  # fmt: skip
 
 
 def _match_or_create(
@@ -278,5 +341,8 @@ class SubmissionLimiter:
 
 
 def submission_fields(form: Any) -> dict[str, str]:
-    names = ("email", "first_name", "last_name", "phone", "postal_code", "consent", HONEYPOT)
+    names = (
+        "email", "first_name", "last_name", "phone", "postal_code", "consent", HONEYPOT,
+        "pow", "pow_challenge", "pow_answer",
+    )  # fmt: skip
     return {name: str(form.get(name) or "") for name in names}

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from circo.core.models import Role
 from circo.core.tenancy import CampaignContext, campaign_filter
 from circo.errors import CircoError
-from circo.reach import forms
+from circo.reach import form_kinds, forms, pow
+from circo.reach.errors import ReachError
 from circo.reach.models import FormKind, FormSubmission
 from circo.reach.schemas import FormCreated, FormIn
 from circo.web.deps import FormDep, SessionDep, SettingsDep, client_ip, require_role
@@ -24,15 +25,28 @@ api = APIRouter(prefix="/api/campaigns/{slug}/forms", tags=["forms"])
 router = APIRouter()
 FormsDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.comms, Role.organiser))]
 LIMITER = forms.SubmissionLimiter()
+SEEN = pow.SeenChallenges()
 # Public pages may be framed by any site (embedding); everything else keeps frame-ancestors none.
 PUBLIC_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'none'; connect-src 'none'; frame-ancestors *; base-uri 'none'; "
+    "script-src 'self'; connect-src 'none'; frame-ancestors *; base-uri 'none'; "
     "form-action 'self'"
 )
 
 
 def _public(request: Request, values: dict[str, Any], status: int = 200) -> HTMLResponse:
+    form = values["form"]
+    if not any(key in values for key in ("sent", "confirm_token", "confirmed")):
+        from circo.web.deps import get_settings
+
+        values = {
+            **values,
+            "challenge": pow.issue(get_settings(request).effective_secret_key(), form.public_id),
+            "pow_bits": pow.BITS,
+            "fields": form_kinds.fields_of(form.kind),
+            "availability": form_kinds.AVAILABILITY,
+            "rounds": form_kinds.ROUNDS,
+        }
     response = render(request, "reach/public_form.html", values, status=status)
     response.headers["Content-Security-Policy"] = PUBLIC_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -54,8 +68,11 @@ def _forms_page(
     )
     counts = {int(form_id): int(count) for form_id, count in session.execute(confirmed)}
     rows = [(form, counts.get(form.id, 0)) for form in forms.list_forms(session, ctx)]
+    from circo.crm.events import list_events
+
     values = {
         "rows": rows,
+        "events": list_events(session, ctx),
         "kinds": [kind.value for kind in FormKind],
         "url": lambda form: forms.form_url(settings, form),
         "error": error,
@@ -75,13 +92,17 @@ def forms_page(
 def forms_create_page(
     request: Request, session: SessionDep, settings: SettingsDep, ctx: FormsDep, form: FormDep
 ) -> Response:
+    event_text = str(form.get("event_id") or "").strip()
     try:
+        if event_text and not event_text.isdigit():
+            raise ReachError(f"événement « {event_text} » : attendu son numéro", loc="événement")
         forms.create_form(
             session,
             ctx,
             kind=str(form.get("kind") or ""),
             name=str(form.get("name") or ""),
             wording=str(form.get("wording") or ""),
+            event_id=int(event_text) if event_text else None,
         )
     except CircoError as error:
         session.rollback()
@@ -112,8 +133,16 @@ def public_form_submit(
         message = "trop d'envois depuis cette adresse : réessayez dans une minute"
         return _public(request, {**values, "error": message, "origin": ""}, status=429)
     origin = str(form_data.get("origin") or request.headers.get("origin") or "")
+    answers = form_kinds.read_answers(form.kind, form_data)
+    values["values"] = {**fields, **answers}
     try:
-        forms.submit(session, settings, public_id=public_id, fields=fields, origin=origin)
+        if not fields.get(forms.HONEYPOT, "").strip():
+            pow.check(
+                settings.effective_secret_key(), public_id=form.public_id, fields=fields, seen=SEEN
+            )
+        forms.submit(
+            session, settings, public_id=public_id, fields=fields, answers=answers, origin=origin
+        )
     except CircoError as error:
         session.rollback()
         return _public(request, {**values, "error": error.message, "origin": origin}, 400)
@@ -132,9 +161,9 @@ def public_confirm_page(
 
 @pages.post("/f/{public_id}/confirm/{token}", response_class=HTMLResponse)
 def public_confirm(
-    request: Request, session: SessionDep, public_id: str, token: str
+    request: Request, session: SessionDep, settings: SettingsDep, public_id: str, token: str
 ) -> HTMLResponse:
-    submission = forms.confirm(session, public_id=public_id, token=token)
+    submission = forms.confirm(session, public_id=public_id, token=token, settings=settings)
     form, campaign = forms.public_form(session, public_id)
     return _public(
         request, {"form": form, "campaign": campaign, "confirmed": submission.confirmed_at}
@@ -146,7 +175,9 @@ def api_create_form(
     session: SessionDep, settings: SettingsDep, ctx: FormsDep, body: FormIn
 ) -> dict[str, Any]:
     """Create a public form (`circo forms create --json`): its id and public address."""
-    form = forms.create_form(session, ctx, kind=body.kind, name=body.name, wording=body.wording)
+    form = forms.create_form(
+        session, ctx, kind=body.kind, name=body.name, wording=body.wording, event_id=body.event_id
+    )
     return {"id": form.id, "url": forms.form_url(settings, form)}
 
 

@@ -14,7 +14,7 @@ from circo.config import Settings
 from circo.core.models import Campaign, Role
 from circo.core.tenancy import CampaignContext, system_context
 from circo.errors import CircoError
-from circo.reach import text_inbox, texting
+from circo.reach import text_inbox, text_retry, texting
 from circo.reach.calls import segment_title
 from circo.reach.errors import ReachError
 from circo.reach.schemas import (
@@ -214,6 +214,7 @@ def _send_page(
         "calendar": texting.calendar_now(ctx),
         "sent": sent,
         "recent": texting.my_recent(session, ctx, text_campaign_id),
+        "stuck": text_retry.stuck_texts(session, ctx, text_campaign_id),
         "error": error,
         "segment_title": segment_title,
     }
@@ -244,6 +245,27 @@ def send_next_page(
         )
     suffix = f"?envoye={result.entry.id}" if result.entry is not None else ""
     return RedirectResponse(f"{_base(ctx)}/{text_campaign_id}{suffix}", status_code=303)
+
+
+@pages.post("/c/{slug}/texts/{text_campaign_id}/retry/{entry_id}")
+def retry_page(
+    request: Request,
+    session: SessionDep,
+    ctx: CampaignDep,
+    settings: SettingsDep,
+    text_campaign_id: IdPath,
+    entry_id: IdPath,
+) -> Response:
+    """Send a text stuck in "sending" again (same text, same provider reference)."""
+    texting.get_text_campaign(session, ctx, text_campaign_id)
+    try:
+        entry = text_retry.retry_stuck(session, ctx, settings, entry_id=entry_id)
+    except CircoError as error:
+        session.rollback()
+        return _send_page(
+            request, session, ctx, text_campaign_id, error=error.message, status=error.status
+        )
+    return RedirectResponse(f"{_base(ctx)}/{text_campaign_id}?envoye={entry.id}", status_code=303)
 
 
 # --- API --------------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ class FormIn(BaseModel):
     kind: FormKindText
     name: ShortText = Field(min_length=1, max_length=200)
     wording: LongText = ""
+    event_id: Id | None = None  # the crm event of an event form
 
 
 class FormCreated(ReadModel):

@@ -288,6 +288,15 @@ def _deliver(
                 loc="fournisseur SMS",
                 status=502,
             ) from exc
+        if exc.maybe_sent:  # no answer: it may have left; kept "sending", retried by hand
+            entry.note = exc.message[:500]
+            session.commit()
+            raise ReachError(
+                f"{exc.message} ; le SMS est peut-être parti : relancez-le depuis « SMS sans "
+                "réponse du fournisseur » (même référence, personne ne le reçoit deux fois)",
+                loc="fournisseur SMS",
+                status=502,
+            ) from exc
         entry.status = TextStatus.failed.value
         entry.note = exc.message[:500]
     finally:

@@ -10,7 +10,11 @@ One module per role; this package re-exports their public names.
 from __future__ import annotations
 
 from circo.messaging.service.ab_test import VariantStats, decide_winner, pick_winner, variant_stats
-from circo.messaging.service.calendar_rules import require_paid_ads_allowed, require_sending_allowed
+from circo.messaging.service.calendar_rules import (
+    require_paid_ads_allowed,
+    require_sending_allowed,
+    sending_decision,
+)
 from circo.messaging.service.constants import (
     AB_JOB,
     AB_METRICS,
@@ -103,6 +107,7 @@ __all__ = [
     "require_paid_ads_allowed",
     "require_sending_allowed",
     "resume",
+    "sending_decision",
     "set_cell",
     "start_send",
     "status_counts",
