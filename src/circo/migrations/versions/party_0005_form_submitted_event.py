@@ -1,7 +1,7 @@
 """party: the ``form.submitted`` webhook event (public form confirmed)
 
 Revision ID: party_0005
-Revises: party_0004_webhook_secrets_encrypted
+Revises: party_0004
 Create Date: 2026-12-03 12:45:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from circo.migrations.checks import add_checks, drop_checks
 
 revision: str = "party_0005"
-down_revision: str | Sequence[str] | None = "party_0004_webhook_secrets_encrypted"
+down_revision: str | Sequence[str] | None = "party_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
