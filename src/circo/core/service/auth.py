@@ -1,16 +1,13 @@
-"""Business rules of the core: organisations, campaigns, users, roles, auth, tokens."""
+"""Authentication: logins with back-off, web sessions, API tokens, password reset."""
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,289 +15,29 @@ from circo.core import audit
 from circo.core.audit import Actor
 from circo.core.errors import (
     AuthError,
-    CampaignNotFound,
-    CircoError,
     NotFound,
-    RoleError,
     TooManyRequests,
 )
 from circo.core.models import (
     ApiToken,
-    Campaign,
-    ElectionType,
     LoginAttempt,
-    Membership,
-    Organisation,
     PasswordReset,
-    Role,
     User,
     WebSession,
 )
 from circo.core.security import (
-    MIN_PASSWORD_LENGTH,
     dummy_password_hash,
     hash_password,
     new_token,
     token_hash,
     verify_password,
 )
-from circo.core.tenancy import CampaignContext, campaign_filter
-from circo.core.timezone import DEFAULT_ZONE, check_zone
+from circo.core.service.campaigns import campaigns_of_user
+from circo.core.service.users import check_password_strength, get_user_by_email
 from circo.db import after_commit, reading_only, utcnow
 
 logger = logging.getLogger(__name__)
-
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 API_TOKEN_PREFIX = "circo_"
-
-
-# --- campaigns --------------------------------------------------------------------------------
-
-
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value.strip().lower())
-    except ValueError:
-        allowed = ", ".join(role.value for role in Role)
-        raise RoleError(
-            f"rôle inconnu « {value} » (attendu l'un de : {allowed})", loc="role"
-        ) from None
-
-
-def create_campaign(
-    session: Session,
-    *,
-    slug: str,
-    name: str,
-    organisation: Organisation | None = None,
-    election_type: str = ElectionType.other.value,
-    territory_code: str | None = None,
-    territory_name: str | None = None,
-    election_date: date | None = None,
-    timezone: str = DEFAULT_ZONE,
-) -> Campaign:
-    if not SLUG_PATTERN.match(slug):
-        raise CircoError(
-            f"identifiant de campagne invalide « {slug} » : minuscules, chiffres et tirets, "
-            "2 à 63 caractères (ex. paris-2026)",
-            loc="campaign",
-        )
-    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise CircoError(f"la campagne « {slug} » existe déjà", loc="campaign", status=409)
-    try:
-        ElectionType(election_type)
-    except ValueError:
-        allowed = ", ".join(kind.value for kind in ElectionType)
-        raise CircoError(
-            f"type d'élection inconnu « {election_type} » (attendu : {allowed})",
-            loc="election_type",
-        ) from None
-    if organisation is None:
-        organisation = Organisation(name=name)
-        session.add(organisation)
-        session.flush()
-    campaign = Campaign(
-        organisation_id=organisation.id,
-        slug=slug,
-        name=name,
-        election_type=election_type,
-        territory_code=territory_code,
-        territory_name=territory_name,
-        election_date=election_date,
-        timezone=check_zone(timezone),
-        settings={},
-    )
-    session.add(campaign)
-    session.flush()
-    return campaign
-
-
-def list_campaigns(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).order_by(Campaign.slug)))
-
-
-def _plausible_slug(slug: str) -> bool:
-    return len(slug) <= 200 and "\x00" not in slug
-
-
-def get_campaign(session: Session, slug: str) -> Campaign:
-    if not _plausible_slug(slug):
-        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
-    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
-    return campaign
-
-
-def resolve_campaign(session: Session, slug: str | None) -> Campaign:
-    """The campaign named by ``--campaign``, or the only one when there is exactly one."""
-    if slug:
-        return get_campaign(session, slug)
-    campaigns = list_campaigns(session)
-    if len(campaigns) == 1:
-        return campaigns[0]
-    if not campaigns:
-        raise CampaignNotFound(
-            "aucune campagne dans cette base : lancez `circo init` ou `circo demo`",
-            loc="campaign",
-        )
-    names = ", ".join(campaign.slug for campaign in campaigns)
-    raise CircoError(f"plusieurs campagnes ({names}) : précisez --campaign SLUG", loc="campaign")
-
-
-def campaigns_of_user(session: Session, user: User) -> list[tuple[Campaign, Role]]:
-    rows = session.execute(
-        select(Campaign, Membership.role)
-        .join(Membership, Membership.campaign_id == Campaign.id)
-        .where(Membership.user_id == user.id)
-        .order_by(Campaign.name)
-    ).all()
-    return [(campaign, Role(role)) for campaign, role in rows]
-
-
-def context_for(session: Session, *, user: User, slug: str, ip: str | None) -> CampaignContext:
-    """The user's context on campaign ``slug``; 404 (not 403) when they are not a member."""
-    if not _plausible_slug(slug):  # a NUL or a novel: no such campaign (and no SQL error)
-        raise CampaignNotFound(f"campagne inconnue « {slug[:100]!r} »", loc="campaign")
-    row = session.execute(
-        select(Campaign, Membership.role)
-        .join(Membership, Membership.campaign_id == Campaign.id)
-        .where(Campaign.slug == slug, Membership.user_id == user.id)
-    ).first()
-    if row is None:
-        raise CampaignNotFound(f"campagne inconnue « {slug} »", loc="campaign")
-    campaign, role = row
-    return CampaignContext(
-        campaign=campaign, role=Role(role), actor=Actor(user_id=user.id, email=user.email, ip=ip)
-    )
-
-
-# --- users and roles --------------------------------------------------------------------------
-
-
-def normalise_email(email: str) -> str:
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise CircoError(f"adresse e-mail invalide « {email} » : {exc}", loc="email") from exc
-
-
-def get_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email.strip().lower()))
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise CircoError(
-            f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères",
-            loc="password",
-        )
-
-
-def create_user(
-    session: Session, *, email: str, password: str | None, name: str = "", language: str = "fr"
-) -> User:
-    email = normalise_email(email)
-    if get_user_by_email(session, email) is not None:
-        raise CircoError(f"l'utilisateur {email} existe déjà", loc="email", status=409)
-    if password is not None:
-        check_password_strength(password)
-    user = User(
-        email=email,
-        name=name,
-        password_hash=hash_password(password) if password else None,
-        language=language,
-    )
-    session.add(user)
-    session.flush()
-    return user
-
-
-def set_role(
-    session: Session, *, actor: Actor, campaign: Campaign, user: User, role: Role
-) -> Membership:
-    """Give ``user`` a role on ``campaign`` (creating or changing the membership); audited."""
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id, campaign_filter(Membership, campaign.id)
-        )
-    )
-    previous = membership.role if membership else None
-    if membership is None:
-        membership = Membership(user_id=user.id, campaign_id=campaign.id, role=role.value)
-        session.add(membership)
-    else:
-        if previous == Role.admin.value and role is not Role.admin:
-            _refuse_last_admin(session, campaign)
-        membership.role = role.value
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="role.set",
-        campaign_id=campaign.id,
-        target_type="user",
-        target_id=user.id,
-        details={"email": user.email, "from": previous, "to": role.value},
-    )
-    return membership
-
-
-def _refuse_last_admin(session: Session, campaign: Campaign) -> None:
-    admins = session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(campaign_filter(Membership, campaign.id), Membership.role == Role.admin.value)
-    )
-    if (admins or 0) <= 1:
-        raise RoleError("impossible de retirer le dernier administrateur de la campagne")
-
-
-def remove_member(session: Session, *, ctx: CampaignContext, user_id: int) -> None:
-    membership = session.scalar(
-        select(Membership).where(Membership.user_id == user_id, campaign_filter(Membership, ctx))
-    )
-    if membership is None:
-        raise NotFound("membre inconnu dans cette campagne", loc="user")
-    if membership.role == Role.admin.value:
-        _refuse_last_admin(session, ctx.campaign)
-    session.delete(membership)
-    session.flush()
-    audit.record(
-        session,
-        actor=ctx.actor,
-        action="member.remove",
-        campaign_id=ctx.campaign_id,
-        target_type="user",
-        target_id=user_id,
-    )
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    user: User
-    role: Role
-
-
-def list_members(session: Session, *, ctx: CampaignContext) -> list[MemberRow]:
-    rows = session.execute(
-        select(User, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(campaign_filter(Membership, ctx))
-        .order_by(User.email)
-    ).all()
-    return [MemberRow(user=user, role=Role(role)) for user, role in rows]
-
-
-def get_member(session: Session, *, ctx: CampaignContext, user_id: int) -> MemberRow:
-    row = session.execute(
-        select(User, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(campaign_filter(Membership, ctx), User.id == user_id)
-    ).first()
-    if row is None:
-        raise NotFound("membre inconnu dans cette campagne", loc="user")
-    return MemberRow(user=row[0], role=Role(row[1]))
 
 
 # --- authentication ---------------------------------------------------------------------------
