@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from circo.config import Settings
-from circo.core import service
 from circo.core.models import LoginAttempt, User
+from circo.core.service import auth as service
 from circo.runtime import Runtime, open_runtime
 from circo.web.app import create_app
 from tests.factories import make_campaign, make_user
