@@ -117,6 +117,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
+        "night.log_export": "export du journal des saisies de procès-verbaux",
         "experiment.preregistered": "pré-enregistrement d'une expérience de terrain",
         "party.shared_people": "consultation des personnes partagées avec un groupe",
         "finance.setup": "ouverture ou modification du compte de campagne",

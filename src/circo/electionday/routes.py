@@ -24,13 +24,14 @@ from circo.core.tenancy import CampaignContext
 from circo.electionday import live, service
 from circo.electionday.schemas import (
     AggregateRead,
+    PhotoAck,
     ProjectionRead,
     ProxyMatchingRead,
     PvAck,
     PvIn,
 )
 from circo.errors import CircoError
-from circo.web.deps import CampaignDep, FormDep, SessionDep, require_role
+from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep, require_role
 from circo.web.registry import NavItem
 from circo.web.templating import add_template_dir, render
 
@@ -92,6 +93,7 @@ def night_page(
         "projection": None,
         "night_title": live.night_title,
         "territory": territory or ctx.campaign.territory_code or "fr",
+        "entries": [],
     }
     try:
         chosen = _night_choice(session, ctx, election, round_number)
@@ -101,6 +103,10 @@ def night_page(
             if not reference:
                 reference = live.default_reference(session, key, round_value)
                 values["reference"] = reference
+            if not screen:
+                values["entries"] = live.entries(
+                    session, ctx, election=key, round_number=round_value
+                )
             values["result"] = live.aggregate(
                 session, ctx, election=key, round_number=round_value, level=level,
                 reference=reference or None,
@@ -134,6 +140,44 @@ def night_export(
         csv_text(headers, rows, delimiter=","),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@pages.get("/c/{slug}/night/log.csv")
+def night_log_export(
+    session: SessionDep,
+    ctx: StaffDep,
+    election: ElectionQuery,
+    round_number: Annotated[int, Query(alias="round", ge=1, le=2)],
+) -> Response:
+    """Who entered and confirmed each PV (names of the team's users: an audit line)."""
+    from circo.core import audit
+
+    headers, rows = live.log_rows(session, ctx, election=election, round_number=round_number)
+    key = service.election_key(election, round_number)
+    audit.record(
+        session, actor=ctx.actor, action="night.log_export", campaign_id=ctx.campaign_id,
+        target_type="night", target_id=f"{key}:{round_number}", details={"rows": len(rows)},
+    )  # fmt: skip
+    return Response(
+        csv_text(headers, rows, delimiter=","),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="saisies-{key}-t{round_number}.csv"'
+        },
+    )
+
+
+@pages.get("/c/{slug}/night/photos/{photo_id}")
+def night_photo(
+    session: SessionDep, settings: SettingsDep, ctx: StaffDep, photo_id: int
+) -> Response:
+    """A PV's photo, shown next to its entry on the HQ page."""
+    from circo.electionday.photos import photo_file
+
+    path, media_type = photo_file(session, ctx, settings.data_dir, photo_id)
+    return FileResponse(
+        path, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"}
     )
 
 
@@ -349,6 +393,46 @@ def api_enter_pv(session: SessionDep, ctx: CampaignDep, body: PvIn) -> dict[str,
             candidates=tuple((c.name, c.votes) for c in body.candidates),
         ),
     )
+
+
+async def photo_body(request: Request) -> bytes:
+    """The photo's bytes, read on the event loop and cut at one byte past the limit (the check
+    then refuses it naming the limit, without holding a huge body in memory)."""
+    from circo.electionday.photos import MAX_BYTES
+
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BYTES:
+            break
+    return b"".join(chunks)[: MAX_BYTES + 1]
+
+
+PhotoBody = Annotated[bytes, Depends(photo_body)]
+KeyQuery = Annotated[str, AfterValidator(no_nul), Query(max_length=64)]
+
+
+@api.post("/pv/photo", response_model=PhotoAck)
+def api_pv_photo(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: CampaignDep,
+    body: PhotoBody,
+    result: Annotated[int, Query(ge=1)],
+    photo: KeyQuery,
+) -> dict[str, Any]:
+    """The photo of an entered PV (the id answered for the PV), the image as the body
+    (``Content-Type`` image/jpeg, image/png or image/webp, at most 8 Mo). Idempotent by
+    ``photo`` (the phone's id of the photo)."""
+    from circo.electionday.photos import store_photo
+
+    return store_photo(
+        session, ctx, settings.data_dir, result_id=result, photo_key=photo, data=body,
+        declared_type=request.headers.get("content-type", ""),
+    )  # fmt: skip
 
 
 @api.get("/aggregate", response_model=AggregateRead)
