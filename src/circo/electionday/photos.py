@@ -4,8 +4,9 @@ The phone sends the PV first, then its photo (``POST …/night/pv/photo?result=<
 the PV>&photo=<photo id>``, the image as the body): the PV's and the photo's ids are made on the
 phone, so the offline queue can retry either without storing anything twice. The image is
 checked before it is kept — its first bytes must be a JPEG, PNG or WebP and agree with the
-declared type, at most `MAX_BYTES` — and written under the data dir (``electionday/pv-photos/<campaign>/<sha256>.<ext>``) before the row that
-points at it is committed."""
+declared type, at most `MAX_BYTES` — and written under the data dir
+(``electionday/pv-photos/<campaign>/<sha256>.<ext>``) before the row that points at it is
+committed."""
 
 from __future__ import annotations
 
