@@ -53,6 +53,7 @@ NAV_ITEMS = [
     NavItem("Saisir un procès-verbal", "night/pv/", order=49, group="Terrain"),
     NavItem("Procurations", "procurations", roles=(Role.organiser, Role.data), order=47,
             group="Terrain"),
+    NavItem("Procuration : demande ou offre", "procurations/new", order=47, group="Terrain"),
     NavItem("Assesseurs et délégués", "assessors", roles=(Role.organiser, Role.data),
             order=46, group="Terrain"),
 ]  # fmt: skip
@@ -251,7 +252,89 @@ def procurations_withdraw(session: SessionDep, ctx: ProxyDep, form: FormDep) -> 
         session, ctx, request_id=int(number) if kind == "request" else None,
         offer_id=int(number) if kind == "offer" else None,
     )  # fmt: skip
-    return RedirectResponse(f"/c/{ctx.campaign.slug}/procurations", status_code=303)
+    result = procurations.match(session, ctx)  # the other side is matched again at once
+    return RedirectResponse(
+        f"/c/{ctx.campaign.slug}/procurations?msg={len(result['unmatched'])}", status_code=303
+    )
+
+
+def _person(form: Any) -> Any:
+    from circo.electionday.proxy_forms import Person
+
+    def text(name: str, size: int = 200) -> str:
+        return str(form.get(name, "")).replace("\x00", "")[:size]
+
+    return Person(
+        first_name=text("first_name"), last_name=text("last_name"), email=text("email", 320),
+        phone=text("phone", 40), address_line=text("address_line", 300),
+        postal_code=text("postal_code", 10), city=text("city"),
+        consent=tuple(c for c in ("email", "sms") if form.get(f"consent_{c}")),
+    )  # fmt: skip
+
+
+def _form_day(form: Any, name: str) -> Any:
+    from datetime import date
+
+    from circo.electionday.procurations import ProxyError
+
+    value = str(form.get(name, "")).strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ProxyError(
+            f"date du dernier tour « {value} » : attendu AAAA-MM-JJ", loc="dernier tour"
+        ) from exc
+
+
+@pages.get("/c/{slug}/procurations/new", response_class=HTMLResponse)
+def procurations_form(
+    request: Request, ctx: CampaignDep, done: Annotated[str, Query(max_length=10)] = ""
+) -> HTMLResponse:
+    """A mandant's request and a mandataire's offer, typed by the person or by a volunteer
+    with them (every member: the volunteer app)."""
+    from circo.electionday.proxy_forms import CONSENT_WORDING
+    from circo.electionday.proxy_rules import LIMITS, STEPS
+
+    return render(
+        request,
+        "electionday/proxy_form.html",
+        {"done": done, "wording": CONSENT_WORDING, "steps": STEPS, "limits": LIMITS,
+         "until": ctx.campaign.election_date},
+    )  # fmt: skip
+
+
+@pages.post("/c/{slug}/procurations/request")
+def procurations_request(
+    session: SessionDep, settings: SettingsDep, ctx: CampaignDep, form: FormDep
+) -> Response:
+    from circo.electionday.proxy_forms import request_from_form
+
+    request_from_form(
+        session, ctx, settings, person=_person(form),
+        station=str(form.get("bureau", "")).replace("\x00", "")[:32],
+        rounds=str(form.get("rounds", ""))[:10],
+        established_abroad=bool(form.get("abroad")), until=_form_day(form, "until"),
+    )  # fmt: skip
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/procurations/new?done=request", 303)
+
+
+@pages.post("/c/{slug}/procurations/offer")
+def procurations_offer(
+    session: SessionDep, settings: SettingsDep, ctx: CampaignDep, form: FormDep
+) -> Response:
+    from circo.electionday.procurations import ProxyError
+    from circo.electionday.proxy_forms import offer_from_form
+
+    text = str(form.get("max_km", "")).strip().replace(",", ".")
+    try:
+        max_km = float(text)
+    except ValueError as exc:
+        raise ProxyError(f"distance « {text[:20]} » : attendu un nombre de km", loc="km") from exc
+    offer_from_form(
+        session, ctx, settings, person=_person(form), rounds=str(form.get("rounds", ""))[:10],
+        max_km=max_km, until=_form_day(form, "until"),
+    )  # fmt: skip
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/procurations/new?done=offer", 303)
 
 
 RoundQuery = Annotated[int, Query(alias="round", ge=1, le=2)]
