@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     Float,
@@ -94,22 +92,6 @@ class PvPhoto(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class PriorityCache(Base):
-    """The campaign's priority ranking of the bureaux (from its saved targeting), computed once
-    and reused until its ``signature`` (the saved choice and the imported elections) changes."""
-
-    __tablename__ = "ed_priority_cache"
-
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
-    )
-    signature: Mapped[str] = mapped_column(String(300))
-    ranks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    source: Mapped[str] = mapped_column(String(300), default="")
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class NightVotes(Base):

@@ -56,6 +56,7 @@ NAV_ITEMS = [
     NavItem("Procuration : demande ou offre", "procurations/new", order=47, group="Terrain"),
     NavItem("Assesseurs et délégués", "assessors", roles=(Role.organiser, Role.data),
             order=46, group="Terrain"),
+    NavItem("Être assesseur ou délégué", "assessors/mine", order=46, group="Terrain"),
 ]  # fmt: skip
 
 
@@ -375,6 +376,17 @@ def assessors_page(
     return render(request, "electionday/assessors.html", values)
 
 
+@pages.get("/c/{slug}/assessors/map.svg")
+def assessors_map(session: SessionDep, ctx: ProxyDep, round_number: RoundQuery = 1) -> Response:
+    """The coverage map (server-side SVG: a colour and a tooltip per bureau)."""
+    from circo.electionday import assessors
+    from circo.electionday.coverage_map import coverage_svg
+
+    found = assessors.coverage(session, ctx, round_number=round_number)
+    svg, _drawn, _without = coverage_svg(session, found)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
+
+
 @pages.post("/c/{slug}/assessors/signup")
 def assessors_signup(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
     from datetime import date
@@ -416,6 +428,77 @@ def assessors_signup(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Respo
     )
 
 
+@pages.get("/c/{slug}/assessors/mine", response_class=HTMLResponse)
+def assessors_mine(
+    request: Request, session: SessionDep, ctx: CampaignDep, round_number: RoundQuery = 1
+) -> HTMLResponse:
+    """The volunteer's phone screen: my designations, the bureaux to cover, sign up."""
+    from circo.electionday import self_signup
+    from circo.electionday.assessor_rules import RULES
+    from circo.electionday.assessors import ROLE_NAMES
+    from circo.elections.repository import commune_names
+
+    values = self_signup.overview(session, ctx, round_number=round_number)
+    values.update({
+        "slots": self_signup.SLOTS, "roles": ROLE_NAMES, "rules": RULES,
+        "vote_date": ctx.campaign.election_date if round_number == 1 else None,
+        "commune_names": commune_names(
+            session, {c.commune_code for c in values["uncovered"]}
+            | {p.commune_code for p in values["mine"]}
+        ),
+    })  # fmt: skip
+    return render(request, "electionday/assessors_mine.html", values)
+
+
+@pages.post("/c/{slug}/assessors/mine")
+def assessors_mine_signup(session: SessionDep, ctx: CampaignDep, form: FormDep) -> Response:
+    from datetime import date
+
+    from circo.electionday import assessors, self_signup
+
+    text = str(form.get("vote_date", "")).strip()
+    try:
+        vote_date = date.fromisoformat(text)
+    except ValueError as exc:
+        raise assessors.AssessorError(
+            f"jour du scrutin « {text[:20]} » : attendu AAAA-MM-JJ", loc="jour du scrutin"
+        ) from exc
+    round_text = str(form.get("round", "1")).strip()
+    round_number = int(round_text) if round_text in ("1", "2") else 0
+    birth_text = str(form.get("birth_date", "")).strip()
+    try:
+        birth = date.fromisoformat(birth_text) if birth_text else None
+    except ValueError as exc:
+        raise assessors.AssessorError(
+            f"date de naissance « {birth_text[:20]} » : attendu AAAA-MM-JJ",
+            loc="date de naissance",
+        ) from exc
+    contact_id = self_signup.my_contact_id(session, ctx, create=True)
+    assert contact_id is not None
+    assessors.signup(
+        session, ctx, contact_id=contact_id,
+        station=str(form.get("bureau", "")).replace("\x00", "")[:32],
+        role=str(form.get("role", ""))[:30], round_number=round_number, vote_date=vote_date,
+        slot=str(form.get("slot", "") or "08:00-20:00")[:11],
+        elector_commune=str(form.get("elector_commune", ""))[:10],
+        birth_date=birth, birth_place=str(form.get("birth_place", "")).replace("\x00", "")[:200],
+    )  # fmt: skip
+    return RedirectResponse(
+        f"/c/{ctx.campaign.slug}/assessors/mine?round={round_number}", status_code=303
+    )
+
+
+@pages.post("/c/{slug}/assessors/mine/withdraw")
+def assessors_mine_withdraw(session: SessionDep, ctx: CampaignDep, form: FormDep) -> Response:
+    from circo.electionday import assessors, self_signup
+
+    text = str(form.get("post", ""))
+    if not text.isdigit():
+        raise assessors.AssessorError("désignation à retirer non reconnue", loc="désignation")
+    self_signup.withdraw_mine(session, ctx, int(text))
+    return RedirectResponse(f"/c/{ctx.campaign.slug}/assessors/mine", status_code=303)
+
+
 @pages.post("/c/{slug}/assessors/withdraw")
 def assessors_withdraw(session: SessionDep, ctx: ProxyDep, form: FormDep) -> Response:
     from circo.electionday import assessors
@@ -447,7 +530,8 @@ def assessors_letter(
 
 
 @pages.get("/c/{slug}/assessors/checklist", response_class=HTMLResponse)
-def assessors_checklist(request: Request, ctx: ProxyDep) -> HTMLResponse:
+def assessors_checklist(request: Request, ctx: CampaignDep) -> HTMLResponse:
+    """The day-of checklist: for every member (the volunteers at the bureaux use it)."""
     from circo.electionday.assessor_rules import CHECKLIST
 
     return render(request, "electionday/assessor_checklist.html", {"steps": CHECKLIST})

@@ -1,4 +1,4 @@
-"""electionday: who entered each PV, PV photos, the cached priority ranking of the bureaux
+"""electionday: who entered and confirmed each PV, and the PV photos
 
 Revision ID: electionday_0004
 Revises: electionday_0003
@@ -73,26 +73,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ed_pv_photos", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ed_pv_photos_result_id"), ["result_id"], unique=False)
-    op.create_table(
-        "ed_priority_cache",
-        sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("signature", sa.String(length=300), nullable=False),
-        sa.Column("ranks", sa.JSON(), nullable=False),
-        sa.Column("keys", sa.JSON(), nullable=False),
-        sa.Column("source", sa.String(length=300), nullable=False),
-        sa.Column("computed_at", circo.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-            name=op.f("fk_ed_priority_cache_campaign_id_campaigns"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("campaign_id", name=op.f("pk_ed_priority_cache")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("ed_priority_cache")
     with op.batch_alter_table("ed_pv_photos", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ed_pv_photos_result_id"))
     op.drop_table("ed_pv_photos")
