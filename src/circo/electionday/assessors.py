@@ -219,7 +219,8 @@ def priority_and_bureaux(
     depends on changes (`ranking_signature`): the assesseurs page and `circo assessors list`
     do not rank every bureau of the territory again on each load."""
     signature = ranking_signature(session, ctx)
-    slot = (str(session.get_bind().url), ctx.campaign_id)
+    bind = session.get_bind()
+    slot = (str(bind.engine.url), ctx.campaign_id)
     with _RANKINGS_LOCK:
         cached = _RANKINGS.get(slot)
     if cached is not None and cached[0] == signature:
