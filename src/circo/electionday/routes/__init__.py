@@ -5,8 +5,7 @@ of the day (`people`: procurations, assesseurs and délégués)."""
 from fastapi import APIRouter
 
 from circo.core.models import Role
-from circo.electionday.routes import night, people  # noqa: F401  (they register their routes)
-from circo.electionday.routes.common import api, pages, proxy_api
+from circo.electionday.routes import night, people
 from circo.web.registry import NavItem
 
 NAV_ITEMS = [
@@ -22,6 +21,5 @@ NAV_ITEMS = [
 ]  # fmt: skip
 
 router = APIRouter()
-router.include_router(pages)
-router.include_router(proxy_api)
-router.include_router(api)
+router.include_router(night.router)
+router.include_router(people.router)

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
@@ -21,9 +21,6 @@ from circo.web.templating import add_template_dir
 add_template_dir(str(resources.files("circo") / "electionday" / "templates"))
 
 STATIC = Path(str(resources.files("circo") / "electionday" / "static"))
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/campaigns/{slug}/night", tags=["electionday"])
-proxy_api = APIRouter(prefix="/api/campaigns/{slug}/procurations", tags=["electionday"])
 
 StaffDep = Annotated[CampaignContext, Depends(require_role(Role.data, Role.organiser, Role.comms))]
 ElectionQuery = Annotated[str, AfterValidator(no_nul), Query(max_length=40)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import AfterValidator
 
@@ -23,9 +23,7 @@ from circo.electionday.routes.common import (
     LevelQuery,
     ReferenceQuery,
     StaffDep,
-    api,
     night_choice,
-    pages,
 )
 from circo.electionday.schemas import (
     AggregateRead,
@@ -37,6 +35,10 @@ from circo.electionday.schemas import (
 from circo.errors import CircoError
 from circo.web.deps import CampaignDep, SessionDep, SettingsDep
 from circo.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/campaigns/{slug}/night", tags=["electionday"])
+
 
 # --- pages ------------------------------------------------------------------------------------
 
@@ -281,3 +283,8 @@ def api_project(
         session, ctx, election=election, round_number=round_number, reference=reference,
         territory=territory,
     )  # fmt: skip
+
+
+router = APIRouter()
+router.include_router(pages)
+router.include_router(api)

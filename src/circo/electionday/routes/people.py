@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from circo.electionday.routes.common import (
     ElectionQuery,
     ProxyDep,
     RoundQuery,
-    pages,
-    proxy_api,
 )
 from circo.electionday.schemas import (
     ProxyMatchingRead,
 )
 from circo.web.deps import CampaignDep, FormDep, SessionDep, SettingsDep
 from circo.web.templating import render
+
+pages = APIRouter(include_in_schema=False)
+proxy_api = APIRouter(prefix="/api/campaigns/{slug}/procurations", tags=["electionday"])
 
 
 @pages.get("/c/{slug}/procurations", response_class=HTMLResponse)
@@ -343,3 +344,8 @@ def api_proxy_match(session: SessionDep, ctx: ProxyDep) -> dict[str, Any]:
     from circo.electionday import procurations
 
     return procurations.match(session, ctx)
+
+
+router = APIRouter()
+router.include_router(pages)
+router.include_router(proxy_api)
