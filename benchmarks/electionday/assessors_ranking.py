@@ -32,7 +32,7 @@ def main() -> None:
     from circo.elections.demo import demo_file
 
     with tempfile.TemporaryDirectory() as folder:
-        runtime = open_runtime(Settings(data_dir=Path(folder)))
+        runtime = open_runtime(Settings(data_dir=Path(folder)), migrate=True)
         with runtime.session() as session:
             import_results(
                 session, path=demo_file("pres2017_t1_rhone69_mi.csv.gz"), key="pres-2017",
