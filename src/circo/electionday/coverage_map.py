@@ -15,7 +15,14 @@ from circo.electionday.assessors import BureauCover
 from circo.elections import repository as elections_repo
 from circo.labels import label
 from circo.maps.approx import APPROX_KIND
-from circo.maps.choropleth import LegendEntry, MapFeature, build_drawing, to_svg
+from circo.maps.choropleth import (
+    LEGEND_ROW,
+    TITLE_HEIGHT,
+    LegendEntry,
+    MapFeature,
+    build_drawing,
+    to_svg,
+)
 
 STATUS_FILLS = {
     "covered": ("#1a9850", "couvert (assesseur titulaire et délégué)"),
@@ -72,4 +79,6 @@ def coverage_svg(session: Session, found: dict[str, Any]) -> tuple[str, int, int
             f" (manque : {lacking})" if lacking else ""
         )
     drawing.legend = [LegendEntry(fill, text) for fill, text in STATUS_FILLS.values()]
+    rows = len(drawing.legend) + 1 + (1 if drawing.source else 0)  # title, entries, source
+    drawing.height = TITLE_HEIGHT + drawing.map_height + LEGEND_ROW * (rows + 1) + 8
     return to_svg(drawing), len(drawn), len(covers) - len(drawn)

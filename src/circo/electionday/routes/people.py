@@ -91,6 +91,20 @@ def _form_day(form: Any, name: str) -> Any:
         ) from exc
 
 
+def last_round_date(ctx: Any) -> Any:
+    """The second round's day as far as the campaign knows it: the Sunday after the first
+    (L56), two weeks after for a présidentielle; european elections have one round."""
+    from datetime import timedelta
+
+    first = ctx.campaign.election_date
+    if first is None:
+        return None
+    kind = ctx.campaign.election_type
+    if kind == "europeennes":
+        return first
+    return first + timedelta(days=14 if kind == "presidentielle" else 7)
+
+
 @pages.get("/c/{slug}/procurations/new", response_class=HTMLResponse)
 def procurations_form(
     request: Request, ctx: CampaignDep, done: Annotated[str, Query(max_length=10)] = ""
@@ -104,7 +118,7 @@ def procurations_form(
         request,
         "electionday/proxy_form.html",
         {"done": done, "wording": CONSENT_WORDING, "steps": STEPS, "limits": LIMITS,
-         "until": ctx.campaign.election_date},
+         "until": last_round_date(ctx)},
     )  # fmt: skip
 
 
