@@ -228,6 +228,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "messaging.send": "envoi de message",
         "messaging.ab_decide": "choix du gagnant A/B",
         "privacy.retention": "purge des durées de conservation",
+        "electionday.proxy_notice": "message de procuration (appariement ou rappel)",
     },
     "interaction": {
         "consent": "consentement",
