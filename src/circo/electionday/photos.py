@@ -23,7 +23,7 @@ from circo.core.tenancy import CampaignContext
 from circo.electionday.errors import NightError
 from circo.electionday.models import NightResult, PvPhoto
 
-MAX_BYTES = 8 * 1024 * 1024  # a phone photo resized by the page is far smaller
+MAX_BYTES = 8 * 1024 * 1024  # = circo.web.deps.UPLOAD_LIMIT; a resized phone photo is far smaller
 TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 FOLDER = Path("electionday") / "pv-photos"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import AfterValidator
 
@@ -33,7 +33,7 @@ from circo.electionday.schemas import (
     PvIn,
 )
 from circo.errors import CircoError
-from circo.web.deps import CampaignDep, SessionDep, SettingsDep
+from circo.web.deps import CampaignDep, SessionDep, SettingsDep, UploadBodyDep
 from circo.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -213,22 +213,6 @@ def api_enter_pv(session: SessionDep, ctx: CampaignDep, body: PvIn) -> dict[str,
     )
 
 
-async def photo_body(request: Request) -> bytes:
-    """The photo's bytes, read on the event loop and cut at one byte past the limit (the check
-    then refuses it naming the limit, without holding a huge body in memory)."""
-    from circo.electionday.photos import MAX_BYTES
-
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BYTES:
-            break
-    return b"".join(chunks)[: MAX_BYTES + 1]
-
-
-PhotoBody = Annotated[bytes, Depends(photo_body)]
 KeyQuery = Annotated[str, AfterValidator(no_nul), Query(max_length=64)]
 
 
@@ -238,7 +222,7 @@ def api_pv_photo(
     session: SessionDep,
     settings: SettingsDep,
     ctx: CampaignDep,
-    body: PhotoBody,
+    body: UploadBodyDep,
     result: Annotated[int, Query(ge=1)],
     photo: KeyQuery,
 ) -> dict[str, Any]:
