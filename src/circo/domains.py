@@ -132,6 +132,7 @@ DOMAINS: tuple[Domain, ...] = (
         models="circo.electionday.models",
         cli="circo.electionday.cli",
         routes="circo.electionday.routes",
+        jobs={"electionday.proxy_notice": "circo.electionday.proxy_notices:send_notice"},
         personal_data="circo.electionday.personal:PERSONAL_DATA",
         demo="circo.electionday.demo:seed_demo",
     ),

@@ -117,6 +117,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "answer": {"yes": "oui", "no": "non", "maybe": "peut-être", "true": "oui", "false": "non"},
     "audit_action": {
+        "night.log_export": "export du journal des saisies de procès-verbaux",
         "experiment.preregistered": "pré-enregistrement d'une expérience de terrain",
         "party.shared_people": "consultation des personnes partagées avec un groupe",
         "finance.setup": "ouverture ou modification du compte de campagne",
@@ -227,6 +228,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "messaging.send": "envoi de message",
         "messaging.ab_decide": "choix du gagnant A/B",
         "privacy.retention": "purge des durées de conservation",
+        "electionday.proxy_notice": "message de procuration (appariement ou rappel)",
     },
     "interaction": {
         "consent": "consentement",

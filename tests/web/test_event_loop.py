@@ -43,6 +43,8 @@ ALLOWED_ASYNC_DEPENDENCIES = {
     "circo.web.deps.form_data",
     # await request.body() / request.form() of the SMS webhooks; no database
     "circo.web.deps.webhook_body",
+    # reads a raw upload's bytes (a PV photo), capped at UPLOAD_LIMIT; no database
+    "circo.web.deps.upload_body",
 }
 
 

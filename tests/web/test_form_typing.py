@@ -29,6 +29,7 @@ NOT_FIELDS = {"hidden", "submit", "button", "reset", "image", "password", "file"
 
 # form (action, ids as {id}) → (field, a value the server refuses)
 BAD_VALUE: dict[str, tuple[str, str]] = {
+    "/c/demo/assessors/mine": ("vote_date", ""),
     "/c/demo/assessors/signup": ("contact", "abc"),
     "/c/demo/assistant/kb/feeds": ("url", "pas une adresse"),
     "/c/demo/assistant/kb/upload": ("day", "2026-02-30"),  # and no file chosen
@@ -47,6 +48,8 @@ BAD_VALUE: dict[str, tuple[str, str]] = {
     "/c/demo/posters": ("number", "abc"),
     "/c/demo/posters/rounds": ("day", "2026-02-30"),
     "/c/demo/privacy/requests": ("email", "pas-une-adresse"),
+    "/c/demo/procurations/offer": ("until", ""),
+    "/c/demo/procurations/request": ("until", ""),
     "/c/demo/segments": ("name", ""),
     "/c/demo/settings/campaign": ("territory_code", "pas un code"),
     "/c/demo/settings/installation": ("smtp_port", "abc"),

@@ -53,6 +53,7 @@ EXPORTS = {
     ],
     "/c/{slug}/finance/export.xlsx": [f"/c/{SLUG}/finance/export.xlsx"],
     "/c/{slug}/night/export.csv": [f"/c/{SLUG}/night/export.csv?election=pres-2017&round=1"],
+    "/c/{slug}/night/log.csv": [f"/c/{SLUG}/night/log.csv?election=pres-2017&round=1"],
     # Pages that also answer CSV (output=csv) of what the page computed: their texts go through
     # `safe_cell` (`scenarios.rows_csv`, `experiment_page.assignments_csv`); no URL: need a fit.
     "/c/{slug}/targeting/scenario": [],

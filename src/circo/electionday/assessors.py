@@ -6,7 +6,10 @@ stated) and the day-of checklist."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -188,7 +191,47 @@ def _territory_ref(code: str) -> str:
     return f"com:{code}" if len(code) == 5 else f"dep:{code}"
 
 
+# (database, campaign id) → (signature, ranking): one entry per campaign of each database
+_RANKINGS: dict[tuple[str, int], tuple[str, tuple[dict[str, int], list[str], str]]] = {}
+_RANKINGS_LOCK = threading.Lock()
+
+
+def ranking_signature(session: Session, ctx: CampaignContext) -> str:
+    """What the priority order depends on: the saved targeting choice, the campaign's territory
+    and the imported elections (id, bureaux, import time: a re-import changes it)."""
+    from circo.elections.models import Election
+
+    elections = session.execute(
+        select(Election.id, Election.stations, Election.imported_at).order_by(Election.id)
+    ).all()
+    stored = (ctx.campaign.settings or {}).get("targeting")
+    text = json.dumps(
+        [stored, ctx.campaign.territory_code, [list(row) for row in elections]],
+        sort_keys=True, default=str,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def priority_and_bureaux(
+    session: Session, ctx: CampaignContext
+) -> tuple[dict[str, int], list[str], str]:
+    """`compute_priority`, computed once per campaign and kept in this process until what it
+    depends on changes (`ranking_signature`): the assesseurs page and `circo assessors list`
+    do not rank every bureau of the territory again on each load."""
+    signature = ranking_signature(session, ctx)
+    bind = session.get_bind()
+    slot = (str(bind.engine.url), ctx.campaign_id)
+    with _RANKINGS_LOCK:
+        cached = _RANKINGS.get(slot)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found = compute_priority(session, ctx)
+    with _RANKINGS_LOCK:
+        _RANKINGS[slot] = (signature, found)
+    return found
+
+
+def compute_priority(
     session: Session, ctx: CampaignContext
 ) -> tuple[dict[str, int], list[str], str]:
     """(rank of each priority bureau, the bureaux to cover, where the order comes from).

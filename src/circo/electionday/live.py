@@ -335,3 +335,61 @@ def export_rows(
              row.valid_votes, *[by_name.get(name, 0) for name in names]]
         )  # fmt: skip
     return [*EXPORT_HEADERS, *names], lines
+
+
+LOG_HEADERS = ["bureau", "commune", "source", "origine", "saisi_par", "saisi_le", "confirmations",
+               "confirme_par", "photos"]  # fmt: skip
+
+
+def entries(
+    session: Session, ctx: CampaignContext, *, election: str, round_number: int
+) -> list[dict[str, Any]]:
+    """Every PV entered for the night, with who entered it, who confirmed it last, how many
+    times it was confirmed (a second entry or the official file) and its photos."""
+    from circo.core.models import User
+    from circo.electionday.photos import photos_of
+
+    key = election_key(election, round_number)
+    rows = repo.entered_in(
+        session, ctx, election_key=key, round_number=round_number, ref=TerritoryRef("fr", "")
+    )
+    user_ids = {row.entered_by_user_id for row in rows} | {row.confirmed_by_user_id for row in rows}
+    wanted = sorted(user_id for user_id in user_ids if user_id is not None)
+    users = {
+        user.id: user.name or user.email
+        for user in session.scalars(select(User).where(User.id.in_(wanted)))
+    } if wanted else {}  # fmt: skip
+    photos = photos_of(session, ctx, [row.id for row in rows])
+    return [
+        {
+            "id": row.id,
+            "station": row.station_key,
+            "commune": row.commune_name or row.commune_code,
+            "source": row.source.value,
+            "source_ref": row.source_ref,
+            "entered_by": users.get(row.entered_by_user_id or 0, ""),
+            "entered_at": row.entered_at,
+            "confirmations": row.confirmations,
+            "confirmed_by": users.get(row.confirmed_by_user_id or 0, ""),
+            "photos": [photo.id for photo in photos.get(row.id, [])],
+        }
+        for row in rows
+    ]
+
+
+def log_rows(
+    session: Session, ctx: CampaignContext, *, election: str, round_number: int
+) -> tuple[list[str], list[list[Any]]]:
+    """The entry log as a CSV (who entered and confirmed each PV), for the export."""
+    from circo.core.timezone import campaign_zone, to_local
+    from circo.labels import label
+
+    zone = campaign_zone(ctx.campaign)
+    lines = [
+        [entry["station"], entry["commune"], label(entry["source"], "pv_source"),
+         entry["source_ref"], entry["entered_by"] or "système",
+         to_local(entry["entered_at"], zone).strftime("%Y-%m-%d %H:%M"),
+         entry["confirmations"], entry["confirmed_by"], len(entry["photos"])]
+        for entry in entries(session, ctx, election=election, round_number=round_number)
+    ]  # fmt: skip
+    return LOG_HEADERS, lines

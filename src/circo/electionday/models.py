@@ -12,7 +12,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circo.db import Base, UTCDateTime, str_enum, utcnow
@@ -53,6 +62,36 @@ class NightResult(Base):
     confirmations: Mapped[int] = mapped_column(Integer, default=0)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # who typed it (phone, upload page) or ran `circo night enter` with a user; None: system
+    entered_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    confirmed_by_user_id: Mapped[int | None] = mapped_column(  # the latest confirmation
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class PvPhoto(Base):
+    """A photo of a PV taken on the phone, stored under the data dir (``path`` is relative to
+    it). ``client_id`` is the phone's id of the photo: a retry stores nothing twice."""
+
+    __tablename__ = "ed_pv_photos"
+    __table_args__ = (UniqueConstraint("campaign_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("ed_night_results.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class NightVotes(Base):

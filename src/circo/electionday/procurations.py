@@ -238,6 +238,10 @@ def match(session: Session, ctx: CampaignContext) -> dict[str, Any]:
         made.append(found)
     session.flush()
     _notify(session, ctx, made)
+    from circo.electionday.proxy_notices import schedule
+
+    for found in made:
+        schedule(session, ctx, found)
     everything = sorted([*active, *made], key=lambda m: m.request_id)
     return {
         "matches": [

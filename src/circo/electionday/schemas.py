@@ -44,6 +44,12 @@ class PvAck(ReadModel):
     id: int
 
 
+class PhotoAck(ReadModel):
+    status: str  # added, already
+    station: str
+    id: int
+
+
 class CandidateTotal(ReadModel):
     name: str
     votes: int

@@ -140,6 +140,7 @@ def enter_pvs(
         if row is not None:
             row.confirmations += 1
             row.confirmed_at = now
+            row.confirmed_by_user_id = ctx.actor.user_id
             report.confirmed += 1
             continue
         _insert(session, ctx, key, round_number, pv, source, client_id)
@@ -176,6 +177,7 @@ def _insert(
         source_ref=pv.where[:300],
         client_id=client_id,
         confirmations=0,
+        entered_by_user_id=ctx.actor.user_id,
     )
     session.add(row)
     session.flush()

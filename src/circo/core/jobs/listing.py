@@ -29,6 +29,7 @@ KIND_LABELS = {
     "assistant.refresh_feed": "Actualisation d'un flux d'actualités",
     "privacy.retention": "Purge des données arrivées à échéance",
     "elections.import_results": "Import de résultats électoraux",
+    "electionday.proxy_notice": "Message de procuration (appariement ou rappel)",
 }
 STATUS_LABELS = {
     "queued": "en attente",

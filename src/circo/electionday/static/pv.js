@@ -8,6 +8,7 @@
   if (!root) return;
   const slug = root.dataset.slug;
   const api = "/api/campaigns/" + slug + "/night/pv";
+  const photoApi = api + "/photo";
   const queueKey = "circo-night-queue-" + slug;
   const sentKey = "circo-night-sent-" + slug;
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
@@ -15,6 +16,8 @@
   const form = document.getElementById("pv-form");
   const errorBox = document.getElementById("pv-error");
   const message = document.getElementById("pv-message");
+  const photoInput = document.getElementById("pv-photo");
+  const preview = document.getElementById("pv-preview");
   let sending = false;
 
   if ("serviceWorker" in navigator) {
@@ -86,43 +89,102 @@
     return "";
   }
 
+  function markSent(station, text) {
+    const sent = load(sentKey);
+    sent.push({ station: station, text: text });
+    save(sentKey, sent.slice(-50));
+  }
+
+  function drop(entryKey) {
+    save(queueKey, load(queueKey).filter((item) => item.entry_key !== entryKey));
+  }
+
+  function update(entryKey, changes) {
+    save(queueKey, load(queueKey).map((item) => (item.entry_key === entryKey ? Object.assign(item, changes) : item)));
+  }
+
+  async function post(url, body, type) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": type, "X-CSRF-Token": csrf, Accept: "application/json" },
+      body: body,
+    });
+  }
+
+  function dataBlob(dataUrl) {
+    const [head, data] = dataUrl.split(",");
+    const type = head.slice(5).split(";")[0];
+    const bytes = atob(data);
+    const array = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i += 1) array[i] = bytes.charCodeAt(i);
+    return new Blob([array], { type: type });
+  }
+
+  // One item: the PV (unless already acknowledged), then its photo. Returns false to stop the
+  // queue (network down, server busy): the item stays, with what is already done.
+  async function sendOne(item) {
+    let response;
+    if (!item.result_id) {
+      const pv = Object.assign({}, item);
+      delete pv.photo; delete pv.result_id;
+      try {
+        response = await post(api, JSON.stringify(pv), "application/json");
+      } catch (e) {
+        message.textContent = "Hors connexion : le procès-verbal sera envoyé au retour du réseau.";
+        return false;
+      }
+      if (response.status >= 500 || response.status === 429) {
+        message.textContent = "Serveur occupé : nouvel essai plus tard.";
+        return false;
+      }
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        const text = (body.loc ? body.loc + " : " : "") + (body.message || "refusé");
+        markSent(item.station, "refusé — " + text);
+        errorBox.textContent = text;
+        drop(item.entry_key);
+        return true;
+      }
+      const word = body.status === "confirmed" ? "confirmé" : body.status === "already" ? "déjà reçu" : "enregistré";
+      markSent(body.station || item.station, word);
+      message.textContent = "Bureau " + (body.station || item.station) + " : " + word + ".";
+      item.result_id = body.id;
+      item.station = body.station || item.station;
+      if (!item.photo) { drop(item.entry_key); return true; }
+      update(item.entry_key, { result_id: body.id, station: item.station });
+    }
+    try {
+      response = await post(photoApi + "?result=" + item.result_id + "&photo=" + encodeURIComponent(item.photo.key), dataBlob(item.photo.data), item.photo.type);
+    } catch (e) {
+      message.textContent = "Hors connexion : la photo sera envoyée au retour du réseau.";
+      return false;
+    }
+    if (response.status >= 500 || response.status === 429) {
+      message.textContent = "Serveur occupé : nouvel essai plus tard.";
+      return false;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      markSent(item.station, body.status === "already" ? "photo déjà reçue" : "photo reçue");
+      message.textContent = "Bureau " + item.station + " : photo reçue.";
+    } else {
+      const text = (body.loc ? body.loc + " : " : "") + (body.message || "refusée");
+      markSent(item.station, "photo refusée — " + text);
+      errorBox.textContent = text;
+    }
+    drop(item.entry_key);
+    return true;
+  }
+
   async function flush() {
     if (sending) return;
     sending = true;
     try {
       let queue = load(queueKey);
       while (queue.length) {
-        const pv = queue[0];
-        let response;
-        try {
-          response = await fetch(api, {
-            method: "POST",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
-            body: JSON.stringify(pv),
-          });
-        } catch (e) {
-          message.textContent = "Hors connexion : le procès-verbal sera envoyé au retour du réseau.";
-          break;
-        }
-        if (response.status >= 500 || response.status === 429) {
-          message.textContent = "Serveur occupé : nouvel essai plus tard.";
-          break;
-        }
-        const body = await response.json().catch(() => ({}));
-        const sent = load(sentKey);
-        if (response.ok) {
-          const word = body.status === "confirmed" ? "confirmé" : body.status === "already" ? "déjà reçu" : "enregistré";
-          sent.push({ station: body.station || pv.station, text: word });
-          message.textContent = "Bureau " + (body.station || pv.station) + " : " + word + ".";
-        } else {
-          const text = (body.loc ? body.loc + " : " : "") + (body.message || "refusé");
-          sent.push({ station: pv.station, text: "refusé — " + text });
-          errorBox.textContent = text;
-        }
-        save(sentKey, sent.slice(-50));
-        queue = load(queueKey).filter((item) => item.entry_key !== pv.entry_key);
-        save(queueKey, queue);
+        if (!(await sendOne(queue[0]))) break;
+        queue = load(queueKey);
         render();
       }
     } finally {
@@ -131,19 +193,62 @@
     }
   }
 
-  form.addEventListener("submit", (event) => {
+  // The photo, made smaller on the phone (at most 1600 px, JPEG) so that it fits the phone's
+  // storage while it waits for the network, and sends quickly on a weak one.
+  function readPhoto(file) {
+    return new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(file);
+      const image = new Image();
+      image.onload = () => {
+        const scale = Math.min(1, 1600 / Math.max(image.naturalWidth, image.naturalHeight));
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
+        canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+        canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve({ key: newId(), type: "image/jpeg", data: canvas.toDataURL("image/jpeg", 0.8) });
+      };
+      image.onerror = () => { URL.revokeObjectURL(url); reject(new Error("image")); };
+      image.src = url;
+    });
+  }
+
+  photoInput.addEventListener("change", () => {
+    const file = photoInput.files && photoInput.files[0];
+    if (!file) { preview.hidden = true; return; }
+    preview.src = URL.createObjectURL(file);
+    preview.hidden = false;
+  });
+
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorBox.textContent = "";
     const pv = read();
     const problem = check(pv);
     if (problem) { errorBox.textContent = problem; return; }
+    const file = photoInput.files && photoInput.files[0];
+    if (file) {
+      try {
+        pv.photo = await readPhoto(file);
+      } catch (e) {
+        errorBox.textContent = "ligne « Photo du procès-verbal » : image illisible (JPEG, PNG ou WebP attendu)";
+        return;
+      }
+    }
     const queue = load(queueKey);
     queue.push(pv);
-    save(queueKey, queue);
+    try {
+      save(queueKey, queue);
+    } catch (e) {
+      errorBox.textContent = "Mémoire du téléphone pleine : envoyez d'abord les procès-verbaux en attente (ou enregistrez sans photo).";
+      return;
+    }
     form.elements.station.value = "";
     ["registered", "voters", "blank", "null_votes", "valid_votes"].forEach((name) => { form.elements[name].value = ""; });
     root.querySelectorAll(".pv-votes").forEach((input) => { input.value = ""; });
-    message.textContent = "Procès-verbal gardé sur le téléphone.";
+    photoInput.value = "";
+    preview.hidden = true;
+    message.textContent = pv.photo ? "Procès-verbal et photo gardés sur le téléphone." : "Procès-verbal gardé sur le téléphone.";
     render();
     flush();
   });

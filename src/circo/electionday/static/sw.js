@@ -2,7 +2,7 @@
  * the cached copy when offline). PVs waiting to be sent live in localStorage (pv.js). */
 "use strict";
 
-const CACHE = "circo-night-v1";
+const CACHE = "circo-night-v2";
 const SHELL = ["./", "pv.js", "/static/circo.css"];
 
 self.addEventListener("install", (event) => {
