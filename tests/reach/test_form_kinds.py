@@ -161,10 +161,10 @@ def test_form_submitted_webhook_on_confirmation(
     state.fail_first = 0
     allowed = settings.model_copy(update={"url_fetch_allow_hosts": [url.removeprefix("http://")]})
     world = make_movement(session)
-    hook = add_webhook(
-        session, group=find_group(session, "g-camp-b"), url=url, events=["form.submitted"]
+    _hook, secret = add_webhook(
+        session, allowed, group=find_group(session, "g-camp-b"), url=url, events=["form.submitted"]
     )
-    state.secret = hook.secret
+    state.secret = secret
     ctx = system_context(world.b)
     form = create_form(session, ctx, kind="petition", name="Sauvons la ligne 4")
     submit(
