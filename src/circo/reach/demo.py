@@ -17,6 +17,7 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Any) -> None:
     if list_call_lists(session, ctx):
         return
     create_form(session, ctx, kind="signup", name="Rejoindre la campagne")
+    _phone_consents(session, ctx)
     create_call_list(
         session,
         ctx,
@@ -32,6 +33,32 @@ def seed_demo(session: Session, ctx: CampaignContext, settings: Any) -> None:
     from circo.reach.demo_drops import seed_drops
 
     seed_drops(session, ctx)
+
+
+def _phone_consents(session: Session, ctx: CampaignContext) -> None:
+    """The demo's contacts who gave a number agreed to be called back (a permanence's sheet),
+    so the demo call list has people to call."""
+    from sqlalchemy import select
+
+    from circo.core.tenancy import campaign_filter
+    from circo.crm.models import Contact
+    from circo.privacy.consent import record_consent
+
+    with_phone = session.scalars(
+        select(Contact.id).where(
+            campaign_filter(Contact, ctx), Contact.phone.is_not(None), Contact.phone != ""
+        )
+    ).all()
+    for contact_id in with_phone:
+        record_consent(
+            session,
+            ctx,
+            contact_id=contact_id,
+            channel="phone",
+            status="granted",
+            source="démonstration : fiche de permanence",
+            proof={"wording": "J'accepte d'être rappelé(e) par l'équipe de campagne."},
+        )
 
 
 def seed_texts(session: Session, ctx: CampaignContext) -> None:
