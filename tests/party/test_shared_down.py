@@ -115,3 +115,70 @@ def test_pages_show_national_content(session: Session, client: TestClient) -> No
     field = client.get("/c/camp-local/field")
     assert field.status_code == 200
     assert "Votre priorité nationale ?" in field.text
+
+
+def test_message_and_studio_templates_and_trainings_are_read_below(
+    session: Session, client: TestClient
+) -> None:
+    """Texts a node publishes down are read by the campaigns below (the message composer, the
+    studio), never by the node above or a sibling; a template fills a new message."""
+    from circo.party.sharing import shared_texts
+    from circo.party.tree import find_group, publish
+
+    nat, fede, local, sibling = _tree(session)
+    publish(
+        session,
+        group=find_group(session, "nat"),
+        kind="message_template",
+        title="Invitation au meeting",
+        body="Bonjour {{ prenom }}, rendez-vous au meeting national.",
+    )
+    publish(
+        session,
+        group=find_group(session, "fede"),
+        kind="training",
+        title="Former au porte-à-porte",
+        body="Se présenter, écouter, noter la réponse.",
+    )
+    publish(
+        session,
+        group=find_group(session, "fede"),
+        kind="studio_template",
+        title="Visuel fédéral",
+        body="Bandeau bleu, logo de la fédération en haut à droite.",
+    )
+    publish(
+        session,
+        group=find_group(session, "local"),
+        kind="message_template",
+        title="Modèle local",
+        body="Ne remonte jamais.",
+    )
+    kinds = ("message_template", "studio_template", "training")
+    below = [(who, item.title) for who, item in shared_texts(session, local.id, kinds)]
+    assert below == [
+        ("Fédé", "Former au porte-à-porte"),
+        ("Fédé", "Visuel fédéral"),
+        ("National", "Invitation au meeting"),
+    ]
+    assert [item.title for _w, item in shared_texts(session, sibling.id, kinds)] == [
+        "Invitation au meeting"
+    ]
+    assert shared_texts(session, nat.id, kinds) == []  # nothing comes up
+    assert "Modèle local" not in [item.title for _w, item in shared_texts(session, fede.id, kinds)]
+    template_id = next(i.id for _w, i in shared_texts(session, local.id, ("message_template",)))
+    make_user(session, campaign=local, email="local@example.org")
+    session.commit()
+    login(client, "local@example.org")
+    composer = client.get("/c/camp-local/messages/new")
+    assert composer.status_code == 200
+    assert 'data-testid="movement-templates"' in composer.text
+    assert "Invitation au meeting" in composer.text
+    filled = client.get(f"/c/camp-local/messages/new?template={template_id}")
+    assert filled.status_code == 200
+    assert "rendez-vous au meeting national.</textarea>" in filled.text
+    studio_page = client.get("/c/camp-local/assistant/studio")
+    assert studio_page.status_code == 200
+    assert 'data-testid="movement-texts"' in studio_page.text
+    assert "Se présenter, écouter, noter la réponse." in studio_page.text
+    assert "Visuel fédéral" in studio_page.text

@@ -17,6 +17,7 @@ from circo.core.models import Role
 from circo.core.tenancy import CampaignContext
 from circo.core.timezone import parse_local
 from circo.errors import CircoError
+from circo.party.sharing import shared_texts
 from circo.web.deps import SessionDep, SettingsDep, require_role
 from circo.web.templating import render
 from circo.web.types import IdPath
@@ -37,6 +38,9 @@ def studio_page(request: Request, session: SessionDep, ctx: CommsDep) -> HTMLRes
             "kinds": studio.KINDS,
             "networks": [network.value for network in Network],
             "limits": {network.value: limit for network, limit in studio.NETWORK_LIMITS.items()},
+            "movement_texts": shared_texts(
+                session, ctx.campaign_id, ("studio_template", "training")
+            ),
         },
     )
 

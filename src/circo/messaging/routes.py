@@ -387,6 +387,7 @@ def _composer(
             "points": service.list_points(session, ctx),
             "segments": ["all", *directory.segment_names(session, ctx)],
             "variables": service_variables(),
+            "movement_templates": _movement_templates(session, ctx),
         },
         status=422 if error else 200,
     )
@@ -424,7 +425,20 @@ def service_variables() -> dict[str, str]:
 def compose_page(
     request: Request, session: SessionDep, settings: SettingsDep, ctx: CommsDep
 ) -> HTMLResponse:
-    return _composer(request, session, ctx, settings, request.query_params)
+    params: dict[str, Any] = dict(request.query_params)
+    chosen = params.pop("template", "")
+    if chosen and not params.get("body"):  # a message template the movement published down
+        for _publisher, item in _movement_templates(session, ctx):
+            if str(item.id) == chosen:
+                params["body"] = item.body
+                params.setdefault("subject", item.title)
+    return _composer(request, session, ctx, settings, params)
+
+
+def _movement_templates(session: Session, ctx: CampaignContext) -> list[tuple[str, Any]]:
+    from circo.party.sharing import shared_texts
+
+    return shared_texts(session, ctx.campaign_id, ("message_template",))
 
 
 @router.post("/c/{slug}/messages/new", response_class=HTMLResponse, include_in_schema=False)

@@ -18,7 +18,7 @@ from circo.core.models import Campaign
 from circo.core.tenancy import CampaignContext
 from circo.crm.models import Contact
 from circo.party.errors import PartyError
-from circo.party.models import PartyGroup, ShareConsent, ShareStatus
+from circo.party.models import PartyGroup, ShareConsent, SharedItem, ShareStatus
 from circo.party.tree import ancestor_ids, find_group, group_of_campaign, subtree
 
 
@@ -152,3 +152,25 @@ def shared_campaign_ids(session: Session, campaign_id: int) -> list[int]:
         )
     ).all()
     return [int(cid) for _depth, cid in sorted(rows, key=lambda row: -row[0]) if cid is not None]
+
+
+def shared_texts(
+    session: Session, campaign_id: int, kinds: tuple[str, ...]
+) -> list[tuple[str, SharedItem]]:
+    """The texts the nodes above the node of ``campaign_id`` published down (message
+    templates, studio templates, training courses: ``kinds``), with the publishing node's name,
+    nearest first. Read-only where they are read: only the publishing node edits them (the
+    movement page). Empty for a campaign outside any tree or at its top."""
+    node = group_of_campaign(session, campaign_id)
+    if node is None:
+        return []
+    above = [group_id for group_id in ancestor_ids(node) if group_id != node.id]
+    if not above:
+        return []
+    rows = session.execute(
+        select(PartyGroup.name, SharedItem)
+        .join(PartyGroup, PartyGroup.id == SharedItem.group_id)
+        .where(SharedItem.group_id.in_(above), SharedItem.kind.in_(kinds))
+        .order_by(PartyGroup.depth.desc(), SharedItem.title, SharedItem.id)
+    )
+    return [(name, item) for name, item in rows]
