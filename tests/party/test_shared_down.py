@@ -182,3 +182,37 @@ def test_message_and_studio_templates_and_trainings_are_read_below(
     assert 'data-testid="movement-texts"' in studio_page.text
     assert "Se présenter, écouter, noter la réponse." in studio_page.text
     assert "Visuel fédéral" in studio_page.text
+
+
+def test_a_national_citation_opens_below_but_nothing_opens_up_or_sideways(
+    session: Session, client: TestClient
+) -> None:
+    from sqlalchemy import select
+
+    from circo.assistant.models import Passage
+
+    nat, _fede, local, sibling = _tree(session)
+    _document(session, system_context(nat), "Programme national", "La gratuité des cantines.")
+    _document(session, system_context(sibling), "Note sœur", "Les cantines de la sœur.")
+    session.flush()
+    national = session.scalars(select(Passage.id).where(Passage.campaign_id == nat.id)).first()
+    sister = session.scalars(select(Passage.id).where(Passage.campaign_id == sibling.id)).first()
+    make_user(session, campaign=local, email="local@example.org")
+    make_user(session, campaign=nat, email="nat@example.org")
+    session.commit()
+    login(client, "local@example.org")
+    page = client.get(f"/c/camp-local/assistant/passages/{national}")
+    assert page.status_code == 200
+    assert "La gratuité des cantines." in page.text
+    api = client.get(f"/api/campaigns/camp-local/assistant/passages/{national}")
+    assert api.status_code == 200
+    assert client.get(f"/c/camp-local/assistant/passages/{sister}").status_code == 404
+    client.cookies.clear()
+    login(client, "nat@example.org")
+    local_doc = _document(
+        session, system_context(local), "Note locale", "Les cantines du quartier."
+    )
+    session.commit()
+    assert local_doc is None
+    mine = session.scalars(select(Passage.id).where(Passage.campaign_id == local.id)).first()
+    assert client.get(f"/c/camp-nat/assistant/passages/{mine}").status_code == 404

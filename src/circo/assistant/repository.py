@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from circo.assistant.errors import DocumentNotFound
@@ -259,10 +259,22 @@ def passage_rows(
 
 
 def get_passage(
-    session: Session, ctx: CampaignContext, passage_id: int
+    session: Session, ctx: CampaignContext, passage_id: int, *, with_shared: bool = False
 ) -> tuple[Passage, Document]:
-    passage = session.get(Passage, passage_id)
-    if passage is None or passage.campaign_id != ctx.campaign_id:
+    """A passage of the campaign; with ``with_shared`` (reading a citation), also one of the
+    knowledge bases the movement shares down to it (`circo.party.sharing.shared_campaign_ids`,
+    the ones `retrieval.search` cites as national) — never a sibling's or a child's."""
+    readers: list[CampaignContext | int] = [ctx]
+    if with_shared:
+        from circo.party.sharing import shared_campaign_ids
+
+        readers += shared_campaign_ids(session, ctx.campaign_id)
+    passage = session.scalar(
+        select(Passage).where(
+            Passage.id == passage_id, or_(*(campaign_filter(Passage, who) for who in readers))
+        )
+    )
+    if passage is None:
         raise DocumentNotFound(f"passage introuvable : n° {passage_id}", loc="passage")
     document = session.get(Document, passage.document_id)
     assert document is not None

@@ -145,7 +145,7 @@ def passage_page(
 def _passage_context(
     session: SessionDep, ctx: CampaignContext, passage_id: int, start: int | None, end: int | None
 ) -> dict[str, Any]:
-    passage, document = repository.get_passage(session, ctx, passage_id)
+    passage, document = repository.get_passage(session, ctx, passage_id, with_shared=True)
     if (
         start is None
         or end is None
