@@ -25,6 +25,27 @@ def cli_json(settings: Settings, *args: str) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _first_building(settings: Settings, round_id: int) -> int:
+    """The first building (turf stop) of a drop round, read from the database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT MIN(s.id) FROM field_turf_stops s "
+                    "JOIN field_turfs t ON t.id = s.turf_id "
+                    "JOIN reach_drop_rounds r ON r.plan_id = t.plan_id WHERE r.id = :round"
+                ),
+                {"round": round_id},
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert found is not None
+    return int(found)
+
+
 def test_drops_and_posters_through_the_command_line(
     settings: Settings, shared_data: Path, tmp_path: Path
 ) -> None:
@@ -46,7 +67,7 @@ def test_drops_and_posters_through_the_command_line(
 
     before = cli_json(settings, "drops", "coverage", "--in", "tracts", "--round", round_id)
     assert before["letterboxes"] == {"reached": 0, "total": created["letterboxes"]}
-    building = "1"
+    building = str(_first_building(settings, int(round_id)))  # ids depend on the database
     first = cli_json(settings, "drops", "done", "--round", round_id, "--building", building)
     again = cli_json(settings, "drops", "done", "--round", round_id, "--building", building)
     assert (first["status"], again["status"]) == ("created", "duplicate")
