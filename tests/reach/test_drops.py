@@ -233,3 +233,45 @@ def test_drops_api_sync_is_idempotent(session: Session, client: TestClient) -> N
     sheet = client.get(f"/c/camp-a/drops/{drop.id}/turfs/{detail['turfs'][0]['id']}/sheet.pdf")
     assert sheet.status_code == 200
     assert sheet.content.startswith(b"%PDF")
+
+
+def test_no_leaflet_is_distributed_from_the_eve_of_the_vote(session: Session) -> None:
+    """L49: a building marked done at a moment of the blackout (from 00:00 the day before a
+    polling day until the polls close) is refused with the article, from the CLI's path
+    (`mark_done`: CalendarBlocked) and the phone's batch (rejected, kept on the phone); a mark
+    timed before the blackout still counts when it syncs during it."""
+    from datetime import UTC, datetime
+
+    from circo.privacy.errors import CalendarBlocked
+
+    world = make_two_campaigns(session)
+    world.a.election_date = date(2026, 3, 15)  # a Sunday (the phone's past times are kept)
+    ctx = system_context(world.a)
+    drop = drops.create_round(
+        session,
+        ctx,
+        leaflet="Programme",
+        bureaux=[SAMPLE_BUREAU],
+        addresses=_addresses(),
+        source="demo",
+        letterboxes_per_turf=200,
+    )
+    session.commit()
+    detail = drops.round_json(session, ctx, drop.id)
+    first, second = [b for turf in detail["turfs"] for b in turf["buildings"]][:2]
+    saturday_noon = datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
+    friday_evening = datetime(2026, 3, 13, 17, 0, tzinfo=UTC)
+    results = drops.sync_done(
+        session,
+        ctx,
+        round_id=drop.id,
+        items=[
+            {"building": first["id"], "done_at": saturday_noon},
+            {"building": second["id"], "done_at": friday_evening},
+        ],
+    )
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["rule"] == "L49"
+    assert "L49" in results[0]["message"]
+    with pytest.raises(CalendarBlocked, match="L49"):
+        drops.mark_done(session, ctx, round_id=drop.id, building=first["id"], done_at=saturday_noon)

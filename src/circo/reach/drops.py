@@ -27,6 +27,8 @@ from circo.errors import NotFound
 from circo.field import service as field_service
 from circo.field.models import Turf, TurfStop
 from circo.field.turfs.plan import Address
+from circo.privacy.calendar import check_calendar
+from circo.privacy.errors import CalendarBlocked
 from circo.reach.errors import ReachError
 from circo.reach.models import DropDone, DropRound
 
@@ -291,6 +293,8 @@ def mark_done(
         session, ctx, round_id=round_id, items=[{"building": building, "done_at": done_at}]
     )[0]
     if result["status"] == "rejected":
+        if result.get("rule"):
+            raise CalendarBlocked(result["message"], loc=result["rule"])
         raise NotFound(result["message"], loc="building")
     return DoneResult(round_id, building, result["status"])
 
@@ -325,10 +329,20 @@ def sync_done(
                 }
             )
             continue
+        when = _when(item.get("done_at"), now)
+        blackout = check_calendar(ctx.campaign, when, "message")
+        if not blackout.allowed:  # L49: no document distributed from the eve of the vote
+            results.append(
+                {
+                    "building": building_id,
+                    "status": "rejected",
+                    "rule": blackout.rule,
+                    "message": f"distribution refusée : {blackout.reason}",
+                }
+            )
+            continue
         status = (
-            "duplicate"
-            if building_id in done
-            else _insert_done(session, ctx, drop, building, _when(item.get("done_at"), now))
+            "duplicate" if building_id in done else _insert_done(session, ctx, drop, building, when)
         )
         done.add(building_id)
         results.append({"round": drop.id, "building": building_id, "status": status})
