@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from circo.config import Settings
 from circo.core.jobs.registry import handler_for
 from circo.domains import DOMAINS, Deferred, load_domains, registry, resolve
@@ -119,3 +121,29 @@ def test_loading_the_domains_leaves_the_heavy_libraries_to_the_jobs_that_need_th
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_each_domain_cli_adds_exactly_the_commands_its_manifest_names() -> None:
+    """The root command builds a domain's commands when first named (`circo.cli.RootGroup`):
+    the manifest's ``Domain.commands`` must be what the CLI module adds, or a command would be
+    unreachable."""
+    from typer.main import get_command
+
+    from circo.cli import app, domain_commands
+
+    for domain in DOMAINS:
+        if domain.cli:
+            assert set(domain_commands(domain)) == set(domain.commands), domain.name
+        else:
+            assert domain.commands == (), domain.name
+    root = get_command(app)
+    listed = root.list_commands(None)  # type: ignore[attr-defined]
+    assert len(listed) == len(set(listed))
+    for domain in DOMAINS:
+        for name in domain.commands:
+            assert name in listed
+            assert root.get_command(None, name) is not None  # type: ignore[attr-defined]
+    wrong = next(domain for domain in DOMAINS if domain.name == "maps")
+    mismatched = type(wrong)(name="maps", cli=wrong.cli, commands=("sheet", "map"))
+    with pytest.raises(RuntimeError, match="approx-contours"):
+        domain_commands(mismatched)

@@ -34,6 +34,9 @@ class Domain:
     name: str
     models: str | None = None  # module defining the domain's tables
     cli: str | None = None  # module with ``register(app: typer.Typer)``
+    # the top-level command names ``cli``'s ``register`` adds: the command line imports the
+    # module only when one of them is run (or listed by ``--help``); `circo.cli` checks them
+    commands: tuple[str, ...] = ()
     routes: str | None = None  # module with ``router`` (+ ``NAV_ITEMS``, ``dashboard_cards``)
     jobs: Mapping[str, str] = field(default_factory=dict)  # job kind → "module:function"
     startup: tuple[str, ...] = ()  # "module:function(session)", run when a worker starts
@@ -54,15 +57,17 @@ DOMAINS: tuple[Domain, ...] = (
         name="elections",
         models="circo.elections.models",
         cli="circo.elections.cli",
+        commands=("import", "elections", "results"),
         routes="circo.elections.routes",
         jobs={"elections.import_results": "circo.elections.jobs:import_results_job"},
         personal_data="circo.elections.personal:PERSONAL_DATA",
         demo="circo.elections.demo:seed_demo",
     ),
-    Domain(name="maps", cli="circo.maps.cli"),
+    Domain(name="maps", cli="circo.maps.cli", commands=("sheet", "map", "approx-contours")),
     Domain(
         name="targeting",
         cli="circo.targeting.cli",
+        commands=("target", "ei", "scenario", "experiment"),
         routes="circo.targeting.routes",
         jobs={
             "targeting.transfers": "circo.targeting.jobs:run_transfers",
@@ -74,6 +79,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="crm",
         models="circo.crm.models",
         cli="circo.crm.cli",
+        commands=("contacts", "events", "volunteers"),
         routes="circo.crm.routes",
         jobs={
             "crm.event_reminder": "circo.crm.events:reminder_job",
@@ -86,6 +92,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="field",
         models="circo.field.models",
         cli="circo.field.cli",
+        commands=("field",),
         routes="circo.field.routes",
         jobs={
             "field.alert": "circo.field.alerts:send_alert",
@@ -99,6 +106,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="assistant",
         models="circo.assistant.models",
         cli="circo.assistant.cli",
+        commands=("kb", "ask", "argue", "rebut", "leaflet", "write", "visual"),
         routes="circo.assistant.routes",
         jobs={
             "assistant.refresh_feed": "circo.assistant.feeds:refresh_feed_job",
@@ -111,6 +119,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="messaging",
         models="circo.messaging.models",
         cli="circo.messaging.cli",
+        commands=("messages",),
         routes="circo.messaging.routes",
         jobs={
             "messaging.send": "circo.messaging.delivery:send_job",
@@ -123,6 +132,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="finance",
         models="circo.finance.models",
         cli="circo.finance.cli",
+        commands=("finance",),
         routes="circo.finance.routes",
         personal_data="circo.finance.personal:PERSONAL_DATA",
         demo="circo.finance.demo:seed_demo",
@@ -131,6 +141,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="electionday",
         models="circo.electionday.models",
         cli="circo.electionday.cli",
+        commands=("night", "procurations", "assessors"),
         routes="circo.electionday.routes",
         jobs={"electionday.proxy_notice": "circo.electionday.proxy_notices:send_notice"},
         personal_data="circo.electionday.personal:PERSONAL_DATA",
@@ -140,6 +151,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="reach",
         models="circo.reach.models",
         cli="circo.reach.cli",
+        commands=("calls", "forms", "texts", "drops", "posters"),
         routes="circo.reach.routes",
         personal_data="circo.reach.personal:PERSONAL_DATA",
         demo="circo.reach.demo:seed_demo",
@@ -148,6 +160,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="party",
         models="circo.party.models",
         cli="circo.party.cli",
+        commands=("groups", "rollup"),
         routes="circo.party.routes",
         jobs={"party.webhook": "circo.party.webhooks:deliver_job"},
         personal_data="circo.party.personal:PERSONAL_DATA",
@@ -156,6 +169,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="privacy",
         models="circo.privacy.models",
         cli="circo.privacy.cli",
+        commands=("privacy", "consent"),
         routes="circo.privacy.routes",
         jobs={"privacy.retention": "circo.privacy.retention:retention_job"},
         startup=("circo.privacy.retention:ensure_retention_scheduled",),
@@ -165,6 +179,7 @@ DOMAINS: tuple[Domain, ...] = (
         name="automations",
         models="circo.automations.models",
         cli="circo.automations.cli",
+        commands=("automations",),
         routes="circo.automations.routes",
         jobs={"automations.tick": "circo.automations.engine:tick_job"},
         startup=("circo.automations.engine:ensure_tick_scheduled",),
