@@ -61,6 +61,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser and live-server tests (``tests/web``, the longest files) first: with two
+    processes and ``--dist loadfile``, a long file handed out last leaves the other process
+    idle until it ends (it did for minutes when ``tests/web`` came last). A stable sort: the
+    order within each group is the collection's, the same in every process."""
+    web = Path(__file__).resolve().parent / "web"
+    items.sort(key=lambda item: 0 if web in item.path.parents else 1)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     reason = _pg_state.get("reason")
     if reason:
