@@ -319,6 +319,52 @@ def test_non_contiguous_long_rows_are_refused(tmp_path: Path) -> None:
         list(read_results(path, format="long"))
 
 
+def test_long_rows_of_one_bureau_written_otherwise_blank_or_new_are_all_read(
+    tmp_path: Path,
+) -> None:
+    """The rows of a bureau after its first take a fast path (same raw place and round, known
+    candidate, plain votes); each way out of it keeps the full reading: the same bureau written
+    "0001" after "1", a candidate first met mid-bureau, blank votes (a warning), votes written
+    "1 234", a round written " 1", and the other round's rows between them."""
+    header = (
+        "N° tour;Code département;Code commune;Nom commune;N° de circonscription Lg;"
+        "N° de bureau de vote;Inscrits;Votants;Exprimés;N° de dépôt du candidat;"
+        "Nom du candidat;Prénom du candidat;Code nuance du candidat;Nombre de voix du candidat"
+    )
+    place = "1;4;Ambérieu-en-Bugey;5"
+    lines = [
+        header,
+        f"1;{place};1;2000;1800;1770;1;HOLLANDE;François;SOC;250",
+        f"1;{place};0001;2000;1800;1770;2;SARKOZY;Nicolas;UMP;240",
+        f"1;{place};1;2000;1800;1770;3;BAYROU;François;CEN;1 234",
+        f"1;{place};1;2000;1800;1770;4;JOLY;Eva;VEC;",
+        f" 1;{place};1;2000;1800;1770;5;LE PEN;Marine;FN;46",
+        f"2;{place};1;2000;1800;1790;1;HOLLANDE;François;SOC;900",
+        f"1;{place};2;700;600;590;1;HOLLANDE;François;SOC;300",
+        f"1;{place};2;700;600;590;2;SARKOZY;Nicolas;UMP;290",
+    ]
+    path = tmp_path / "long.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    parser = read_results(path, format="long", round=1)
+    result = list(parser)
+    assert [s.station_key for s in result] == ["01004_0001", "01004_0002"]
+    assert [(c.name, c.votes) for c in result[0].candidates] == [
+        ("François HOLLANDE", 250),
+        ("Nicolas SARKOZY", 240),
+        ("François BAYROU", 1234),
+        ("Marine LE PEN", 46),
+    ]
+    assert [(c.name, c.votes) for c in result[1].candidates] == [
+        ("François HOLLANDE", 300),
+        ("Nicolas SARKOZY", 290),
+    ]
+    assert [(w.line, "voix vides" in w.message) for w in parser.warnings] == [(5, True)]
+    second = list(read_results(path, format="long", round=2))
+    assert [(s.station_key, [c.votes for c in s.candidates]) for s in second] == [
+        ("01004_0001", [900])
+    ]
+
+
 # -- real files -----------------------------------------------------------------------------
 
 

@@ -466,10 +466,23 @@ class ResultsParser:
         return 0, votes
 
     def _iter_long(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[StationVotes]:
+        """One row per candidate. The rows of a bureau after its first are read on a fast path
+        (the same raw place and round columns as the row before, a candidate already met, votes
+        that ``int`` reads); anything else goes through the full checks below."""
         info = self.info
         wanted_round = self.round_filter
         round_index = self._cols.round
+        cols = self._cols
+        place_indices = [
+            i for i in (cols.department, cols.commune, cols.station, cols.station_id, round_index)
+            if i >= 0
+        ]  # fmt: skip
+        place_of = _tuple_getter(place_indices)
+        min_fields = max(self._min_fields, max(place_indices) + 1)
+        identity_of, votes_index, known = self._getter(0), self._votes_offset, self._identities
+        rounds: dict[str, int] = {}  # raw round column → its number, when ``int`` reads it
         current: StationResult | None = None
+        current_place: tuple[str, ...] | None = None
         identities: list[CandidateIdentity] = []
         votes: list[int] = []
         seen: set[tuple[int | None, str]] = set()
@@ -477,10 +490,27 @@ class ResultsParser:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if wanted_round is not None and round_index >= 0 and round_index < len(row):
-                if self._int(line, row, round_index) != wanted_round:
+                raw_round = row[round_index]
+                number = rounds.get(raw_round)
+                if number is None:
+                    number = self._int(line, row, round_index)
+                    if raw_round.strip().isdigit():
+                        rounds[raw_round] = number
+                if number != wanted_round:
                     continue
             info.rows += 1
-            if current is None or not self._same_station(line, row, current):
+            if len(row) >= min_fields and place_of(row) == current_place:
+                identity = known.get(identity_of(row))
+                if identity is not None:
+                    try:
+                        number = int(row[votes_index])
+                    except ValueError:
+                        pass
+                    else:
+                        identities.append(identity)
+                        votes.append(number)
+                        continue
+            elif current is None or not self._same_station(line, row, current):
                 if current is not None:
                     yield self._finish(
                         StationVotes(current, self._ballot(tuple(identities)), votes)
@@ -496,6 +526,7 @@ class ResultsParser:
                         "bureau doivent se suivre (triez le fichier par bureau)",
                     )
                 seen.add(marker)
+                current_place = place_of(row)
             candidate = self._candidate(line, row, 0)
             if candidate is not None:
                 identities.append(candidate[0])
