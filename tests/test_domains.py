@@ -129,7 +129,7 @@ def test_each_domain_cli_adds_exactly_the_commands_its_manifest_names() -> None:
     unreachable."""
     from typer.main import get_command
 
-    from circo.cli import app, domain_commands
+    from circo.cli import _CORE_COMMANDS, app, domain_commands
 
     for domain in DOMAINS:
         if domain.cli:
@@ -139,6 +139,10 @@ def test_each_domain_cli_adds_exactly_the_commands_its_manifest_names() -> None:
     root = get_command(app)
     listed = root.list_commands(None)  # type: ignore[attr-defined]
     assert len(listed) == len(set(listed))
+    domain_names = {name for domain in DOMAINS for name in domain.commands}
+    assert set(listed) == _CORE_COMMANDS | domain_names
+    assert {"init", "serve", "demo", "db", "worker"} <= _CORE_COMMANDS
+    assert not _CORE_COMMANDS & domain_names  # a name taken twice is refused at import
     for domain in DOMAINS:
         for name in domain.commands:
             assert name in listed

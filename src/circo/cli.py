@@ -492,10 +492,17 @@ def register_job_handlers() -> None:
 
 
 worker_cli.register(app)  # `circo worker` (job engine, circo.core.jobs)
+_CORE_COMMANDS = {
+    *(
+        info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        for info in app.registered_commands
+    ),
+    *(info.name for info in app.registered_groups),
+}
 _DOMAIN_OF_COMMAND: dict[str, Domain] = {}
 for _domain in DOMAINS:
     for _name in _domain.commands:
-        if _name in _DOMAIN_OF_COMMAND or _name in app.registered_commands:
+        if _name in _DOMAIN_OF_COMMAND or _name in _CORE_COMMANDS:
             raise RuntimeError(f"command {_name!r} declared twice (domain {_domain.name})")
         _DOMAIN_OF_COMMAND[_name] = _domain
 

@@ -478,7 +478,7 @@ class ResultsParser:
             if i >= 0
         ]  # fmt: skip
         place_of = _tuple_getter(place_indices)
-        min_fields = max(self._min_fields, max(place_indices) + 1)
+        min_fields = max(self._min_fields, max(place_indices, default=-1) + 1)
         identity_of, votes_index, known = self._getter(0), self._votes_offset, self._identities
         rounds: dict[str, int] = {}  # raw round column → its number, when ``int`` reads it
         current: StationResult | None = None
