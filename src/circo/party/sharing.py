@@ -134,16 +134,22 @@ def propagate_opposition(session: Session, ctx: CampaignContext, *, contact_id: 
     return told
 
 
+def _nodes_above(session: Session, campaign_id: int) -> list[int]:
+    """Ids of the nodes above the node that runs ``campaign_id`` (empty outside a tree or at
+    its top): where what is shared down to the campaign comes from."""
+    node = group_of_campaign(session, campaign_id)
+    if node is None:
+        return []
+    return [group_id for group_id in ancestor_ids(node) if group_id != node.id]
+
+
 def shared_campaign_ids(session: Session, campaign_id: int) -> list[int]:
     """The campaigns whose shared content ``campaign_id`` reads, nearest first: those run by
     the nodes above its node (a federation's, the national level's). Their knowledge base,
     programme points and questionnaire are shown to the campaign as "national", read-only —
     shared down, never up: a parent's list never holds a child, a sibling never another
     sibling. Empty for a campaign outside any tree."""
-    node = group_of_campaign(session, campaign_id)
-    if node is None:
-        return []
-    above = [group_id for group_id in ancestor_ids(node) if group_id != node.id]
+    above = _nodes_above(session, campaign_id)
     if not above:
         return []
     rows = session.execute(
@@ -161,10 +167,7 @@ def shared_texts(
     templates, studio templates, training courses: ``kinds``), with the publishing node's name,
     nearest first. Read-only where they are read: only the publishing node edits them (the
     movement page). Empty for a campaign outside any tree or at its top."""
-    node = group_of_campaign(session, campaign_id)
-    if node is None:
-        return []
-    above = [group_id for group_id in ancestor_ids(node) if group_id != node.id]
+    above = _nodes_above(session, campaign_id)
     if not above:
         return []
     rows = session.execute(
