@@ -17,7 +17,7 @@ references itself, and `reclaim_space` vacuums a replaced round's dead rows afte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -80,6 +80,42 @@ def bulk_insert(
     cursor = driver.cursor()
     try:
         _sqlite_insert(cursor, table, columns, rows, skip_existing=skip_existing)
+    finally:
+        cursor.close()
+
+
+def bulk_insert_flat(
+    session: Session, table: str, columns: Sequence[str], values: list[int]
+) -> None:
+    """`bulk_insert` of integer rows given flat (``len(columns)`` values per row, no ``None``):
+    the parameters of each SQLite statement are a slice, the COPY text one ``%`` format."""
+    if not values:
+        return
+    width = len(columns)
+    names = ", ".join(columns)
+    driver: Any = session.connection().connection.driver_connection
+    if is_postgres(session):
+        line = "\t".join(repeat("%d", width)) + "\n"
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            copy.write((line * (len(values) // width)) % tuple(values))
+        return
+    per_statement = SQLITE_MAX_PARAMETERS // width
+    one_row = "(" + ", ".join(repeat("?", width)) + ")"
+    step = per_statement * width
+    full = len(values) - len(values) % step
+    cursor = driver.cursor()
+    try:
+        if full:
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join(repeat(one_row, per_statement))}",
+                (values[start : start + step] for start in range(0, full, step)),
+            )
+        if full < len(values):
+            rest = (len(values) - full) // width
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join(repeat(one_row, rest))}",
+                values[full:],
+            )
     finally:
         cursor.close()
 
@@ -358,15 +394,23 @@ class ResultsWriter:
         # ``indexes``: already set aside by the caller (before deleting a replaced round)
         self.indexes = indexes or SetAsideIndexes(session)
         self.stations: list[StationRow] = []
-        self.votes: list[tuple[int, int, int, int]] = []
+        # the vote rows flat, `VOTE_COLUMNS` after one another: no tuple per row, and SQLite's
+        # multi-row statements take their parameters as slices of it
+        self.votes: list[int] = []
         self.votes_rows = 0
         self.last_line = 1
         self.started = False
 
-    def add(self, station: StationRow, votes: Iterable[tuple[int, int, int, int]]) -> None:
-        """``station`` in `STATION_COLUMNS` order (its id from `take_id`), its vote rows."""
+    def add(
+        self, station: StationRow, election_id: int, candidate_ids: Sequence[int], votes: list[int]
+    ) -> None:
+        """``station`` in `STATION_COLUMNS` order (its id from `take_id`) and the votes of each
+        of ``candidate_ids`` there."""
         self.stations.append(station)
-        self.votes.extend(votes)
+        rows = [station[0], 0, election_id, 0] * len(votes)
+        rows[1::4] = candidate_ids  # ValueError unless one id per vote count
+        rows[3::4] = votes
+        self.votes += rows
         self.last_line = station[-1]
         if len(self.stations) >= CHUNK_STATIONS:
             self.flush()
@@ -380,8 +424,8 @@ class ResultsWriter:
             self._prepare()
         with self.trusted:  # references made by this transaction (see `TrustedRows`)
             bulk_insert(self.session, STATION_TABLE, STATION_COLUMNS, self.stations)
-            bulk_insert(self.session, VOTES_TABLE, VOTE_COLUMNS, self.votes)
-        self.votes_rows += len(self.votes)
+            bulk_insert_flat(self.session, VOTES_TABLE, VOTE_COLUMNS, self.votes)
+        self.votes_rows += len(self.votes) // len(VOTE_COLUMNS)
         self.stations = []
         self.votes = []
 

@@ -32,13 +32,11 @@ RoundOption = Annotated[int, typer.Option("--round", help="Tour / round (1 ou 2)
 
 
 @contextmanager
-def line_progress(path: Path, label: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr advanced with the current line number."""
+def job_progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on stderr advanced with a job's ``(done, total)`` reports (the job
+    counts the file's lines once; the bar learns the total from its first report)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from circo.elections.importing import count_lines
-
-    total = max(count_lines(path) - 1, 1)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -47,16 +45,12 @@ def line_progress(path: Path, label: str) -> Iterator[Callable[[int], None]]:
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(label, total=total)
-        state = {"last": 0}
+        task = progress.add_task(label, total=None)
 
-        def advance(line: int) -> None:
-            if line - state["last"] >= 500:
-                progress.update(task, completed=line - 1)
-                state["last"] = line
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
 
         yield advance
-        progress.update(task, completed=total)
 
 
 @import_app.command("results")
@@ -101,13 +95,9 @@ def import_results_command(
                 file_format=file_format,
                 force=force,
             ).id
-        with line_progress(file, f"Import {file.name}") as advance:
+        with job_progress(f"Import {file.name}") as advance:
             done = jobs.run_here(
-                runtime.factory,
-                runtime.settings,
-                job_id,
-                on_progress=lambda line, _total: advance(line + 1),
-                reraise=True,
+                runtime.factory, runtime.settings, job_id, on_progress=advance, reraise=True
             )
     if done.status != "done" or done.result is None:
         raise ImportFailed(

@@ -14,11 +14,11 @@ import gzip
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from circo.elections import import_checks as checks
@@ -128,7 +128,17 @@ def delete_election(
     # per-row triggers are set aside meanwhile (`TrustedRows`), the election's own delete
     # keeps them (other tables may hang from it).
     with TrustedRows(session):
-        session.execute(delete(CandidateVotes).where(CandidateVotes.election_id == election_id))
+        # through the bureaux: the votes' primary key starts with the bureau (no index on
+        # their election_id); no ORM bookkeeping (it would fetch every deleted key back)
+        session.execute(
+            delete(CandidateVotes)
+            .where(
+                CandidateVotes.station_result_id.in_(
+                    select(StationResultRow.id).where(StationResultRow.election_id == election_id)
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
         session.execute(delete(StationResultRow).where(StationResultRow.election_id == election_id))
         session.execute(delete(Candidate).where(Candidate.election_id == election_id))
     session.execute(delete(Election).where(Election.id == election_id))
@@ -168,6 +178,22 @@ class _Candidates:
 
     def ids_for(self, ballot: Ballot) -> tuple[int, ...]:
         return tuple(self.id_for(identity) for identity in ballot)
+
+    def write_totals(self, ballot_ids: list[tuple[int, ...]], sums: list[list[int]]) -> None:
+        """``Candidate.total_votes`` from each ballot's sums (a candidate on several ballots
+        gets their total)."""
+        totals: dict[int, int] = {}
+        for ids, ballot_sums in zip(ballot_ids, sums, strict=True):
+            for candidate_id, votes in zip(ids, ballot_sums, strict=True):
+                totals[candidate_id] = totals.get(candidate_id, 0) + votes
+        if totals:
+            table = table_of(Candidate)
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("candidate"))
+                .values(total_votes=bindparam("total")),
+                [{"candidate": key, "total": total} for key, total in totals.items()],
+            )
 
 
 class _Territories:
@@ -285,6 +311,7 @@ def import_station_records(
     writer = ResultsWriter(session, expected_lines=expected_lines, indexes=indexes)
     candidates = _Candidates(session, election_id)
     ballot_ids: list[tuple[int, ...]] = []  # candidate ids of each ballot, by ballot index
+    ballot_sums: list[list[int]] = []  # their votes summed over the bureaux, by ballot index
     places = _Territories()
     seen: dict[str, int] = {}
     for record in records:
@@ -298,19 +325,11 @@ def import_station_records(
             )
         while len(ballot_ids) <= record.ballot:
             ballot_ids.append(candidates.ids_for(ballots[len(ballot_ids)]))
+            ballot_sums.append([0] * len(ballot_ids[-1]))
         station_id = writer.take_id()
         row = _station_row(station, station_id, election_id)
-        count = len(record.votes)
-        writer.add(
-            row,
-            zip(
-                repeat(station_id, count),
-                ballot_ids[record.ballot],
-                repeat(election_id, count),
-                record.votes,
-                strict=True,
-            ),
-        )
+        ballot_sums[record.ballot] = list(map(add, ballot_sums[record.ballot], record.votes))
+        writer.add(row, election_id, ballot_ids[record.ballot], record.votes)
         places.add_station(row, commune_name=station.commune_name)
         if on_progress is not None:
             on_progress(line)
@@ -321,6 +340,7 @@ def import_station_records(
             loc=file_name,
         )
     places.write(session)
+    candidates.write_totals(ballot_ids, ballot_sums)
     report.stations = len(seen)
     report.candidates = len(candidates.ids)
     report.votes_rows = writer.votes_rows
@@ -350,8 +370,11 @@ def import_results(
     held_on: date | None = None,
     on_progress: Callable[[int], None] | None = None,
     force: bool = False,
+    expected_lines: int | None = None,
 ) -> ImportReport:
     """Parse ``path`` and replace the election round with it (flush only; caller commits).
+
+    ``expected_lines``: the file's data lines when the caller counted them already.
 
     Refused (`ImportFailed`, nothing changed once the caller rolls back): a file whose type,
     year or round contradicts ``key``/``round_number`` (unless ``force``), a file breaking the
@@ -367,7 +390,7 @@ def import_results(
             session,
             records=parser.compact(),
             ballots=parser.ballots,
-            expected_lines=count_lines(path) - 1,
+            expected_lines=count_lines(path) - 1 if expected_lines is None else expected_lines,
             key=key,
             round_number=round_number,
             file_name=path.name,

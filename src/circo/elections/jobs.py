@@ -62,7 +62,11 @@ def import_results_job(session: Session, settings: Settings, job: Job) -> dict[s
     file_format = payload.get("format")
     if file_format not in (None, "wide", "long"):
         raise jobs.JobRefused(f"--format : format « {file_format} » inconnu ; attendu wide ou long")
-    total = max(count_lines(path) - 1, 1) if path.is_file() else None
+    try:  # the data lines, counted once: the progress total and the import's sizing
+        data_lines = count_lines(path) - 1 if path.is_file() else None
+    except CircoError as exc:  # a truncated archive: no retry can fix it
+        raise jobs.JobRefused(str(exc)) from exc
+    total = max(data_lines, 1) if data_lines is not None else None
     every = max(PROGRESS_EVERY, (total or 0) // PROGRESS_REPORTS)
     reported = {"line": 0}
 
@@ -71,6 +75,8 @@ def import_results_job(session: Session, settings: Settings, job: Job) -> dict[s
             jobs.report_progress(job, line - 1, total)
             reported["line"] = line
 
+    if total is not None:
+        jobs.report_progress(job, 0, total)
     try:
         report = import_results(
             session,
@@ -80,6 +86,7 @@ def import_results_job(session: Session, settings: Settings, job: Job) -> dict[s
             file_format=file_format,
             on_progress=advance,
             force=bool(payload.get("force", False)),
+            expected_lines=data_lines,
         )
     except CircoError as exc:  # the file is wrong: no retry can fix it
         raise jobs.JobRefused(str(exc)) from exc

@@ -159,21 +159,19 @@ def territory_results(
     null_votes = null_sum if int(totals[8]) == stations else None
     blank_and_null = int(totals[9])
     if condition:
-        votes_sql = (
-            "SELECT v.candidate_id, SUM(v.votes) AS votes FROM el_candidate_votes v "
-            f"JOIN el_station_results s ON s.id = v.station_result_id WHERE {where} "
-            "GROUP BY v.candidate_id"
+        rows = execute(
+            "SELECT c.id, c.name, c.political_label, t.votes FROM (SELECT v.candidate_id, "
+            "SUM(v.votes) AS votes FROM el_candidate_votes v JOIN el_station_results s "
+            f"ON s.id = v.station_result_id WHERE {where} GROUP BY v.candidate_id) t "
+            "JOIN el_candidates c ON c.id = t.candidate_id",
+            params,
         )
-    else:
-        votes_sql = (
-            "SELECT v.candidate_id, SUM(v.votes) AS votes FROM el_candidate_votes v "
-            "WHERE v.election_id = ? GROUP BY v.candidate_id"
+    else:  # the whole round: the sums the import kept (`Candidate.total_votes`)
+        rows = execute(
+            "SELECT c.id, c.name, c.political_label, c.total_votes FROM el_candidates c "
+            "WHERE c.election_id = ?",
+            params,
         )
-    rows = execute(
-        "SELECT c.id, c.name, c.political_label, t.votes "
-        f"FROM ({votes_sql}) t JOIN el_candidates c ON c.id = t.candidate_id",
-        params,
-    )
     candidates = [
         CandidateResult(
             candidate_id=int(candidate_id),
