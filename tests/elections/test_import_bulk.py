@@ -197,3 +197,39 @@ def test_bad_votes_in_the_parser_fast_path(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as caught:
         list(read_results(broken).compact())
     assert (caught.value.line, caught.value.column) == (4, "Voix")
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_national_sums_kept_on_the_candidates_are_the_vote_rows_sums(
+    session: Session, lyon_t1: Path, tmp_path: Path
+) -> None:
+    """`Candidate.total_votes` (what the whole-country results read) is the sum of the
+    candidate's vote rows, after a first import and after the round is replaced."""
+
+    def rows_sums() -> dict[str, int]:
+        query = (
+            select(Candidate.name, func.sum(CandidateVotes.votes))
+            .join(CandidateVotes, CandidateVotes.candidate_id == Candidate.id)
+            .group_by(Candidate.name)
+        )
+        return {name: int(votes) for name, votes in session.execute(query)}
+
+    def national() -> dict[str, int]:
+        found = territory_results(session, territory="fr", key="pres-2017", round_number=1)
+        return {candidate.name: candidate.votes for candidate in found.candidates}
+
+    import_results(session, path=lyon_t1, key="pres-2017", round_number=1)
+    session.commit()
+    first = national()
+    assert first == rows_sums()
+    assert len(first) == 11
+    assert all(votes > 0 for votes in first.values())
+    # the same round again from a file with fewer bureaux: the totals follow the new rows
+    lines = lyon_t1.read_text(encoding="utf-8").splitlines(keepends=True)
+    smaller = tmp_path / "smaller.csv"
+    smaller.write_text("".join(lines[:101]), encoding="utf-8")
+    import_results(session, path=smaller, key="pres-2017", round_number=1)
+    session.commit()
+    second = national()
+    assert second == rows_sums()
+    assert sum(second.values()) < sum(first.values())

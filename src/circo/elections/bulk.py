@@ -5,9 +5,10 @@ in or all out — including the index DDL: SQLite and PostgreSQL both roll back 
 ``CREATE INDEX`` with the rest of the transaction.
 
 Why the indexes go away during a large import into SQLite: maintaining the secondary indexes
-of ``el_candidate_votes`` and ``el_station_results`` row by row costs about as much CPU as the
-inserts themselves (≈ 4 of 8 s for a national file), while rebuilding them once, sorted, after
-the last row costs ≈ 2 s. The rebuild sorts the whole table, other elections included, so it is
+of ``el_station_results`` row by row costs more than rebuilding them once, sorted, after the
+last row. (``el_candidate_votes`` has none at all: its primary key starts with the bureau, and
+national sums are kept on the candidates, see `circo.elections.models.CandidateVotes`.) The
+rebuild sorts the whole table, other elections included, so it is
 only worth it while the file brings at least as many bureaux as the tables already hold (a first
 national import, say); a small file into a large database keeps its indexes. PostgreSQL keeps
 them: ``DROP INDEX`` would lock the tables against every reader until the import commits; its
@@ -322,8 +323,8 @@ def reclaim_space(engine: Engine) -> None:
 
     A replaced round leaves its old rows dead (a delete only marks them); a vacuum right away
     makes their space reusable by the next import, so re-importing the same file does not grow
-    the tables, and clears ``n_dead_tup``. It also marks the new pages all-visible (the covering
-    index of the votes answers national sums without reading the table) and refreshes the
+    the tables, and clears ``n_dead_tup``. It also marks the new pages all-visible (index-only scans
+    of the bureaux' indexes) and refreshes the
     planner's statistics, which a bulk load otherwise leaves stale until autovacuum comes by.
     Runs outside any transaction (VACUUM cannot run in one), on its own connection; it takes no
     lock that stops readers or writers of other rows. After a first import only the statistics
