@@ -107,6 +107,11 @@ def test_a_database_from_before_keeps_its_votes_and_gets_the_totals(
     ]  # fmt: skip
     found = inspect(empty_engine)
     assert found.get_indexes("el_candidate_votes") == []
+    # no key to the candidates (a scan of all votes per deleted candidate on SQLite)
+    assert {key["referred_table"] for key in found.get_foreign_keys("el_candidate_votes")} == {
+        "el_station_results",
+        "el_elections",
+    }
     assert found.get_pk_constraint("el_candidate_votes")["constrained_columns"] == [
         "station_result_id",
         "candidate_id",

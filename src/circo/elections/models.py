@@ -133,7 +133,13 @@ class CandidateVotes(Base):
     are `Candidate.total_votes`. An index over 761 662 rows of a national round cost ≈ 1 s of
     every import to rebuild. On SQLite the table is ``WITHOUT ROWID``: the primary key is the
     table itself, one B-tree to write instead of two. ``election_id`` is kept for the foreign
-    key (a round's rows go with it)."""
+    key (a round's rows go with it).
+
+    ``candidate_id`` has no foreign key: with one, SQLite checks each deleted candidate against
+    the votes, and with no index leading with ``candidate_id`` that is a scan of every round's
+    votes per candidate (≈ 80 ms each for one national round beside it; a législatives round
+    has ≈ 7 900 candidates: minutes to replace it). Votes and candidates are written together by
+    the import and deleted together (`circo.elections.importing.delete_election`, votes first)."""
 
     __tablename__ = "el_candidate_votes"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -141,9 +147,7 @@ class CandidateVotes(Base):
     station_result_id: Mapped[int] = mapped_column(
         ForeignKey("el_station_results.id", ondelete="CASCADE"), primary_key=True
     )
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("el_candidates.id", ondelete="CASCADE"), primary_key=True
-    )
+    candidate_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # el_candidates.id
     election_id: Mapped[int] = mapped_column(ForeignKey("el_elections.id", ondelete="CASCADE"))
     votes: Mapped[int] = mapped_column(Integer)
 
