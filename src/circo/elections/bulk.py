@@ -4,16 +4,16 @@ Everything here runs inside the caller's transaction (it never commits), so an i
 in or all out — including the index DDL: SQLite and PostgreSQL both roll back ``DROP INDEX`` /
 ``CREATE INDEX`` with the rest of the transaction.
 
-Why the indexes go away during a large import into SQLite: maintaining the secondary indexes
-of ``el_station_results`` row by row costs more than rebuilding them once, sorted, after the
-last row. (``el_candidate_votes`` has none at all: its primary key starts with the bureau, and
+Why the indexes go away during a large import into SQLite: maintaining the secondary indexes of
+``el_station_results`` row by row costs more than rebuilding them once, sorted, after the last
+row. (``el_candidate_votes`` has none at all: its primary key starts with the bureau, and
 national sums are kept on the candidates, see `circo.elections.models.CandidateVotes`.) The
-rebuild sorts the whole table, other elections included, so it is
-only worth it while the file brings at least as many bureaux as the tables already hold (a first
-national import, say); a small file into a large database keeps its indexes. PostgreSQL keeps
-them: ``DROP INDEX`` would lock the tables against every reader until the import commits; its
-time went to the foreign-key triggers, which `TrustedRows` sets aside for the rows the import
-references itself, and `reclaim_space` vacuums a replaced round's dead rows after the commit.
+rebuild sorts the whole table, other elections included, so it is only worth it while the file
+brings at least as many bureaux as the tables already hold (a first national import, say); a
+small file into a large database keeps its indexes. PostgreSQL keeps them: ``DROP INDEX`` would
+lock the tables against every reader until the import commits; its time went to the foreign-key
+triggers, which `TrustedRows` sets aside for the rows the import references itself, and
+`reclaim_space` vacuums a replaced round's dead rows after the commit.
 """
 
 from __future__ import annotations
@@ -78,11 +78,9 @@ def bulk_insert(
             )
             cursor.execute(f"DROP TABLE {stage}")
         return
-    cursor = driver.cursor()
-    try:
-        _sqlite_insert(cursor, table, columns, rows, skip_existing=skip_existing)
-    finally:
-        cursor.close()
+    _sqlite_insert(
+        driver, table, columns, list(chain.from_iterable(rows)), skip_existing=skip_existing
+    )
 
 
 def bulk_insert_flat(
@@ -100,25 +98,7 @@ def bulk_insert_flat(
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             copy.write((line * (len(values) // width)) % tuple(values))
         return
-    per_statement = SQLITE_MAX_PARAMETERS // width
-    one_row = "(" + ", ".join(repeat("?", width)) + ")"
-    step = per_statement * width
-    full = len(values) - len(values) % step
-    cursor = driver.cursor()
-    try:
-        if full:
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join(repeat(one_row, per_statement))}",
-                (values[start : start + step] for start in range(0, full, step)),
-            )
-        if full < len(values):
-            rest = (len(values) - full) // width
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join(repeat(one_row, rest))}",
-                values[full:],
-            )
-    finally:
-        cursor.close()
+    _sqlite_insert(driver, table, columns, values, skip_existing=False)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -128,7 +108,7 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """Rows in PostgreSQL COPY text format (tab-separated, ``\\N`` for null, escaped text).
 
     Built as one string per chunk: psycopg's ``write_row`` costs ≈ 2.5 µs of Python per row,
-    ≈ 2 s CPU for a national file's 836 400 vote rows; all-integer rows (the votes) go through a
+    ≈ 2 s CPU for a national file's 836 400 vote rows; all-integer rows go through a
     single ``%`` format per row instead."""
     width = len(rows[0])
     if all(type(value) is int for value in rows[0]):
@@ -162,33 +142,32 @@ def _copy(cursor: Any, table: str, names: str, rows: Sequence[tuple[Any, ...]]) 
 
 
 def _sqlite_insert(
-    cursor: Any,
-    table: str,
-    columns: Sequence[str],
-    rows: list[tuple[Any, ...]],
-    *,
-    skip_existing: bool,
+    driver: Any, table: str, columns: Sequence[str], values: list[Any], *, skip_existing: bool
 ) -> None:
-    """Multi-row ``INSERT … VALUES (…), (…), …`` statements of `SQLITE_ROWS_PER_STATEMENT`
-    rows: SQLite's per-statement cost (reset, step) is then paid once per batch instead of once
-    per row, ≈ 3× less CPU than a one-row ``executemany`` for the 836 400 vote rows."""
-    per_statement = max(1, SQLITE_MAX_PARAMETERS // len(columns))
-    one_row = "(" + ", ".join("?" for _ in columns) + ")"
+    """Rows given flat (``len(columns)`` values after one another) in multi-row ``INSERT …
+    VALUES (…), (…), …`` statements of as many rows as `SQLITE_MAX_PARAMETERS` allows, each
+    statement's parameters a slice of ``values``: SQLite's per-statement cost (reset, step) is
+    then paid once per batch instead of once per row, ≈ 3× less CPU than a one-row
+    ``executemany`` for a national file's vote rows."""
+    width = len(columns)
+    per_statement = max(1, SQLITE_MAX_PARAMETERS // width)
+    one_row = "(" + ", ".join(repeat("?", width)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     suffix = " ON CONFLICT DO NOTHING" if skip_existing else ""
-    full = len(rows) - len(rows) % per_statement
-    if full:
-        values = ", ".join(repeat(one_row, per_statement))
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}",
-            (list(chain.from_iterable(rows[start : start + per_statement]))
-             for start in range(0, full, per_statement)),
-        )  # fmt: skip
-    if full < len(rows):
-        values = ", ".join(repeat(one_row, len(rows) - full))
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}",
-            list(chain.from_iterable(rows[full:])),
-        )
+    step = per_statement * width
+    full = len(values) - len(values) % step
+    cursor = driver.cursor()
+    try:
+        if full:
+            cursor.executemany(
+                head + ", ".join(repeat(one_row, per_statement)) + suffix,
+                (values[start : start + step] for start in range(0, full, step)),
+            )
+        if full < len(values):
+            rest = (len(values) - full) // width
+            cursor.execute(head + ", ".join(repeat(one_row, rest)) + suffix, values[full:])
+    finally:
+        cursor.close()
 
 
 def secondary_indexes(session: Session, tables: Sequence[str]) -> list[tuple[str, str]]:
@@ -323,13 +302,13 @@ def reclaim_space(engine: Engine) -> None:
 
     A replaced round leaves its old rows dead (a delete only marks them); a vacuum right away
     makes their space reusable by the next import, so re-importing the same file does not grow
-    the tables, and clears ``n_dead_tup``. It also marks the new pages all-visible (index-only scans
-    of the bureaux' indexes) and refreshes the
-    planner's statistics, which a bulk load otherwise leaves stale until autovacuum comes by.
-    Runs outside any transaction (VACUUM cannot run in one), on its own connection; it takes no
-    lock that stops readers or writers of other rows. After a first import only the statistics
-    and the visibility map are at stake; the same statement does both. SQLite:
-    nothing (deleted pages go to the free list and are reused by the next insert)."""
+    the tables, and clears ``n_dead_tup``. It also marks the new pages all-visible (index-only
+    scans of the bureaux' indexes) and refreshes the planner's statistics, which a bulk load
+    otherwise leaves stale until autovacuum comes by. Runs outside any transaction (VACUUM
+    cannot run in one), on its own connection; it takes no lock that stops readers or writers of
+    other rows. After a first import only the statistics and the visibility map are at stake;
+    the same statement does both. SQLite: nothing (deleted pages go to the free list and are
+    reused by the next insert)."""
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as connection:
