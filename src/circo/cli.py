@@ -11,6 +11,7 @@ the traceback.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import socket
 import sys
@@ -150,6 +151,9 @@ def root(
         typer.echo(f"circo {__version__}")
         raise typer.Exit()
     load_domains()
+    if not gc.isenabled():  # paused by the console entry point (`circo.cli_entry.main`)
+        gc.freeze()  # the start-up's objects: kept for the process's life, never scanned again
+        gc.enable()
 
 
 # --- init, serve, demo ------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,9 @@ from circo.core.tenancy import CampaignContext, campaign_filter
 
 
 def normalise_email(email: str) -> str:
+    # imported here, as the command line starts without it (≈ 25 ms at import)
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
