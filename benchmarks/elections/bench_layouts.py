@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/elections/bench_layouts.py [--repeat 3]
         [--workdir /tmp/circo-bench-layouts] [--circo .venv/bin/circo]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432]
-        [--layouts columns,blocks,rows] [--backends sqlite,postgresql]
+        [--layouts columns,blocks,rows] [--backends sqlite,postgresql] [--floor]
 
 Layouts, each at national size:
 
@@ -22,6 +22,7 @@ and ``pg_stat_user_tables.n_dead_tup``). DuckDB (a benchmark-only dependency of 
 extra): ``CREATE TABLE … AS SELECT * FROM read_csv(…)`` into a database file, in-process time and
 the whole ``python -c`` process. Each measurement runs ``--repeat`` times; the median is printed
 with the load average (other engineers share this machine's 2 cores: wall times move with them).
+``--floor`` adds, per layout, the least any import of the file costs (`floor_run`).
 """
 
 from __future__ import annotations
@@ -154,6 +155,10 @@ def circo_run(
     data_dir = workdir / f"data-{backend}"
     shutil.rmtree(data_dir, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCO_")}
+    # An installed circo has its bytecode written (pip compiles it; an editable install writes
+    # it at the first run): a shell exporting PYTHONDONTWRITEBYTECODE would instead recompile
+    # circo's ≈ 100 modules at every command (≈ 0.15 s), which no user pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["CIRCO_DATA_DIR"] = str(data_dir)
     url = ""
     if backend == "postgresql":
@@ -170,6 +175,71 @@ def circo_run(
     if backend == "postgresql":
         found["dead_exact"], found["dead_stats"] = dead_rows(url)
     return found
+
+
+FLOOR_TABLES = ("el_station_results", "el_candidate_votes", "el_territories")
+
+
+def floor_run(
+    circo: str, file: Path, delim: str, encoding: str, election: str, workdir: Path
+) -> dict[str, float]:
+    """What any import of ``file`` by a Python process with circo's schema costs at least, in
+    three measured parts (after a SQLite ``circo_run``, whose database it reads):
+
+    - ``fixed``: the whole ``circo import results`` command on the file's header and first 33
+      lines (start-up, job, checks, commit: the cost that does not grow with the file);
+    - ``read``: the standard library's ``csv.reader`` over the whole file, nothing else;
+    - ``writes``: ``sqlite3.executemany`` of exactly the rows the import wrote (bureaux, votes,
+      territories, fetched beforehand) into empty tables with the same DDL and indexes, WAL and
+      ``synchronous=NORMAL`` as circo, foreign keys off, one transaction.
+    """
+    import sqlite3
+
+    small = workdir / f"floor-head{file.suffix}"
+    with file.open("rb") as source:
+        small.write_bytes(b"".join(source.readline() for _ in range(34)))
+    data_dir = workdir / "data-floor"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCO_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["CIRCO_DATA_DIR"] = str(data_dir)
+    timed([circo, "db", "upgrade"], env)
+    fixed = min(
+        timed([circo, "import", "results", str(small), "--election", election, "--round", "1",
+               "--force"], env)[0]
+        for _ in range(3)
+    )  # fmt: skip
+    start = time.perf_counter()
+    with file.open(encoding=encoding, newline="") as handle:
+        for _ in csv.reader(handle, delimiter=delim):
+            pass
+    read = time.perf_counter() - start
+    source = sqlite3.connect(workdir / "data-sqlite" / "circo.db")
+    target_path = workdir / "floor.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target_path}{suffix}").unlink(missing_ok=True)
+    target = sqlite3.connect(target_path, isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.execute("PRAGMA synchronous=NORMAL")
+    rows = {}
+    for table in FLOOR_TABLES:
+        for (ddl,) in source.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+            "ORDER BY type DESC", (table,)
+        ):  # fmt: skip
+            target.execute(ddl)  # the table first ("table" > "index"), then its indexes
+        rows[table] = source.execute(f"SELECT * FROM {table}").fetchall()
+    source.close()
+    start = time.perf_counter()
+    target.execute("BEGIN")
+    for table, values in rows.items():
+        marks = ", ".join("?" * len(values[0]))
+        target.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    target.execute("COMMIT")
+    writes = time.perf_counter() - start
+    target.close()
+    return {"fixed": fixed, "read": read, "writes": writes,
+            "votes_rows": float(len(rows["el_candidate_votes"]))}  # fmt: skip
 
 
 def duckdb_run(file: Path, delim: str, encoding: str, workdir: Path) -> dict[str, float]:
@@ -193,6 +263,10 @@ def main() -> None:
     parser.add_argument("--circo", default=str(ROOT / ".venv" / "bin" / "circo"))
     parser.add_argument("--layouts", default="columns,blocks,rows")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--floor", action="store_true",
+        help="after the SQLite runs, measure the least any import of the file costs",
+    )  # fmt: skip
     args = parser.parse_args()
     files = write_layouts(args.workdir)
     summary = []
@@ -226,6 +300,14 @@ def main() -> None:
             }
             summary.append(line)
             print("  median " + json.dumps(line), flush=True)
+            if args.floor and backend == "sqlite":
+                floor = floor_run(args.circo, file, delim, encoding, election, args.workdir)
+                least = floor["fixed"] + floor["read"] + floor["writes"]
+                print(f"  floor: fixed {floor['fixed']:.2f} s + csv read {floor['read']:.2f} s + "
+                      f"writes {floor['writes']:.2f} s ({int(floor['votes_rows'])} vote rows) = "
+                      f"{least:.2f} s = {least / duck_process:.1f}x DuckDB's whole process; "
+                      f"circo's import beyond it: {median['first_wall'] - least:.2f} s",
+                      flush=True)  # fmt: skip
     by_key = {(line["layout"], line["backend"]): line for line in summary}
     for layout in args.layouts.split(","):
         sqlite, pg = by_key.get((layout, "sqlite")), by_key.get((layout, "postgresql"))
