@@ -189,11 +189,15 @@ def floor_run(
     - ``fixed``: the whole ``circo import results`` command on the file's header and first 33
       lines (start-up, job, checks, commit: the cost that does not grow with the file);
     - ``read``: the standard library's ``csv.reader`` over the whole file, nothing else;
-    - ``writes``: ``sqlite3.executemany`` of exactly the rows the import wrote (bureaux, votes,
-      territories, fetched beforehand) into empty tables with the same DDL and indexes, WAL and
+    - ``writes``: circo's multi-row SQLite writer (``_sqlite_insert``, the statements its import
+      runs) on exactly the rows the import wrote (bureaux, votes, territories, fetched and
+      flattened beforehand) into empty tables with the same DDL but no secondary
+      index (circo rebuilds its indexes after a large import; that is left out), WAL and
       ``synchronous=NORMAL`` as circo, foreign keys off, one transaction.
     """
     import sqlite3
+
+    from circo.elections.bulk import _sqlite_insert
 
     small = workdir / f"floor-head{file.suffix}"
     with file.open("rb") as source:
@@ -221,20 +225,22 @@ def floor_run(
     target = sqlite3.connect(target_path, isolation_level=None)
     target.execute("PRAGMA journal_mode=WAL")
     target.execute("PRAGMA synchronous=NORMAL")
-    rows = {}
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    names: dict[str, list[str]] = {}
     for table in FLOOR_TABLES:
-        for (ddl,) in source.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
-            "ORDER BY type DESC", (table,)
-        ):  # fmt: skip
-            target.execute(ddl)  # the table first ("table" > "index"), then its indexes
-        rows[table] = source.execute(f"SELECT * FROM {table}").fetchall()
+        (ddl,) = source.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        target.execute(ddl)  # the table and its primary key, no secondary index
+        cursor = source.execute(f"SELECT * FROM {table}")
+        rows[table] = cursor.fetchall()
+        names[table] = [column[0] for column in cursor.description]
     source.close()
+    flat = {table: [value for row in values for value in row] for table, values in rows.items()}
     start = time.perf_counter()
     target.execute("BEGIN")
-    for table, values in rows.items():
-        marks = ", ".join("?" * len(values[0]))
-        target.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    for table in rows:
+        _sqlite_insert(target, table, names[table], flat[table], skip_existing=False)
     target.execute("COMMIT")
     writes = time.perf_counter() - start
     target.close()
