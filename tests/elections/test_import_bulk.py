@@ -154,6 +154,32 @@ def test_bulk_insert_writes_every_row_once(session: Session, count: int) -> None
     assert [tuple(row) for row in written] == [(key, name) for key, _, _, name, _, _ in rows]
 
 
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Saint-Étienne", "L'Haÿ-les-Roses", "", "N° 12"],  # nothing to escape
+        ["tab\there", "line\nbreak", "back\\slash", "\\N", "cr\rlf", "plain"],
+    ],
+    ids=["plain", "escaped"],
+)
+def test_bulk_insert_keeps_every_character_of_the_text(session: Session, names: list[str]) -> None:
+    # PostgreSQL's COPY text: a chunk without backslash, tab or line break is joined as it is,
+    # any other is escaped value by value; both must read back exactly, NULL kept apart from
+    # the two characters \\N.
+    columns = ("key", "level", "code", "name", "parent_key", "department_code")
+    rows = [(f"bv:E{n:05d}", "bv", f"E{n:05d}", name, None, "69") for n, name in enumerate(names)]
+    bulk_insert(session, "el_territories", columns, rows)
+    written = session.execute(
+        select(Territory.key, Territory.name, Territory.parent_key, Territory.department_code)
+        .where(Territory.code.like("E%"))
+        .order_by(Territory.key)
+    ).all()
+    session.rollback()
+    assert [tuple(row) for row in written] == [
+        (k, name, None, "69") for k, _, _, name, _, _ in rows
+    ]
+
+
 @pytest.mark.parametrize("name", RESULT_FILES)
 def test_compact_stream_carries_what_the_full_stream_does(name: str) -> None:
     full = list(read_results(DATA / name))
