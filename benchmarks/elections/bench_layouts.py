@@ -117,6 +117,17 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
+def command_env(data_dir: Path) -> dict[str, str]:
+    """The environment of a timed ``circo`` command: this one without circo's settings, the
+    data dir given. An installed circo has its bytecode written (pip compiles it; an editable
+    install writes it at the first run): a shell exporting PYTHONDONTWRITEBYTECODE would instead
+    recompile circo's ≈ 100 modules at every command (≈ 0.15 s), which no user pays."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCO_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["CIRCO_DATA_DIR"] = str(data_dir)
+    return env
+
+
 def admin(pg_url: str, statement: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -154,12 +165,7 @@ def circo_run(
     """Fresh database, ``db upgrade``, then the import twice (first, replace)."""
     data_dir = workdir / f"data-{backend}"
     shutil.rmtree(data_dir, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCO_")}
-    # An installed circo has its bytecode written (pip compiles it; an editable install writes
-    # it at the first run): a shell exporting PYTHONDONTWRITEBYTECODE would instead recompile
-    # circo's ≈ 100 modules at every command (≈ 0.15 s), which no user pays.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["CIRCO_DATA_DIR"] = str(data_dir)
+    env = command_env(data_dir)
     url = ""
     if backend == "postgresql":
         admin(pg_url, "DROP DATABASE IF EXISTS circo_bench_layouts WITH (FORCE)")
@@ -204,9 +210,7 @@ def floor_run(
         small.write_bytes(b"".join(source.readline() for _ in range(34)))
     data_dir = workdir / "data-floor"
     shutil.rmtree(data_dir, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCO_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["CIRCO_DATA_DIR"] = str(data_dir)
+    env = command_env(data_dir)
     timed([circo, "db", "upgrade"], env)
     fixed = min(
         timed([circo, "import", "results", str(small), "--election", election, "--round", "1",

@@ -159,9 +159,9 @@ def normalise_phone(value: str | None, region: str = "FR") -> str | None:
 
 def phone_variants(e164: str) -> list[str]:
     """Ways a number may be written in files: E.164, national with and without spaces."""
-    variants = {e164}
-    import phonenumbers
+    import phonenumbers  # at first use, as in `_valid`
 
+    variants = {e164}
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
