@@ -49,6 +49,9 @@ _SEX = {"M": "M", "F": "F", "H": "M", "MASCULIN": "M", "FEMININ": "F", "FÉMININ
 _IDENTITY_FIELDS = ("panel_number", "sex", "first_name", "last_name", "label", "list_short",
                     "list_long", "list_head", "pair_name")  # fmt: skip
 _Getter = Callable[[list[str]], tuple[str, ...]]
+# The totals `_station` hands to `StationResult`, in the order of its fields.
+_TOTAL_FIELDS = ("registered", "abstentions", "voters", "blank", "null_votes", "valid_votes",
+                 "blank_and_null")  # fmt: skip
 _FRENCH = {
     "registered": "Inscrits", "abstentions": "Abstentions", "voters": "Votants",
     "blank": "Blancs", "null_votes": "Nuls", "valid_votes": "Exprimés",
@@ -117,9 +120,14 @@ class ResultsParser:
         self._ballot_index: dict[Ballot, int] = {}
         self.ballots: list[Ballot] = []
         totals = [(name, index) for name, index in self._cols.totals.items() if index >= 0]
-        self._total_names = [name for name, _ in totals]
+        names = [name for name, _ in totals]
         self._total_indices = [index for _, index in totals]
         self._totals_of = _tuple_getter(self._total_indices)
+        # The file's totals read in `_total_indices` order, then None: each of `_TOTAL_FIELDS`
+        # picks its value there, or the None when the file lacks it (one C call a bureau).
+        self._pick_totals: Callable[[list[int | None]], tuple[int | None, ...]] = itemgetter(
+            *[names.index(name) if name in names else len(names) for name in _TOTAL_FIELDS]
+        )
         self._columns_of = _tuple_getter(self._candidate_columns)
         self._constituencies: dict[tuple[str, str, str], str | None] = {}
 
@@ -263,12 +271,15 @@ class ResultsParser:
                 f"(séparateur « {self.source.separator} »)",
             )
         department, commune, station_code, key = self._place(line, row)
-        totals: dict[str, int | None] = dict.fromkeys(cols.totals)
+        values: list[int | None]
         try:
             values = list(map(int, self._totals_of(row)))
         except ValueError:
             values = [self._int(line, row, index) for index in self._total_indices]
-        totals.update(zip(self._total_names, values, strict=True))
+        values.append(None)
+        registered, abstentions, voters, blank, null_votes, valid, combined = self._pick_totals(
+            values
+        )
         constituency = None
         if cols.constituency >= 0:
             department_raw = row[cols.department] if cols.department >= 0 else ""
@@ -281,24 +292,23 @@ class ResultsParser:
         round_number = None
         if cols.round >= 0:
             round_number = self._int(line, row, cols.round)
-        combined = totals.pop("blank_and_null")
-        return StationResult(
-            line=line,
-            commune_code=commune,
-            commune_name=row[cols.commune_name].strip() if cols.commune_name >= 0 else "",
-            department_code=department,
-            constituency_code=constituency,
-            station_code=station_code,
-            station_key=key,
-            registered=totals["registered"],
-            abstentions=totals["abstentions"],
-            voters=totals["voters"],
-            blank=totals["blank"],
-            null_votes=totals["null_votes"],
-            valid_votes=totals["valid_votes"] or 0,
-            candidates=[],
-            round=round_number,
-            blank_and_null=combined,
+        return StationResult(  # positional: ≈ 3× faster than by keyword, once per bureau
+            line,
+            commune,
+            row[cols.commune_name].strip() if cols.commune_name >= 0 else "",
+            department,
+            constituency,
+            station_code,
+            key,
+            registered,
+            abstentions,
+            voters,
+            blank,
+            null_votes,
+            valid or 0,
+            [],
+            round_number,
+            combined,
         )
 
     def _minimum_fields(self) -> int:
@@ -486,19 +496,11 @@ class ResultsParser:
         identities: list[CandidateIdentity] = []
         votes: list[int] = []
         seen: set[tuple[int | None, str]] = set()
+        filter_round = wanted_round is not None and round_index >= 0
+        counted = 0  # rows of the wanted round (``info.rows``)
         for line, row in rows:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if wanted_round is not None and round_index >= 0 and round_index < len(row):
-                raw_round = row[round_index]
-                number = rounds.get(raw_round)
-                if number is None:
-                    number = self._int(line, row, round_index)
-                    if raw_round.strip().isdigit():
-                        rounds[raw_round] = number
-                if number != wanted_round:
-                    continue
-            info.rows += 1
+            # Fast path first: a further row of the current bureau (its place and round columns
+            # as they were on the bureau's first row, which passed every check below).
             if len(row) >= min_fields and place_of(row) == current_place:
                 identity = known.get(identity_of(row))
                 if identity is not None:
@@ -507,9 +509,25 @@ class ResultsParser:
                     except ValueError:
                         pass
                     else:
+                        counted += 1
                         identities.append(identity)
                         votes.append(number)
                         continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if filter_round and round_index < len(row):
+                raw_round = row[round_index]
+                row_round = rounds.get(raw_round)
+                if row_round is None:
+                    row_round = self._int(line, row, round_index)
+                    if raw_round.strip().isdigit():
+                        rounds[raw_round] = row_round
+                if row_round != wanted_round:
+                    continue
+            counted += 1
+            info.rows = counted
+            if len(row) >= min_fields and place_of(row) == current_place:
+                pass  # the current bureau's row, with a new candidate or unusual votes
             elif current is None or not self._same_station(line, row, current):
                 if current is not None:
                     yield self._finish(
@@ -531,6 +549,7 @@ class ResultsParser:
             if candidate is not None:
                 identities.append(candidate[0])
                 votes.append(candidate[1])
+        info.rows = counted
         if current is not None:
             yield self._finish(StationVotes(current, self._ballot(tuple(identities)), votes))
 
