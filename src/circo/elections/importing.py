@@ -216,9 +216,7 @@ class _Territories:
         """``row``: a station row in `STATION_COLUMNS` order."""
         station_key, region, dep, circ, commune, arrondissement = row[2:8]
         parent = f"arr:{arrondissement}" if arrondissement else f"com:{commune}"
-        key = "bv:" + station_key  # `add` inlined: once per bureau
-        if key not in self.rows:
-            self.rows[key] = (key, "bv", station_key, "", parent, dep)
+        self.add("bv", station_key, name="", parent=parent, department=dep)
         place = (region, dep, circ, commune, arrondissement)
         if place in self.places:
             return

@@ -525,7 +525,6 @@ class ResultsParser:
                 if row_round != wanted_round:
                     continue
             counted += 1
-            info.rows = counted
             if len(row) >= min_fields and place_of(row) == current_place:
                 pass  # the current bureau's row, with a new candidate or unusual votes
             elif current is None or not self._same_station(line, row, current):
